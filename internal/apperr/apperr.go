@@ -1,0 +1,81 @@
+// Package apperr is the one error type of tenderdesk. Domain code returns
+// *Error with a code; the web layer maps the code to an HTTP status in one
+// place, so users see Message and logs get the wrapped internal detail.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+type Code string
+
+const (
+	Invalid       Code = "invalid"       // 400: malformed or failing validation
+	Unauthorized  Code = "unauthorized"  // 401: no or bad credentials
+	Forbidden     Code = "forbidden"     // 403: authenticated, not allowed
+	NotFound      Code = "not_found"     // 404
+	Conflict      Code = "conflict"      // 409: illegal state transition, duplicate
+	TooLarge      Code = "too_large"     // 413
+	Unsupported   Code = "unsupported"   // 415
+	Unprocessable Code = "unprocessable" // 422: well-formed but semantically refused
+	Internal      Code = "internal"      // 500
+)
+
+// Error is a domain error. Fields names each bad input field with what is wrong.
+type Error struct {
+	Code    Code
+	Message string
+	Fields  map[string]string
+	Err     error // internal cause, never shown to users
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+func New(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap marks err as internal while keeping it for the logs.
+func Wrap(err error, msg string) error {
+	if err == nil {
+		return nil
+	}
+	var ae *Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	return &Error{Code: Internal, Message: msg, Err: err}
+}
+
+// CodeOf returns the code of err, Internal for foreign errors.
+func CodeOf(err error) Code {
+	var ae *Error
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return Internal
+}
+
+// Validation collects field errors; Err returns nil when there are none.
+type Validation map[string]string
+
+func (v Validation) Add(field, problem string) {
+	if _, ok := v[field]; !ok {
+		v[field] = problem
+	}
+}
+
+func (v Validation) Err() error {
+	if len(v) == 0 {
+		return nil
+	}
+	return &Error{Code: Invalid, Message: "validation failed", Fields: v}
+}

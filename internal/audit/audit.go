@@ -1,0 +1,228 @@
+// Package audit is the tamper-evident record of every state-changing action
+// (E32–E34). Each record is appended in the same transaction as the change it
+// records and carries the SHA-256 of its predecessor, so a modified, deleted
+// or reordered record breaks the chain that Verify walks.
+package audit
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"tenderdesk/internal/store"
+)
+
+//go:embed queries.sql
+var queriesSQL string
+
+var Queries = store.MustParse(queriesSQL)
+
+// Actor is who did something, from where.
+type Actor struct {
+	ID         int64  // 0 for the system
+	Login      string // "system" for the desk itself
+	Role       string
+	ClientAddr string
+}
+
+var System = Actor{Login: "system", Role: "system"}
+
+// Record is one audit entry.
+type Record struct {
+	Seq        int64           `json:"seq"`
+	At         time.Time       `json:"at"`
+	ActorID    int64           `json:"actor_id,omitempty"`
+	Actor      string          `json:"actor"`
+	Role       string          `json:"role"`
+	Action     string          `json:"action"`
+	ObjectType string          `json:"object_type"`
+	ObjectID   string          `json:"object_id"`
+	Before     json.RawMessage `json:"before,omitempty"`
+	After      json.RawMessage `json:"after,omitempty"`
+	ClientAddr string          `json:"client_addr,omitempty"`
+	PrevHash   string          `json:"prev_hash"`
+	Hash       string          `json:"hash"`
+}
+
+// Entry is what a caller records.
+type Entry struct {
+	Action     string // e.g. "appeal.register", "incident.confirm"
+	ObjectType string
+	ObjectID   string
+	Before     any // marshalled to JSON; nil for none
+	After      any
+}
+
+// Append writes e in tx, chained to the current head. The head row lock
+// serializes concurrent appends on PostgreSQL; SQLite has one writer anyway.
+func Append(ctx context.Context, tx *sql.Tx, d store.Dialect, now time.Time, a Actor, e Entry) (Record, error) {
+	lock := Queries["lock-head-postgres"]
+	if d == store.SQLite {
+		lock = Queries["lock-head-sqlite"]
+	}
+	var seq int64
+	var prev string
+	if err := tx.QueryRowContext(ctx, lock).Scan(&seq, &prev); err != nil {
+		return Record{}, fmt.Errorf("audit head: %w", err)
+	}
+	r := Record{
+		Seq: seq + 1, At: now.UTC().Truncate(time.Microsecond), ActorID: a.ID, Actor: a.Login, Role: a.Role,
+		Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, ClientAddr: a.ClientAddr, PrevHash: prev,
+	}
+	var err error
+	if r.Before, err = raw(e.Before); err != nil {
+		return Record{}, err
+	}
+	if r.After, err = raw(e.After); err != nil {
+		return Record{}, err
+	}
+	r.Hash = r.computeHash()
+	var actorID any
+	if a.ID != 0 {
+		actorID = a.ID
+	}
+	if _, err := tx.ExecContext(ctx, Queries["insert"], r.Seq, store.T(r.At), actorID, r.Actor, r.Role, r.Action,
+		r.ObjectType, r.ObjectID, nullable(r.Before), nullable(r.After), r.ClientAddr, r.PrevHash, r.Hash); err != nil {
+		return Record{}, fmt.Errorf("audit insert: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, Queries["set-head"], r.Seq, r.Hash); err != nil {
+		return Record{}, fmt.Errorf("audit head: %w", err)
+	}
+	return r, nil
+}
+
+func raw(v any) (json.RawMessage, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if m, ok := v.(json.RawMessage); ok {
+		return m, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("audit: marshal: %w", err)
+	}
+	return b, nil
+}
+
+func nullable(m json.RawMessage) any {
+	if m == nil {
+		return nil
+	}
+	return string(m)
+}
+
+// computeHash covers every field but the hash itself, in a fixed layout that
+// does not depend on how a backend renders values.
+func (r Record) computeHash() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\x1f%s\x1f%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s",
+		r.Seq, r.At.UTC().Format("2006-01-02T15:04:05.000000Z"), r.ActorID, r.Actor, r.Role, r.Action,
+		r.ObjectType, r.ObjectID, r.Before, r.After, r.ClientAddr, r.PrevHash)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Problem describes the first break in the chain.
+type Problem struct {
+	Seq    int64
+	Reason string
+}
+
+func (p *Problem) Error() string { return fmt.Sprintf("audit record %d: %s", p.Seq, p.Reason) }
+
+// Verify walks the whole chain in order. It returns the number of records
+// checked and a *Problem naming the first bad record, or nil.
+func Verify(ctx context.Context, db *store.DB) (int64, error) {
+	var headSeq int64
+	var headHash string
+	if err := db.R.QueryRowContext(ctx, Queries["head"]).Scan(&headSeq, &headHash); err != nil {
+		return 0, fmt.Errorf("audit head: %w", err)
+	}
+	var n, last int64
+	prev := ""
+	const page = 5000
+	for {
+		rows, err := db.R.QueryContext(ctx, Queries["scan"], last, page)
+		if err != nil {
+			return n, err
+		}
+		got := 0
+		for rows.Next() {
+			r, err := scan(rows)
+			if err != nil {
+				rows.Close()
+				return n, err
+			}
+			got++
+			n++
+			switch {
+			case r.Seq != last+1:
+				rows.Close()
+				return n, &Problem{Seq: last + 1, Reason: fmt.Sprintf("missing (next present record is %d): deleted or reordered", r.Seq)}
+			case r.PrevHash != prev:
+				rows.Close()
+				return n, &Problem{Seq: r.Seq, Reason: "does not follow its predecessor (prev_hash mismatch): a record before it was changed, removed or swapped"}
+			case r.computeHash() != r.Hash:
+				rows.Close()
+				return n, &Problem{Seq: r.Seq, Reason: "content does not match its hash: modified"}
+			}
+			last, prev = r.Seq, r.Hash
+		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return n, err
+		}
+		rows.Close()
+		if got < page {
+			break
+		}
+	}
+	if last != headSeq || prev != headHash {
+		return n, &Problem{Seq: last + 1, Reason: fmt.Sprintf("chain ends at %d but the head records %d: records at the end were deleted, or the head was altered", last, headSeq)}
+	}
+	return n, nil
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scan(s scanner) (Record, error) {
+	var r Record
+	var at store.Time
+	var actorID sql.NullInt64
+	var before, after sql.NullString
+	if err := s.Scan(&r.Seq, &at, &actorID, &r.Actor, &r.Role, &r.Action, &r.ObjectType, &r.ObjectID,
+		&before, &after, &r.ClientAddr, &r.PrevHash, &r.Hash); err != nil {
+		return r, err
+	}
+	r.At, r.ActorID = at.Time, actorID.Int64
+	if before.Valid {
+		r.Before = json.RawMessage(before.String)
+	}
+	if after.Valid {
+		r.After = json.RawMessage(after.String)
+	}
+	return r, nil
+}
+
+// ForObject lists the records about one object, oldest first.
+func ForObject(ctx context.Context, db *store.DB, typ, id string) ([]Record, error) {
+	rows, err := db.R.QueryContext(ctx, Queries["list-object"], typ, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		r, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

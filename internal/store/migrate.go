@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations returns the ordered migrations of a dialect.
+func Migrations(d Dialect) ([]Migration, error) {
+	dir := "migrations/" + string(d)
+	entries, err := fs.ReadDir(migrationFS, dir)
+	if err != nil {
+		return nil, err
+	}
+	var ms []Migration
+	seen := map[int]string{}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", e.Name())
+		}
+		if other, dup := seen[v]; dup {
+			return nil, fmt.Errorf("migration version %d twice: %s and %s", v, other, e.Name())
+		}
+		seen[v] = e.Name()
+		b, err := fs.ReadFile(migrationFS, dir+"/"+e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, Migration{Version: v, Name: name, SQL: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	return ms, nil
+}
+
+// Migrate applies the pending migrations, each in its own transaction and
+// recorded in schema_migrations. On PostgreSQL an advisory lock keeps two
+// nodes starting at once from applying the same migration twice. It returns
+// the versions applied.
+func (db *DB) Migrate(ctx context.Context) ([]int, error) {
+	ms, err := Migrations(db.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := db.W.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if db.Dialect == Postgres {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(7140925)"); err != nil {
+			return nil, fmt.Errorf("migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7140925)")
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("schema_migrations: %w", err)
+	}
+	applied := map[int]bool{}
+	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	var done []int
+	for _, m := range ms {
+		if applied[m.Version] {
+			continue
+		}
+		err := func() error {
+			tx, err := conn.BeginTx(ctx, nil)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback()
+			if err := execScript(ctx, tx, db.Dialect, m.SQL); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+				m.Version, m.Name, time.Now().UTC().Format(time.RFC3339)); err != nil {
+				return err
+			}
+			return tx.Commit()
+		}()
+		if err != nil {
+			return done, fmt.Errorf("migration %04d_%s (%s): %w", m.Version, m.Name, db.Dialect, err)
+		}
+		done = append(done, m.Version)
+	}
+	return done, nil
+}
+
+// execScript runs a multi-statement script. PostgreSQL (simple protocol)
+// and modernc SQLite both accept several statements in one Exec.
+func execScript(ctx context.Context, tx *sql.Tx, _ Dialect, script string) error {
+	_, err := tx.ExecContext(ctx, script)
+	return err
+}
