@@ -1,0 +1,343 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/audit"
+	"tenderdesk/internal/iin"
+	"tenderdesk/internal/store"
+)
+
+//go:embed queries.sql
+var queriesSQL string
+
+var Queries = store.MustParse(queriesSQL)
+
+// SessionTTL is how long a browser session lives.
+const SessionTTL = 12 * time.Hour
+
+type User struct {
+	ID           int64      `json:"id"`
+	Login        string     `json:"login"`
+	PasswordHash string     `json:"-"`
+	Role         Role       `json:"role"`
+	FullName     string     `json:"full_name,omitempty"`
+	Organization string     `json:"organization,omitempty"`
+	BIN          string     `json:"bin,omitempty"`
+	Email        string     `json:"email,omitempty"`
+	Language     string     `json:"language"`
+	Status       string     `json:"status"`
+	CreatedAt    time.Time  `json:"created_at"`
+	SuspendedAt  *time.Time `json:"suspended_at,omitempty"`
+}
+
+// Principal is an authenticated caller.
+type Principal struct {
+	User
+	Via string // "session" or "api"
+}
+
+func (p Principal) Actor(clientAddr string) audit.Actor {
+	return audit.Actor{ID: p.ID, Login: p.Login, Role: string(p.Role), ClientAddr: clientAddr}
+}
+
+type Service struct {
+	DB  *store.DB
+	Now func() time.Time
+}
+
+func New(db *store.DB, now func() time.Time) *Service { return &Service{DB: db, Now: now} }
+
+type NewUser struct {
+	Login        string `json:"login"`
+	Password     string `json:"password"`
+	Role         string `json:"role"`
+	FullName     string `json:"full_name"`
+	Organization string `json:"organization"`
+	BIN          string `json:"bin"`
+	Email        string `json:"email"`
+	Language     string `json:"language"`
+}
+
+var loginRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._@-]{1,63}$`)
+
+// MinPasswordLen is the shortest password accepted.
+const MinPasswordLen = 10
+
+func (n *NewUser) validate() error {
+	v := apperr.Validation{}
+	n.Login = strings.ToLower(strings.TrimSpace(n.Login))
+	if !loginRe.MatchString(n.Login) {
+		v.Add("login", "2–64 characters: lowercase latin letters, digits, . _ @ -")
+	}
+	if !ValidRole(n.Role) {
+		v.Add("role", fmt.Sprintf("unknown role %q; accepted: %s", n.Role, strings.Join(roleNames(), ", ")))
+	}
+	if len([]rune(n.Password)) < MinPasswordLen {
+		v.Add("password", fmt.Sprintf("at least %d characters", MinPasswordLen))
+	}
+	if n.BIN != "" {
+		if err := iin.Validate(n.BIN); err != nil {
+			v.Add("bin", err.Error())
+		}
+	}
+	if Role(n.Role).PortalUser() && n.BIN == "" {
+		v.Add("bin", "required for applicants and customers: they see their organization's appeals")
+	}
+	switch n.Language {
+	case "":
+		n.Language = "ru"
+	case "ru", "kk", "en":
+	default:
+		v.Add("language", "one of ru, kk, en")
+	}
+	return v.Err()
+}
+
+func roleNames() []string {
+	var s []string
+	for _, r := range Roles {
+		s = append(s, string(r))
+	}
+	return s
+}
+
+// CreateUser adds a user; the audit record never contains the password.
+func (s *Service) CreateUser(ctx context.Context, by audit.Actor, n NewUser) (User, error) {
+	if err := n.validate(); err != nil {
+		return User{}, err
+	}
+	hash, err := HashPassword(n.Password)
+	if err != nil {
+		return User{}, apperr.Wrap(err, "hash password")
+	}
+	now := s.Now().UTC()
+	u := User{Login: n.Login, Role: Role(n.Role), FullName: n.FullName, Organization: n.Organization, BIN: n.BIN,
+		Email: n.Email, Language: n.Language, Status: "active", CreatedAt: now}
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, Queries["insert-user"], n.Login, hash, n.Role, n.FullName, n.Organization,
+			n.BIN, n.Email, n.Language, store.T(now)).Scan(&u.ID); err != nil {
+			if store.IsUniqueViolation(err) {
+				return apperr.New(apperr.Conflict, "login %q is taken", n.Login)
+			}
+			return apperr.Wrap(err, "insert user")
+		}
+		_, err := audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "user.create", ObjectType: "user", ObjectID: u.Login, After: u})
+		return err
+	})
+	return u, err
+}
+
+// Suspend suspends an account (E9: never deleted) and revokes its sessions
+// and tokens.
+func (s *Service) Suspend(ctx context.Context, by audit.Actor, login, reason string) error {
+	u, err := s.ByLogin(ctx, login)
+	if err != nil {
+		return err
+	}
+	if u.Status == "suspended" {
+		return apperr.New(apperr.Conflict, "user %q is already suspended", login)
+	}
+	now := s.Now().UTC()
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, Queries["suspend-user"], u.ID, store.T(now)); err != nil {
+			return apperr.Wrap(err, "suspend")
+		}
+		if _, err := tx.ExecContext(ctx, Queries["revoke-user-credentials"], u.ID, store.T(now)); err != nil {
+			return apperr.Wrap(err, "revoke")
+		}
+		_, err := audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "user.suspend", ObjectType: "user", ObjectID: login,
+			Before: map[string]string{"status": "active"}, After: map[string]string{"status": "suspended", "reason": reason}})
+		return err
+	})
+}
+
+type rowScanner interface{ Scan(...any) error }
+
+func scanUser(r rowScanner, extra ...any) (User, error) {
+	var u User
+	var role string
+	var created, suspended store.Time
+	dest := append([]any{&u.ID, &u.Login, &u.PasswordHash, &role, &u.FullName, &u.Organization, &u.BIN, &u.Email,
+		&u.Language, &u.Status, &created, &suspended}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		return u, err
+	}
+	u.Role, u.CreatedAt, u.SuspendedAt = Role(role), created.Time, suspended.Ptr()
+	return u, nil
+}
+
+func (s *Service) ByLogin(ctx context.Context, login string) (User, error) {
+	u, err := scanUser(s.DB.R.QueryRowContext(ctx, Queries["user-by-login"], strings.ToLower(login)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, apperr.New(apperr.NotFound, "no user %q", login)
+	}
+	if err != nil {
+		return u, apperr.Wrap(err, "load user")
+	}
+	return u, nil
+}
+
+func (s *Service) ByID(ctx context.Context, id int64) (User, error) {
+	u, err := scanUser(s.DB.R.QueryRowContext(ctx, Queries["user-by-id"], id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, apperr.New(apperr.NotFound, "no user %d", id)
+	}
+	return u, apperr.Wrap(err, "load user")
+}
+
+func (s *Service) List(ctx context.Context) ([]User, error) {
+	rows, err := s.DB.R.QueryContext(ctx, Queries["list-users"])
+	if err != nil {
+		return nil, apperr.Wrap(err, "list users")
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, apperr.Wrap(err, "list users")
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+func hashToken(tok string) string {
+	h := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(h[:])
+}
+
+// issue stores a new credential and returns its secret; only the hash is kept.
+func (s *Service) issue(ctx context.Context, tx *sql.Tx, u User, kind, label string, ttl time.Duration) (string, error) {
+	prefix := "tds_"
+	if kind == "api" {
+		prefix = "tdk_"
+	}
+	tok := prefix + RandomSecret(32)
+	now := s.Now().UTC()
+	var exp store.Time
+	if ttl > 0 {
+		exp = store.T(now.Add(ttl))
+	}
+	_, err := tx.ExecContext(ctx, Queries["insert-credential"], hashToken(tok), u.ID, kind, label, store.T(now), exp)
+	return tok, err
+}
+
+var errBadLogin = apperr.New(apperr.Unauthorized, "wrong login or password")
+
+// Login checks the password and opens a browser session.
+func (s *Service) Login(ctx context.Context, login, password, clientAddr string) (string, User, error) {
+	u, err := s.ByLogin(ctx, login)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		_, _ = HashPassword(password) // same cost as a real check: no user enumeration by timing
+		return "", u, errBadLogin
+	}
+	if err != nil {
+		return "", u, err
+	}
+	ok, err := CheckPassword(u.PasswordHash, password)
+	if err != nil {
+		return "", u, apperr.Wrap(err, "check password")
+	}
+	if !ok {
+		return "", u, errBadLogin
+	}
+	if u.Status != "active" {
+		return "", u, apperr.New(apperr.Forbidden, "account %q is suspended", u.Login)
+	}
+	var tok string
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if tok, err = s.issue(ctx, tx, u, "session", "", SessionTTL); err != nil {
+			return apperr.Wrap(err, "session")
+		}
+		_, err = audit.Append(ctx, tx, s.DB.Dialect, s.Now(), audit.Actor{ID: u.ID, Login: u.Login, Role: string(u.Role), ClientAddr: clientAddr},
+			audit.Entry{Action: "session.login", ObjectType: "user", ObjectID: u.Login})
+		return err
+	})
+	return tok, u, err
+}
+
+// CreateToken issues a bearer API token for login.
+func (s *Service) CreateToken(ctx context.Context, by audit.Actor, login, label string) (string, error) {
+	u, err := s.ByLogin(ctx, login)
+	if err != nil {
+		return "", err
+	}
+	if u.Status != "active" {
+		return "", apperr.New(apperr.Conflict, "user %q is suspended", login)
+	}
+	var tok string
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if tok, err = s.issue(ctx, tx, u, "api", label, 0); err != nil {
+			return apperr.Wrap(err, "token")
+		}
+		_, err = audit.Append(ctx, tx, s.DB.Dialect, s.Now(), by, audit.Entry{Action: "token.create", ObjectType: "user", ObjectID: login,
+			After: map[string]string{"label": label}})
+		return err
+	})
+	return tok, err
+}
+
+var errBadToken = apperr.New(apperr.Unauthorized, "invalid, expired or revoked credentials")
+
+// Authenticate resolves a session or API token to its user.
+func (s *Service) Authenticate(ctx context.Context, tok string) (Principal, error) {
+	var p Principal
+	if !strings.HasPrefix(tok, "tds_") && !strings.HasPrefix(tok, "tdk_") {
+		return p, errBadToken
+	}
+	var exp, rev store.Time
+	u, err := scanUser(s.DB.R.QueryRowContext(ctx, Queries["credential-user"], hashToken(tok)), &p.Via, &exp, &rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, errBadToken
+	}
+	if err != nil {
+		return p, apperr.Wrap(err, "authenticate")
+	}
+	if !rev.IsZero() || (!exp.IsZero() && !s.Now().Before(exp.Time)) {
+		return p, errBadToken
+	}
+	if u.Status != "active" {
+		return p, apperr.New(apperr.Forbidden, "account %q is suspended", u.Login)
+	}
+	p.User = u
+	return p, nil
+}
+
+func (s *Service) Logout(ctx context.Context, tok string) error {
+	_, err := s.DB.W.ExecContext(ctx, Queries["revoke-credential"], hashToken(tok), store.T(s.Now()))
+	return apperr.Wrap(err, "logout")
+}
+
+// Bootstrap creates the first administrator when there are no users. An
+// empty password generates one, returned so it can be printed once.
+func (s *Service) Bootstrap(ctx context.Context, login, password string) (created bool, pw string, err error) {
+	var n int
+	if err := s.DB.R.QueryRowContext(ctx, Queries["count-users"]).Scan(&n); err != nil {
+		return false, "", apperr.Wrap(err, "count users")
+	}
+	if n > 0 {
+		return false, "", nil
+	}
+	if password == "" {
+		password = RandomSecret(15)
+	}
+	_, err = s.CreateUser(ctx, audit.System, NewUser{Login: login, Password: password, Role: string(RoleAdmin), FullName: "Administrator"})
+	if err != nil {
+		return false, "", err
+	}
+	return true, password, nil
+}

@@ -1,0 +1,35 @@
+-- name: insert-user
+INSERT INTO users (login, password_hash, role, full_name, organization, bin, email, language, status, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9) RETURNING id
+
+-- name: user-by-login
+SELECT id, login, password_hash, role, full_name, organization, bin, email, language, status, created_at, suspended_at
+FROM users WHERE login = $1
+
+-- name: user-by-id
+SELECT id, login, password_hash, role, full_name, organization, bin, email, language, status, created_at, suspended_at
+FROM users WHERE id = $1
+
+-- name: list-users
+SELECT id, login, password_hash, role, full_name, organization, bin, email, language, status, created_at, suspended_at
+FROM users ORDER BY id
+
+-- name: count-users
+SELECT count(*) FROM users
+
+-- name: suspend-user
+UPDATE users SET status = 'suspended', suspended_at = $2 WHERE id = $1 AND status = 'active'
+
+-- name: revoke-user-credentials
+UPDATE credentials SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL
+
+-- name: insert-credential
+INSERT INTO credentials (token_hash, user_id, kind, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)
+
+-- name: credential-user
+SELECT u.id, u.login, u.password_hash, u.role, u.full_name, u.organization, u.bin, u.email, u.language, u.status, u.created_at, u.suspended_at,
+       c.kind, c.expires_at, c.revoked_at
+FROM credentials c JOIN users u ON u.id = c.user_id WHERE c.token_hash = $1
+
+-- name: revoke-credential
+UPDATE credentials SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL

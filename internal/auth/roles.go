@@ -1,0 +1,62 @@
+// Package auth holds users, roles and permissions, password hashing, browser
+// sessions and API tokens. Permissions are data: a route names the
+// permission it needs and Allowed decides, in one place.
+package auth
+
+import "slices"
+
+type Role string
+
+const (
+	RoleApplicant  Role = "applicant"  // potential supplier / supplier / applicant (portal user)
+	RoleCustomer   Role = "customer"   // customer / organizer (portal user)
+	RoleOperator   Role = "operator"   // contact-center operator
+	RoleSpecialist Role = "specialist" // operator specialist (Q28.2)
+	RoleAdmin      Role = "admin"      // platform administrator
+	RoleAuthority  Role = "authority"  // authorized body
+	RoleAuditor    Role = "auditor"    // read-only
+)
+
+var Roles = []Role{RoleApplicant, RoleCustomer, RoleOperator, RoleSpecialist, RoleAdmin, RoleAuthority, RoleAuditor}
+
+func ValidRole(r string) bool { return slices.Contains(Roles, Role(r)) }
+
+// PortalUser reports whether r is an outside user who sees only their own
+// organization's appeals.
+func (r Role) PortalUser() bool { return r == RoleApplicant || r == RoleCustomer }
+
+type Permission string
+
+const (
+	PermAppealCreate       Permission = "appeal:create"
+	PermAppealRead         Permission = "appeal:read" // portal users: own organization only
+	PermJournalRead        Permission = "journal:read"
+	PermIncidentRead       Permission = "incident:read"
+	PermIncidentTransition Permission = "incident:transition"
+	PermIncidentMerge      Permission = "incident:merge"
+	PermUserManage         Permission = "user:manage"
+	PermAuditRead          Permission = "audit:read"
+)
+
+// grants is the role → permission matrix (docs/roles.md renders it).
+var grants = map[Role][]Permission{
+	RoleApplicant:  {PermAppealCreate, PermAppealRead, PermJournalRead},
+	RoleCustomer:   {PermAppealCreate, PermAppealRead, PermJournalRead},
+	RoleOperator:   {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge},
+	RoleSpecialist: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge},
+	RoleAdmin:      {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermUserManage, PermAuditRead},
+	RoleAuthority:  {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead},
+	RoleAuditor:    {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead},
+}
+
+// Allowed is the one permission check.
+func Allowed(r Role, p Permission) bool { return slices.Contains(grants[r], p) }
+
+// Grants returns a copy of the matrix, for documentation and the API.
+func Grants() map[Role][]Permission {
+	out := make(map[Role][]Permission, len(grants))
+	for r, ps := range grants {
+		out[r] = slices.Clone(ps)
+	}
+	return out
+}

@@ -1,0 +1,190 @@
+package journal
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/store"
+)
+
+// Filter selects Journal rows. Zero fields do not filter.
+type Filter struct {
+	From, To     time.Time // registered_at in [From, To)
+	State        string
+	Criticality  string
+	Channel      string
+	Organization string
+	BIN          string
+	Query        string // full text: every word must start a word of the description or organization
+	Limit        int
+	After        string // cursor from the previous page
+}
+
+// Row is one Journal line: the appeal and what the incident says of it (the
+// columns of the Journal annex).
+type Row struct {
+	Appeal
+	State             State  `json:"state"`
+	Criticality       string `json:"criticality,omitempty"`
+	OperatorDependent *bool  `json:"operator_dependent,omitempty"`
+	Cause             string `json:"cause,omitempty"`
+	Decision          string `json:"decision,omitempty"`
+	Recommendations   string `json:"recommendations,omitempty"`
+}
+
+type Page struct {
+	Rows []Row  `json:"rows"`
+	Next string `json:"next,omitempty"` // cursor of the next page; empty on the last
+}
+
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// ValidateFilter checks the values a caller gave.
+func ValidateFilter(f *Filter) error {
+	v := apperr.Validation{}
+	if f.State != "" && !slices.Contains([]State{Registered, Analysing, InfoRequested, Confirmed, Refuted, Fixing, Fixed, Closed, Merged}, State(f.State)) {
+		v.Add("state", "unknown state")
+	}
+	if f.Criticality != "" && !slices.Contains([]string{"low", "medium", "high"}, f.Criticality) {
+		v.Add("criticality", "one of low, medium, high")
+	}
+	if f.Channel != "" && !slices.Contains(Channels, f.Channel) {
+		v.Add("channel", "accepted: "+strings.Join(Channels, ", "))
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		v.Add("to", "must be after from")
+	}
+	if f.Limit < 0 || f.Limit > MaxLimit {
+		v.Add("limit", fmt.Sprintf("1–%d", MaxLimit))
+	}
+	if f.Limit == 0 {
+		f.Limit = DefaultLimit
+	}
+	if f.After != "" {
+		if id, err := strconv.ParseInt(f.After, 10, 64); err != nil || id <= 0 {
+			v.Add("after", "not a cursor returned by this listing")
+		}
+	}
+	if len(f.Query) > 500 {
+		v.Add("q", "longer than 500 characters")
+	}
+	return v.Err()
+}
+
+// searchWords splits a query into words of letters and digits; anything
+// else is a separator, so nothing from the query reaches the FTS syntax.
+func searchWords(q string) []string {
+	words := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if len(words) > 16 {
+		words = words[:16]
+	}
+	return words
+}
+
+// List returns one page of the Journal, newest first. Paging is by keyset
+// (appeal id), so a page costs the same however deep it is.
+func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
+	if err := ValidateFilter(&f); err != nil {
+		return Page{}, err
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if !f.From.IsZero() {
+		where = append(where, "a.registered_at >= "+arg(store.T(f.From)))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "a.registered_at < "+arg(store.T(f.To)))
+	}
+	if f.State != "" {
+		where = append(where, "i.state = "+arg(f.State))
+	}
+	if f.Criticality != "" {
+		where = append(where, "i.criticality = "+arg(f.Criticality))
+	}
+	if f.Channel != "" {
+		where = append(where, "a.channel = "+arg(f.Channel))
+	}
+	if f.Organization != "" {
+		where = append(where, "a.organization = "+arg(f.Organization))
+	}
+	if f.BIN != "" {
+		where = append(where, "a.bin = "+arg(f.BIN))
+	}
+	if f.After != "" {
+		id, _ := strconv.ParseInt(f.After, 10, 64)
+		where = append(where, "a.id < "+arg(id))
+	}
+	if words := searchWords(f.Query); len(words) > 0 {
+		if s.DB.Dialect == store.Postgres {
+			for i := range words {
+				words[i] += ":*"
+			}
+			where = append(where, "a.search @@ to_tsquery('simple', "+arg(strings.Join(words, " & "))+")")
+		} else {
+			for i := range words {
+				words[i] = `"` + words[i] + `"*`
+			}
+			where = append(where, "a.id IN (SELECT rowid FROM appeals_fts WHERE appeals_fts MATCH "+arg(strings.Join(words, " "))+")")
+		}
+	} else if strings.TrimSpace(f.Query) != "" {
+		return Page{Rows: []Row{}}, nil // only punctuation: nothing can match
+	}
+	q := `SELECT a.id, a.number, a.incident_id, a.channel, a.received_at, a.registered_at, a.detected_at, a.organization, a.bin,
+	a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile,
+	i.state, i.criticality, i.operator_dependent, i.cause, i.decision, i.recommendations
+	FROM appeals a JOIN incidents i ON i.id = a.incident_id`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY a.id DESC LIMIT " + arg(f.Limit+1)
+	rows, err := s.DB.R.QueryContext(ctx, q, args...)
+	if err != nil {
+		return Page{}, apperr.Wrap(err, "journal")
+	}
+	defer rows.Close()
+	p := Page{Rows: []Row{}}
+	for rows.Next() {
+		var r Row
+		var recv, reg, det store.Time
+		var ann, lots string
+		var crit, cause, decision, recs *string
+		var opdep *bool
+		if err := rows.Scan(&r.ID, &r.Number, &r.IncidentID, &r.Channel, &recv, &reg, &det, &r.Organization, &r.BIN,
+			&r.ContactEmail, &r.ContactPhone, &r.Description, &r.Module, &ann, &lots, &r.Profile,
+			&r.State, &crit, &opdep, &cause, &decision, &recs); err != nil {
+			return Page{}, apperr.Wrap(err, "journal")
+		}
+		r.ReceivedAt, r.RegisteredAt, r.DetectedAt = recv.Time, reg.Time, det.Ptr()
+		r.Announcements, r.Lots, r.OperatorDependent = strList(ann), strList(lots), opdep
+		r.Criticality, r.Cause, r.Decision, r.Recommendations = deref(crit), deref(cause), deref(decision), deref(recs)
+		p.Rows = append(p.Rows, r)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, apperr.Wrap(err, "journal")
+	}
+	if len(p.Rows) > f.Limit {
+		p.Rows = p.Rows[:f.Limit]
+		p.Next = strconv.FormatInt(p.Rows[len(p.Rows)-1].ID, 10)
+	}
+	return p, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,54 @@
+-- name: next-number
+INSERT INTO appeal_counters (year, last) VALUES ($1, 1)
+ON CONFLICT (year) DO UPDATE SET last = appeal_counters.last + 1
+RETURNING last
+
+-- name: insert-incident
+INSERT INTO incidents (state, profile, first_registered_at, created_at, updated_at)
+VALUES ('registered', $1, $2, $2, $2) RETURNING id
+
+-- name: insert-appeal
+INSERT INTO appeals (number, year, seq, incident_id, channel, received_at, registered_at, detected_at, organization, bin,
+    contact_email, contact_phone, description, module, announcements, lots, profile, created_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id
+
+-- name: idempotency-get
+SELECT k.request_hash, a.number FROM idempotency_keys k JOIN appeals a ON a.id = k.appeal_id
+WHERE k.user_id = $1 AND k.key = $2
+
+-- name: idempotency-put
+INSERT INTO idempotency_keys (user_id, key, request_hash, appeal_id, created_at) VALUES ($1, $2, $3, $4, $5)
+
+-- name: appeal-by-number
+SELECT id, number, incident_id, channel, received_at, registered_at, detected_at, organization, bin, contact_email,
+    contact_phone, description, module, announcements, lots, profile
+FROM appeals WHERE number = $1
+
+-- name: appeals-of-incident
+SELECT id, number, incident_id, channel, received_at, registered_at, detected_at, organization, bin, contact_email,
+    contact_phone, description, module, announcements, lots, profile
+FROM appeals WHERE incident_id = $1 ORDER BY registered_at, id
+
+-- name: incident-by-id
+SELECT id, state, paused_from, profile, first_registered_at, criticality, operator_dependent, cause,
+    failure_started_at, planned_fix_at, fixed_at, modules, decision, recommendations, merged_into, created_at, updated_at, version
+FROM incidents WHERE id = $1
+
+-- name: update-incident
+UPDATE incidents SET state = $3, paused_from = $4, criticality = $5, operator_dependent = $6, cause = $7,
+    failure_started_at = $8, planned_fix_at = $9, fixed_at = $10, modules = $11, decision = $12, recommendations = $13,
+    merged_into = $14, first_registered_at = $15, updated_at = $16, version = version + 1
+WHERE id = $1 AND version = $2
+
+-- name: insert-transition
+INSERT INTO incident_transitions (incident_id, from_state, to_state, actor_id, at, note) VALUES ($1, $2, $3, $4, $5, $6)
+
+-- name: transitions-of-incident
+SELECT t.from_state, t.to_state, COALESCE(u.login, 'system'), t.at, t.note
+FROM incident_transitions t LEFT JOIN users u ON u.id = t.actor_id WHERE t.incident_id = $1 ORDER BY t.id
+
+-- name: move-appeal
+UPDATE appeals SET incident_id = $2 WHERE id = $1
+
+-- name: count-appeals-of-incident
+SELECT count(*) FROM appeals WHERE incident_id = $1

@@ -1,0 +1,267 @@
+package journal
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/audit"
+	"tenderdesk/internal/iin"
+	"tenderdesk/internal/store"
+)
+
+// NewAppeal is what a caller registers. JSON names are the API's.
+type NewAppeal struct {
+	Channel       string     `json:"channel"`
+	ReceivedAt    *time.Time `json:"received_at"`
+	DetectedAt    *time.Time `json:"detected_at"`
+	Organization  string     `json:"organization"`
+	BIN           string     `json:"bin"`
+	ContactEmail  string     `json:"contact_email"`
+	ContactPhone  string     `json:"contact_phone"`
+	Description   string     `json:"description"`
+	Module        string     `json:"module"`
+	Announcements []string   `json:"announcements"`
+	Lots          []string   `json:"lots"`
+	Profile       string     `json:"profile"`
+	IncidentID    int64      `json:"incident_id"` // attach to an existing incident at once
+}
+
+// Caller is who registers, as the journal needs to know it.
+type Caller struct {
+	Actor        audit.Actor
+	PortalUser   bool   // applicants and customers: BIN forced to their own
+	BIN          string // the caller's organization BIN
+	Organization string
+}
+
+const (
+	maxDescription = 20000
+	maxRefs        = 1000
+	maxRefLen      = 64
+	// received_at may be ahead of the desk's clock by this much (clock skew).
+	futureSkew = 5 * time.Minute
+)
+
+// userChannels are those where a person reports; machines (monitoring,
+// system logs) and specialists have no BIN or contact.
+var userChannels = []string{"email", "phone", "voice", "letter", "forum", "cabinet", "authority"}
+
+func (s *Service) validate(n *NewAppeal, c Caller, now time.Time) error {
+	v := apperr.Validation{}
+	if !slices.Contains(Channels, n.Channel) {
+		v.Add("channel", fmt.Sprintf("unknown channel %q; accepted: %s", n.Channel, strings.Join(Channels, ", ")))
+	}
+	if n.ReceivedAt == nil {
+		v.Add("received_at", "required: RFC 3339 time with offset, e.g. 2026-11-20T10:15:00+05:00")
+	} else if n.ReceivedAt.After(now.Add(futureSkew)) {
+		v.Add("received_at", "is in the future")
+	}
+	if n.DetectedAt != nil && n.ReceivedAt != nil && n.DetectedAt.After(*n.ReceivedAt) {
+		v.Add("detected_at", "is after received_at")
+	}
+	n.Organization = strings.TrimSpace(n.Organization)
+	n.BIN = strings.TrimSpace(n.BIN)
+	if c.PortalUser {
+		if n.BIN != "" && n.BIN != c.BIN {
+			return apperr.New(apperr.Forbidden, "you may register appeals only for your own organization (BIN %s)", c.BIN)
+		}
+		n.BIN = c.BIN
+		if n.Organization == "" {
+			n.Organization = c.Organization
+		}
+	}
+	if n.BIN != "" {
+		if err := iin.Validate(n.BIN); err != nil {
+			v.Add("bin", "BIN/IIN "+err.Error())
+		}
+	}
+	if n.ContactEmail != "" {
+		if a, err := mail.ParseAddress(n.ContactEmail); err != nil || a.Address != n.ContactEmail {
+			v.Add("contact_email", "not a valid email address (name@domain)")
+		}
+	}
+	if n.ContactPhone != "" && !validPhone(n.ContactPhone) {
+		v.Add("contact_phone", "7–20 characters: digits, spaces, + ( ) -")
+	}
+	if slices.Contains(userChannels, n.Channel) && n.ContactEmail == "" && n.ContactPhone == "" {
+		v.Add("contact_email", "a user's appeal needs contact_email or contact_phone: the registration number is sent there (Q30)")
+	}
+	if n.Channel == "email" && n.ContactEmail == "" {
+		v.Add("contact_email", "required for the email channel")
+	}
+	n.Description = strings.TrimSpace(n.Description)
+	switch {
+	case n.Description == "":
+		v.Add("description", "required")
+	case !utf8.ValidString(n.Description):
+		v.Add("description", "not valid UTF-8")
+	case utf8.RuneCountInString(n.Description) > maxDescription:
+		v.Add("description", fmt.Sprintf("longer than %d characters", maxDescription))
+	}
+	for field, refs := range map[string][]string{"announcements": n.Announcements, "lots": n.Lots} {
+		if len(refs) > maxRefs {
+			v.Add(field, fmt.Sprintf("more than %d numbers", maxRefs))
+		}
+		for _, r := range refs {
+			if r = strings.TrimSpace(r); r == "" || len(r) > maxRefLen {
+				v.Add(field, fmt.Sprintf("each number must be 1–%d characters", maxRefLen))
+				break
+			}
+		}
+	}
+	if len(n.Module) > 200 {
+		v.Add("module", "longer than 200 characters")
+	}
+	if n.ReceivedAt != nil {
+		p, err := s.resolveProfile(n.Profile, *n.ReceivedAt)
+		if err != nil {
+			v.Add("profile", err.Error())
+		}
+		n.Profile = p
+	}
+	if n.IncidentID < 0 {
+		v.Add("incident_id", "must be positive")
+	}
+	if n.Announcements == nil {
+		n.Announcements = []string{}
+	}
+	if n.Lots == nil {
+		n.Lots = []string{}
+	}
+	return v.Err()
+}
+
+func validPhone(p string) bool {
+	if len(p) < 7 || len(p) > 20 {
+		return false
+	}
+	digits := 0
+	for _, r := range p {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune("+ ()-", r):
+		default:
+			return false
+		}
+	}
+	return digits >= 7
+}
+
+// Registration is the answer to a registration.
+type Registration struct {
+	Number     string `json:"number"`
+	IncidentID int64  `json:"incident_id"`
+	Replayed   bool   `json:"-"` // an Idempotency-Key retry returned the first appeal
+}
+
+// Register validates n and registers it in the Journal. The appeal, its
+// incident, its number and the audit record commit together; the call
+// returns after the commit is on disk. idemKey (optional) makes a retry
+// return the first registration.
+func (s *Service) Register(ctx context.Context, c Caller, n NewAppeal, idemKey string) (Registration, error) {
+	now := s.Now().UTC()
+	if err := s.validate(&n, c, now); err != nil {
+		return Registration{}, err
+	}
+	if len(idemKey) > 200 {
+		return Registration{}, apperr.New(apperr.Invalid, "Idempotency-Key longer than 200 characters")
+	}
+	var reqHash string
+	if idemKey != "" {
+		b, _ := json.Marshal(n)
+		h := sha256.Sum256(b)
+		reqHash = hex.EncodeToString(h[:])
+		if r, found, err := s.replay(ctx, s.DB.R, c.Actor.ID, idemKey, reqHash); found || err != nil {
+			return r, err
+		}
+	}
+	return s.batch.submit(ctx, &pending{caller: c, appeal: n, idemKey: idemKey, reqHash: reqHash})
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func (s *Service) replay(ctx context.Context, q querier, userID int64, key, reqHash string) (Registration, bool, error) {
+	var h, number string
+	err := q.QueryRowContext(ctx, Queries["idempotency-get"], userID, key).Scan(&h, &number)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Registration{}, false, nil
+	}
+	if err != nil {
+		return Registration{}, false, apperr.Wrap(err, "idempotency")
+	}
+	if h != reqHash {
+		return Registration{}, true, apperr.New(apperr.Unprocessable, "Idempotency-Key %q was used for a different request", key)
+	}
+	a, err := s.appeal(ctx, q, number)
+	if err != nil {
+		return Registration{}, true, err
+	}
+	return Registration{Number: number, IncidentID: a.IncidentID, Replayed: true}, true, nil
+}
+
+// registerTx registers one appeal inside tx (the batch's transaction).
+func (s *Service) registerTx(ctx context.Context, tx *sql.Tx, p *pending, now time.Time) (Registration, error) {
+	n, c := p.appeal, p.caller
+	if p.idemKey != "" {
+		if r, found, err := s.replay(ctx, tx, c.Actor.ID, p.idemKey, p.reqHash); found || err != nil {
+			return r, err
+		}
+	}
+	year := now.In(s.Zone).Year()
+	var seq int64
+	if err := tx.QueryRowContext(ctx, Queries["next-number"], year).Scan(&seq); err != nil {
+		return Registration{}, apperr.Wrap(err, "number")
+	}
+	number := fmt.Sprintf("%d-%06d", year, seq)
+	incID := n.IncidentID
+	if incID != 0 {
+		inc, err := s.incident(ctx, tx, incID)
+		if err != nil {
+			return Registration{}, err
+		}
+		if inc.State == Closed || inc.State == Merged {
+			return Registration{}, apperr.New(apperr.Conflict, "incident %d is %s; attach the appeal to an open incident", incID, inc.State)
+		}
+	} else if err := tx.QueryRowContext(ctx, Queries["insert-incident"], n.Profile, store.T(now)).Scan(&incID); err != nil {
+		return Registration{}, apperr.Wrap(err, "insert incident")
+	}
+	var createdBy any
+	if c.Actor.ID != 0 {
+		createdBy = c.Actor.ID
+	}
+	var detected store.Time
+	if n.DetectedAt != nil {
+		detected = store.T(*n.DetectedAt)
+	}
+	var appealID int64
+	if err := tx.QueryRowContext(ctx, Queries["insert-appeal"], number, year, seq, incID, n.Channel, store.T(*n.ReceivedAt),
+		store.T(now), detected, n.Organization, n.BIN, n.ContactEmail, n.ContactPhone, n.Description, n.Module,
+		mustJSON(n.Announcements), mustJSON(n.Lots), n.Profile, createdBy).Scan(&appealID); err != nil {
+		return Registration{}, apperr.Wrap(err, "insert appeal")
+	}
+	if p.idemKey != "" {
+		if _, err := tx.ExecContext(ctx, Queries["idempotency-put"], c.Actor.ID, p.idemKey, p.reqHash, appealID, store.T(now)); err != nil {
+			return Registration{}, apperr.Wrap(err, "idempotency")
+		}
+	}
+	after := map[string]any{"number": number, "incident_id": incID, "channel": n.Channel, "received_at": n.ReceivedAt,
+		"organization": n.Organization, "bin": n.BIN, "profile": n.Profile}
+	if _, err := audit.Append(ctx, tx, s.DB.Dialect, now, c.Actor, audit.Entry{Action: "appeal.register", ObjectType: "appeal", ObjectID: number, After: after}); err != nil {
+		return Registration{}, err
+	}
+	return Registration{Number: number, IncidentID: incID}, nil
+}
