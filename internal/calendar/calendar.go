@@ -346,15 +346,23 @@ func (c *Calendar) IsWorkingTime(t time.Time) bool {
 	return k >= 0 && ns < c.end[k]
 }
 
-// nextWorkingDate is the first date after d with working hours.
+// nextWorkingDate is the first date after d (before it when step is -1)
+// with working hours; inside the table it walks the day array directly.
 func (c *Calendar) nextWorkingDate(d Date, step int) Date {
-	for i := 0; i < 3660; i++ { // ten years without a working day means bad data
-		d = d.AddDays(step)
-		if c.hasHours(d) {
+	i := d.ordinal() - c.first
+	for n := 0; n < 3660; n++ { // ten years without a working day means bad data
+		i += step
+		if i >= 0 && i < len(c.days) {
+			if c.days[i].hi > c.days[i].lo {
+				return c.days[i].info.Date
+			}
+			continue
+		}
+		if d := fromOrdinal(c.first + i); c.hasHours(d) {
 			return d
 		}
 	}
-	return d
+	return fromOrdinal(c.first + i)
 }
 
 // StartOfNextWorkingDay is the start of the first working interval of the
