@@ -324,6 +324,7 @@ func (w *work) high(ev *event) {
 		case k == ResultsProtocol && m == Auction:
 			w.shot(ev, d.Lot, k, "", AnnulProtocol, "Q37.7", "")
 			w.shot(ev, d.Lot, BidsEnd, "", RequireResubmission, "Q37.7", "")
+			continue // an annulled protocol is not also extended by Q37.2
 		}
 		if k != BidsStart && k != TariffEnd { // Q37.2: every ending procedure in the module
 			w.offer(i, v.Add(ev.dur), "Q37.2", Extend)
