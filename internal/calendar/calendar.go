@@ -13,6 +13,7 @@ package calendar
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -224,7 +225,9 @@ func (c *Calendar) compute(d Date) DayInfo {
 			info.Intervals = o.Intervals
 			info.Source += "; hours: " + o.Source
 			if !info.Working {
-				info.Name += " (hours extended: " + o.Reason + ")"
+				// business time counts, but the date stays a day off for
+				// terms counted in working days (docs/regulations.md, Q28)
+				info.Name = strings.TrimSpace(info.Name + " (hours extended: " + o.Reason + ")")
 			}
 		}
 	}
@@ -353,7 +356,7 @@ func (c *Calendar) nextWorkingDate(d Date, step int) Date {
 	for n := 0; n < 3660; n++ { // ten years without a working day means bad data
 		i += step
 		if i >= 0 && i < len(c.days) {
-			if c.days[i].hi > c.days[i].lo {
+			if c.days[i].info.Working && c.days[i].hi > c.days[i].lo {
 				return c.days[i].info.Date
 			}
 			continue
