@@ -57,12 +57,22 @@ const (
 // system logs) and specialists have no BIN or contact.
 var userChannels = []string{"email", "phone", "voice", "letter", "forum", "cabinet", "authority"}
 
+// Validate checks n as Register would, adding problems to v; callers that
+// parse times themselves pass their own problems in, so one answer names
+// every bad field.
+func (s *Service) Validate(n *NewAppeal, c Caller, v apperr.Validation) error {
+	return s.validateInto(n, c, s.Now().UTC(), v)
+}
+
 func (s *Service) validate(n *NewAppeal, c Caller, now time.Time) error {
-	v := apperr.Validation{}
+	return s.validateInto(n, c, now, apperr.Validation{})
+}
+
+func (s *Service) validateInto(n *NewAppeal, c Caller, now time.Time, v apperr.Validation) error {
 	if !slices.Contains(Channels, n.Channel) {
 		v.Add("channel", fmt.Sprintf("unknown channel %q; accepted: %s", n.Channel, strings.Join(Channels, ", ")))
 	}
-	if n.ReceivedAt == nil {
+	if n.ReceivedAt == nil && v["received_at"] == "" {
 		v.Add("received_at", "required: RFC 3339 time with offset, e.g. 2026-11-20T10:15:00+05:00")
 	} else if n.ReceivedAt.After(now.Add(futureSkew)) {
 		v.Add("received_at", "is in the future")

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"tenderdesk/internal/audit"
+	"tenderdesk/internal/auth"
+)
+
+func init() {
+	register(command{name: "user add", summary: "add a user (--login L --role R [--password-stdin])", run: runUserAdd})
+	register(command{name: "user suspend", summary: "suspend a user (accounts are never deleted, E9)", run: runUserSuspend})
+	register(command{name: "user list", summary: "list users", run: runUserList})
+	register(command{name: "token create", summary: "create a bearer API token for a user (printed once)", run: runTokenCreate})
+}
+
+// cli is the actor of CLI changes in the audit trail: the OS user at the console.
+func cli() audit.Actor {
+	u := os.Getenv("USER")
+	if u == "" {
+		u = "console"
+	}
+	return audit.Actor{Login: "cli:" + u, Role: "admin", ClientAddr: "console"}
+}
+
+func runUserAdd(args []string, stdout, stderr io.Writer) int {
+	var n auth.NewUser
+	var pwStdin bool
+	a, code := open("user add", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&n.Login, "login", "", "login (required)")
+		fs.StringVar(&n.Role, "role", "", "role: "+strings.Join(roleList(), ", "))
+		fs.StringVar(&n.FullName, "name", "", "full name")
+		fs.StringVar(&n.Organization, "org", "", "organization")
+		fs.StringVar(&n.BIN, "bin", "", "organization BIN/IIN (required for applicant and customer)")
+		fs.StringVar(&n.Email, "email", "", "email")
+		fs.StringVar(&n.Language, "lang", "ru", "ru, kk or en")
+		fs.BoolVar(&pwStdin, "password-stdin", false, "read the password from standard input (else one is generated and printed)")
+	})
+	if a == nil {
+		return code
+	}
+	defer a.Close()
+	generated := false
+	if pwStdin {
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && err != io.EOF {
+			fmt.Fprintf(stderr, "tenderdesk user add: read password: %v\n", err)
+			return 1
+		}
+		n.Password = strings.TrimRight(line, "\r\n")
+	} else {
+		n.Password, generated = auth.RandomSecret(15), true
+	}
+	u, err := a.Auth.CreateUser(context.Background(), cli(), n)
+	if err != nil {
+		fmt.Fprintf(stderr, "tenderdesk user add: %v\n", describe(err))
+		return 1
+	}
+	fmt.Fprintf(stdout, "user %s (%s) added\n", u.Login, u.Role)
+	if generated {
+		fmt.Fprintf(stdout, "password: %s\n", n.Password)
+	}
+	return 0
+}
+
+func runUserSuspend(args []string, stdout, stderr io.Writer) int {
+	var login, reason string
+	a, code := open("user suspend", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&login, "login", "", "login (required)")
+		fs.StringVar(&reason, "reason", "", "basis of the suspension (required)")
+	})
+	if a == nil {
+		return code
+	}
+	defer a.Close()
+	if login == "" || reason == "" {
+		fmt.Fprintln(stderr, "tenderdesk user suspend: --login and --reason are required")
+		return 2
+	}
+	if err := a.Auth.Suspend(context.Background(), cli(), login, reason); err != nil {
+		fmt.Fprintf(stderr, "tenderdesk user suspend: %v\n", describe(err))
+		return 1
+	}
+	fmt.Fprintf(stdout, "user %s suspended; its sessions and tokens are revoked\n", login)
+	return 0
+}
+
+func runUserList(args []string, stdout, stderr io.Writer) int {
+	var asJSON bool
+	a, code := open("user list", args, stderr, func(fs *flag.FlagSet) { fs.BoolVar(&asJSON, "json", false, "print JSON") })
+	if a == nil {
+		return code
+	}
+	defer a.Close()
+	us, err := a.Auth.List(context.Background())
+	if err != nil {
+		fmt.Fprintf(stderr, "tenderdesk user list: %v\n", err)
+		return 1
+	}
+	if asJSON {
+		json.NewEncoder(stdout).Encode(us)
+		return 0
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "LOGIN\tROLE\tSTATUS\tORGANIZATION\tBIN")
+	for _, u := range us {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Login, u.Role, u.Status, u.Organization, u.BIN)
+	}
+	tw.Flush()
+	return 0
+}
+
+func runTokenCreate(args []string, stdout, stderr io.Writer) int {
+	var login, label string
+	a, code := open("token create", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&login, "login", "", "login (required)")
+		fs.StringVar(&label, "label", "", "what the token is for")
+	})
+	if a == nil {
+		return code
+	}
+	defer a.Close()
+	if login == "" {
+		fmt.Fprintln(stderr, "tenderdesk token create: --login is required")
+		return 2
+	}
+	tok, err := a.Auth.CreateToken(context.Background(), cli(), login, label)
+	if err != nil {
+		fmt.Fprintf(stderr, "tenderdesk token create: %v\n", describe(err))
+		return 1
+	}
+	fmt.Fprintln(stdout, tok)
+	return 0
+}
+
+func roleList() []string {
+	var s []string
+	for _, r := range auth.Roles {
+		s = append(s, string(r))
+	}
+	return s
+}

@@ -1,0 +1,209 @@
+// Package web is tenderdesk's HTTP face: the JSON API under /api/v1 (its
+// OpenAPI document is openapi.json beside this file), health and metrics.
+// Every route declares the permission it needs; one middleware checks it.
+package web
+
+import (
+	"context"
+	_ "embed"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/auth"
+	"tenderdesk/internal/journal"
+	"tenderdesk/internal/store"
+)
+
+//go:embed openapi.json
+var OpenAPI []byte
+
+const sessionCookie = "td_session"
+
+type Server struct {
+	Log     *slog.Logger
+	DB      *store.DB
+	Auth    *auth.Service
+	Journal *journal.Service
+	Metrics *Metrics
+	// Extra lets other packages mount their handlers (status page, …).
+	Extra map[string]http.Handler
+	mux   *http.ServeMux
+}
+
+type ctxKey int
+
+const principalKey ctxKey = 0
+
+func principal(r *http.Request) auth.Principal {
+	p, _ := r.Context().Value(principalKey).(auth.Principal)
+	return p
+}
+
+// handler is an API handler; an error it returns is rendered once, here.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// Handler builds the routing table. perm "" means public.
+func (s *Server) Handler() http.Handler {
+	s.mux = http.NewServeMux()
+	s.route("GET /healthz", "", s.healthz)
+	s.route("GET /readyz", "", s.readyz)
+	s.route("GET /api/v1/openapi.json", "", s.openapi)
+	s.route("POST /api/v1/login", "", s.login)
+	s.route("POST /api/v1/logout", "", s.logout)
+	s.route("GET /api/v1/me", "*", s.me)
+
+	s.route("POST /api/v1/appeals", auth.PermAppealCreate, s.createAppeal)
+	s.route("GET /api/v1/appeals/{number}", auth.PermAppealRead, s.getAppeal)
+	s.route("POST /api/v1/appeals/{number}/merge", auth.PermIncidentMerge, s.mergeAppeal)
+	s.route("GET /api/v1/journal", auth.PermJournalRead, s.listJournal)
+	s.route("GET /api/v1/incidents/{id}", auth.PermIncidentRead, s.getIncident)
+	s.route("POST /api/v1/incidents/{id}/{action}", auth.PermIncidentTransition, s.transition)
+
+	s.route("GET /api/v1/users", auth.PermUserManage, s.listUsers)
+	s.route("POST /api/v1/users", auth.PermUserManage, s.createUser)
+	s.route("POST /api/v1/users/{login}/suspend", auth.PermUserManage, s.suspendUser)
+	s.route("POST /api/v1/users/{login}/tokens", auth.PermUserManage, s.createToken)
+	s.route("GET /api/v1/roles", "*", s.roles)
+
+	s.route("GET /api/v1/audit", auth.PermAuditRead, s.auditList)
+	s.route("GET /api/v1/audit/verify", auth.PermAuditRead, s.auditVerify)
+
+	if s.Metrics != nil {
+		s.mux.Handle("GET /metrics", s.Metrics.Handler())
+	}
+	for pattern, h := range s.Extra {
+		s.mux.Handle(pattern, h)
+	}
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, apperr.New(apperr.NotFound, "no such endpoint: %s %s (see /api/v1/openapi.json)", r.Method, r.URL.Path))
+	})
+	return s.recoverer(s.mux)
+}
+
+// route registers h behind authentication and the permission check. perm
+// "*" means any signed-in user.
+func (s *Server) route(pattern string, perm auth.Permission, h handler) {
+	s.mux.HandleFunc(pattern, func(rw http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		w := &statusWriter{ResponseWriter: rw, code: http.StatusOK}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		err := func() error {
+			if perm == "" {
+				return h(w, r)
+			}
+			p, err := s.authenticate(r)
+			if err != nil {
+				return err
+			}
+			if perm != "*" && !auth.Allowed(p.Role, perm) {
+				return apperr.New(apperr.Forbidden, "role %s lacks permission %s", p.Role, perm)
+			}
+			return h(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
+		}()
+		if err != nil {
+			s.writeError(w, r, err)
+		}
+		if s.Metrics != nil {
+			s.Metrics.observe(pattern, w, start)
+		}
+	})
+}
+
+// authenticate takes a bearer token, or a session cookie. A cookie-borne
+// state-changing request must come from this origin (CSRF).
+func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return auth.Principal{}, apperr.New(apperr.Unauthorized, "Authorization must be \"Bearer <token>\"")
+		}
+		return s.Auth.Authenticate(r.Context(), strings.TrimSpace(tok))
+	}
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return auth.Principal{}, apperr.New(apperr.Unauthorized, "sign in (POST /api/v1/login) or send a bearer token")
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) {
+		return auth.Principal{}, apperr.New(apperr.Forbidden, "cross-site request refused")
+	}
+	return s.Auth.Authenticate(r.Context(), c.Value)
+}
+
+func sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		o = r.Header.Get("Referer")
+	}
+	if o == "" {
+		return r.Header.Get("Sec-Fetch-Site") != "cross-site"
+	}
+	u, err := url.Parse(o)
+	return err == nil && u.Host == r.Host
+}
+
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// recoverer turns a panic into a logged 500 instead of a dropped connection.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Log.Error("panic", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				s.writeError(w, r, apperr.New(apperr.Internal, "internal error"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.DB.Ping(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable", "database": string(s.DB.Dialect)})
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(s.DB.Dialect)})
+	return nil
+}
+
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write(OpenAPI)
+	return err
+}
+
+// statusWriter remembers the status for metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Status() int { return w.code }
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
