@@ -448,5 +448,3 @@ func TestNewSenderValidates(t *testing.T) {
 		t.Error("bad URL accepted")
 	}
 }
-
-

@@ -1,0 +1,278 @@
+// Package templates renders the messages the regulations prescribe (Q30,
+// Q32, Q35–Q37, Q42, R2, R5, E15) as subject, plain text and HTML, in
+// Russian, Kazakh and English. The appeal or incident number is always in
+// the subject, in brackets, so a reply threads back onto it.
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"strings"
+	texttemplate "text/template"
+	"time"
+)
+
+// Kind names a prescribed message.
+type Kind string
+
+const (
+	// Registered: the registration number, within 1 hour of registration
+	// (Q30, R5, E15); for the Russian profile it asks for the System section
+	// when the subject named none (R2).
+	Registered Kind = "registered"
+	// Refuted: the failure was not confirmed, with supporting information (Q32).
+	Refuted Kind = "refuted"
+	// LevelPlanned: the level and planned fix, and for medium/high the
+	// extension (Q35.1, Q36.2); sent again when the plan changes (Data.Changed).
+	LevelPlanned Kind = "level_planned"
+	// Fixed: the failure is fixed, with the actual time (Q35.3, Q36.9, Q37.12).
+	Fixed Kind = "fixed"
+	// AuthorityNotice: at once to the authorized body and its IT-security
+	// unit (Q37.1, Q42).
+	AuthorityNotice Kind = "authority_notice"
+	// AuthorityReport: the written report on a fixed failure (Q36.10, Q37.13).
+	AuthorityReport Kind = "authority_report"
+	// ExtensionsGranted: the deadlines moved for one bidder (Q36.3–7, Q37.2–10).
+	ExtensionsGranted Kind = "extensions_granted"
+	// BreachWarning: to staff, a term is about to be or has been missed.
+	BreachWarning Kind = "breach_warning"
+)
+
+// Kinds lists every kind, in a stable order.
+var Kinds = []Kind{Registered, Refuted, LevelPlanned, Fixed, AuthorityNotice, AuthorityReport, ExtensionsGranted, BreachWarning}
+
+// Languages are the languages templates exist in; the first is the fallback.
+var Languages = []string{"ru", "kk", "en"}
+
+// Data is everything a template may show. Each kind uses a subset; Number
+// is always required.
+type Data struct {
+	Number         string // appeal number (YYYY-NNNNNN) or incident number
+	IncidentNumber string // the incident an appeal is attached to, when different
+	RecipientName  string
+	Portal         string // e.g. "goszakup.gov.kz"; shown in the signature
+	StatusURL      string // the public failure page, when there is one
+
+	Received   time.Time // the appeal was received
+	Started    time.Time // the failure started
+	Confirmed  time.Time // the failure was confirmed
+	PlannedFix time.Time // planned fix
+	FixedAt    time.Time // actual fix
+	Level      string    // "low", "medium" or "high"
+	Changed    bool      // a re-notification because the plan changed (Q35.1, Q36.1–2)
+	Summary    string    // what fails, in the operator's words
+	Modules    string    // affected module(s), for Q37
+
+	Reason    string // refutation: why it is not a failure and what to do (Q32)
+	Cause     string // reports: cause of the failure
+	Actions   string // reports: actions taken
+	Result    string // reports: result
+	Proposals string // reports: proposals against recurrence
+
+	Extensions []Extension // deadlines moved (plan or granted)
+
+	SectionMissing bool     // R2: the subject named no System section
+	Sections       []string // R2: the sections to choose from
+
+	Term     string    // breach warning: which term, e.g. "Q29 registration (30 working minutes)"
+	Deadline time.Time // breach warning: when the term ends or ended
+	Overdue  bool      // breach warning: already missed
+
+	Location *time.Location // times are shown in this zone (default UTC)
+}
+
+// Extension is one moved deadline of one procurement.
+type Extension struct {
+	Announcement string // announcement number
+	Lot          string // lot number, "" for the whole announcement
+	DeadlineKind string // see deadlineNames, e.g. "bid_acceptance"
+	Old, New     time.Time
+	Rule         string // requirement ID that moved it, e.g. "Q36.3"
+}
+
+// Errors returned by Render.
+var (
+	ErrUnknownKind = errors.New("templates: unknown message kind")
+	ErrNoNumber    = errors.New("templates: Data.Number is required")
+)
+
+//go:embed files
+var files embed.FS
+
+// text[lang][kind] holds the subject and text of each message. HTML is not
+// written per message: the one html/template layout renders the text's
+// paragraphs, lists and links, so the two parts can never say different
+// things. All is parsed once at start-up, so a broken template fails the
+// boot (the package's init panics), never a notification.
+var (
+	text   = mustLoad()
+	layout = htmltemplate.Must(htmltemplate.ParseFS(files, "files/layout.html"))
+)
+
+func mustLoad() map[string]map[Kind]*texttemplate.Template {
+	out := map[string]map[Kind]*texttemplate.Template{}
+	for _, lang := range Languages {
+		out[lang] = map[Kind]*texttemplate.Template{}
+		common, err := fs.ReadFile(files, "files/"+lang+"/common.tmpl")
+		if err != nil {
+			panic(err)
+		}
+		for _, k := range Kinds {
+			name := "files/" + lang + "/" + string(k) + ".tmpl"
+			body, err := fs.ReadFile(files, name)
+			if err != nil {
+				panic(fmt.Sprintf("templates: %s: %v", name, err))
+			}
+			t := texttemplate.Must(texttemplate.New(name).Option("missingkey=error").Funcs(funcs(lang)).Parse(string(common)))
+			texttemplate.Must(t.Parse(string(body)))
+			for _, def := range []string{"subject", "text"} {
+				if t.Lookup(def) == nil {
+					panic(fmt.Sprintf("templates: %s has no %q block", name, def))
+				}
+			}
+			out[lang][k] = t
+		}
+	}
+	return out
+}
+
+// Lang maps a recipient's language ("kk-KZ", "kz", "EN", "") to one of
+// Languages, falling back to Russian.
+func Lang(lang string) string {
+	l := strings.ToLower(strings.TrimSpace(lang))
+	if i := strings.IndexAny(l, "-_"); i >= 0 {
+		l = l[:i]
+	}
+	switch l {
+	case "kk", "kz", "kaz":
+		return "kk"
+	case "en", "eng":
+		return "en"
+	}
+	return "ru"
+}
+
+// Render produces the subject, plain text and HTML of a prescribed message.
+// An unknown language falls back to Russian; an unknown kind is an error.
+func Render(kind Kind, lang string, d Data) (subject, plain, html string, err error) {
+	if strings.TrimSpace(d.Number) == "" {
+		return "", "", "", ErrNoNumber
+	}
+	l := Lang(lang)
+	t, ok := text[l][kind]
+	if !ok {
+		return "", "", "", fmt.Errorf("%w: %q", ErrUnknownKind, kind)
+	}
+	if d.Location == nil {
+		d.Location = time.UTC
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, "subject", d); err != nil {
+		return "", "", "", err
+	}
+	// One line, no control characters: it goes into a header.
+	subject = strings.Join(strings.Fields(b.String()), " ")
+	b.Reset()
+	if err := t.ExecuteTemplate(&b, "text", d); err != nil {
+		return "", "", "", err
+	}
+	body := tidy(b.String())
+	b.Reset()
+	page := struct {
+		Lang, Subject, Number string
+		Blocks                []block
+	}{l, subject, d.Number, blocks(body)}
+	if err := layout.ExecuteTemplate(&b, "layout", page); err != nil {
+		return "", "", "", err
+	}
+	return subject, body, b.String(), nil
+}
+
+// tidy trims trailing spaces and collapses the blank-line runs that template
+// conditionals leave behind.
+func tidy(s string) string {
+	lines := strings.Split(s, "\n")
+	out := lines[:0]
+	blank := true
+	for _, l := range lines {
+		l = strings.TrimRight(l, " \t\r")
+		if l == "" {
+			if blank {
+				continue
+			}
+			blank = true
+		} else {
+			blank = false
+		}
+		out = append(out, l)
+	}
+	return strings.TrimSpace(strings.Join(out, "\n")) + "\n"
+}
+
+// block is a paragraph, a list or the signature of a rendered text.
+type block struct {
+	List, Footer bool
+	Lines        [][]segment
+}
+
+// segment is a run of text or a link.
+type segment struct{ Text, URL string }
+
+// blocks splits plain text into paragraphs (blank-line separated), lists
+// (lines starting "- ") and the footer after the "--" line.
+func blocks(s string) []block {
+	var out []block
+	footer := false
+	cur := -1
+	for _, line := range strings.Split(s, "\n") {
+		switch {
+		case line == "":
+			cur = -1
+			continue
+		case line == "--":
+			footer, cur = true, -1
+			continue
+		}
+		list := !footer && strings.HasPrefix(line, "- ")
+		if list {
+			line = line[2:]
+		}
+		if cur < 0 || out[cur].List != list {
+			out = append(out, block{List: list, Footer: footer})
+			cur = len(out) - 1
+		}
+		out[cur].Lines = append(out[cur].Lines, links(line))
+	}
+	return out
+}
+
+// links cuts http(s) URLs out of a line so the layout can make them links.
+func links(line string) []segment {
+	var out []segment
+	for {
+		i := strings.Index(line, "https://")
+		if j := strings.Index(line, "http://"); j >= 0 && (i < 0 || j < i) {
+			i = j
+		}
+		if i < 0 {
+			if line != "" {
+				out = append(out, segment{Text: line})
+			}
+			return out
+		}
+		if i > 0 {
+			out = append(out, segment{Text: line[:i]})
+		}
+		end := strings.IndexAny(line[i:], " \t)")
+		if end < 0 {
+			end = len(line) - i
+		}
+		u := strings.TrimRight(line[i:i+end], ".,;:")
+		out = append(out, segment{Text: u, URL: u})
+		line = line[i+len(u):]
+	}
+}
