@@ -32,9 +32,20 @@ type Server struct {
 	Journal *journal.Service
 	Metrics *Metrics
 	// Extra lets other packages mount their handlers (status page, …).
-	Extra map[string]http.Handler
-	mux   *http.ServeMux
+	Extra  map[string]http.Handler
+	mux    *http.ServeMux
+	routes []Route
 }
+
+// Route is one API route and the permission it needs ("" public, "*" any
+// signed-in user); the OpenAPI test checks each is documented.
+type Route struct {
+	Pattern string
+	Perm    auth.Permission
+}
+
+// Routes lists the routes Handler registered.
+func (s *Server) Routes() []Route { return s.routes }
 
 type ctxKey int
 
@@ -89,6 +100,7 @@ func (s *Server) Handler() http.Handler {
 // route registers h behind authentication and the permission check. perm
 // "*" means any signed-in user.
 func (s *Server) route(pattern string, perm auth.Permission, h handler) {
+	s.routes = append(s.routes, Route{pattern, perm})
 	s.mux.HandleFunc(pattern, func(rw http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		w := &statusWriter{ResponseWriter: rw, code: http.StatusOK}
