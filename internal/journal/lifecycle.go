@@ -43,18 +43,18 @@ var edges = map[Action]struct {
 // Causes of Q26: operator-dependent or not. Resolution terms (Q38) run only
 // for the operator-dependent ones.
 var Causes = map[string]bool{
-	"operator_staff_error":      true, // wrongful acts of the operator's specialists
-	"operator_infosec":          true, // inadequate information security
-	"operator_physical_damage":  true, // physical damage by the operator's fault
-	"third_party_damage":        false,
-	"third_party_outage":        false,
-	"cyber_attack":              false,
-	"third_party_act":           false,
-	"user_network_or_power":     false,
-	"user_computer_settings":    false,
-	"user_malware":              false,
+	"operator_staff_error":       true, // wrongful acts of the operator's specialists
+	"operator_infosec":           true, // inadequate information security
+	"operator_physical_damage":   true, // physical damage by the operator's fault
+	"third_party_damage":         false,
+	"third_party_outage":         false,
+	"cyber_attack":               false,
+	"third_party_act":            false,
+	"user_network_or_power":      false,
+	"user_computer_settings":     false,
+	"user_malware":               false,
 	"user_ignoring_instructions": false,
-	"user_eds_mishandling":      false,
+	"user_eds_mishandling":       false,
 }
 
 func causeNames() string {

@@ -52,3 +52,12 @@ UPDATE appeals SET incident_id = $2 WHERE id = $1
 
 -- name: count-appeals-of-incident
 SELECT count(*) FROM appeals WHERE incident_id = $1
+
+-- name: savepoint
+SAVEPOINT reg
+
+-- name: release-savepoint
+RELEASE SAVEPOINT reg
+
+-- name: rollback-to-savepoint
+ROLLBACK TO SAVEPOINT reg

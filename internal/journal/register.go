@@ -224,7 +224,7 @@ func (s *Service) replay(ctx context.Context, q querier, userID int64, key, reqH
 }
 
 // registerTx registers one appeal inside tx (the batch's transaction).
-func (s *Service) registerTx(ctx context.Context, tx *sql.Tx, p *pending, now time.Time) (Registration, error) {
+func (s *Service) registerTx(ctx context.Context, tx *batchTx, p *pending, now time.Time) (Registration, error) {
 	n, c := p.appeal, p.caller
 	if p.idemKey != "" {
 		if r, found, err := s.replay(ctx, tx, c.Actor.ID, p.idemKey, p.reqHash); found || err != nil {
@@ -233,7 +233,7 @@ func (s *Service) registerTx(ctx context.Context, tx *sql.Tx, p *pending, now ti
 	}
 	year := now.In(s.Zone).Year()
 	var seq int64
-	if err := tx.QueryRowContext(ctx, Queries["next-number"], year).Scan(&seq); err != nil {
+	if err := tx.stmt(ctx, "next-number").QueryRowContext(ctx, year).Scan(&seq); err != nil {
 		return Registration{}, apperr.Wrap(err, "number")
 	}
 	number := fmt.Sprintf("%d-%06d", year, seq)
@@ -246,7 +246,7 @@ func (s *Service) registerTx(ctx context.Context, tx *sql.Tx, p *pending, now ti
 		if inc.State == Closed || inc.State == Merged {
 			return Registration{}, apperr.New(apperr.Conflict, "incident %d is %s; attach the appeal to an open incident", incID, inc.State)
 		}
-	} else if err := tx.QueryRowContext(ctx, Queries["insert-incident"], n.Profile, store.T(now)).Scan(&incID); err != nil {
+	} else if err := tx.stmt(ctx, "insert-incident").QueryRowContext(ctx, n.Profile, store.T(now)).Scan(&incID); err != nil {
 		return Registration{}, apperr.Wrap(err, "insert incident")
 	}
 	var createdBy any
@@ -258,7 +258,7 @@ func (s *Service) registerTx(ctx context.Context, tx *sql.Tx, p *pending, now ti
 		detected = store.T(*n.DetectedAt)
 	}
 	var appealID int64
-	if err := tx.QueryRowContext(ctx, Queries["insert-appeal"], number, year, seq, incID, n.Channel, store.T(*n.ReceivedAt),
+	if err := tx.stmt(ctx, "insert-appeal").QueryRowContext(ctx, number, year, seq, incID, n.Channel, store.T(*n.ReceivedAt),
 		store.T(now), detected, n.Organization, n.BIN, n.ContactEmail, n.ContactPhone, n.Description, n.Module,
 		mustJSON(n.Announcements), mustJSON(n.Lots), n.Profile, createdBy).Scan(&appealID); err != nil {
 		return Registration{}, apperr.Wrap(err, "insert appeal")
@@ -270,7 +270,7 @@ func (s *Service) registerTx(ctx context.Context, tx *sql.Tx, p *pending, now ti
 	}
 	after := map[string]any{"number": number, "incident_id": incID, "channel": n.Channel, "received_at": n.ReceivedAt,
 		"organization": n.Organization, "bin": n.BIN, "profile": n.Profile}
-	if _, err := audit.Append(ctx, tx, s.DB.Dialect, now, c.Actor, audit.Entry{Action: "appeal.register", ObjectType: "appeal", ObjectID: number, After: after}); err != nil {
+	if _, err := tx.chain.Append(ctx, now, c.Actor, audit.Entry{Action: "appeal.register", ObjectType: "appeal", ObjectID: number, After: after}); err != nil {
 		return Registration{}, err
 	}
 	return Registration{Number: number, IncidentID: incID}, nil
