@@ -61,38 +61,49 @@ var words = map[string]map[string]string{
 	},
 }
 
-func funcs(lang string) map[string]any {
-	w := words[lang]
-	word := func(k string) string {
-		if v, ok := w[k]; ok {
-			return v
-		}
-		return k // an unknown code is shown as is rather than hidden
+// Word translates a level ("low", "medium", "high") or a deadline kind
+// ("bid_acceptance", …) into lang (with the Russian fallback); an unknown
+// code is returned as is. The public status page uses the same words.
+func Word(lang, code string) string {
+	if v, ok := words[Lang(lang)][code]; ok {
+		return v
+	}
+	return code
+}
+
+// FormatTime shows t in loc with its UTC offset ("02.01.2006 15:04 (UTC+5)";
+// ISO order in English), since Kazakhstan changed offset in 2024 and
+// readers compare with logs. The zero time is "—".
+func FormatTime(lang string, loc *time.Location, t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	if loc == nil {
+		loc = time.UTC
 	}
 	layout := "02.01.2006 15:04"
-	if lang == "en" {
+	if Lang(lang) == "en" {
 		layout = "2006-01-02 15:04"
 	}
+	t = t.In(loc)
+	_, off := t.Zone()
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	z := fmt.Sprintf("UTC%s%d", sign, off/3600)
+	if m := off % 3600 / 60; m != 0 {
+		z += fmt.Sprintf(":%02d", m)
+	}
+	return t.Format(layout) + " (" + z + ")"
+}
+
+func funcs(lang string) map[string]any {
+	w := words[lang]
+	word := func(k string) string { return Word(lang, k) }
 	return map[string]any{
 		"word": word,
-		// dt shows a time in the profile's zone with its UTC offset, since
-		// Kazakhstan changed offset in 2024 and readers compare with logs.
-		"dt": func(loc *time.Location, t time.Time) string {
-			if t.IsZero() {
-				return w["none"]
-			}
-			t = t.In(loc)
-			_, off := t.Zone()
-			sign := "+"
-			if off < 0 {
-				sign, off = "-", -off
-			}
-			z := fmt.Sprintf("UTC%s%d", sign, off/3600)
-			if m := off % 3600 / 60; m != 0 {
-				z += fmt.Sprintf(":%02d", m)
-			}
-			return t.Format(layout) + " (" + z + ")"
-		},
+		"dt":   func(loc *time.Location, t time.Time) string { return FormatTime(lang, loc, t) },
 		// shift is how far a deadline moved, e.g. "+1 дн. 3 ч".
 		"shift": func(old, new time.Time) string {
 			if old.IsZero() || new.IsZero() {

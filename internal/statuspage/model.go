@@ -1,0 +1,138 @@
+// Package statuspage is the public failure notice of Q36.1, Q37.3, Q36.9
+// and Q37.12 and the maintenance announcements of Q18/Q41: a server-rendered
+// page at /status and Atom and JSON feeds, in Russian, Kazakh and English.
+//
+// Everybody refreshes it during an outage, so it is served from bytes
+// rendered once per version of the source's data (and per language, gzipped
+// in advance), with ETag / Last-Modified / 304.
+package statuspage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Snapshot is everything the page shows at one moment.
+type Snapshot struct {
+	// Version changes whenever anything shown changes (a counter or the
+	// latest change sequence in the journal).
+	Version uint64
+	// Updated is the time of the latest change shown: Last-Modified and the
+	// feeds' updated stamp.
+	Updated time.Time
+	// Failures are the current and recent failures, newest first. Which
+	// "recent" ones to show is the source's choice (e.g. fixed in the last
+	// 7 days); refuted ones are normally left out.
+	Failures []Failure
+	// Maintenance holds announced works: running and upcoming, and recently
+	// finished ones if the source wants them shown.
+	Maintenance []Maintenance
+}
+
+// Failure is one public failure notice.
+type Failure struct {
+	Number     string // incident number
+	Level      string // "low", "medium", "high" (Q34); "" while being analysed
+	State      string // see States
+	Title      Text   // short public description, by language
+	Modules    Text   // affected modules (Q37), by language
+	Started    time.Time
+	Confirmed  time.Time
+	PlannedFix time.Time // zero when unknown
+	ActualFix  time.Time // zero until fixed (Q36.9, Q37.12)
+	Updated    time.Time
+	Affected   []Procurement // announcement and lot numbers (Q36.1, Q37.12)
+	Extensions []Extension   // deadlines moved because of this failure
+}
+
+// States a failure can be shown in.
+var States = []string{"analysing", "confirmed", "fixing", "fixed"}
+
+// Procurement is an affected announcement and its lots.
+type Procurement struct {
+	Announcement string
+	Lots         []string // empty: the whole announcement
+}
+
+// Extension is one deadline moved because of a failure.
+type Extension struct {
+	Announcement string
+	Lot          string
+	DeadlineKind string // as in notify/templates: "bid_acceptance", …
+	Old, New     time.Time
+	Rule         string // requirement ID, e.g. "Q36.3"
+}
+
+// Maintenance is an announced window of works (Q18, Q40, Q41).
+type Maintenance struct {
+	ID        string
+	Title     Text
+	Start     time.Time
+	End       time.Time
+	Unplanned bool // unplanned works, agreed with the authorized body (Q18)
+	Announced time.Time
+	Updated   time.Time
+}
+
+// Text is a short public text by language ("ru", "kk", "en").
+type Text map[string]string
+
+// In returns the text in lang, else Russian, else any language there is:
+// a notice in another language beats an empty line.
+func (t Text) In(lang string) string {
+	if s := t[lang]; s != "" {
+		return s
+	}
+	if s := t["ru"]; s != "" {
+		return s
+	}
+	for _, l := range []string{"kk", "en"} {
+		if s := t[l]; s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// Source provides the page's data. Version is called often (at most once per
+// Options.Recheck): keep it cheap. Snapshot is called only when the version
+// differs from the one rendered.
+type Source interface {
+	StatusVersion(ctx context.Context) (uint64, error)
+	StatusSnapshot(ctx context.Context) (Snapshot, error)
+}
+
+// MinNotice is how far ahead planned works must be announced: "not later
+// than 2 calendar days before" (Q18, Q41). Reading: 48 hours, the stricter
+// of the readings (counting by dates would allow as little as 24h01m).
+const MinNotice = 48 * time.Hour
+
+// Maintenance announcement errors.
+var (
+	ErrTooLate     = errors.New("Q41: planned works must be announced at least 2 calendar days (48 hours) before they start")
+	ErrNoAgreement = errors.New("Q18: unplanned works need the authorized body's agreement (its reference)")
+	ErrBadWindow   = errors.New("maintenance window has no start")
+)
+
+// ValidateMaintenance decides whether works starting at start may be
+// announced at now (Q41, Q18): planned works need at least MinNotice;
+// unplanned works may be announced later — even while running — but only
+// with a reference to the authorized body's agreement.
+func ValidateMaintenance(start, now time.Time, unplanned bool, authorityAgreement string) error {
+	if start.IsZero() {
+		return ErrBadWindow
+	}
+	if unplanned {
+		if strings.TrimSpace(authorityAgreement) == "" {
+			return ErrNoAgreement
+		}
+		return nil
+	}
+	if lead := start.Sub(now); lead < MinNotice {
+		return fmt.Errorf("%w (starts in %s)", ErrTooLate, lead.Round(time.Minute))
+	}
+	return nil
+}
