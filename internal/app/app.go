@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"tenderdesk/internal/audit"
@@ -31,8 +32,32 @@ type App struct {
 	Web     *web.Server
 	Now     func() time.Time
 
+	// Workers run beside the HTTP server from Serve until shutdown, which
+	// cancels their context and waits for them (schedulers, outbox, mail
+	// listener). Closers run in Close, last added first.
+	Workers []func(ctx context.Context)
+	Closers []func()
+
 	ln  net.Listener
 	srv *http.Server
+}
+
+// Wiring adds a feature to the app (its services, routes through
+// a.Web.Mounts, workers). Each feature registers one from an init() in its
+// own file of this package (wire_*.go), so features do not edit one shared
+// function; they run in file-name order at the end of Open.
+type Wiring func(ctx context.Context, a *App) error
+
+var wirings []struct {
+	name string
+	fn   Wiring
+}
+
+func register(name string, fn Wiring) {
+	wirings = append(wirings, struct {
+		name string
+		fn   Wiring
+	}{name, fn})
 }
 
 // Open connects and migrates the database and checks the named queries; the
@@ -76,6 +101,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	a.Journal = journal.New(db, a.Now, zone, resolve, a.Metrics)
 	a.Web = &web.Server{Log: log, DB: db, Auth: a.Auth, Journal: a.Journal, Metrics: a.Metrics, Extra: map[string]http.Handler{}}
+	for _, w := range wirings {
+		if err := w.fn(ctx, a); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("%s: %w", w.name, err)
+		}
+	}
 	return a, nil
 }
 
@@ -110,6 +141,13 @@ func (a *App) Addr() string { return a.ln.Addr().String() }
 // Serve runs until ctx is cancelled, then stops taking connections and
 // finishes in-flight requests (their appeals commit) before returning.
 func (a *App) Serve(ctx context.Context) error {
+	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, w := range a.Workers {
+		wg.Add(1)
+		go func() { defer wg.Done(); w(wctx) }()
+	}
+	defer func() { stopWorkers(); wg.Wait() }()
 	errc := make(chan error, 1)
 	go func() { errc <- a.srv.Serve(a.ln) }()
 	a.Log.Info("listening", "addr", a.Addr(), "database", string(a.DB.Dialect), "where", a.DB.Where)
@@ -129,6 +167,9 @@ func (a *App) Serve(ctx context.Context) error {
 }
 
 func (a *App) Close() error {
+	for i := len(a.Closers) - 1; i >= 0; i-- {
+		a.Closers[i]()
+	}
 	if a.Journal != nil {
 		a.Journal.Close()
 	}

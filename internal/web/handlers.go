@@ -56,6 +56,9 @@ func (s *Server) roles(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// ParseTime reads an optional RFC 3339 time with offset into v's problems.
+func ParseTime(v apperr.Validation, field, s string) *time.Time { return parseTime(v, field, s) }
+
 // parseTime reads an RFC 3339 time that must carry an offset: a local time
 // without one would be ambiguous across the 2024 change of Astana's offset.
 func parseTime(v apperr.Validation, field, s string) *time.Time {

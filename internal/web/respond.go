@@ -35,6 +35,12 @@ type errorBody struct {
 	} `json:"error"`
 }
 
+// WriteJSON answers with v as JSON.
+func WriteJSON(w http.ResponseWriter, code int, v any) { writeJSON(w, code, v) }
+
+// Decode reads one JSON object strictly (see decode).
+func Decode(r *http.Request, v any) error { return decode(r, v) }
+
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)

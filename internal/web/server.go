@@ -32,7 +32,11 @@ type Server struct {
 	Journal *journal.Service
 	Metrics *Metrics
 	// Extra lets other packages mount their handlers (status page, …).
-	Extra  map[string]http.Handler
+	Extra map[string]http.Handler
+	// Mounts add the routes of other packages' features (clocks,
+	// procurement, notifications, …) through Route, so each feature keeps
+	// its handlers in its own file.
+	Mounts []func(*Server)
 	mux    *http.ServeMux
 	routes []Route
 }
@@ -51,13 +55,22 @@ type ctxKey int
 
 const principalKey ctxKey = 0
 
+// Principal is the authenticated caller of a routed request.
+func Principal(r *http.Request) auth.Principal { return principal(r) }
+
+// ClientAddr is the caller's address, for the audit trail.
+func ClientAddr(r *http.Request) string { return clientAddr(r) }
+
 func principal(r *http.Request) auth.Principal {
 	p, _ := r.Context().Value(principalKey).(auth.Principal)
 	return p
 }
 
-// handler is an API handler; an error it returns is rendered once, here.
-type handler func(w http.ResponseWriter, r *http.Request) error
+// HandlerFunc is an API handler; an error it returns is rendered once, in
+// the error envelope.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+type handler = HandlerFunc
 
 // Handler builds the routing table. perm "" means public.
 func (s *Server) Handler() http.Handler {
@@ -85,6 +98,9 @@ func (s *Server) Handler() http.Handler {
 	s.route("GET /api/v1/audit", auth.PermAuditRead, s.auditList)
 	s.route("GET /api/v1/audit/verify", auth.PermAuditRead, s.auditVerify)
 
+	for _, m := range s.Mounts {
+		m(s)
+	}
 	if s.Metrics != nil {
 		s.mux.Handle("GET /metrics", s.Metrics.Handler())
 	}
@@ -97,8 +113,11 @@ func (s *Server) Handler() http.Handler {
 	return s.recoverer(s.mux)
 }
 
-// route registers h behind authentication and the permission check. perm
-// "*" means any signed-in user.
+// Route registers h behind authentication and the permission check (perm
+// "" public, "*" any signed-in user). Every /api/ route must be documented
+// in openapi.json or a fragment in openapi.d/ (a test checks).
+func (s *Server) Route(pattern string, perm auth.Permission, h HandlerFunc) { s.route(pattern, perm, h) }
+
 func (s *Server) route(pattern string, perm auth.Permission, h handler) {
 	s.routes = append(s.routes, Route{pattern, perm})
 	s.mux.HandleFunc(pattern, func(rw http.ResponseWriter, r *http.Request) {
@@ -200,8 +219,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
+	doc, err := OpenAPIDocument()
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Content-Type", "application/json")
-	_, err := w.Write(OpenAPI)
+	_, err = w.Write(doc)
 	return err
 }
 

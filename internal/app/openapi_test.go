@@ -1,24 +1,41 @@
-package web
+package app_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"tenderdesk/internal/app"
+	"tenderdesk/internal/config"
+	"tenderdesk/internal/web"
 )
 
-// The checked-in OpenAPI document is valid 3.0 and describes exactly the
-// routes the server registers, with the method each is registered for.
+// The checked-in OpenAPI document (openapi.json with the fragments of
+// openapi.d) is valid 3.0 and describes exactly the routes the assembled app
+// serves, with the method and whether it is public.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
-	doc, err := openapi3.NewLoader().LoadFromData(OpenAPI)
+	merged, err := web.OpenAPIDocument()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(merged)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := doc.Validate(context.Background()); err != nil {
 		t.Fatalf("openapi.json is not valid OpenAPI 3.0: %v", err)
 	}
-	s := &Server{}
+	cfg := config.Config{DB: t.TempDir(), Zone: "Asia/Almaty", DefaultProfile: "kz-quasi", LogLevel: "error", Addr: "127.0.0.1:0"}
+	a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	s := a.Web
 	s.Handler()
 	registered := map[string]bool{}
 	for _, r := range s.Routes() {
