@@ -126,12 +126,13 @@ type Calendar struct {
 	hourOvs []Override
 	ovs     []Override
 
-	first int      // ordinal of tableFirst
-	days  []dayRec // one per date of the table
-	start []int64  // unix ns of each working interval, ascending
-	end   []int64  // unix ns, end[i] <= start[i+1]
-	pre   []int64  // working ns before start[i]
-	post  []int64  // working ns up to end[i] (pre[i] + end[i] - start[i])
+	first    int      // ordinal of tableFirst
+	days     []dayRec // one per date of the table
+	midnight []int64  // unix ns of each date's local midnight, plus the end of the table
+	start    []int64  // unix ns of each working interval, ascending
+	end      []int64  // unix ns, end[i] <= start[i+1]
+	pre      []int64  // working ns before start[i]
+	post     []int64  // working ns up to end[i] (pre[i] + end[i] - start[i])
 }
 
 type dayRec struct {
@@ -173,10 +174,12 @@ func (c *Calendar) build() {
 	c.first = tableFirst.ordinal()
 	n := tableEnd.ordinal() - c.first
 	c.days = make([]dayRec, n)
+	c.midnight = make([]int64, n+1)
 	c.start, c.end, c.pre, c.post = c.start[:0], c.end[:0], c.pre[:0], c.post[:0]
 	var total int64
 	for i := range n {
 		d := fromOrdinal(c.first + i)
+		c.midnight[i] = d.At(0, c.loc).UnixNano()
 		info := c.compute(d)
 		rec := dayRec{info: info, lo: int32(len(c.start))}
 		for _, iv := range info.Intervals {
@@ -197,6 +200,7 @@ func (c *Calendar) build() {
 		rec.hi = int32(len(c.start))
 		c.days[i] = rec
 	}
+	c.midnight[n] = tableEnd.At(0, c.loc).UnixNano()
 }
 
 // compute decides one date from the week, the data and the overrides.
@@ -273,18 +277,61 @@ func (c *Calendar) local(t time.Time) Date { return DateOf(t.In(c.loc)) }
 // at turns unix ns into a time on the calendar's wall clock.
 func (c *Calendar) at(ns int64) time.Time { return time.Unix(0, ns).In(c.loc) }
 
-// idx is the last interval starting at or before ns (-1 if none).
+// idx is the last interval starting at or before ns (-1 if none). The date
+// is found arithmetically (days are 24 h but for the rare offset change, so
+// the guess is off by at most one), then only that date's few intervals are
+// scanned: no search over the whole table.
 func (c *Calendar) idx(ns int64) int {
-	lo, hi := 0, len(c.start) // search first start > ns
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if c.start[m] <= ns {
-			lo = m + 1
-		} else {
-			hi = m
+	if ns < c.midnight[0] {
+		return -1
+	}
+	i, ok := c.dayIndex(ns)
+	if !ok {
+		return len(c.start) - 1
+	}
+	k := int(c.days[i].lo) - 1 // intervals of earlier dates all start before ns
+	for j := int(c.days[i].lo); j < int(c.days[i].hi) && c.start[j] <= ns; j++ {
+		k = j
+	}
+	return k
+}
+
+// dayIndex is the table date containing the instant ns.
+func (c *Calendar) dayIndex(ns int64) (int, bool) {
+	n := len(c.days)
+	if ns < c.midnight[0] || ns >= c.midnight[n] {
+		return 0, false
+	}
+	i := min(int((ns-c.midnight[0])/int64(24*time.Hour)), n-1)
+	for c.midnight[i] > ns {
+		i--
+	}
+	for c.midnight[i+1] <= ns {
+		i++
+	}
+	return i, true
+}
+
+// regular: date i lasts 24 hours, so a wall-clock time on it is its
+// midnight plus the time of day (not so on 2024-02-29 in Asia/Almaty).
+func (c *Calendar) regular(i int) bool { return c.midnight[i+1]-c.midnight[i] == int64(24*time.Hour) }
+
+// worksAt: table date i is a working date with working time.
+func (c *Calendar) worksAt(i int) bool { return c.days[i].info.Working && c.days[i].hi > c.days[i].lo }
+
+// stepWorkingDays walks n working dates from table date i (backwards when
+// step is -1); ok is false when the walk leaves the table.
+func (c *Calendar) stepWorkingDays(i, n, step int) (int, bool) {
+	for n > 0 {
+		i += step
+		if i < 0 || i >= len(c.days) {
+			return 0, false
+		}
+		if c.worksAt(i) {
+			n--
 		}
 	}
-	return lo - 1
+	return i, true
 }
 
 // worked is the working time from the table's start up to ns.
@@ -308,7 +355,13 @@ func (c *Calendar) AddBusiness(t time.Time, d time.Duration) time.Time {
 	if d == 0 || len(c.start) == 0 {
 		return t
 	}
-	target := c.worked(t.UnixNano()) + int64(d)
+	ns := t.UnixNano()
+	k := c.idx(ns) // once: both the running total at t and the search start
+	var target int64
+	if k >= 0 {
+		target = c.pre[k] + min(ns, c.end[k]) - c.start[k]
+	}
+	target += int64(d)
 	if target <= 0 {
 		return c.at(c.start[0])
 	}
@@ -316,7 +369,20 @@ func (c *Calendar) AddBusiness(t time.Time, d time.Duration) time.Time {
 	if target > c.post[n-1] {
 		return c.at(c.end[n-1]) // beyond the table: no working time known
 	}
-	lo, hi := 0, n // first interval whose running total reaches target
+	// first interval whose running total reaches target: gallop from t's
+	// interval (terms are short compared with the table), then bisect
+	lo, hi := max(k, 0), n
+	if d < 0 {
+		lo, hi = 0, min(lo+1, n)
+	} else {
+		for step := 1; lo+step < n; step *= 2 {
+			if c.post[lo+step] >= target {
+				hi = lo + step
+				break
+			}
+			lo += step
+		}
+	}
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		if c.post[m] < target {
@@ -390,14 +456,22 @@ func (c *Calendar) EndOfWorkingDay(d Date) (end time.Time, ok bool) {
 // t's local date (before it when n < 0); t's own date is not counted, and
 // n == 0 returns t. Use it to move a deadline "by N working days".
 func (c *Calendar) AddWorkingDays(t time.Time, n int) time.Time {
-	lt := t.In(c.loc)
 	if n == 0 {
-		return lt
+		return t.In(c.loc)
 	}
-	d, step := DateOf(lt), 1
+	step := 1
 	if n < 0 {
 		step, n = -1, -n
 	}
+	// fast path: whole-day arithmetic on the table when both dates are 24 h long
+	ns := t.UnixNano()
+	if i, ok := c.dayIndex(ns); ok && c.regular(i) {
+		if j, ok := c.stepWorkingDays(i, n, step); ok && c.regular(j) {
+			return c.at(c.midnight[j] + ns - c.midnight[i])
+		}
+	}
+	lt := t.In(c.loc)
+	d := DateOf(lt)
 	for range n {
 		d = c.nextWorkingDate(d, step)
 	}
@@ -410,6 +484,14 @@ func (c *Calendar) AddWorkingDays(t time.Time, n int) time.Time {
 // counting the day of the appeal"); n <= 0 gives the end of t's own date's
 // hours or, on a day off, of the next working date.
 func (c *Calendar) EndOfWorkingDaysAfter(t time.Time, n int) time.Time {
+	if i, ok := c.dayIndex(t.UnixNano()); ok {
+		if n <= 0 && !c.worksAt(i) {
+			n = 1
+		}
+		if j, ok := c.stepWorkingDays(i, max(n, 0), 1); ok {
+			return c.at(c.end[c.days[j].hi-1])
+		}
+	}
 	d := c.local(t)
 	if n <= 0 && !c.hasHours(d) {
 		n = 1

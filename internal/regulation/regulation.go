@@ -90,6 +90,9 @@ type Profile struct {
 	once sync.Once
 	cal  *calendar.Calendar
 	err  error
+
+	termsOnce sync.Once
+	termIdx   map[string][]int // clock -> indexes in Terms: lookups on the hot path
 }
 
 // ID is the full name "family@version".
@@ -183,15 +186,23 @@ func (p *Profile) Levels(clock string) []string {
 // Term is the profile's term for a clock (and level, for level-dependent
 // clocks); the error names the accepted clocks or levels.
 func (p *Profile) Term(clock, level string) (Term, error) {
+	p.termsOnce.Do(func() {
+		p.termIdx = make(map[string][]int, len(p.Terms))
+		for i, t := range p.Terms {
+			p.termIdx[t.Clock] = append(p.termIdx[t.Clock], i)
+		}
+	})
+	for _, i := range p.termIdx[clock] {
+		if p.Terms[i].Level == level {
+			return p.Terms[i], nil
+		}
+	}
 	found := false
 	for _, t := range p.Terms {
 		if t.Clock != clock {
 			continue
 		}
 		found = true
-		if t.Level == level {
-			return t, nil
-		}
 	}
 	if !found {
 		return Term{}, fmt.Errorf("clock %q does not apply to %s; accepted: %s", clock, p.ID(), strings.Join(p.Clocks(), ", "))

@@ -75,49 +75,98 @@ type Spec struct {
 	At      time.Time
 }
 
-// New starts a clock of profile p.
-func New(p *regulation.Profile, s Spec) (Clock, error) {
-	if s.At.IsZero() {
-		return Clock{}, fmt.Errorf("sla: clock %s: no start time", s.Clock)
-	}
-	if !slices.Contains(regulation.ClockNames(), s.Clock) {
-		return Clock{}, fmt.Errorf("unknown clock %q; accepted: %s", s.Clock, strings.Join(regulation.ClockNames(), ", "))
-	}
-	t, err := p.Term(s.Clock, s.Level)
+// Rule is a clock of one profile made ready for computing many deadlines:
+// the term looked up and the calendar fetched once, like regexp.Compile.
+type Rule struct {
+	p       *regulation.Profile
+	cal     *calendar.Calendar
+	term    regulation.Term
+	channel string
+}
+
+// Compile checks a clock, level and channel against profile p.
+func Compile(p *regulation.Profile, clock, level, channel string) (*Rule, error) {
+	r, err := compile(p, clock, level, channel)
 	if err != nil {
-		return Clock{}, err
+		return nil, err
 	}
-	ch := s.Channel
-	if ch == "" {
-		ch = "email"
+	return &r, nil
+}
+
+// compile returns the Rule by value so one-off Deadline calls stay on the stack.
+func compile(p *regulation.Profile, clock, level, channel string) (Rule, error) {
+	t, err := p.Term(clock, level)
+	if err != nil {
+		if !slices.Contains(regulation.ClockNames(), clock) {
+			err = fmt.Errorf("unknown clock %q; accepted: %s", clock, strings.Join(regulation.ClockNames(), ", "))
+		}
+		return Rule{}, err
 	}
-	if !slices.Contains(Channels, ch) {
-		return Clock{}, fmt.Errorf("unknown channel %q; accepted: %s", ch, strings.Join(Channels, ", "))
+	if channel == "" {
+		channel = "email"
+	} else if !slices.Contains(Channels, channel) {
+		return Rule{}, fmt.Errorf("unknown channel %q; accepted: %s", channel, strings.Join(Channels, ", "))
 	}
-	c := Clock{Profile: p, Term: t, Channel: ch, Event: s.At.In(p.Location())}
-	c.Start, c.Base, err = base(p, t, ch, c.Event)
+	return Rule{p: p, cal: p.Calendar(), term: t, channel: channel}, nil
+}
+
+// Term is the rule's term.
+func (r *Rule) Term() regulation.Term { return r.term }
+
+// Deadline of the clock started by event at.
+func (r *Rule) Deadline(at time.Time) (time.Time, error) {
+	_, d, err := r.base(at, false)
+	return d, err
+}
+
+// Start begins a clock at at.
+func (r *Rule) Start(at time.Time) (Clock, error) {
+	if at.IsZero() {
+		return Clock{}, fmt.Errorf("sla: clock %s: no start time", r.term.Clock)
+	}
+	c := Clock{Profile: r.p, Term: r.term, Channel: r.channel, Event: at.In(r.cal.Location())}
+	var err error
+	c.Start, c.Base, err = r.base(c.Event, true)
 	if err != nil {
 		return Clock{}, err
 	}
 	return c, nil
 }
 
-// Deadline computes only the deadline of a clock; the fast path for
-// what-if questions and benchmarks.
-func Deadline(p *regulation.Profile, s Spec) (time.Time, error) {
-	c, err := New(p, s)
-	return c.Base, err
+// New starts a clock of profile p.
+func New(p *regulation.Profile, s Spec) (Clock, error) {
+	r, err := Compile(p, s.Clock, s.Level, s.Channel)
+	if err != nil {
+		return Clock{}, err
+	}
+	return r.Start(s.At)
 }
 
-// base is the start of counting and the deadline for term t from event.
-func base(p *regulation.Profile, t regulation.Term, channel string, event time.Time) (start, deadline time.Time, err error) {
-	c := p.Calendar()
+// Deadline computes only the deadline of one clock.
+func Deadline(p *regulation.Profile, s Spec) (time.Time, error) {
+	if s.At.IsZero() {
+		return time.Time{}, fmt.Errorf("sla: clock %s: no start time", s.Clock)
+	}
+	r, err := compile(p, s.Clock, s.Level, s.Channel)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return r.Deadline(s.At)
+}
+
+// base is the deadline from event and, when withStart, the moment counting
+// starts (skipped on the what-if path, where only the deadline is asked).
+func (r *Rule) base(event time.Time, withStart bool) (start, deadline time.Time, err error) {
+	c, t := r.cal, &r.term
 	if t.Clock == regulation.ClockRegistration {
-		return registration(p, channel, event)
+		return r.registration(event)
 	}
 	switch t.Base {
 	case regulation.Working:
-		return c.NextWorkingMoment(event), c.AddBusiness(event, t.Amount), nil
+		if withStart {
+			start = c.NextWorkingMoment(event)
+		}
+		return start, c.AddBusiness(event, t.Amount), nil
 	case regulation.Calendar:
 		return event, c.AddCalendar(event, t.Amount), nil
 	case regulation.WorkingDays:
@@ -130,7 +179,7 @@ func base(p *regulation.Profile, t regulation.Term, channel string, event time.T
 		e, _ := c.EndOfWorkingDay(calendar.DateOf(s))
 		return s, e, nil
 	case regulation.CalendarDaysBefore:
-		d := calendar.DateOf(event).AddDays(-t.Days)
+		d := calendar.DateOf(event.In(c.Location())).AddDays(-t.Days)
 		return event, d.At(0, c.Location()), nil
 	}
 	return time.Time{}, time.Time{}, fmt.Errorf("sla: clock %s: unknown base %q", t.Clock, t.Base)
@@ -139,18 +188,18 @@ func base(p *regulation.Profile, t regulation.Term, channel string, event time.T
 // registration is Q29/G7: 30 working minutes from arrival in working time;
 // an email in the lunch break: 30 minutes after it ends; an email outside
 // working time: the next working day (by default within its first 30
-// working minutes); other channels outside hours are not answered.
-func registration(p *regulation.Profile, channel string, event time.Time) (start, deadline time.Time, err error) {
-	c := p.Calendar()
+// working minutes); a phone call outside hours is not answered.
+func (r *Rule) registration(event time.Time) (start, deadline time.Time, err error) {
+	c := r.cal
 	start = c.NextWorkingMoment(event)
 	if c.IsWorkingTime(event) {
 		return start, c.AddBusiness(event, 30*time.Minute), nil
 	}
-	if channel == "phone" {
+	if r.channel == "phone" {
 		return time.Time{}, time.Time{}, fmt.Errorf("%w: a phone call at %s is outside working hours and is not answered (%s); accepted then: email and written channels",
-			ErrNotApplicable, event.Format(time.RFC3339), "Q29")
+			ErrNotApplicable, event.Format(time.RFC3339), r.term.Basis)
 	}
-	if inLunch(c, event) || p.Options.AfterHoursEmail != regulation.AnyTimeNextDay {
+	if inLunch(c, event) || r.p.Options.AfterHoursEmail != regulation.AnyTimeNextDay {
 		return start, c.AddBusiness(event, 30*time.Minute), nil
 	}
 	e, _ := c.EndOfWorkingDay(calendar.DateOf(start))
@@ -160,7 +209,7 @@ func registration(p *regulation.Profile, channel string, event time.Time) (start
 // inLunch: outside working time but between the first and last working
 // interval of a working day.
 func inLunch(c *calendar.Calendar, t time.Time) bool {
-	ivs := c.Intervals(calendar.DateOf(t))
+	ivs := c.Intervals(calendar.DateOf(t.In(c.Location())))
 	return len(ivs) > 1 && t.After(ivs[0][0]) && t.Before(ivs[len(ivs)-1][1])
 }
 
