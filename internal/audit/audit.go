@@ -61,18 +61,98 @@ type Entry struct {
 // Append writes e in tx, chained to the current head. The head row lock
 // serializes concurrent appends on PostgreSQL; SQLite has one writer anyway.
 func Append(ctx context.Context, tx *sql.Tx, d store.Dialect, now time.Time, a Actor, e Entry) (Record, error) {
+	c, err := Begin(ctx, tx, d, nil)
+	if err != nil {
+		return Record{}, err
+	}
+	r, err := c.Append(ctx, now, a, e)
+	if err != nil {
+		return Record{}, err
+	}
+	return r, c.Save(ctx)
+}
+
+// Stmts are the chain's statements prepared once on a database, for a
+// writer that appends many records (the registration group commit).
+type Stmts struct{ lockHead, insert, setHead *sql.Stmt }
+
+// Prepare prepares the chain's statements on db (call it outside any
+// transaction: on SQLite the write pool has one connection).
+func Prepare(ctx context.Context, db *sql.DB, d store.Dialect) (*Stmts, error) {
 	lock := Queries["lock-head-postgres"]
 	if d == store.SQLite {
 		lock = Queries["lock-head-sqlite"]
 	}
-	var seq int64
-	var prev string
-	if err := tx.QueryRowContext(ctx, lock).Scan(&seq, &prev); err != nil {
-		return Record{}, fmt.Errorf("audit head: %w", err)
+	var s Stmts
+	var err error
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{{&s.lockHead, lock}, {&s.insert, Queries["insert"]}, {&s.setHead, Queries["set-head"]}} {
+		if *p.dst, err = db.PrepareContext(ctx, p.q); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("audit: prepare: %w", err)
+		}
 	}
+	return &s, nil
+}
+
+func (s *Stmts) Close() {
+	for _, st := range []*sql.Stmt{s.lockHead, s.insert, s.setHead} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// Chain appends several records in one transaction: it locks and reads the
+// head once (Begin), keeps it in memory while records are appended, and
+// writes it back once (Save) before the commit. Mark and Reset let a caller
+// that rolls back to a savepoint forget the records appended after it.
+type Chain struct {
+	tx        *sql.Tx
+	st        *Stmts
+	seq       int64
+	hash      string
+	dirty     bool
+	markSeq   int64
+	markHash  string
+	markDirty bool
+}
+
+// Begin locks the head of the chain in tx. st may be nil (statements are
+// then prepared by the driver on each use).
+func Begin(ctx context.Context, tx *sql.Tx, d store.Dialect, st *Stmts) (*Chain, error) {
+	c := &Chain{tx: tx, st: st}
+	var row *sql.Row
+	if st != nil {
+		row = tx.StmtContext(ctx, st.lockHead).QueryRowContext(ctx)
+	} else if d == store.SQLite {
+		row = tx.QueryRowContext(ctx, Queries["lock-head-sqlite"])
+	} else {
+		row = tx.QueryRowContext(ctx, Queries["lock-head-postgres"])
+	}
+	if err := row.Scan(&c.seq, &c.hash); err != nil {
+		return nil, fmt.Errorf("audit head: %w", err)
+	}
+	return c, nil
+}
+
+func (c *Chain) exec(ctx context.Context, st func(*Stmts) *sql.Stmt, query string, args ...any) error {
+	var err error
+	if c.st != nil {
+		_, err = c.tx.StmtContext(ctx, st(c.st)).ExecContext(ctx, args...)
+	} else {
+		_, err = c.tx.ExecContext(ctx, query, args...)
+	}
+	return err
+}
+
+// Append inserts one record after the head kept in memory.
+func (c *Chain) Append(ctx context.Context, now time.Time, a Actor, e Entry) (Record, error) {
 	r := Record{
-		Seq: seq + 1, At: now.UTC().Truncate(time.Microsecond), ActorID: a.ID, Actor: a.Login, Role: a.Role,
-		Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, ClientAddr: a.ClientAddr, PrevHash: prev,
+		Seq: c.seq + 1, At: now.UTC().Truncate(time.Microsecond), ActorID: a.ID, Actor: a.Login, Role: a.Role,
+		Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, ClientAddr: a.ClientAddr, PrevHash: c.hash,
 	}
 	var err error
 	if r.Before, err = raw(e.Before); err != nil {
@@ -86,14 +166,29 @@ func Append(ctx context.Context, tx *sql.Tx, d store.Dialect, now time.Time, a A
 	if a.ID != 0 {
 		actorID = a.ID
 	}
-	if _, err := tx.ExecContext(ctx, Queries["insert"], r.Seq, store.T(r.At), actorID, r.Actor, r.Role, r.Action,
+	if err := c.exec(ctx, func(s *Stmts) *sql.Stmt { return s.insert }, Queries["insert"], r.Seq, store.T(r.At), actorID, r.Actor, r.Role, r.Action,
 		r.ObjectType, r.ObjectID, nullable(r.Before), nullable(r.After), r.ClientAddr, r.PrevHash, r.Hash); err != nil {
 		return Record{}, fmt.Errorf("audit insert: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, Queries["set-head"], r.Seq, r.Hash); err != nil {
-		return Record{}, fmt.Errorf("audit head: %w", err)
-	}
+	c.seq, c.hash, c.dirty = r.Seq, r.Hash, true
 	return r, nil
+}
+
+// Mark remembers the head (at a savepoint); Reset returns to it (after a
+// rollback to that savepoint).
+func (c *Chain) Mark()  { c.markSeq, c.markHash, c.markDirty = c.seq, c.hash, c.dirty }
+func (c *Chain) Reset() { c.seq, c.hash, c.dirty = c.markSeq, c.markHash, c.markDirty }
+
+// Save writes the head back; the transaction may then commit.
+func (c *Chain) Save(ctx context.Context) error {
+	if !c.dirty {
+		return nil
+	}
+	if err := c.exec(ctx, func(s *Stmts) *sql.Stmt { return s.setHead }, Queries["set-head"], c.seq, c.hash); err != nil {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	c.dirty = false
+	return nil
 }
 
 func raw(v any) (json.RawMessage, error) {
