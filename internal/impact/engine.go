@@ -2,6 +2,7 @@ package impact
 
 import (
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -47,6 +48,55 @@ type work struct {
 	ds    []dstate
 	best  []cand
 	shots []oneShot
+	touched [4]*event
+	nt      int
+	more    map[*event]bool // touched events beyond the inline four
+}
+
+// workPool recycles the scratch state: a module of a million procedures
+// would otherwise allocate it a million times.
+var workPool = sync.Pool{New: func() any { return new(work) }}
+
+// reset prepares w for p, keeping the capacity of its slices.
+func (w *work) reset(pl *Planner, p *Procedure) {
+	n := len(p.Deadlines)
+	w.pl, w.p = pl, p
+	if cap(w.ds) < n {
+		w.ds, w.best = make([]dstate, n), make([]cand, n)
+	}
+	w.ds, w.best = w.ds[:n], w.best[:n]
+	for i := range w.ds {
+		w.ds[i] = dstate{steps: w.ds[i].steps[:0], prior: w.ds[i].prior[:0]}
+		w.best[i] = cand{}
+	}
+	w.shots = w.shots[:0]
+	w.touched, w.nt, w.more = [4]*event{}, 0, nil
+}
+
+func (w *work) touch(ev *event) {
+	for _, e := range w.touched[:w.nt] {
+		if e == ev {
+			return
+		}
+	}
+	if w.nt < len(w.touched) {
+		w.touched[w.nt] = ev
+		w.nt++
+		return
+	}
+	if w.more == nil {
+		w.more = map[*event]bool{}
+	}
+	w.more[ev] = true
+}
+
+func (w *work) wasTouched(ev *event) bool {
+	for _, e := range w.touched[:w.nt] {
+		if e == ev {
+			return true
+		}
+	}
+	return w.more[ev]
 }
 
 // AppendProcedure appends the plan for one procedure to dst.
@@ -70,7 +120,9 @@ func (pl *Planner) AppendProcedure(dst []Action, p *Procedure) ([]Action, error)
 	if err := p.Validate(); err != nil {
 		return dst, err
 	}
-	w := &work{pl: pl, p: p, ds: make([]dstate, len(p.Deadlines)), best: make([]cand, len(p.Deadlines))}
+	w := workPool.Get().(*work)
+	defer workPool.Put(w)
+	w.reset(pl, p)
 	for i := range p.Applied {
 		a := &p.Applied[i]
 		if a.Event != "" && !pl.known[a.Event] {
@@ -553,7 +605,6 @@ func minT(a, b time.Time) time.Time {
 // emit writes the delta between the planned and the applied state.
 func (w *work) emit(dst []Action) []Action {
 	p, loc := w.p, w.pl.loc
-	touched := map[*event]bool{}
 	for i := range p.Deadlines {
 		d := &p.Deadlines[i]
 		s := &w.ds[i]
@@ -562,7 +613,7 @@ func (w *work) emit(dst []Action) []Action {
 				dst = append(dst, Action{Procedure: p.ID, Lot: d.Lot, Deadline: d.Kind, Supplier: d.Supplier,
 					Old: st.old.In(loc), New: st.new.In(loc), Action: st.act, Rule: st.rule, Event: st.ev.id,
 					Reason: w.pl.reason(st.rule, st.ev, st.old, st.new, "")})
-				touched[st.ev] = true
+				w.touch(st.ev)
 			}
 			continue
 		}
@@ -580,7 +631,7 @@ func (w *work) emit(dst []Action) []Action {
 			st := s.steps[n-1]
 			a.Action, a.Rule, a.Event = st.act, st.rule, st.ev.id
 			a.Reason = w.pl.reason(st.rule, st.ev, cur, s.cur, "delta")
-			touched[st.ev] = true
+			w.touch(st.ev)
 		} else {
 			a.Reason = Text{
 				RU: fmt.Sprintf("Пересчёт: правило %s больше не применяется, срок возвращён к %s.", last.Rule, fmtT(s.cur, loc)),
@@ -599,12 +650,12 @@ func (w *work) emit(dst []Action) []Action {
 			a.Recipients = []string{sh.supplier}
 		}
 		dst = append(dst, a)
-		touched[sh.ev] = true
+		w.touch(sh.ev)
 	}
 	// Tell the participants of every procedure this plan changes, once per
 	// event (Q36.2, Q37.12, E29.2); a re-plan re-notifies, as the rules ask.
 	for _, ev := range w.pl.events {
-		if !touched[ev] || ev.inc == nil || ev.state != confirmed {
+		if !w.wasTouched(ev) || ev.inc == nil || ev.state != confirmed {
 			continue
 		}
 		rule := w.pl.notifyRule(ev)

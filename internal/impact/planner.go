@@ -6,6 +6,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -77,6 +78,23 @@ type event struct {
 	procs      map[string]bool
 	appeals    map[string][]*Appeal
 	results    map[string]bool
+	// [lo, hi] bounds every deadline value a rule of this event can move,
+	// except acceptance under Q36.3 (openAcceptance) and the decryption
+	// chain under Q37.9/Q37.10 (openDecrypt), which are unbounded above.
+	lo, hi         time.Time
+	openAcceptance bool
+	openDecrypt    bool
+}
+
+// mayMove is the cheap test behind Planner.mayTouch.
+func (ev *event) mayMove(k Kind, v time.Time) bool {
+	if !v.Before(ev.lo) && !v.After(ev.hi) {
+		return true
+	}
+	if ev.openDecrypt && (k.acceptance() || k == Decryption || k == OpeningProtocol) {
+		return true // Q37.10 reopens acceptance that ended before the failure
+	}
+	return ev.openAcceptance && k.acceptance() && !v.Before(ev.lo)
 }
 
 func (ev *event) covers(p *Procedure) bool {
@@ -86,16 +104,19 @@ func (ev *event) covers(p *Procedure) bool {
 // Planner computes plans for one set of incidents and maintenance windows.
 // It is immutable after NewPlanner and safe for concurrent use.
 type Planner struct {
-	profile string
-	rules   ruleSet
-	opt     Options
-	cal     Calendar
-	loc     *time.Location
-	events  []*event
-	known   map[string]bool
-	named   map[string]bool // procedures named by id anywhere in the input
-	from    time.Time
-	scope   Scope
+	profile   string
+	rules     ruleSet
+	opt       Options
+	cal       Calendar
+	loc       *time.Location
+	events    []*event
+	known     map[string]bool
+	named     map[string]bool // procedures named by id anywhere in the input
+	from, to  time.Time
+	unbounded bool
+	scope     Scope
+	reasons   sync.Map // reasonKey → Text
+
 }
 
 // Scope tells a caller which procedures can be touched, so the database can
@@ -108,6 +129,10 @@ type Scope struct {
 	// From: a procedure none of whose deadlines is at or after From is not
 	// touched unless it is named in Procedures.
 	From time.Time
+	// To: nor is one none of whose deadlines is at or before To, unless To is
+	// zero (a rule reaches arbitrarily late acceptance deadlines: Q36.3,
+	// Q37.9, Q37.10).
+	To time.Time
 }
 
 // NewPlanner validates the input and prepares the events in their
@@ -148,7 +173,8 @@ func NewPlanner(in Input, cal Calendar, opt Options) (*Planner, error) {
 		if !mw.End.After(mw.Start) {
 			return nil, fmt.Errorf("maintenance %s: end %s is not after start %s", id, mw.End.Format(time.RFC3339), mw.Start.Format(time.RFC3339))
 		}
-		ev := &event{id: id, maint: mw, start: mw.Start, end: mw.End, allMods: len(mw.Modules) == 0, mods: set(mw.Modules)}
+		ev := &event{id: id, maint: mw, start: mw.Start, end: mw.End, allMods: len(mw.Modules) == 0, mods: set(mw.Modules),
+			lo: startOfDay(mw.Start, pl.loc), hi: startOfDay(mw.End, pl.loc).Add(24 * time.Hour)}
 		if rs.q41 {
 			pl.scope.AllModules = pl.scope.AllModules || ev.allMods
 			for m := range ev.mods {
@@ -178,20 +204,23 @@ func NewPlanner(in Input, cal Calendar, opt Options) (*Planner, error) {
 	}
 	slices.Sort(pl.scope.Procedures)
 	pl.scope.From = pl.from
+	if !pl.unbounded {
+		pl.scope.To = pl.to
+	}
 	return pl, nil
 }
 
 func (pl *Planner) addEvent(ev *event) {
 	pl.events = append(pl.events, ev)
 	pl.known[ev.id] = true
-	from := ev.start
-	if ev.maint != nil {
-		from = startOfDay(ev.start, pl.loc) // Q41 looks at the dates of the works
-	} else if ev.reported.Before(from) {
-		from = ev.reported
+	if pl.from.IsZero() || ev.lo.Before(pl.from) {
+		pl.from = ev.lo
 	}
-	if pl.from.IsZero() || from.Before(pl.from) {
-		pl.from = from
+	if ev.openAcceptance || ev.openDecrypt {
+		pl.unbounded = true
+	}
+	if ev.hi.After(pl.to) {
+		pl.to = ev.hi
 	}
 }
 
@@ -270,6 +299,7 @@ func (pl *Planner) incidentEvent(inc *Incident, i int) (*event, error) {
 		ev.dur = ev.end.Sub(from)
 	}
 	ev.days = pl.correspondingDays(ev.start, ev.end)
+	ev.bounds()
 	if inc.ForceMajeure != nil && inc.ForceMajeure.AgreedDays < 0 {
 		return nil, fmt.Errorf("%s: force_majeure.agreed_days is negative", name)
 	}
@@ -294,6 +324,25 @@ func (pl *Planner) incidentEvent(inc *Incident, i int) (*event, error) {
 		pl.named[id] = true
 	}
 	return ev, nil
+}
+
+// bounds sets [lo, hi]: the G-000 window from the report to the decision,
+// and for a confirmed failure its own span plus max(its length, 1 day) —
+// Q37.8 reaches an acceptance end up to one failure-length after the fix,
+// E29.3 and Q48 a deadline on the date of the fix.
+func (ev *event) bounds() {
+	inc := ev.inc
+	ev.lo = minT(ev.start, ev.reported)
+	switch ev.state {
+	case pending:
+		ev.hi = maxT(inc.HoldUntil, ev.reported)
+	case refuted:
+		ev.hi = inc.RefutedAt
+	case confirmed:
+		ev.hi = maxT(ev.end.Add(max(ev.end.Sub(ev.start), 24*time.Hour)), inc.ConfirmedAt)
+		ev.openAcceptance = inc.Criticality == Medium
+		ev.openDecrypt = inc.Criticality == High && inc.DecryptionImpossible
+	}
 }
 
 // correspondingDays is "the corresponding number of days, but at least 1
@@ -327,27 +376,21 @@ func (pl *Planner) Scope() Scope { return pl.scope }
 // Location is the zone the plan's times are expressed in.
 func (pl *Planner) Location() *time.Location { return pl.loc }
 
-// mayTouch is the cheap pre-check that lets 900,000 untouched procedures
-// through without any allocation.
+// mayTouch is the cheap pre-check that lets the untouched procedures of a
+// module through without any allocation: is any deadline within reach of
+// any event covering the procedure?
 func (pl *Planner) mayTouch(p *Procedure) bool {
 	if pl.named[p.ID] {
 		return true
 	}
-	covered := pl.scope.AllModules
-	if !covered {
-		for _, ev := range pl.events {
-			if ev.mods[p.Module] || ev.allMods {
-				covered = true
-				break
-			}
+	for _, ev := range pl.events {
+		if ev.maint != nil && !pl.rules.q41 || !(ev.allMods || ev.mods[p.Module] || ev.procs[p.ID]) {
+			continue
 		}
-	}
-	if !covered {
-		return false
-	}
-	for i := range p.Deadlines {
-		if !p.Deadlines[i].At.Before(pl.from) {
-			return true
+		for i := range p.Deadlines {
+			if ev.mayMove(p.Deadlines[i].Kind, p.Deadlines[i].At) {
+				return true
+			}
 		}
 	}
 	return false

@@ -24,6 +24,26 @@ func fmtDur(d time.Duration) (ru, en string) {
 // extra is "delta" for a re-plan, "<action>:<note>" for one-shot actions and
 // "notify:" for the participants' notification.
 func (pl *Planner) reason(rule string, ev *event, old, nw time.Time, extra string) Text {
+	if rule == "Q41" || rule == "Q48" { // the only texts that depend on the values
+		return pl.reasonText(rule, ev, old, nw, extra)
+	}
+	// 100,000 procedures share a handful of texts per event: build each once.
+	k := reasonKey{rule, ev, extra}
+	if t, ok := pl.reasons.Load(k); ok {
+		return t.(Text)
+	}
+	t := pl.reasonText(rule, ev, old, nw, extra)
+	pl.reasons.Store(k, t)
+	return t
+}
+
+type reasonKey struct {
+	rule  string
+	ev    *event
+	extra string
+}
+
+func (pl *Planner) reasonText(rule string, ev *event, old, nw time.Time, extra string) Text {
 	loc := pl.loc
 	win := func() (string, string) {
 		a, b := fmtT(ev.start, loc), fmtT(ev.end, loc)

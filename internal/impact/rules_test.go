@@ -124,7 +124,7 @@ func TestRules(t *testing.T) {
 			want: []string{"bids_end 2026-04-29 18:00 -> 2026-05-12 13:15 extend Q37.10",
 				"decryption 2026-04-30 10:00 -> 2026-04-30 14:15 extend Q37.2", "bids_end require_resubmission Q37.10", "notify Q37.12"}},
 		{rule: "Q37.10 force majeure: the agreed 3 days", profile: quasi,
-			in: inputOf(with(high(), func(i *Incident) { mayEve(i); i.ForceMajeure = &ForceMajeure{AgreedDays: 3} })),
+			in:    inputOf(with(high(), func(i *Incident) { mayEve(i); i.ForceMajeure = &ForceMajeure{AgreedDays: 3} })),
 			procs: []Procedure{proc("P", PriceRequestNotGZ, "m", dl(PriceOffersEnd, "2026-04-29 18:00"), dl(Decryption, "2026-04-30 13:30"))},
 			want:  []string{"price_offers_end 2026-04-29 18:00 -> 2026-05-03 13:15 extend Q37.10", "price_offers_end require_resubmission Q37.10", "notify Q37.12"}},
 		{rule: "Q41 maintenance: moved by the works on that date; inside the window the lost time comes back after it", profile: quasi, in: window,
@@ -146,10 +146,18 @@ func TestRules(t *testing.T) {
 			procs: []Procedure{proc("P", Tender, "m", dl(BidsEnd, "2026-04-14 10:00"))},
 			want:  []string{"bids_end 2026-04-14 10:00 -> 2026-04-14 10:40 extend G-000"}},
 		{rule: "G-000 confirmed low: no hold (failure does not prevent participation)", profile: quasi,
-			in:    inputOf(with(pending, func(i *Incident) { i.ConfirmedAt = at("2026-04-14 10:40"); i.Criticality = Low; i.FixedAt = at("2026-04-14 09:20") })),
+			in: inputOf(with(pending, func(i *Incident) {
+				i.ConfirmedAt = at("2026-04-14 10:40")
+				i.Criticality = Low
+				i.FixedAt = at("2026-04-14 09:20")
+			})),
 			procs: []Procedure{proc("P", Tender, "m", dl(BidsEnd, "2026-04-14 10:00"))}},
 		{rule: "G-000 confirmed medium, deadline after the fix but before confirmation: to the confirmation", profile: quasi,
-			in:    inputOf(with(pending, func(i *Incident) { i.ConfirmedAt = at("2026-04-14 10:40"); i.Criticality = Medium; i.FixedAt = at("2026-04-14 09:20") })),
+			in: inputOf(with(pending, func(i *Incident) {
+				i.ConfirmedAt = at("2026-04-14 10:40")
+				i.Criticality = Medium
+				i.FixedAt = at("2026-04-14 09:20")
+			})),
 			procs: []Procedure{proc("P", Auction, "m", dl(BidsEnd, "2026-04-14 10:00"))},
 			want:  []string{"bids_end 2026-04-14 10:00 -> 2026-04-14 10:40 extend G-000", "notify Q36.2"}},
 		{rule: "Q48 tariff ending on a date of the failure: + the longest extension", profile: quasi, in: inputOf(medium()),
@@ -166,7 +174,10 @@ func TestRules(t *testing.T) {
 			procs: []Procedure{proc("P", Tender, "m", dl(BidsEnd, "2026-03-19 18:00"), dl(OpeningProtocol, "2026-03-20 14:00"))},
 			want:  []string{"bids_end 2026-03-19 18:00 -> 2026-03-20 18:00 extend Q49", "opening_protocol annul_protocol Q49", "notify Q36.2"}},
 		{rule: "Q49 not for a low failure", profile: quasi,
-			in:    inputOf(with(medium(), func(i *Incident) { i.Criticality = Low; appeal(Appeal{Kind: AppealCouldNotParticipate, Procedure: "P"})(i) })),
+			in: inputOf(with(medium(), func(i *Incident) {
+				i.Criticality = Low
+				appeal(Appeal{Kind: AppealCouldNotParticipate, Procedure: "P"})(i)
+			})),
 			procs: []Procedure{proc("P", Tender, "m", dl(BidsEnd, "2026-03-19 18:00"), dl(OpeningProtocol, "2026-03-20 14:00"))}},
 		{rule: "Q50 early exclusion from the unreliable register: 1 calendar day to sign, second winner's draft withdrawn", profile: quasi,
 			in: inputOf(with(medium(), appeal(Appeal{Kind: AppealUnreliableRegister, Procedure: "P", Supplier: "990140000123",
