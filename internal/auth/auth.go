@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"tenderdesk/internal/apperr"
@@ -54,6 +55,11 @@ func (p Principal) Actor(clientAddr string) audit.Actor {
 type Service struct {
 	DB  *store.DB
 	Now func() time.Time
+
+	// credUser is the per-request token lookup, prepared once on the read
+	// pool: the driver otherwise parses it again for every request.
+	credMu   sync.Mutex
+	credUser *sql.Stmt
 }
 
 func New(db *store.DB, now func() time.Time) *Service { return &Service{DB: db, Now: now} }
@@ -300,7 +306,11 @@ func (s *Service) Authenticate(ctx context.Context, tok string) (Principal, erro
 		return p, errBadToken
 	}
 	var exp, rev store.Time
-	u, err := scanUser(s.DB.R.QueryRowContext(ctx, Queries["credential-user"], hashToken(tok)), &p.Via, &exp, &rev)
+	st, err := s.credentialStmt(ctx)
+	if err != nil {
+		return p, apperr.Wrap(err, "authenticate")
+	}
+	u, err := scanUser(st.QueryRowContext(ctx, hashToken(tok)), &p.Via, &exp, &rev)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, errBadToken
 	}
@@ -315,6 +325,19 @@ func (s *Service) Authenticate(ctx context.Context, tok string) (Principal, erro
 	}
 	p.User = u
 	return p, nil
+}
+
+func (s *Service) credentialStmt(ctx context.Context) (*sql.Stmt, error) {
+	s.credMu.Lock()
+	defer s.credMu.Unlock()
+	if s.credUser == nil {
+		st, err := s.DB.R.PrepareContext(ctx, Queries["credential-user"])
+		if err != nil {
+			return nil, err
+		}
+		s.credUser = st
+	}
+	return s.credUser, nil
 }
 
 func (s *Service) Logout(ctx context.Context, tok string) error {

@@ -77,7 +77,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	// synchronous(FULL): a 201 means the appeal is in the fsynced WAL.
-	common := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
+	// temp_store(memory): savepoint sub-journals (one per appeal in a group
+	// commit) stay in memory instead of costing a pwrite per page touched.
+	common := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(memory)"
 	w, err := sql.Open("sqlite", "file:"+file+"?"+common+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
