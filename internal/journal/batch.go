@@ -147,57 +147,91 @@ func (t *batchTx) exec(ctx context.Context, name string) error {
 	return err
 }
 
+// run registers a batch in one transaction. The fast path runs the appeals
+// one after another without savepoints: a savepoint per appeal is not free
+// (FTS5 flushes its pending index at every RELEASE). Should any appeal fail,
+// the batch is rolled back and run again with a savepoint per appeal, so
+// the failing one is answered with its error and the others still commit.
 func (b *batcher) run(batch []*pending) {
 	ctx := context.Background()
 	if err := b.prepare(ctx); err != nil {
 		b.fail(batch, apperr.Wrap(err, "prepare"))
 		return
 	}
-	out := make([]result, len(batch))
+	if len(batch) > 1 {
+		out, failed, err := b.attempt(ctx, batch, false)
+		if err != nil {
+			b.fail(batch, err)
+			return
+		}
+		if !failed {
+			b.answer(batch, out)
+			return
+		}
+	}
+	out, _, err := b.attempt(ctx, batch, true)
+	if err != nil {
+		b.fail(batch, err)
+		return
+	}
+	b.answer(batch, out)
+}
+
+// attempt runs batch in one transaction. Without savepoints it gives up at
+// the first appeal that fails (failed: true, nothing committed); with
+// savepoints a failing appeal is rolled back alone. err is a failure of the
+// whole transaction.
+func (b *batcher) attempt(ctx context.Context, batch []*pending, savepoints bool) (out []result, failed bool, err error) {
+	out = make([]result, len(batch))
 	tx, err := b.s.DB.W.BeginTx(ctx, nil)
 	if err != nil {
-		b.fail(batch, apperr.Wrap(err, "begin"))
-		return
+		return nil, false, apperr.Wrap(err, "begin")
+	}
+	abort := func(err error, msg string) ([]result, bool, error) {
+		_ = tx.Rollback()
+		return nil, false, apperr.Wrap(err, msg)
 	}
 	t := &batchTx{Tx: tx, stmts: b.stmts}
 	// The audit head is locked and read once per batch, and written once.
 	if t.chain, err = audit.Begin(ctx, tx, b.s.DB.Dialect, b.audit); err != nil {
-		_ = tx.Rollback()
-		b.fail(batch, apperr.Wrap(err, "audit head"))
-		return
+		return abort(err, "audit head")
 	}
 	for i, p := range batch {
-		if err := t.exec(ctx, "savepoint"); err != nil {
-			_ = tx.Rollback()
-			b.fail(batch, apperr.Wrap(err, "savepoint"))
-			return
+		if savepoints {
+			if err := t.exec(ctx, "savepoint"); err != nil {
+				return abort(err, "savepoint")
+			}
+			t.chain.Mark()
 		}
-		t.chain.Mark()
 		reg, err := b.s.registerTx(ctx, t, p, b.s.Now().UTC())
+		if err != nil && !savepoints {
+			_ = tx.Rollback()
+			return nil, true, nil
+		}
 		if err != nil {
 			t.chain.Reset()
 			if rerr := t.exec(ctx, "rollback-to-savepoint"); rerr != nil {
-				_ = tx.Rollback()
-				b.fail(batch, apperr.Wrap(errors.Join(err, rerr), "rollback to savepoint"))
-				return
+				return abort(errors.Join(err, rerr), "rollback to savepoint")
 			}
 		}
-		if rerr := t.exec(ctx, "release-savepoint"); rerr != nil {
-			_ = tx.Rollback()
-			b.fail(batch, apperr.Wrap(rerr, "release savepoint"))
-			return
+		if savepoints {
+			if rerr := t.exec(ctx, "release-savepoint"); rerr != nil {
+				return abort(rerr, "release savepoint")
+			}
 		}
 		out[i] = result{reg, err}
 	}
 	if err := t.chain.Save(ctx); err != nil {
-		_ = tx.Rollback()
-		b.fail(batch, apperr.Wrap(err, "audit head"))
-		return
+		return abort(err, "audit head")
 	}
 	if err := tx.Commit(); err != nil {
-		b.fail(batch, apperr.Wrap(err, "commit"))
-		return
+		return nil, false, apperr.Wrap(err, "commit")
 	}
+	return out, false, nil
+}
+
+// answer tells each caller its outcome, after the commit.
+func (b *batcher) answer(batch []*pending, out []result) {
 	for i, p := range batch {
 		if out[i].err == nil {
 			b.s.metrics.registered(len(batch))
