@@ -17,6 +17,7 @@ import (
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/config"
 	"tenderdesk/internal/journal"
+	"tenderdesk/internal/notify"
 	"tenderdesk/internal/regulation"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/web"
@@ -76,7 +77,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		db.Close()
 		return nil, err
 	}
-	for _, q := range []store.Queries{audit.Queries, auth.Queries, journal.Queries} {
+	for _, q := range []store.Queries{audit.Queries, auth.Queries, journal.Queries, notify.Queries} {
 		if err := db.Check(ctx, q); err != nil {
 			db.Close()
 			return nil, err
