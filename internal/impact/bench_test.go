@@ -46,20 +46,32 @@ func synthetic(n int) iter.Seq2[*Procedure, error] {
 	}
 }
 
-// peakHeap samples HeapInuse until stop is closed.
-func peakHeap(stop <-chan struct{}, out *uint64, wg *sync.WaitGroup) {
-	defer wg.Done()
-	var ms runtime.MemStats
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for {
-		runtime.ReadMemStats(&ms)
-		*out = max(*out, ms.HeapInuse)
-		select {
-		case <-stop:
-			return
-		case <-t.C:
+// trackPeak samples HeapInuse every 20 ms until the returned function is
+// called, which reports the peak in MB as a metric.
+func trackPeak(b *testing.B) func() {
+	var peak uint64
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var ms runtime.MemStats
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
 		}
+	}()
+	return func() {
+		close(stop)
+		wg.Wait()
+		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 	}
 }
 
@@ -90,11 +102,7 @@ func BenchmarkPlanMediumModule(b *testing.B) {
 
 func benchStream(b *testing.B, inc Incident, wantTouched int) {
 	pl := benchPlanner(b, inc)
-	var peak uint64
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	wg.Add(1)
-	go peakHeap(stop, &peak, &wg)
+	done := trackPeak(b)
 	b.ReportAllocs()
 	var actions, touched int
 	for b.Loop() {
@@ -108,14 +116,12 @@ func benchStream(b *testing.B, inc Incident, wantTouched int) {
 			b.Fatal(err)
 		}
 	}
-	close(stop)
-	wg.Wait()
+	done()
 	if wantTouched >= 0 && touched != wantTouched {
 		b.Fatalf("touched %d procedures, want %d", touched, wantTouched)
 	}
 	b.ReportMetric(float64(touched), "procedures-changed/op")
 	b.ReportMetric(float64(actions), "actions/op")
-	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 }
 
 // BenchmarkPlanHighModuleMaterialized is the peer: the same module loaded
@@ -123,11 +129,7 @@ func benchStream(b *testing.B, inc Incident, wantTouched int) {
 // what streaming buys.
 func BenchmarkPlanHighModuleMaterialized(b *testing.B) {
 	pl := benchPlanner(b, high())
-	var peak uint64
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	wg.Add(1)
-	go peakHeap(stop, &peak, &wg)
+	done := trackPeak(b)
 	b.ReportAllocs()
 	var actions int
 	for b.Loop() {
@@ -143,8 +145,6 @@ func BenchmarkPlanHighModuleMaterialized(b *testing.B) {
 		}
 		actions = len(acts)
 	}
-	close(stop)
-	wg.Wait()
+	done()
 	b.ReportMetric(float64(actions), "actions/op")
-	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 }
