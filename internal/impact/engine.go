@@ -43,11 +43,11 @@ type oneShot struct {
 
 // work holds the per-procedure scratch state.
 type work struct {
-	pl    *Planner
-	p     *Procedure
-	ds    []dstate
-	best  []cand
-	shots []oneShot
+	pl      *Planner
+	p       *Procedure
+	ds      []dstate
+	best    []cand
+	shots   []oneShot
 	touched [4]*event
 	nt      int
 	more    map[*event]bool // touched events beyond the inline four
