@@ -15,8 +15,9 @@ import (
 // Message is one outbound email to one or more recipients.
 type Message struct {
 	// MessageID is set by the caller, deterministically from the event and
-	// the recipient (e.g. "n-123.r-456@desk.example"), without brackets: a
-	// resend after a crash carries the same ID, so it can be recognised.
+	// the recipient (e.g. notify.MessageID), with or without the angle
+	// brackets: a resend after a crash carries the same ID, so it can be
+	// recognised.
 	MessageID string
 	To        []string
 	ReplyTo   string
@@ -121,6 +122,8 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 }
 
 func (s *Sender) build(m Message) (*gomail.Msg, error) {
+	m.MessageID = unbracket(m.MessageID)
+	m.InReplyTo = unbracket(m.InReplyTo)
 	if err := checkMessageID(m.MessageID); err != nil {
 		return nil, err
 	}
@@ -159,6 +162,7 @@ func (s *Sender) build(m Message) (*gomail.Msg, error) {
 	if len(m.References) > 0 {
 		refs := make([]string, len(m.References))
 		for i, r := range m.References {
+			r = unbracket(r)
 			if err := checkMessageID(r); err != nil {
 				return nil, fmt.Errorf("references: %w", err)
 			}
@@ -177,6 +181,15 @@ func (s *Sender) build(m Message) (*gomail.Msg, error) {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	}
 	return msg, nil
+}
+
+// unbracket drops one pair of surrounding angle brackets.
+func unbracket(id string) string {
+	id = strings.TrimSpace(id)
+	if len(id) >= 2 && id[0] == '<' && id[len(id)-1] == '>' {
+		return id[1 : len(id)-1]
+	}
+	return id
 }
 
 func checkMessageID(id string) error {

@@ -331,6 +331,19 @@ func TestSendWrongPasswordIsTemporary(t *testing.T) {
 
 // The relay is down: the sender says "temporary"; once it is back up the
 // same message (same Message-ID) goes through.
+// The outbox's IDs come with brackets (notify.MessageID); they are the same ID.
+func TestSendAcceptsBracketedMessageID(t *testing.T) {
+	s := &sink{}
+	ln := listen(t)
+	serve(t, s, ln, nil, false)
+	m := sample()
+	m.MessageID, m.InReplyTo = "<"+m.MessageID+">", "<"+m.InReplyTo+">"
+	if err := newSender(t, "smtp://"+ln.Addr().String(), nil).Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	checkSample(t, s.messages()[0])
+}
+
 func TestSendRelayDownThenUp(t *testing.T) {
 	ln := listen(t)
 	addr := ln.Addr().String()
@@ -378,7 +391,8 @@ func TestSendRefusesBadMessages(t *testing.T) {
 	snd := newSender(t, "smtp://127.0.0.1:1", nil)
 	for name, mod := range map[string]func(*Message){
 		"no id":         func(m *Message) { m.MessageID = "" },
-		"bracketed id":  func(m *Message) { m.MessageID = "<a@b>" },
+		"id without @":  func(m *Message) { m.MessageID = "<ab>" },
+		"id with space": func(m *Message) { m.MessageID = "a b@c" },
 		"no recipient":  func(m *Message) { m.To = nil },
 		"bad recipient": func(m *Message) { m.To = []string{"not an address"} },
 		"no text":       func(m *Message) { m.Text = "" },

@@ -82,7 +82,10 @@ type Data struct {
 	Deadline time.Time // breach warning: when the term ends or ended
 	Overdue  bool      // breach warning: already missed
 
-	Location *time.Location // times are shown in this zone (default UTC)
+	// Times are shown in Location, else in the IANA zone Zone (which
+	// survives a JSON round trip through the outbox), else in UTC.
+	Location *time.Location `json:"-"`
+	Zone     string
 }
 
 // Extension is one moved deadline of one procurement.
@@ -169,6 +172,13 @@ func Render(kind Kind, lang string, d Data) (subject, plain, html string, err er
 	}
 	if d.Location == nil {
 		d.Location = time.UTC
+		if d.Zone != "" {
+			loc, err := time.LoadLocation(d.Zone)
+			if err != nil {
+				return "", "", "", fmt.Errorf("templates: zone %q: %w", d.Zone, err)
+			}
+			d.Location = loc
+		}
 	}
 	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, "subject", d); err != nil {

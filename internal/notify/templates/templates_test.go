@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"strings"
@@ -242,5 +243,27 @@ func TestZeroTimesAndUTC(t *testing.T) {
 	_, text, _, _ = Render(LevelPlanned, "ru", d)
 	if !strings.Contains(text, "01.02.2024 12:00 (UTC+6)") {
 		t.Errorf("historic offset:\n%s", text)
+	}
+}
+
+// Data travels through the outbox as JSON: the zone must survive.
+func TestDataJSONRoundTripKeepsZone(t *testing.T) {
+	d := full()
+	d.Location, d.Zone = nil, "Asia/Almaty"
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Data
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	_, text, _, err := Render(Fixed, "ru", back)
+	if err != nil || !strings.Contains(text, "02.02.2026 15:20 (UTC+5)") {
+		t.Errorf("%v\n%s", err, text)
+	}
+	back.Zone = "Mars/Olympus"
+	if _, _, _, err := Render(Fixed, "ru", back); err == nil {
+		t.Error("unknown zone accepted")
 	}
 }
