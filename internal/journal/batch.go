@@ -9,6 +9,7 @@ import (
 
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/audit"
+	"tenderdesk/internal/store"
 )
 
 // batcher is a group commit for registrations. With synchronous=FULL one
@@ -119,6 +120,16 @@ func (b *batcher) prepare(ctx context.Context) error {
 		}
 		st[name] = p
 	}
+	if b.s.DB.Dialect == store.SQLite {
+		p, err := b.s.DB.W.PrepareContext(ctx, Queries["fts-index-sqlite"])
+		if err != nil {
+			for _, p := range st {
+				p.Close()
+			}
+			return fmt.Errorf("prepare fts-index-sqlite: %w", err)
+		}
+		st["fts-index-sqlite"] = p
+	}
 	a, err := audit.Prepare(ctx, b.s.DB.W, b.s.DB.Dialect)
 	if err != nil {
 		for _, p := range st {
@@ -135,6 +146,9 @@ type batchTx struct {
 	*sql.Tx
 	stmts map[string]*sql.Stmt
 	chain *audit.Chain
+	// firstAppeal is the id of the batch's first appeal; on SQLite the
+	// appeals from it on are indexed for full text in one statement.
+	firstAppeal int64
 }
 
 // stmt binds a prepared statement to the batch's transaction.
@@ -220,6 +234,11 @@ func (b *batcher) attempt(ctx context.Context, batch []*pending, savepoints bool
 			}
 		}
 		out[i] = result{reg, err}
+	}
+	if t.firstAppeal != 0 && b.s.DB.Dialect == store.SQLite {
+		if _, err := t.stmt(ctx, "fts-index-sqlite").ExecContext(ctx, t.firstAppeal); err != nil {
+			return abort(err, "full-text index")
+		}
 	}
 	if err := t.chain.Save(ctx); err != nil {
 		return abort(err, "audit head")

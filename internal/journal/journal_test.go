@@ -244,3 +244,60 @@ func TestListSearchAndPaging(t *testing.T) {
 		}
 	})
 }
+
+// hook records an audit entry per event and fails registrations whose
+// description says so.
+type hook struct{}
+
+func (hook) AppealRegistered(ctx context.Context, tx journal.HookTx, a journal.Appeal, newIncident bool) error {
+	if a.Description == "hook fails" {
+		return apperr.New(apperr.Conflict, "hook refused")
+	}
+	return tx.Audit(ctx, audit.System, audit.Entry{Action: "test.registered", ObjectType: "appeal", ObjectID: a.Number})
+}
+
+func (hook) IncidentChanged(ctx context.Context, tx journal.HookTx, act journal.Action, by audit.Actor, before, after journal.Incident) error {
+	return tx.Audit(ctx, audit.System, audit.Entry{Action: "test." + string(act), ObjectType: "incident", ObjectID: fmt.Sprint(after.ID)})
+}
+
+// What a hook writes commits with the event; a failing hook fails its own
+// event only, and the audit chain stays intact (hooks share the batch's chain).
+func TestHooksAreAtomicWithTheEvent(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, c := newService(t, db, time.Date(2026, 11, 20, 4, 0, 0, 0, time.UTC))
+		s.AddHooks(hook{})
+		var wg sync.WaitGroup
+		var failed atomic.Int32
+		for i := 0; i < 30; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				d := fmt.Sprintf("обращение %d", i)
+				if i%3 == 0 {
+					d = "hook fails"
+				}
+				if _, err := s.Register(ctx, operator, appeal(d, c.Now()), ""); err != nil {
+					failed.Add(1)
+				}
+			}(i)
+		}
+		wg.Wait()
+		r := mustRegister(t, s, appeal("последнее", c.Now()))
+		if _, err := s.Transition(ctx, operator.Actor, r.IncidentID, journal.TransitionInput{Action: journal.ActAnalyse}); err != nil {
+			t.Fatal(err)
+		}
+		if failed.Load() != 10 {
+			t.Fatalf("%d failed, want 10", failed.Load())
+		}
+		// 21 registrations × (register + hook) + transition × (incident + hook).
+		if n, err := audit.Verify(ctx, db); err != nil || n != 21*2+2 {
+			t.Fatalf("audit: %d records, %v; want %d", n, err, 21*2+2)
+		}
+		var appeals int
+		db.R.QueryRow("SELECT count(*) FROM appeals").Scan(&appeals)
+		if appeals != 21 || r.Number != "2026-000021" {
+			t.Fatalf("%d appeals, last number %s; want 21 and 2026-000021", appeals, r.Number)
+		}
+	})
+}

@@ -61,3 +61,7 @@ RELEASE SAVEPOINT reg
 
 -- name: rollback-to-savepoint
 ROLLBACK TO SAVEPOINT reg
+
+-- name: fts-index-sqlite
+INSERT INTO appeals_fts (rowid, description, organization)
+SELECT id, description, organization FROM appeals WHERE id >= $1

@@ -263,6 +263,9 @@ func (s *Service) registerTx(ctx context.Context, tx *batchTx, p *pending, now t
 		mustJSON(n.Announcements), mustJSON(n.Lots), n.Profile, createdBy).Scan(&appealID); err != nil {
 		return Registration{}, apperr.Wrap(err, "insert appeal")
 	}
+	if tx.firstAppeal == 0 {
+		tx.firstAppeal = appealID
+	}
 	if p.idemKey != "" {
 		if _, err := tx.ExecContext(ctx, Queries["idempotency-put"], c.Actor.ID, p.idemKey, p.reqHash, appealID, store.T(now)); err != nil {
 			return Registration{}, apperr.Wrap(err, "idempotency")
@@ -272,6 +275,20 @@ func (s *Service) registerTx(ctx context.Context, tx *batchTx, p *pending, now t
 		"organization": n.Organization, "bin": n.BIN, "profile": n.Profile}
 	if _, err := tx.chain.Append(ctx, now, c.Actor, audit.Entry{Action: "appeal.register", ObjectType: "appeal", ObjectID: number, After: after}); err != nil {
 		return Registration{}, err
+	}
+	if len(s.hooks) > 0 {
+		a := Appeal{ID: appealID, Number: number, IncidentID: incID, Channel: n.Channel, ReceivedAt: *n.ReceivedAt, RegisteredAt: now,
+			DetectedAt: n.DetectedAt, Organization: n.Organization, BIN: n.BIN, ContactEmail: n.ContactEmail, ContactPhone: n.ContactPhone,
+			Description: n.Description, Module: n.Module, Announcements: n.Announcements, Lots: n.Lots, Profile: n.Profile}
+		htx := HookTx{Tx: tx.Tx, Dialect: s.DB.Dialect, Now: now, Audit: func(ctx context.Context, by audit.Actor, e audit.Entry) error {
+			_, err := tx.chain.Append(ctx, now, by, e)
+			return err
+		}}
+		for _, h := range s.hooks {
+			if err := h.AppealRegistered(ctx, htx, a, n.IncidentID == 0); err != nil {
+				return Registration{}, err
+			}
+		}
 	}
 	return Registration{Number: number, IncidentID: incID}, nil
 }

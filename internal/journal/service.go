@@ -43,6 +43,14 @@ type Service struct {
 	resolveProfile ProfileResolver
 	batch          *batcher
 	metrics        metricsHook
+	hooks          []Hooks
+}
+
+func (s *Service) hookTx(tx *sql.Tx, now time.Time) HookTx {
+	return HookTx{Tx: tx, Dialect: s.DB.Dialect, Now: now, Audit: func(ctx context.Context, a audit.Actor, e audit.Entry) error {
+		_, err := audit.Append(ctx, tx, s.DB.Dialect, now, a, e)
+		return err
+	}}
 }
 
 // New starts the registration writer; Close stops it.
@@ -225,10 +233,17 @@ func (s *Service) Transition(ctx context.Context, by audit.Actor, id int64, in T
 			return apperr.Wrap(err, "transition")
 		}
 		after.Version = before.Version + 1
-		_, err = audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "incident." + string(in.Action), ObjectType: "incident",
-			ObjectID: itoa(id), Before: before, After: after})
+		if _, err = audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "incident." + string(in.Action), ObjectType: "incident",
+			ObjectID: itoa(id), Before: before, After: after}); err != nil {
+			return err
+		}
 		out = after
-		return err
+		for _, h := range s.hooks {
+			if err := h.IncidentChanged(ctx, s.hookTx(tx, now), in.Action, by, before, after); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err == nil && s.metrics.m != nil {
 		s.metrics.m.IncidentTransition(string(in.Action))
@@ -289,9 +304,16 @@ func (s *Service) Merge(ctx context.Context, by audit.Actor, number string, targ
 		}
 		newDst.Version = dst.Version + 1
 		out = newDst
-		_, err = audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "appeal.merge", ObjectType: "appeal", ObjectID: number,
-			Before: map[string]int64{"incident_id": src.ID}, After: map[string]int64{"incident_id": target}})
-		return err
+		if _, err = audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "appeal.merge", ObjectType: "appeal", ObjectID: number,
+			Before: map[string]int64{"incident_id": src.ID}, After: map[string]int64{"incident_id": target}}); err != nil {
+			return err
+		}
+		for _, h := range s.hooks {
+			if err := h.IncidentChanged(ctx, s.hookTx(tx, now), ActMerge, by, dst, newDst); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return out, err
 }
