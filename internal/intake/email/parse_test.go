@@ -374,3 +374,30 @@ func FuzzParse(f *testing.F) {
 		_ = HTMLToText(m.HTML)
 	})
 }
+
+func BenchmarkParse(b *testing.B) {
+	small, err := os.ReadFile("testdata/inline_screenshot.eml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("inline-screenshot", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Parse(context.Background(), bytes.NewReader(small), Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	payload := make([]byte, 10<<20)
+	_, _ = rand.Read(payload)
+	big := buildMultipart(b, payload)
+	b.Run("10MB-attachment", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(big)))
+		for b.Loop() {
+			if _, err := Parse(context.Background(), bytes.NewReader(big), Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
