@@ -279,3 +279,58 @@ func TestNewPlannerErrors(t *testing.T) {
 		}
 	}
 }
+
+// Plan (one action at a time) and PlanEach agree with PlanAll, and a Planner
+// is safe to share between goroutines (run with -race).
+func TestStreamingDrivers(t *testing.T) {
+	pl, err := NewPlanner(Input{Profile: quasi, Incidents: []Incident{high()}}, kz2026, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var procs []Procedure
+	for p := range synthetic(2000) {
+		q := *p
+		q.Deadlines = slices.Clone(p.Deadlines)
+		procs = append(procs, q)
+	}
+	want, err := pl.PlanAll(procs)
+	if err != nil || len(want) == 0 {
+		t.Fatalf("PlanAll: %d actions, %v", len(want), err)
+	}
+	seq := func(yield func(*Procedure, error) bool) {
+		for i := range procs {
+			if !yield(&procs[i], nil) {
+				return
+			}
+		}
+	}
+	var got []Action
+	for a, err := range pl.Plan(seq) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, a)
+	}
+	if !slices.Equal(lines(got), lines(want)) {
+		t.Fatal("Plan differs from PlanAll")
+	}
+	done := make(chan []Action, 4)
+	for range 4 {
+		go func() {
+			var all []Action
+			_ = pl.PlanEach(seq, func(_ *Procedure, acts []Action) error {
+				all = append(all, acts...)
+				return nil
+			})
+			done <- all
+		}()
+	}
+	for range 4 {
+		if g := <-done; !slices.Equal(lines(g), lines(want)) {
+			t.Error("concurrent PlanEach differs")
+		}
+	}
+	if sc := pl.Scope(); sc.To.IsZero() || !sc.From.Equal(at("2026-04-14 09:00")) {
+		t.Errorf("high failure without decryption: scope should be bounded, got %+v", sc)
+	}
+}
