@@ -317,11 +317,13 @@ func (s *Service) Authenticate(ctx context.Context, tok string) (Principal, erro
 	if err != nil {
 		return p, apperr.Wrap(err, "authenticate")
 	}
-	if !rev.IsZero() || (!exp.IsZero() && !s.Now().Before(exp.Time)) {
-		return p, errBadToken
-	}
+	// Suspension revokes the account's credentials too; say which it is,
+	// so the holder of a suspended account's token learns why (E9).
 	if u.Status != "active" {
 		return p, apperr.New(apperr.Forbidden, "account %q is suspended", u.Login)
+	}
+	if !rev.IsZero() || (!exp.IsZero() && !s.Now().Before(exp.Time)) {
+		return p, errBadToken
 	}
 	p.User = u
 	return p, nil
