@@ -139,6 +139,12 @@ func TestHoldIsReplaced(t *testing.T) {
 	assertLines(t, plan(t, quasi, Options{}, inputOf(refutedEarly), p),
 		"bids_end 2026-04-14 11:10 -> 2026-04-14 10:40 extend G-000")
 
+	confirmedLow := with(inc, func(i *Incident) {
+		i.ConfirmedAt, i.Criticality, i.FixedAt = at("2026-04-14 10:40"), Low, at("2026-04-14 12:00")
+	})
+	assertLines(t, plan(t, quasi, Options{}, inputOf(confirmedLow), p),
+		"bids_end 2026-04-14 11:10 -> 2026-04-14 10:40 extend G-000")
+
 	confirmedHigh := with(inc, func(i *Incident) {
 		i.ConfirmedAt, i.Criticality, i.FixedAt = at("2026-04-14 10:40"), High, at("2026-04-14 12:00")
 	})

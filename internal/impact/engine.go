@@ -258,6 +258,16 @@ func (w *work) incident(ev *event) {
 		return
 	}
 	level := inc.Criticality
+	if level == Low && pl.rules.hold && covered {
+		// A low failure gets no hold, but one already applied while it was
+		// analysed ends at the confirmation, not retroactively: bids sent
+		// during the hold stay in time.
+		for i := range p.Deadlines {
+			if w.heldBy(i, ev) && inside(w.ds[i].cur, ev.reported, inc.ConfirmedAt) {
+				w.offer(i, inc.ConfirmedAt, "G-000", Extend)
+			}
+		}
+	}
 	if level != Low {
 		if pl.rules.points {
 			w.appealsQ(ev)
@@ -287,6 +297,16 @@ func (w *work) incident(ev *event) {
 		w.energy(ev, covered)
 	}
 	w.commit(ev)
+}
+
+// heldBy reports whether a G-000 hold of ev was applied to deadline i.
+func (w *work) heldBy(i int, ev *event) bool {
+	for _, a := range w.ds[i].prior {
+		if a.Action == Hold && a.Event == ev.id {
+			return true
+		}
+	}
+	return false
 }
 
 // medium implements Q36.3–Q36.7.
