@@ -103,6 +103,7 @@ var deadlineCases = []struct {
 	{"R6", ru, "auxiliary_function", "", "", "2025-12-30T10:00:00+05:00", "2026-01-14T20:00:00+05:00", "31 Dec, 1–9 Jan off: 12, 13, 14 Jan"},
 	{"R6", ru, "auxiliary_function", "", "", "2024-11-01T21:00:00+05:00", "2024-11-06T20:00:00+05:00", "Sat 2 Nov worked, 4 Nov off: 2, 5, 6"},
 	{"R6", ru, "auxiliary_function", "", "", "2025-04-30T12:00:00+05:00", "2025-05-07T20:00:00+05:00", "eve of May holidays: 5, 6, 7"},
+	{"R6", ru, "auxiliary_function", "", "", "2024-11-03T12:00:00+05:00", "2024-11-07T20:00:00+05:00", "Sunday; 4 Nov holiday: 5, 6, 7"},
 	{"R6", ru, "auxiliary_function", "", "", "2024-04-26T08:30:00+05:00", "2024-05-03T20:00:00+05:00", "not counting Fri 26: Sat 27 worked, 29–30 moved off, 1 May: 27, 2, 3"},
 }
 
@@ -267,6 +268,24 @@ func TestExtensionByAgreement(t *testing.T) {
 	if g := a.Extend(Extension{Days: 1, Basis: "R6 agreed term"}).Deadline().Format(time.RFC3339); g != "2024-11-07T20:00:00+05:00" {
 		t.Errorf("R6 agreed extension: %s", g)
 	}
+	others := []struct {
+		id, profile, clock, at string
+		e                      Extension
+		want                   string
+	}{
+		{"G9", gz22, "analysis", "2024-03-20T16:00:00+05:00", Extension{By: time.Hour, Basis: "agreement"}, "2024-03-26T09:30:00+05:00"}, // 18:00 + 1 working hour over Nauryz
+		{"G9", gz20, "analysis", "2021-03-18T09:00:00+06:00", Extension{Days: 1, Basis: "agreement"}, "2021-03-19T11:00:00+06:00"},
+		{"E19", en, "email_processing", "2025-09-16T10:00:00+05:00", Extension{Until: tm(t, "2025-09-18T12:00:00+05:00"), Basis: "agreement"}, "2025-09-18T12:00:00+05:00"},
+	}
+	for _, o := range others {
+		k, err := New(profile(t, o.profile), Spec{Clock: o.clock, At: tm(t, o.at)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := k.Extend(o.e).Deadline().Format(time.RFC3339); g != o.want {
+			t.Errorf("%s %s extended: %s, want %s", o.id, o.profile, g, o.want)
+		}
+	}
 	h, _ := New(p, Spec{Clock: "resolution", Level: "high", At: tm(t, "2024-03-20T10:00:00+05:00")})
 	if g := h.Extend(Extension{Days: 1, Basis: "Q38"}).Deadline().Format(time.RFC3339); g != "2024-03-21T22:00:00+05:00" {
 		t.Errorf("high, calendar clock, +1 day: %s", g)
@@ -300,6 +319,12 @@ func TestMergedAppeals(t *testing.T) {
 	}
 	if _, err := MergedClocks(p, "medium", false, appeals); !errors.Is(err, ErrNotApplicable) {
 		t.Errorf("Q26 independent incident: %v", err)
+	}
+	// the goszakup, energy and Russian texts set no resolution term (docs/regulations.md)
+	for _, id := range []string{gz20, gz22, en, ru} {
+		if _, err := MergedClocks(profile(t, id), "medium", true, appeals); err == nil {
+			t.Errorf("%s: resolution clocks without a term in its text", id)
+		}
 	}
 	if _, err := MergedClocks(p, "medium", true, nil); err == nil {
 		t.Error("no appeals accepted")
