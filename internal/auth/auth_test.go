@@ -123,7 +123,8 @@ func TestCredentials(t *testing.T) {
 		if err := s.Suspend(ctx, audit.System, "supplier1", "E9 test"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Authenticate(ctx, token); apperr.CodeOf(err) != apperr.Unauthorized {
+		// The token is revoked, and its holder is told why (403, not a bare 401).
+		if _, err := s.Authenticate(ctx, token); apperr.CodeOf(err) != apperr.Forbidden || !strings.Contains(err.Error(), "suspended") {
 			t.Fatalf("token of a suspended user: %v", err)
 		}
 		if _, _, err := s.Login(ctx, "supplier1", "long-enough-1", "127.0.0.1"); apperr.CodeOf(err) != apperr.Forbidden {

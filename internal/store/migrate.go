@@ -15,11 +15,16 @@ import (
 //go:embed migrations
 var migrationFS embed.FS
 
+// Migration is one file NNNN_name.sql. Its key is the whole stem
+// ("0004_clocks"): features built in parallel may take the same number, and
+// files apply in name order.
 type Migration struct {
 	Version int
 	Name    string
 	SQL     string
 }
+
+func (m Migration) Key() string { return fmt.Sprintf("%04d_%s", m.Version, m.Name) }
 
 // Migrations returns the ordered migrations of a dialect.
 func Migrations(d Dialect) ([]Migration, error) {
@@ -29,7 +34,6 @@ func Migrations(d Dialect) ([]Migration, error) {
 		return nil, err
 	}
 	var ms []Migration
-	seen := map[int]string{}
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), ".sql") {
 			continue
@@ -39,25 +43,21 @@ func Migrations(d Dialect) ([]Migration, error) {
 		if !ok || err != nil {
 			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", e.Name())
 		}
-		if other, dup := seen[v]; dup {
-			return nil, fmt.Errorf("migration version %d twice: %s and %s", v, other, e.Name())
-		}
-		seen[v] = e.Name()
 		b, err := fs.ReadFile(migrationFS, dir+"/"+e.Name())
 		if err != nil {
 			return nil, err
 		}
 		ms = append(ms, Migration{Version: v, Name: name, SQL: string(b)})
 	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Key() < ms[j].Key() })
 	return ms, nil
 }
 
 // Migrate applies the pending migrations, each in its own transaction and
 // recorded in schema_migrations. On PostgreSQL an advisory lock keeps two
 // nodes starting at once from applying the same migration twice. It returns
-// the versions applied.
-func (db *DB) Migrate(ctx context.Context) ([]int, error) {
+// the keys applied.
+func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	ms, err := Migrations(db.Dialect)
 	if err != nil {
 		return nil, err
@@ -74,16 +74,16 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7140925)")
 	}
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		key TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return nil, fmt.Errorf("schema_migrations: %w", err)
 	}
-	applied := map[int]bool{}
-	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	applied := map[string]bool{}
+	rows, err := conn.QueryContext(ctx, "SELECT key FROM schema_migrations")
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		var v int
+		var v string
 		if err := rows.Scan(&v); err != nil {
 			rows.Close()
 			return nil, err
@@ -91,9 +91,9 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 		applied[v] = true
 	}
 	rows.Close()
-	var done []int
+	var done []string
 	for _, m := range ms {
-		if applied[m.Version] {
+		if applied[m.Key()] {
 			continue
 		}
 		err := func() error {
@@ -105,16 +105,16 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 			if err := execScript(ctx, tx, db.Dialect, m.SQL); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-				m.Version, m.Name, time.Now().UTC().Format(time.RFC3339)); err != nil {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (key, applied_at) VALUES ($1, $2)",
+				m.Key(), time.Now().UTC().Format(time.RFC3339)); err != nil {
 				return err
 			}
 			return tx.Commit()
 		}()
 		if err != nil {
-			return done, fmt.Errorf("migration %04d_%s (%s): %w", m.Version, m.Name, db.Dialect, err)
+			return done, fmt.Errorf("migration %s (%s): %w", m.Key(), db.Dialect, err)
 		}
-		done = append(done, m.Version)
+		done = append(done, m.Key())
 	}
 	return done, nil
 }
