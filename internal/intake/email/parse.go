@@ -215,7 +215,8 @@ func (p *parser) entity(e *message.Entity, depth int) error {
 	if filename == "" {
 		filename = params["name"]
 	}
-	if dec, err := new(mime.WordDecoder).DecodeHeader(filename); err == nil {
+	// Outlook and 1C put RFC 2047 words in file names, often in windows-1251.
+	if dec, err := (&mime.WordDecoder{CharsetReader: message.CharsetReader}).DecodeHeader(filename); err == nil {
 		filename = dec
 	}
 	isText := ct == "text/plain" || ct == "text/html"

@@ -308,6 +308,18 @@ func buildMultipart(t testing.TB, payload []byte) []byte {
 	return b.Bytes()
 }
 
+func TestParseAttachmentNameInWindows1251EncodedWord(t *testing.T) {
+	raw := "Subject: x\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nсм. файл\r\n" +
+		"--B\r\nContent-Type: application/pdf; name=\"=?windows-1251?B?z+vg7S3j8OD06OoucGRm?=\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--B--\r\n"
+	m, err := Parse(context.Background(), strings.NewReader(raw), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Attachments) != 1 || m.Attachments[0].Filename != "План-график.pdf" || m.Attachments[0].Size != 4 {
+		t.Errorf("attachments = %+v", m.Attachments)
+	}
+}
+
 func TestParseGarbageStillGivesAMessage(t *testing.T) {
 	raw := "Subject: =?unknown-charset?B?AAAA?=\r\nFrom: broken <<\r\nIn-Reply-To: junk <a@b> (comment) <c@d>\r\nContent-Type: text/plain; charset=x-nonexistent\r\n\r\nhello"
 	m, err := Parse(context.Background(), strings.NewReader(raw), Options{})

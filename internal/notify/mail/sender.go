@@ -44,6 +44,14 @@ type Config struct {
 	Now       func() time.Time // for the Date header
 }
 
+// Mailer is what the outbox worker needs; *Sender implements it, and tests
+// of the worker can fake it.
+type Mailer interface {
+	Send(ctx context.Context, m Message) error
+}
+
+var _ Mailer = (*Sender)(nil)
+
 // Sender sends messages through one relay. It is safe for concurrent use:
 // each Send opens its own connection.
 type Sender struct {
