@@ -36,15 +36,17 @@ const (
 	PermIncidentMerge      Permission = "incident:merge"
 	PermUserManage         Permission = "user:manage"
 	PermAuditRead          Permission = "audit:read"
+	PermClockExtend        Permission = "clock:extend"    // record a term extension agreed with the authorized body (Q38)
+	PermCalendarManage     Permission = "calendar:manage" // calendar overrides: days and dated hours (Q28)
 )
 
 // grants is the role → permission matrix (docs/roles.md renders it).
 var grants = map[Role][]Permission{
 	RoleApplicant:  {PermAppealCreate, PermAppealRead, PermJournalRead},
 	RoleCustomer:   {PermAppealCreate, PermAppealRead, PermJournalRead},
-	RoleOperator:   {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge},
-	RoleSpecialist: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge},
-	RoleAdmin:      {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermUserManage, PermAuditRead},
+	RoleOperator:   {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermClockExtend},
+	RoleSpecialist: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermClockExtend},
+	RoleAdmin:      {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermUserManage, PermAuditRead, PermClockExtend, PermCalendarManage},
 	RoleAuthority:  {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead},
 	RoleAuditor:    {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead},
 }
