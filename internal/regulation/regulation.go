@@ -140,12 +140,8 @@ func (p *Profile) WithOverrides(ovs ...calendar.Override) (*Profile, error) {
 
 // WithOptions is a copy of p with other readings.
 func (p *Profile) WithOptions(o Options) *Profile {
-	n := p.clone()
+	n := p.WithCalendar(p.Calendar()) // share the built calendar; reading p.cal directly could race its build
 	n.Options = o
-	if p.cal != nil {
-		n.cal = p.cal
-		n.once.Do(func() {})
-	}
 	return n
 }
 
@@ -311,12 +307,8 @@ func (r *Registry) WithPeriod(id string, from, until calendar.Date) (*Registry, 
 	found := false
 	for _, p := range r.profiles {
 		if p.ID() == id {
-			n := p.clone()
+			n := p.WithCalendar(p.Calendar())
 			n.From, n.Until, found = from, until, true
-			n.cal = p.cal
-			if p.cal != nil {
-				n.once.Do(func() {})
-			}
 			p = n
 		}
 		ps = append(ps, p)

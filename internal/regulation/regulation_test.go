@@ -128,3 +128,32 @@ func TestRegistryPeriods(t *testing.T) {
 		t.Errorf("overlapping periods: %v", err)
 	}
 }
+
+// Profiles and calendars are shared by every request: first use from many
+// goroutines at once must be safe (run with -race).
+func TestConcurrentFirstUse(t *testing.T) {
+	r, err := NewRegistry(builtin()...) // fresh: calendars not built yet
+	if err != nil {
+		t.Fatal(err)
+	}
+	at0 := at(t, "2024-03-20T18:10:00+05:00")
+	done := make(chan string, 16)
+	for i := range 16 {
+		go func() {
+			p, err := r.Resolve("kz-quasi", at0)
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			if i%2 == 0 {
+				p = p.WithOptions(Options{AfterHoursEmail: AnyTimeNextDay})
+			}
+			done <- p.Calendar().AddBusiness(at0, 30*time.Minute).Format(time.RFC3339)
+		}()
+	}
+	for range 16 {
+		if g := <-done; g != "2024-03-26T09:10:00+05:00" {
+			t.Errorf("concurrent first use: %s", g)
+		}
+	}
+}
