@@ -413,3 +413,15 @@ func BenchmarkParse(b *testing.B) {
 		}
 	})
 }
+
+func FuzzHTMLToText(f *testing.F) {
+	for _, s := range []string{"<p>a</p>", "<script>x<y</script>z", "<!--", "<style", "&amp;<br/>", "<SCRIPT>a</script >b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := HTMLToText(s)
+		if strings.Contains(out, "\n\n") {
+			t.Errorf("blank line left in %q", out)
+		}
+	})
+}
