@@ -15,9 +15,10 @@ const (
 	RoleAdmin      Role = "admin"      // platform administrator
 	RoleAuthority  Role = "authority"  // authorized body
 	RoleAuditor    Role = "auditor"    // read-only
+	RolePortal     Role = "portal"     // the portal's integration account: imports procedures, reads the change feed (issue 4)
 )
 
-var Roles = []Role{RoleApplicant, RoleCustomer, RoleOperator, RoleSpecialist, RoleAdmin, RoleAuthority, RoleAuditor}
+var Roles = []Role{RoleApplicant, RoleCustomer, RoleOperator, RoleSpecialist, RoleAdmin, RoleAuthority, RoleAuditor, RolePortal}
 
 func ValidRole(r string) bool { return slices.Contains(Roles, Role(r)) }
 
@@ -40,6 +41,15 @@ const (
 	PermCalendarManage     Permission = "calendar:manage" // calendar overrides: days and dated hours (Q28)
 )
 
+// Issue 4: the procurement mirror and extension plans.
+const (
+	PermProcurementImport Permission = "procurement:import"  // upsert procedures (NDJSON)
+	PermProcurementRead   Permission = "procurement:read"    // procedures and the change feed
+	PermProcurementHook   Permission = "procurement:webhook" // configure the change-feed webhook
+	PermImpactApply       Permission = "impact:apply"        // preview and apply an extension plan
+	PermImpactRevert      Permission = "impact:revert"       // revert an applied plan, with a reason
+)
+
 // grants is the role → permission matrix (docs/roles.md renders it).
 var grants = map[Role][]Permission{
 	RoleApplicant:  {PermAppealCreate, PermAppealRead, PermJournalRead},
@@ -49,6 +59,18 @@ var grants = map[Role][]Permission{
 	RoleAdmin:      {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermUserManage, PermAuditRead, PermClockExtend, PermCalendarManage},
 	RoleAuthority:  {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead},
 	RoleAuditor:    {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead},
+	RolePortal:     {PermProcurementImport, PermProcurementRead},
+}
+
+// Issue 4 (procurement mirror, extension plans): who previews, applies and
+// reverts plans and reads the feed, beside the portal's own account.
+func init() {
+	add := func(r Role, ps ...Permission) { grants[r] = append(grants[r], ps...) }
+	add(RoleOperator, PermProcurementRead, PermImpactApply)
+	add(RoleSpecialist, PermProcurementRead, PermImpactApply)
+	add(RoleAdmin, PermProcurementImport, PermProcurementRead, PermProcurementHook, PermImpactApply, PermImpactRevert)
+	add(RoleAuthority, PermProcurementRead)
+	add(RoleAuditor, PermProcurementRead)
 }
 
 // Allowed is the one permission check.
