@@ -37,8 +37,11 @@ type Server struct {
 	// procurement, notifications, …) through Route, so each feature keeps
 	// its handlers in its own file.
 	Mounts []func(*Server)
-	mux    *http.ServeMux
-	routes []Route
+	// BodyLimits raises (or lowers) MaxBody for single routes by pattern,
+	// e.g. a streamed bulk import; set them before Handler.
+	BodyLimits map[string]int64
+	mux        *http.ServeMux
+	routes     []Route
 }
 
 // Route is one API route and the permission it needs ("" public, "*" any
@@ -116,14 +119,20 @@ func (s *Server) Handler() http.Handler {
 // Route registers h behind authentication and the permission check (perm
 // "" public, "*" any signed-in user). Every /api/ route must be documented
 // in openapi.json or a fragment in openapi.d/ (a test checks).
-func (s *Server) Route(pattern string, perm auth.Permission, h HandlerFunc) { s.route(pattern, perm, h) }
+func (s *Server) Route(pattern string, perm auth.Permission, h HandlerFunc) {
+	s.route(pattern, perm, h)
+}
 
 func (s *Server) route(pattern string, perm auth.Permission, h handler) {
 	s.routes = append(s.routes, Route{pattern, perm})
+	limit := int64(MaxBody)
+	if n, ok := s.BodyLimits[pattern]; ok {
+		limit = n
+	}
 	s.mux.HandleFunc(pattern, func(rw http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		w := &statusWriter{ResponseWriter: rw, code: http.StatusOK}
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		err := func() error {
 			if perm == "" {
 				return h(w, r)
