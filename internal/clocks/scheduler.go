@@ -1,0 +1,237 @@
+package clocks
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"tenderdesk/internal/audit"
+	"tenderdesk/internal/notify"
+	"tenderdesk/internal/notify/templates"
+	"tenderdesk/internal/regulation"
+	"tenderdesk/internal/store"
+)
+
+// responsible is the role told of a clock's warning and breach: the
+// contact center's operators answer and notify; the operator's specialists
+// analyse, fix and report.
+func responsible(clock string) string {
+	switch clock {
+	case regulation.ClockAnalysis, regulation.ClockResolution, regulation.ClockAuthorityReport, regulation.ClockLegalForwarding,
+		regulation.ClockHighPublicNotice, regulation.ClockAuxiliaryFunction:
+		return "specialist"
+	}
+	return "operator"
+}
+
+// raise records a warning (breach false) or a breach of r: one audit
+// record and one notification per user of the responsible role, in tx. The
+// outbox's (event, recipient) key makes a repeat a no-op.
+func (s *Service) raise(ctx context.Context, tx *sql.Tx, aud auditFunc, now time.Time, r *row, breach bool) error {
+	action, event := "clock.warning", fmt.Sprintf("clock.warning:%d:%d", r.ID, len(r.Extensions))
+	if breach {
+		action, event = "clock.breach", fmt.Sprintf("clock.breach:%d", r.ID)
+	}
+	if r.ID == 0 { // a clock breached as it starts (registration): name it by its key
+		event += ":" + r.objectID()
+	}
+	after := r.summary()
+	after["warn_at"], after["detected_at"] = r.WarnAt, now
+	if err := aud(ctx, audit.System, audit.Entry{Action: action, ObjectType: "incident", ObjectID: strconv.FormatInt(r.IncidentID, 10), After: after}); err != nil {
+		return err
+	}
+	number := r.Appeal
+	if number == "" {
+		if err := tx.QueryRowContext(ctx, Queries["first-appeal"], r.IncidentID).Scan(&number); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	if number == "" {
+		number = strconv.FormatInt(r.IncidentID, 10)
+	}
+	ns, err := notify.ToRole(ctx, tx, responsible(r.Clock), notify.Notification{Event: event, Kind: templates.BreachWarning,
+		Data: templates.Data{Number: number, IncidentNumber: strconv.FormatInt(r.IncidentID, 10),
+			Term: r.Basis + " " + r.Clock, Deadline: r.Deadline, Overdue: breach}, DueBy: r.Deadline})
+	if err != nil {
+		return err
+	}
+	return notify.Enqueue(ctx, tx, now, s.cfg.MailDomain, ns...)
+}
+
+// counted is a metric to bump once the transaction has committed.
+func (s *Service) counted(clock string, breach bool) func() {
+	return func() {
+		if s.metrics != nil {
+			s.metrics.fired(clock, breach)
+		}
+	}
+}
+
+// Tick scans the due clocks once: every running clock whose warning time or
+// deadline has passed at now gets its warning or its breach raised, in
+// transactions of Batch clocks. The state lives in the database, so clocks
+// that fell due while no node ran fire on the first scan after, once. On
+// PostgreSQL concurrent scanners skip each other's rows.
+func (s *Service) Tick(ctx context.Context) (int, error) {
+	if err := s.Load(ctx); err != nil {
+		return 0, err
+	}
+	start := time.Now() // metrics only, not domain time
+	defer func() {
+		if s.metrics != nil {
+			s.metrics.scan.Observe(time.Since(start).Seconds())
+		}
+	}()
+	q := Queries["due-postgres"]
+	if s.DB.Dialect == store.SQLite {
+		q = Queries["due-sqlite"]
+	}
+	total := 0
+	for {
+		n, more, err := s.tickBatch(ctx, q)
+		total += n
+		if err != nil || !more {
+			return total, err
+		}
+	}
+}
+
+func (s *Service) tickBatch(ctx context.Context, q string) (fired int, more bool, err error) {
+	var pending []func() // metrics after the commit
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		now := s.Now().UTC()
+		rows, err := queryRows(ctx, tx, q, store.T(now), s.cfg.Batch)
+		if err != nil {
+			return fmt.Errorf("due clocks: %w", err)
+		}
+		more = len(rows) == s.cfg.Batch
+		if len(rows) == 0 {
+			return nil
+		}
+		chain, err := audit.Begin(ctx, tx, s.DB.Dialect, nil)
+		if err != nil {
+			return err
+		}
+		aud := func(ctx context.Context, a audit.Actor, e audit.Entry) error {
+			_, err := chain.Append(ctx, now, a, e)
+			return err
+		}
+		set := s.current()
+		for i := range rows {
+			r := &rows[i]
+			if _, err := s.derive(set, r, now); err != nil {
+				return fmt.Errorf("clock %s: %w", r.objectID(), err)
+			}
+			switch {
+			case now.After(r.Deadline):
+				r.State, r.BreachedAt, r.NextAt = Breached, r.Deadline, time.Time{}
+				if err := s.raise(ctx, tx, aud, now, r, true); err != nil {
+					return err
+				}
+				pending = append(pending, s.counted(r.Clock, true))
+				fired++
+			case r.WarnedAt.IsZero() && !now.Before(r.WarnAt):
+				r.WarnedAt, r.NextAt = now, r.Deadline
+				if err := s.raise(ctx, tx, aud, now, r, false); err != nil {
+					return err
+				}
+				pending = append(pending, s.counted(r.Clock, false))
+				fired++
+			}
+			if err := updateRow(ctx, tx, r, now); err != nil {
+				return fmt.Errorf("clock %s: %w", r.objectID(), err)
+			}
+		}
+		return chain.Save(ctx)
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	for _, f := range pending {
+		f()
+	}
+	return fired, more, nil
+}
+
+// Run scans at start (catching up on what fell due while the desk was
+// down) and then on every tick until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	ticks := s.cfg.Ticks
+	if ticks == nil {
+		t := time.NewTicker(s.cfg.Tick)
+		defer t.Stop()
+		ticks = t.C
+	}
+	for {
+		n, err := s.Tick(ctx)
+		if s.cfg.OnTick != nil {
+			s.cfg.OnTick(n, err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case _, ok := <-ticks:
+			if !ok {
+				return
+			}
+		}
+	}
+}
+
+// Metrics are the clocks' Prometheus collectors.
+type Metrics struct {
+	s        *Service
+	breaches *prometheus.CounterVec
+	warnings *prometheus.CounterVec
+	scan     prometheus.Histogram
+	running  *prometheus.Desc
+	overdue  *prometheus.Desc
+}
+
+// Register creates the collectors on reg: running clocks and clocks past
+// their next look (read from the database at scrape time, so every node
+// reports the same), warnings and breaches raised by this node, scan time.
+func (s *Service) Register(reg prometheus.Registerer) error {
+	m := &Metrics{s: s,
+		breaches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tenderdesk_clock_breaches_total", Help: "Breaches of regulation clocks raised by this node, by clock."}, []string{"clock"}),
+		warnings: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tenderdesk_clock_warnings_total", Help: "Warnings before a breach raised by this node, by clock."}, []string{"clock"}),
+		scan: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tenderdesk_clock_scan_seconds", Help: "Duration of one due-clock scan.",
+			Buckets: []float64{.001, .005, .01, .05, .1, .5, 1, 5}}),
+		running: prometheus.NewDesc("tenderdesk_clocks_running", "Regulation clocks running now.", nil, nil),
+		overdue: prometheus.NewDesc("tenderdesk_clocks_due", "Running clocks whose warning or breach is due but not yet raised (scheduler lag).", nil, nil),
+	}
+	for _, c := range []prometheus.Collector{m.breaches, m.warnings, m.scan, m} {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	s.metrics = m
+	return nil
+}
+
+func (m *Metrics) fired(clock string, breach bool) {
+	if breach {
+		m.breaches.WithLabelValues(clock).Inc()
+	} else {
+		m.warnings.WithLabelValues(clock).Inc()
+	}
+}
+
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) { ch <- m.running; ch <- m.overdue }
+
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	var running, due int64
+	if err := m.s.DB.R.QueryRowContext(ctx, Queries["count-running"]).Scan(&running); err == nil {
+		ch <- prometheus.MustNewConstMetric(m.running, prometheus.GaugeValue, float64(running))
+	}
+	if err := m.s.DB.R.QueryRowContext(ctx, Queries["count-overdue"], store.T(m.s.Now().UTC())).Scan(&due); err == nil {
+		ch <- prometheus.MustNewConstMetric(m.overdue, prometheus.GaugeValue, float64(due))
+	}
+}
