@@ -35,6 +35,17 @@ type NewAppeal struct {
 	Lots          []string   `json:"lots"`
 	Profile       string     `json:"profile"`
 	IncidentID    int64      `json:"incident_id"` // attach to an existing incident at once
+
+	// SourceMessageID is the Message-ID of the email the appeal came from
+	// (channel email); hooks see it on Appeal, so the registration notice
+	// can thread under the reporter's message (In-Reply-To).
+	SourceMessageID string `json:"-"`
+	// InTx, when set, runs inside the registration's transaction after the
+	// appeal is inserted and before the hooks: what it writes (the inbound
+	// message, its attachments) commits with the appeal or not at all. An
+	// error fails this registration only. It may run more than once (a
+	// group commit retried appeal by appeal), so it must only write SQL.
+	InTx func(ctx context.Context, tx HookTx, a Appeal) error `json:"-"`
 }
 
 // Caller is who registers, as the journal needs to know it.
@@ -72,7 +83,8 @@ func (s *Service) validateInto(n *NewAppeal, c Caller, now time.Time, v apperr.V
 	if !slices.Contains(Channels, n.Channel) {
 		v.Add("channel", fmt.Sprintf("unknown channel %q; accepted: %s", n.Channel, strings.Join(Channels, ", ")))
 	}
-	if n.ReceivedAt == nil && v["received_at"] == "" {
+	if n.ReceivedAt == nil {
+		// (Add keeps a problem the caller already recorded, e.g. a missing offset.)
 		v.Add("received_at", "required: RFC 3339 time with offset, e.g. 2026-11-20T10:15:00+05:00")
 	} else if n.ReceivedAt.After(now.Add(futureSkew)) {
 		v.Add("received_at", "is in the future")
@@ -276,14 +288,20 @@ func (s *Service) registerTx(ctx context.Context, tx *batchTx, p *pending, now t
 	if _, err := tx.chain.Append(ctx, now, c.Actor, audit.Entry{Action: "appeal.register", ObjectType: "appeal", ObjectID: number, After: after}); err != nil {
 		return Registration{}, err
 	}
-	if len(s.hooks) > 0 {
+	if len(s.hooks) > 0 || n.InTx != nil {
 		a := Appeal{ID: appealID, Number: number, IncidentID: incID, Channel: n.Channel, ReceivedAt: *n.ReceivedAt, RegisteredAt: now,
 			DetectedAt: n.DetectedAt, Organization: n.Organization, BIN: n.BIN, ContactEmail: n.ContactEmail, ContactPhone: n.ContactPhone,
-			Description: n.Description, Module: n.Module, Announcements: n.Announcements, Lots: n.Lots, Profile: n.Profile}
+			Description: n.Description, Module: n.Module, Announcements: n.Announcements, Lots: n.Lots, Profile: n.Profile,
+			SourceMessageID: n.SourceMessageID}
 		htx := HookTx{Tx: tx.Tx, Dialect: s.DB.Dialect, Now: now, Audit: func(ctx context.Context, by audit.Actor, e audit.Entry) error {
 			_, err := tx.chain.Append(ctx, now, by, e)
 			return err
 		}}
+		if n.InTx != nil {
+			if err := n.InTx(ctx, htx, a); err != nil {
+				return Registration{}, err
+			}
+		}
 		for _, h := range s.hooks {
 			if err := h.AppealRegistered(ctx, htx, a, n.IncidentID == 0); err != nil {
 				return Registration{}, err
