@@ -43,6 +43,10 @@ type Appeal struct {
 	Announcements []string   `json:"announcements"`
 	Lots          []string   `json:"lots"`
 	Profile       string     `json:"profile"`
+	// SourceMessageID is set for hooks at registration only (from
+	// NewAppeal): the Message-ID of the email the appeal came from. It is
+	// not stored with the appeal; the mail thread keeps it.
+	SourceMessageID string `json:"-"`
 }
 
 type Incident struct {
