@@ -1,0 +1,435 @@
+package procurement
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/audit"
+	"tenderdesk/internal/impact"
+	"tenderdesk/internal/notify"
+	"tenderdesk/internal/notify/templates"
+	"tenderdesk/internal/store"
+)
+
+// Summary describes a whole plan without listing it.
+type Summary struct {
+	Incident   int64          `json:"incident"`
+	Profile    string         `json:"profile"`
+	Scanned    int            `json:"procedures_scanned"`
+	Procedures int            `json:"procedures_changed"`
+	Actions    int            `json:"actions"`
+	ByRule     map[string]int `json:"by_rule"`
+	ByAction   map[string]int `json:"by_action"`
+	// PlanHash identifies the plan's content; pass it to apply to make sure
+	// what is applied is what was previewed.
+	PlanHash string `json:"plan_hash"`
+}
+
+// PlannedAction is one action of a plan as the API shows it.
+type PlannedAction struct {
+	Procedure    string      `json:"procedure"`
+	Announcement string      `json:"announcement,omitempty"`
+	Lot          string      `json:"lot,omitempty"`
+	Deadline     string      `json:"deadline,omitempty"`
+	Supplier     string      `json:"supplier,omitempty"`
+	Old          *time.Time  `json:"old,omitempty"`
+	New          *time.Time  `json:"new,omitempty"`
+	Action       string      `json:"action"`
+	Rule         string      `json:"rule"`
+	Event        string      `json:"event"`
+	Reason       impact.Text `json:"reason"`
+	Recipients   []string    `json:"recipients,omitempty"`
+}
+
+func tp(t time.Time, loc *time.Location) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.In(loc)
+	return &t
+}
+
+func plannedOf(p *impact.Procedure, a *impact.Action, loc *time.Location) PlannedAction {
+	return PlannedAction{Procedure: a.Procedure, Announcement: p.Announcement, Lot: a.Lot, Deadline: string(a.Deadline),
+		Supplier: a.Supplier, Old: tp(a.Old, loc), New: tp(a.New, loc), Action: string(a.Action), Rule: a.Rule,
+		Event: a.Event, Reason: a.Reason, Recipients: a.Recipients}
+}
+
+// hasher accumulates the plan hash over the actions in stream order.
+type hasher struct{ h hash.Hash }
+
+func newHasher() hasher { return hasher{sha256.New()} }
+
+func (h hasher) add(a *impact.Action) {
+	var b strings.Builder
+	b.WriteString(a.Procedure)
+	for _, s := range []string{a.Lot, string(a.Deadline), a.Supplier, string(a.Action), a.Rule, a.Event,
+		strconv.FormatInt(a.Old.UnixNano(), 36), strconv.FormatInt(a.New.UnixNano(), 36), strings.Join(a.Recipients, ",")} {
+		b.WriteByte(0)
+		b.WriteString(s)
+	}
+	b.WriteByte('\n')
+	h.h.Write([]byte(b.String()))
+}
+
+func (h hasher) sum() string { return hex.EncodeToString(h.h.Sum(nil)[:16]) }
+
+// Plan is the dry run: it streams the procedures the incident can reach from
+// the database through the engine, calls each (when not nil) for every
+// action in order, and returns the summary. Nothing is written. It reads in
+// one read-only transaction, so the plan is of one snapshot.
+func (s *Service) Plan(ctx context.Context, incidentID int64, req PlanRequest, each func(PlannedAction) error) (Summary, error) {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.DB.Dialect == store.Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.DB.R.BeginTx(ctx, opts)
+	if err != nil {
+		return Summary{}, apperr.Wrap(err, "begin")
+	}
+	defer tx.Rollback()
+	ps, err := s.setup(ctx, tx, incidentID, req)
+	if err != nil {
+		return Summary{}, err
+	}
+	ids, err := s.scopeIDs(ctx, tx, ps)
+	if err != nil {
+		return Summary{}, apperr.Wrap(err, "scope")
+	}
+	sum := Summary{Incident: incidentID, Profile: ps.profile, Scanned: len(ids), ByRule: map[string]int{}, ByAction: map[string]int{}}
+	h := newHasher()
+	loc := ps.planner.Location()
+	var cur int64
+	err = ps.planner.PlanEach(s.stream(ctx, tx, ids, &cur), func(p *impact.Procedure, acts []impact.Action) error {
+		sum.Procedures++
+		for i := range acts {
+			a := &acts[i]
+			sum.Actions++
+			sum.ByRule[a.Rule]++
+			sum.ByAction[string(a.Action)]++
+			h.add(a)
+			if each != nil {
+				if err := each(plannedOf(p, a, loc)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return sum, planErr(err)
+	}
+	sum.PlanHash = h.sum()
+	return sum, nil
+}
+
+func planErr(err error) error {
+	var ae *apperr.Error
+	if errors.As(err, &ae) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return apperr.Wrap(err, "plan")
+}
+
+// Applied is the result of an apply.
+type Applied struct {
+	// PlanID is the applied plan; 0 when there was nothing to apply (the
+	// plan is already in force: applying twice changes nothing).
+	PlanID        int64  `json:"plan_id"`
+	Incident      int64  `json:"incident"`
+	Procedures    int    `json:"procedures_changed"`
+	Changes       int    `json:"changes"`
+	Notifications int    `json:"notifications"`
+	PlanHash      string `json:"plan_hash"`
+	// NoAddress counts bidders of changed procedures without an email.
+	NoAddress int `json:"bidders_without_email,omitempty"`
+}
+
+// bidder collects what one supplier is told.
+type bidder struct {
+	email, lang string
+	exts        []templates.Extension
+}
+
+// deadlineWord maps an engine deadline kind to the templates' word.
+var deadlineWord = map[impact.Kind]string{
+	impact.BidsEnd: "bid_acceptance", impact.PriceOffersEnd: "price_offer_acceptance", impact.BidsStart: "acceptance_start",
+	impact.AuctionRound: "auction_round", impact.AuctionTrading: "auction_trading", impact.Decryption: "decryption",
+	impact.OpeningProtocol: "opening_protocol", impact.AdmissionProtocol: "admission_protocol", impact.ResultsProtocol: "results_protocol",
+	impact.ContractApproval: "contract_signing", impact.ContractSigning: "contract_signing", impact.ComplaintsEnd: "complaint",
+	impact.DiscussionEnd: "documentation_discussion", impact.TariffEnd: "tariff",
+}
+
+// Apply plans the incident and applies the plan in one transaction: every
+// change is recorded (plan_changes, with old and new value and the rule),
+// the deadlines take their new values, the feed gets one entry per change,
+// the audit trail one summary entry for the plan, and the outbox one
+// ExtensionsGranted notification per bidder of the changed procedures. The
+// plan is computed against what is already applied, so applying again
+// changes nothing and a moved fix time yields only the difference.
+func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, by audit.Actor) (Applied, error) {
+	out := Applied{Incident: incidentID}
+	now := s.Now()
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q("lock-writer")); err != nil {
+			return err
+		}
+		ps, err := s.setup(ctx, tx, incidentID, req)
+		if err != nil {
+			return err
+		}
+		ids, err := s.scopeIDs(ctx, tx, ps)
+		if err != nil {
+			return err
+		}
+		input, err := json.Marshal(ps.inc)
+		if err != nil {
+			return err
+		}
+		insChange, err := tx.PrepareContext(ctx, Queries["insert-change"])
+		if err != nil {
+			return err
+		}
+		defer insChange.Close()
+		h := newHasher()
+		bidders := map[string]*bidder{}
+		var planID, cur int64
+		err = ps.planner.PlanEach(s.stream(ctx, tx, ids, &cur), func(p *impact.Procedure, acts []impact.Action) error {
+			if planID == 0 {
+				// The plan row is created with the first change, so an
+				// empty plan leaves no trace.
+				if err := tx.QueryRowContext(ctx, Queries["insert-plan"], incidentID, ps.profile, string(input), store.T(now), by.Login).Scan(&planID); err != nil {
+					return err
+				}
+			}
+			out.Procedures++
+			var moved []templates.Extension
+			var movedFor []string // supplier of a per-supplier deadline, else ""
+			for i := range acts {
+				a := &acts[i]
+				h.add(a)
+				rc, _ := json.Marshal(a.Recipients)
+				if a.Recipients == nil {
+					rc = []byte("[]")
+				}
+				var old, nw store.Time
+				if !a.Old.IsZero() {
+					old = store.T(a.Old)
+				}
+				if !a.New.IsZero() {
+					nw = store.T(a.New)
+				}
+				if _, err := insChange.ExecContext(ctx, planID, cur, a.Lot, string(a.Deadline), a.Supplier, string(a.Action), a.Rule, a.Event,
+					old, nw, string(rc), a.Reason.RU, a.Reason.EN); err != nil {
+					return err
+				}
+				out.Changes++
+				if a.Action == impact.Extend || a.Action == impact.Hold {
+					moved = append(moved, templates.Extension{Announcement: p.Announcement, Lot: a.Lot, DeadlineKind: deadlineWord[a.Deadline],
+						Old: a.Old, New: a.New, Rule: a.Rule})
+					movedFor = append(movedFor, a.Supplier)
+				}
+			}
+			if len(moved) == 0 {
+				return nil
+			}
+			for _, pt := range p.Participants {
+				b := bidders[pt.Supplier]
+				if b == nil {
+					b = &bidder{email: pt.Email, lang: pt.Language}
+					bidders[pt.Supplier] = b
+				}
+				if b.email == "" {
+					b.email, b.lang = pt.Email, pt.Language
+				}
+				for i, e := range moved {
+					if movedFor[i] == "" || movedFor[i] == pt.Supplier {
+						b.exts = append(b.exts, e)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		out.PlanHash = h.sum()
+		if req.PlanHash != "" && req.PlanHash != out.PlanHash {
+			return apperr.New(apperr.Conflict, "the plan changed since it was previewed (hash %s, previewed %s): preview it again", out.PlanHash, req.PlanHash)
+		}
+		if planID == 0 {
+			return nil // already in force
+		}
+		out.PlanID = planID
+		for _, q := range []string{"finish-plan", "set-deadlines-of-plan", "feed-apply"} {
+			var args []any
+			switch q {
+			case "finish-plan":
+				args = []any{planID, out.PlanHash, out.Procedures, out.Changes}
+			case "set-deadlines-of-plan":
+				args = []any{planID}
+			case "feed-apply":
+				args = []any{planID, store.T(now)}
+			}
+			if _, err := tx.ExecContext(ctx, Queries[q], args...); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+		}
+		if out.Notifications, out.NoAddress, err = s.notifyBidders(ctx, tx, now, ps, planID, bidders); err != nil {
+			return err
+		}
+		_, err = audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "impact.apply", ObjectType: "applied_plan",
+			ObjectID: strconv.FormatInt(planID, 10), After: map[string]any{"incident": incidentID, "profile": ps.profile,
+				"procedures_changed": out.Procedures, "changes": out.Changes, "notifications": out.Notifications,
+				"plan_hash": out.PlanHash, "input": json.RawMessage(input)}})
+		return err
+	})
+	if err != nil {
+		return Applied{}, planErr(err)
+	}
+	return out, nil
+}
+
+// notifyBidders enqueues one ExtensionsGranted message per bidder with an
+// address; the event names the plan, so the outbox never sends it twice.
+func (s *Service) notifyBidders(ctx context.Context, tx *sql.Tx, now time.Time, ps *planSetup, planID int64, bidders map[string]*bidder) (sent, noAddr int, err error) {
+	number := "#" + strconv.FormatInt(ps.incidentID, 10)
+	if len(ps.view.Appeals) > 0 {
+		number = ps.view.Appeals[0].Number
+	}
+	keys := make([]string, 0, len(bidders))
+	for k := range bidders {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	event := fmt.Sprintf("impact.extensions:plan:%d", planID)
+	for _, sup := range keys {
+		b := bidders[sup]
+		if b.email == "" || len(b.exts) == 0 {
+			noAddr++
+			continue
+		}
+		d := templates.Data{Number: number, Level: string(ps.inc.Criticality), Started: ps.inc.StartedAt,
+			Confirmed: ps.inc.ConfirmedAt, Modules: strings.Join(ps.inc.Modules, ", "), Extensions: b.exts, Location: ps.planner.Location()}
+		if ps.inc.FixActual {
+			d.FixedAt = ps.inc.FixedAt
+		} else {
+			d.PlannedFix = ps.inc.FixedAt
+		}
+		if err := notify.Enqueue(ctx, tx, now, s.MailDomain, notify.Notification{Event: event, Kind: templates.ExtensionsGranted,
+			Data: d, Channel: "email", Email: b.email, Lang: templates.Lang(b.lang)}); err != nil {
+			return sent, noAddr, err
+		}
+		sent++
+	}
+	return sent, noAddr, nil
+}
+
+// PlanRecord is an applied (or reverted) plan.
+type PlanRecord struct {
+	ID           int64      `json:"id"`
+	Incident     int64      `json:"incident"`
+	Status       string     `json:"status"`
+	Profile      string     `json:"profile"`
+	PlanHash     string     `json:"plan_hash"`
+	Procedures   int        `json:"procedures_changed"`
+	Changes      int        `json:"changes"`
+	AppliedAt    time.Time  `json:"applied_at"`
+	AppliedBy    string     `json:"applied_by"`
+	RevertedAt   *time.Time `json:"reverted_at,omitempty"`
+	RevertedBy   string     `json:"reverted_by,omitempty"`
+	RevertReason string     `json:"revert_reason,omitempty"`
+}
+
+func scanPlan(r interface{ Scan(...any) error }) (PlanRecord, error) {
+	var p PlanRecord
+	var at, rat store.Time
+	var rby sql.NullString
+	err := r.Scan(&p.ID, &p.Incident, &p.Status, &p.Profile, &p.PlanHash, &p.Procedures, &p.Changes, &at, &p.AppliedBy, &rat, &rby, &p.RevertReason)
+	p.AppliedAt, p.RevertedBy = at.Time, rby.String
+	if !rat.IsZero() {
+		t := rat.Time
+		p.RevertedAt = &t
+	}
+	return p, err
+}
+
+// PlanByID returns an applied plan.
+func (s *Service) PlanByID(ctx context.Context, id int64) (PlanRecord, error) {
+	p, err := scanPlan(s.DB.R.QueryRowContext(ctx, Queries["plan-by-id"], id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, apperr.New(apperr.NotFound, "no applied plan %d", id)
+	}
+	return p, apperr.Wrap(err, "load plan")
+}
+
+// Revert restores every deadline the plan moved to its value before the
+// plan, marks the plan reverted, appends the undone changes to the feed and
+// records it in the audit trail, all in one transaction. A plan whose
+// deadlines a later applied plan moved again is refused (409): revert that
+// one first, so no later decision is silently undone.
+func (s *Service) Revert(ctx context.Context, planID int64, reason string, by audit.Actor) (PlanRecord, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return PlanRecord{}, &apperr.Error{Code: apperr.Invalid, Message: "validation failed", Fields: map[string]string{"reason": "required: why the plan is reverted"}}
+	}
+	now := s.Now()
+	var rec PlanRecord
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q("lock-writer")); err != nil {
+			return err
+		}
+		p, err := scanPlan(tx.QueryRowContext(ctx, Queries["plan-by-id"], planID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.New(apperr.NotFound, "no applied plan %d", planID)
+		}
+		if err != nil {
+			return err
+		}
+		if p.Status != "applied" {
+			return apperr.New(apperr.Conflict, "plan %d is already %s", planID, p.Status)
+		}
+		var later sql.NullInt64
+		if err := tx.QueryRowContext(ctx, Queries["later-plan-on-same-deadlines"], planID).Scan(&later); err != nil {
+			return err
+		}
+		if later.Valid {
+			return apperr.New(apperr.Conflict, "applied plan %d moved the same deadlines later: revert it first", later.Int64)
+		}
+		for _, q := range []struct {
+			name string
+			args []any
+		}{
+			{"restore-deadlines-of-plan", []any{planID}},
+			{"mark-reverted", []any{planID, store.T(now), by.Login, reason}},
+			{"feed-revert", []any{planID, store.T(now)}},
+		} {
+			if _, err := tx.ExecContext(ctx, Queries[q.name], q.args...); err != nil {
+				return fmt.Errorf("%s: %w", q.name, err)
+			}
+		}
+		before := p
+		p.Status, p.RevertedBy, p.RevertReason = "reverted", by.Login, reason
+		t := now
+		p.RevertedAt = &t
+		rec = p
+		_, err = audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "impact.revert", ObjectType: "applied_plan",
+			ObjectID: strconv.FormatInt(planID, 10), Before: before, After: p})
+		return err
+	})
+	if err != nil {
+		return PlanRecord{}, planErr(err)
+	}
+	return rec, nil
+}

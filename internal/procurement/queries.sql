@@ -1,0 +1,176 @@
+-- Procurement mirror, applied plans, change feed, webhook (issue 4).
+
+-- name: upsert-procedure
+-- Upsert by external id; an unchanged line (same content hash) writes nothing
+-- and returns no row. version 1 = inserted.
+INSERT INTO procedures (external_id, announcement, method, customer, module, lots, participants, content_hash, imported_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+ON CONFLICT (external_id) DO UPDATE SET announcement = excluded.announcement, method = excluded.method,
+    customer = excluded.customer, module = excluded.module, lots = excluded.lots, participants = excluded.participants,
+    content_hash = excluded.content_hash, updated_at = excluded.updated_at, version = procedures.version + 1
+WHERE procedures.content_hash <> excluded.content_hash
+RETURNING id, version
+
+-- name: delete-deadlines
+DELETE FROM procedure_deadlines WHERE procedure_id = $1
+
+-- name: insert-deadline
+INSERT INTO procedure_deadlines (procedure_id, kind, lot, supplier, module, at) VALUES ($1, $2, $3, $4, $5, $6)
+
+-- name: procedure-by-external-id
+SELECT id, external_id, announcement, method, customer, module, lots, participants, imported_at, updated_at
+FROM procedures WHERE external_id = $1
+
+-- name: deadlines-of-procedure
+SELECT kind, lot, supplier, at FROM procedure_deadlines WHERE procedure_id = $1 ORDER BY kind, lot, supplier
+
+-- name: changes-of-procedure
+SELECT c.plan_id, c.event, c.lot, c.kind, c.supplier, c.action, c.rule, c.old_at, c.new_at, c.recipients, c.reason_ru, c.reason_en
+FROM plan_changes c JOIN applied_plans a ON a.id = c.plan_id
+WHERE c.procedure_id = $1 AND a.status = 'applied' ORDER BY c.id
+
+-- name: scope-window
+-- Procedures of a module with a deadline in [$2, $3] (the engine's scope).
+SELECT DISTINCT procedure_id FROM procedure_deadlines WHERE module = $1 AND at >= $2 AND at <= $3
+
+-- name: scope-from
+-- Procedures of a module with a deadline at or after $2 (unbounded scope).
+SELECT DISTINCT procedure_id FROM procedure_deadlines WHERE module = $1 AND at >= $2
+
+-- name: scope-named
+SELECT id FROM procedures WHERE external_id = $1
+
+-- name: scope-applied
+-- Procedures carrying applied changes of an incident: their delta may be non-empty.
+SELECT DISTINCT c.procedure_id FROM plan_changes c JOIN applied_plans a ON a.id = c.plan_id
+WHERE a.incident_id = $1 AND a.status = 'applied'
+
+-- name: chunk-procedures-sqlite
+SELECT id, external_id, announcement, method, customer, module, lots, participants
+FROM procedures WHERE id IN (SELECT value FROM json_each($1)) ORDER BY id
+
+-- name: chunk-procedures-postgres
+SELECT id, external_id, announcement, method, customer, module, lots, participants
+FROM procedures WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint) ORDER BY id
+
+-- name: chunk-deadlines-sqlite
+SELECT procedure_id, kind, lot, supplier, at FROM procedure_deadlines
+WHERE procedure_id IN (SELECT value FROM json_each($1)) ORDER BY procedure_id, kind, lot, supplier
+
+-- name: chunk-deadlines-postgres
+SELECT procedure_id, kind, lot, supplier, at FROM procedure_deadlines
+WHERE procedure_id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint) ORDER BY procedure_id, kind, lot, supplier
+
+-- name: chunk-changes-sqlite
+SELECT c.procedure_id, c.event, c.lot, c.kind, c.supplier, c.action, c.rule, c.old_at, c.new_at, c.recipients
+FROM plan_changes c JOIN applied_plans a ON a.id = c.plan_id
+WHERE c.procedure_id IN (SELECT value FROM json_each($1)) AND a.status = 'applied' ORDER BY c.procedure_id, c.id
+
+-- name: chunk-changes-postgres
+SELECT c.procedure_id, c.event, c.lot, c.kind, c.supplier, c.action, c.rule, c.old_at, c.new_at, c.recipients
+FROM plan_changes c JOIN applied_plans a ON a.id = c.plan_id
+WHERE c.procedure_id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint) AND a.status = 'applied' ORDER BY c.procedure_id, c.id
+
+-- name: active-plans
+-- The incident input of the latest applied plan of every incident that has one.
+SELECT a.incident_id, a.input FROM applied_plans a
+WHERE a.status = 'applied' AND a.id = (SELECT max(b.id) FROM applied_plans b WHERE b.incident_id = a.incident_id AND b.status = 'applied')
+ORDER BY a.incident_id
+
+-- name: lock-writer-sqlite
+SELECT id FROM procurement_lock WHERE id = 1
+
+-- name: lock-writer-postgres
+SELECT id FROM procurement_lock WHERE id = 1 FOR UPDATE
+
+-- name: insert-plan
+INSERT INTO applied_plans (incident_id, status, profile, input, plan_hash, procedures, changes, applied_at, applied_by)
+VALUES ($1, 'applied', $2, $3, '', 0, 0, $4, $5) RETURNING id
+
+-- name: finish-plan
+UPDATE applied_plans SET plan_hash = $2, procedures = $3, changes = $4 WHERE id = $1
+
+-- name: insert-change
+INSERT INTO plan_changes (plan_id, procedure_id, lot, kind, supplier, action, rule, event, old_at, new_at, recipients, reason_ru, reason_en)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+
+-- name: set-deadlines-of-plan
+-- Each deadline the plan moved takes the value of its last step.
+UPDATE procedure_deadlines SET at = c.new_at
+FROM (SELECT procedure_id, kind, lot, supplier, new_at FROM plan_changes WHERE id IN (
+        SELECT max(id) FROM plan_changes WHERE plan_id = $1 AND action IN ('extend', 'hold') GROUP BY procedure_id, kind, lot, supplier)) AS c
+WHERE procedure_deadlines.procedure_id = c.procedure_id AND procedure_deadlines.kind = c.kind
+    AND procedure_deadlines.lot = c.lot AND procedure_deadlines.supplier = c.supplier
+
+-- name: restore-deadlines-of-plan
+-- Each deadline the plan moved gets back the value before its first step.
+UPDATE procedure_deadlines SET at = c.old_at
+FROM (SELECT procedure_id, kind, lot, supplier, old_at FROM plan_changes WHERE id IN (
+        SELECT min(id) FROM plan_changes WHERE plan_id = $1 AND action IN ('extend', 'hold') GROUP BY procedure_id, kind, lot, supplier)) AS c
+WHERE procedure_deadlines.procedure_id = c.procedure_id AND procedure_deadlines.kind = c.kind
+    AND procedure_deadlines.lot = c.lot AND procedure_deadlines.supplier = c.supplier
+
+-- name: feed-apply
+-- Every change of the plan but notifications, in plan order.
+INSERT INTO procurement_feed (plan_id, change_id, op, at)
+SELECT plan_id, id, 'apply', $2 FROM plan_changes WHERE plan_id = $1 AND action <> 'notify' ORDER BY id
+
+-- name: feed-revert
+-- The same changes undone, last first, so a consumer replaying them in feed
+-- order ends on the value before the plan.
+INSERT INTO procurement_feed (plan_id, change_id, op, at)
+SELECT plan_id, id, 'revert', $2 FROM plan_changes WHERE plan_id = $1 AND action <> 'notify' ORDER BY id DESC
+
+-- name: plan-by-id
+SELECT id, incident_id, status, profile, plan_hash, procedures, changes, applied_at, applied_by, reverted_at, reverted_by, revert_reason
+FROM applied_plans WHERE id = $1
+
+-- name: plans-of-incident
+SELECT id, incident_id, status, profile, plan_hash, procedures, changes, applied_at, applied_by, reverted_at, reverted_by, revert_reason
+FROM applied_plans WHERE incident_id = $1 ORDER BY id
+
+-- name: plan-changes-page
+-- The changes of a plan with the procedure's current deadline value, by id.
+SELECT c.id, c.procedure_id, p.external_id, p.announcement, c.lot, c.kind, c.supplier, c.action, c.rule, c.old_at, c.new_at, d.at
+FROM plan_changes c JOIN procedures p ON p.id = c.procedure_id
+LEFT JOIN procedure_deadlines d ON d.procedure_id = c.procedure_id AND d.kind = c.kind AND d.lot = c.lot AND d.supplier = c.supplier
+WHERE c.plan_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3
+
+-- name: later-plan-on-same-deadlines
+-- An applied plan after $1 that changed a deadline $1 changed: revert it first.
+SELECT min(c2.plan_id) FROM plan_changes c1
+JOIN plan_changes c2 ON c2.procedure_id = c1.procedure_id AND c2.kind = c1.kind AND c2.lot = c1.lot AND c2.supplier = c1.supplier AND c2.plan_id > c1.plan_id
+JOIN applied_plans a ON a.id = c2.plan_id AND a.status = 'applied'
+WHERE c1.plan_id = $1 AND c1.action IN ('extend', 'hold') AND c2.action IN ('extend', 'hold')
+
+-- name: mark-reverted
+UPDATE applied_plans SET status = 'reverted', reverted_at = $2, reverted_by = $3, revert_reason = $4 WHERE id = $1 AND status = 'applied'
+
+-- name: feed-page
+SELECT f.seq, f.op, f.plan_id, a.incident_id, p.external_id, p.announcement, c.lot, c.kind, c.supplier, c.action, c.rule,
+    c.old_at, c.new_at, c.reason_ru, c.reason_en, f.at
+FROM procurement_feed f
+JOIN plan_changes c ON c.id = f.change_id
+JOIN applied_plans a ON a.id = f.plan_id
+JOIN procedures p ON p.id = c.procedure_id
+WHERE f.seq > $1 ORDER BY f.seq LIMIT $2
+
+-- name: feed-head
+SELECT coalesce(max(seq), 0) FROM procurement_feed
+
+-- name: webhook-state
+SELECT url, secret, delivered_seq, attempts, next_attempt_at, failing_since, last_error, last_delivered_at, updated_at
+FROM procurement_webhook WHERE id = 1
+
+-- name: webhook-configure
+UPDATE procurement_webhook SET url = $1, secret = $2, attempts = 0, next_attempt_at = NULL, failing_since = NULL,
+    last_error = '', updated_at = $3, delivered_seq = $4
+WHERE id = 1
+
+-- name: webhook-delivered
+UPDATE procurement_webhook SET delivered_seq = $1, attempts = 0, next_attempt_at = NULL, failing_since = NULL, last_error = '',
+    last_delivered_at = $2 WHERE id = 1 AND delivered_seq < $1
+
+-- name: webhook-failed
+UPDATE procurement_webhook SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2,
+    failing_since = coalesce(failing_since, $3) WHERE id = 1

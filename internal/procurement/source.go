@@ -1,0 +1,340 @@
+package procurement
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"slices"
+	"strconv"
+	"time"
+
+	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/impact"
+	"tenderdesk/internal/journal"
+	"tenderdesk/internal/store"
+)
+
+// PlanRequest carries what the engine needs that the Journal does not keep.
+// A field left out keeps the value of this incident's last applied plan.
+type PlanRequest struct {
+	// HoldUntil: expected decision time of an incident still being analysed
+	// (the G-000 provisional hold runs to it).
+	HoldUntil                 *time.Time `json:"hold_until,omitempty"`
+	DecryptionImpossible      *bool      `json:"decryption_impossible,omitempty"`        // Q37.9, Q37.10
+	ForceMajeureDays          *int       `json:"force_majeure_days,omitempty"`           // Q37.10: days agreed with the authorized body
+	LastDayAcceptanceAffected *bool      `json:"last_day_acceptance_affected,omitempty"` // E29.3
+	// Procedures directly affected (external ids), besides the modules.
+	Procedures []string `json:"procedures,omitempty"`
+	// PlanHash (apply only): refuse to apply unless the plan is still the one
+	// previewed (409 otherwise).
+	PlanHash string `json:"plan_hash,omitempty"`
+}
+
+// planSetup is everything a plan of one incident is computed from.
+type planSetup struct {
+	incidentID int64
+	view       journal.IncidentView
+	inc        impact.Incident
+	profile    string
+	planner    *impact.Planner
+	scope      impact.Scope // of this incident alone
+}
+
+// incidentOf maps a Journal incident to the engine's input.
+func incidentOf(v journal.IncidentView, prev *impact.Incident, req PlanRequest) (impact.Incident, error) {
+	inc := impact.Incident{ID: strconv.FormatInt(v.ID, 10), Criticality: impact.Level(v.Criticality),
+		Modules: v.Modules, ReportedAt: v.FirstRegisteredAt, StartedAt: v.FirstRegisteredAt}
+	if prev != nil {
+		inc.HoldUntil, inc.DecryptionImpossible, inc.ForceMajeure = prev.HoldUntil, prev.DecryptionImpossible, prev.ForceMajeure
+		inc.LastDayAcceptanceAffected, inc.Procedures = prev.LastDayAcceptanceAffected, prev.Procedures
+	}
+	if v.OperatorDependent != nil {
+		inc.OperatorDependent = *v.OperatorDependent
+	}
+	if v.FailureStartedAt != nil {
+		inc.StartedAt = *v.FailureStartedAt
+	}
+	switch {
+	case v.FixedAt != nil:
+		inc.FixedAt, inc.FixActual = *v.FixedAt, true
+	case v.PlannedFixAt != nil:
+		inc.FixedAt = *v.PlannedFixAt
+	}
+	var decided journal.State
+	for _, t := range v.Transitions {
+		switch t.To {
+		case journal.Confirmed:
+			inc.ConfirmedAt, inc.RefutedAt, decided = t.At, time.Time{}, t.To
+		case journal.Refuted:
+			inc.RefutedAt, inc.ConfirmedAt, decided = t.At, time.Time{}, t.To
+		}
+	}
+	if v.State == journal.Merged {
+		return inc, apperr.New(apperr.Conflict, "incident %d was merged into another; plan that one", v.ID)
+	}
+	if decided == "" {
+		inc.Criticality = ""
+	}
+	if req.HoldUntil != nil {
+		inc.HoldUntil = *req.HoldUntil
+	}
+	if req.DecryptionImpossible != nil {
+		inc.DecryptionImpossible = *req.DecryptionImpossible
+	}
+	if req.ForceMajeureDays != nil {
+		inc.ForceMajeure = nil
+		if *req.ForceMajeureDays > 0 {
+			inc.ForceMajeure = &impact.ForceMajeure{AgreedDays: *req.ForceMajeureDays}
+		}
+	}
+	if req.LastDayAcceptanceAffected != nil {
+		inc.LastDayAcceptanceAffected = *req.LastDayAcceptanceAffected
+	}
+	if req.Procedures != nil {
+		inc.Procedures = slices.Clone(req.Procedures)
+	}
+	return inc, nil
+}
+
+// activeInputs returns the incident inputs of the latest applied plan of
+// every incident that has one, by incident id.
+func activeInputs(ctx context.Context, q queryer, query string) (map[int64]impact.Incident, error) {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]impact.Incident{}
+	for rows.Next() {
+		var id int64
+		var in string
+		if err := rows.Scan(&id, &in); err != nil {
+			return nil, err
+		}
+		var inc impact.Incident
+		if err := json.Unmarshal([]byte(in), &inc); err != nil {
+			return nil, fmt.Errorf("applied plan input of incident %d: %w", id, err)
+		}
+		out[id] = inc
+	}
+	return out, rows.Err()
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// setup builds the planner for incident id. The input holds the incident as
+// the Journal has it now plus, for composition and delta planning, every
+// other incident exactly as its last applied plan saw it (so planning this
+// incident never re-plans another one behind its operator's back).
+func (s *Service) setup(ctx context.Context, q queryer, id int64, req PlanRequest) (*planSetup, error) {
+	v, err := s.Journal.Incident(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	active, err := activeInputs(ctx, q, Queries["active-plans"])
+	if err != nil {
+		return nil, apperr.Wrap(err, "applied plans")
+	}
+	var prev *impact.Incident
+	if p, ok := active[id]; ok {
+		prev = &p
+	}
+	inc, err := incidentOf(v, prev, req)
+	if err != nil {
+		return nil, err
+	}
+	profile, cal, err := impact.ResolveProfile(v.Profile, v.FirstRegisteredAt)
+	if err != nil {
+		return nil, apperr.New(apperr.Unprocessable, "profile %q: %v", v.Profile, err)
+	}
+	alone, err := impact.NewPlanner(impact.Input{Profile: profile, Incidents: []impact.Incident{inc}}, cal, s.Options)
+	if err != nil {
+		return nil, apperr.New(apperr.Unprocessable, "incident %d cannot be planned: %v", id, err)
+	}
+	in := impact.Input{Profile: profile, Incidents: []impact.Incident{inc}}
+	others := make([]int64, 0, len(active))
+	for oid := range active {
+		if oid != id {
+			others = append(others, oid)
+		}
+	}
+	slices.Sort(others)
+	for _, oid := range others {
+		in.Incidents = append(in.Incidents, active[oid])
+	}
+	pl, err := impact.NewPlanner(in, cal, s.Options)
+	if err != nil {
+		return nil, apperr.New(apperr.Unprocessable, "incident %d with the applied plans of others cannot be planned: %v", id, err)
+	}
+	return &planSetup{incidentID: id, view: v, inc: inc, profile: profile, planner: pl, scope: alone.Scope()}, nil
+}
+
+// scopeIDs lists, sorted, the internal ids of the procedures the incident
+// can touch: those of its modules with a deadline in the engine's reach
+// (one index range scan per module), those named directly, and those that
+// carry applied changes of the incident (their delta may be non-empty).
+func (s *Service) scopeIDs(ctx context.Context, q queryer, ps *planSetup) ([]int64, error) {
+	var ids []int64
+	collect := func(query string, args ...any) error {
+		rows, err := q.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	}
+	sc := ps.scope
+	for _, m := range sc.Modules {
+		var err error
+		if sc.To.IsZero() {
+			err = collect(Queries["scope-from"], m, store.T(sc.From))
+		} else {
+			err = collect(Queries["scope-window"], m, store.T(sc.From), store.T(sc.To))
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, ext := range sc.Procedures {
+		if err := collect(Queries["scope-named"], ext); err != nil {
+			return nil, err
+		}
+	}
+	if err := collect(Queries["scope-applied"], ps.incidentID); err != nil {
+		return nil, err
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
+}
+
+// stream yields the procedures of ids, loaded Chunk at a time with three
+// queries (rows, deadlines, applied changes), each read to the end before the
+// next runs — so a writer may use the same transaction between yields (one
+// connection on PostgreSQL cannot interleave two result sets). cur is set to
+// the internal id of the procedure being yielded. Memory: one chunk.
+func (s *Service) stream(ctx context.Context, q queryer, ids []int64, cur *int64) iter.Seq2[*impact.Procedure, error] {
+	return func(yield func(*impact.Procedure, error) bool) {
+		chunk := max(s.Chunk, 1)
+		buf := make([]impact.Procedure, 0, chunk)
+		bufIDs := make([]int64, 0, chunk)
+		idx := make(map[int64]int, chunk)
+		arg := make([]byte, 0, chunk*8)
+		for start := 0; start < len(ids); start += chunk {
+			part := ids[start:min(start+chunk, len(ids))]
+			arg = append(arg[:0], '[')
+			for i, id := range part {
+				if i > 0 {
+					arg = append(arg, ',')
+				}
+				arg = strconv.AppendInt(arg, id, 10)
+			}
+			arg = append(arg, ']')
+			buf, bufIDs = buf[:0], bufIDs[:0]
+			clear(idx)
+			if err := s.loadChunk(ctx, q, string(arg), &buf, &bufIDs, idx); err != nil {
+				yield(nil, err)
+				return
+			}
+			for i := range buf {
+				*cur = bufIDs[i]
+				if !yield(&buf[i], nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+func (s *Service) loadChunk(ctx context.Context, q queryer, arg string, buf *[]impact.Procedure, bufIDs *[]int64, idx map[int64]int) error {
+	rows, err := q.QueryContext(ctx, s.q("chunk-procedures"), arg)
+	if err != nil {
+		return fmt.Errorf("load procedures: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var p impact.Procedure
+		var method, lots, parts string
+		if err := rows.Scan(&id, &p.ID, &p.Announcement, &method, &p.Customer, &p.Module, &lots, &parts); err != nil {
+			rows.Close()
+			return err
+		}
+		p.Method = impact.Method(method)
+		if err := json.Unmarshal([]byte(lots), &p.Lots); err != nil {
+			rows.Close()
+			return fmt.Errorf("procedure %s: lots: %w", p.ID, err)
+		}
+		if parts != "[]" {
+			var ps []Participant
+			if err := json.Unmarshal([]byte(parts), &ps); err != nil {
+				rows.Close()
+				return fmt.Errorf("procedure %s: participants: %w", p.ID, err)
+			}
+			p.Participants = make([]impact.Participant, len(ps))
+			for i, x := range ps {
+				p.Participants[i] = impact.Participant(x)
+			}
+		}
+		idx[id] = len(*buf)
+		*buf = append(*buf, p)
+		*bufIDs = append(*bufIDs, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = q.QueryContext(ctx, s.q("chunk-deadlines"), arg)
+	if err != nil {
+		return fmt.Errorf("load deadlines: %w", err)
+	}
+	for rows.Next() {
+		var pid int64
+		var kind string
+		var d impact.Deadline
+		var at store.Time
+		if err := rows.Scan(&pid, &kind, &d.Lot, &d.Supplier, &at); err != nil {
+			rows.Close()
+			return err
+		}
+		d.Kind, d.At = impact.Kind(kind), at.Time
+		if i, ok := idx[pid]; ok {
+			(*buf)[i].Deadlines = append((*buf)[i].Deadlines, d)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = q.QueryContext(ctx, s.q("chunk-changes"), arg)
+	if err != nil {
+		return fmt.Errorf("load applied changes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int64
+		var a impact.Action
+		var kind, action, rcpts string
+		var old, nw store.Time
+		if err := rows.Scan(&pid, &a.Event, &a.Lot, &kind, &a.Supplier, &action, &a.Rule, &old, &nw, &rcpts); err != nil {
+			return err
+		}
+		i, ok := idx[pid]
+		if !ok {
+			continue
+		}
+		a.Procedure, a.Deadline, a.Action, a.Old, a.New = (*buf)[i].ID, impact.Kind(kind), impact.ActionKind(action), old.Time, nw.Time
+		(*buf)[i].Applied = append((*buf)[i].Applied, a)
+	}
+	return rows.Err()
+}
