@@ -74,20 +74,11 @@ CREATE INDEX plan_changes_procedure ON plan_changes(procedure_id, id);
 CREATE INDEX plan_changes_plan ON plan_changes(plan_id, id);
 
 CREATE TABLE procurement_feed (
-    seq          INTEGER PRIMARY KEY,
-    plan_id      INTEGER NOT NULL REFERENCES applied_plans(id),
-    op           TEXT NOT NULL CHECK (op IN ('apply', 'revert')),
-    incident_id  INTEGER NOT NULL,
-    external_id  TEXT NOT NULL,
-    announcement TEXT NOT NULL DEFAULT '',
-    lot          TEXT NOT NULL DEFAULT '',
-    kind         TEXT NOT NULL DEFAULT '',
-    supplier     TEXT NOT NULL DEFAULT '',
-    action       TEXT NOT NULL,
-    rule         TEXT NOT NULL,
-    old_at       TEXT,
-    new_at       TEXT,
-    at           TEXT NOT NULL
+    seq        INTEGER PRIMARY KEY,
+    plan_id    INTEGER NOT NULL REFERENCES applied_plans(id),
+    change_id  INTEGER NOT NULL REFERENCES plan_changes(id),
+    op         TEXT NOT NULL CHECK (op IN ('apply', 'revert')),
+    at         TEXT NOT NULL
 );
 
 -- One row: the webhook's configuration and its durable delivery state.
