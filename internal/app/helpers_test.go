@@ -222,4 +222,3 @@ func (d *desk) verifyAudit() {
 		d.t.Fatalf("audit chain broken: %s", r)
 	}
 }
-
