@@ -86,7 +86,7 @@ var deadlineCases = []struct {
 	{"G7", gz20, "registration", "", "email", "2021-03-19T18:40:00+06:00", "2021-03-25T09:10:00+06:00", "eve of Nauryz 2021: 22–23 holidays, 24 moved (21 Sun)"},
 	{"G7", gz20, "registration", "", "email", "2021-03-18T13:30:00+06:00", "2021-03-18T14:00:00+06:00", "no lunch break in 001"},
 	{"G7", gz20, "registration", "", "email", "2020-12-31T20:00:00+06:00", "2021-01-05T09:30:00+06:00", "1–2 Jan, weekend, 4 Jan moved (2 Jan Sat)"},
-	{"G7", gz20, "registration", "", "email", "2021-07-03T10:00:00+06:00", "2021-07-03T10:30:00+06:00", "moved working Saturday (recalled decree)"},
+	{"G7", gz20, "registration", "", "email", "2021-07-03T10:00:00+06:00", "2021-07-03T10:30:00+06:00", "moved working Saturday (decree: Sat 3 Jul worked for Mon 5 Jul 2021)"},
 	{"G9", gz20, "analysis", "", "", "2020-03-20T18:00:00+06:00", "2020-03-26T10:00:00+06:00", "1h Fri; 21–25 Mar off"},
 	{"G6.1", gz20, "user_report", "", "", "2020-03-21T03:00:00+06:00", "2020-03-21T04:00:00+06:00", "calendar hour"},
 
