@@ -205,7 +205,7 @@ func (s *Service) Extend(ctx context.Context, by audit.Actor, incident int64, cl
 		}
 		after := r.summary()
 		after["extension"] = x
-		if _, err := audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "clock.extend", ObjectType: "incident",
+		if _, err := audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "clock.extend", ObjectType: "clock",
 			ObjectID: strconv.FormatInt(incident, 10), Before: before, After: after}); err != nil {
 			return err
 		}
@@ -242,7 +242,7 @@ func (s *Service) Meet(ctx context.Context, by audit.Actor, incident int64, cloc
 		if err := c.meet(ctx, r, at); err != nil {
 			return err
 		}
-		if err := c.save(ctx, by, "clock.meet", "incident", strconv.FormatInt(incident, 10)); err != nil {
+		if err := c.save(ctx, by, "clock.meet", "clock", strconv.FormatInt(incident, 10)); err != nil {
 			return err
 		}
 		out, err = s.view(c.set, r, now)

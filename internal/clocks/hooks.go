@@ -187,7 +187,7 @@ func (s *Service) AppealRegistered(ctx context.Context, htx journal.HookTx, a jo
 			return wrap(err, clock+" clock")
 		}
 	}
-	return c.save(ctx, audit.System, "clocks.start", "appeal", a.Number)
+	return c.save(ctx, audit.System, "clocks.start", "clock", strconv.FormatInt(a.IncidentID, 10))
 }
 
 // IncidentChanged moves the incident's clocks with its lifecycle.
@@ -274,7 +274,7 @@ func (s *Service) IncidentChanged(ctx context.Context, htx journal.HookTx, actio
 	if err != nil {
 		return wrap(err, "clocks")
 	}
-	return c.save(ctx, by, "clocks."+string(action), "incident", strconv.FormatInt(inc, 10))
+	return c.save(ctx, by, "clocks."+string(action), "clock", strconv.FormatInt(inc, 10))
 }
 
 // merge: the moved appeal's clocks follow it; the target's resolution

@@ -42,7 +42,7 @@ func (s *Service) raise(ctx context.Context, tx *sql.Tx, aud auditFunc, now time
 	}
 	after := r.summary()
 	after["warn_at"], after["detected_at"] = r.WarnAt, now
-	if err := aud(ctx, audit.System, audit.Entry{Action: action, ObjectType: "incident", ObjectID: strconv.FormatInt(r.IncidentID, 10), After: after}); err != nil {
+	if err := aud(ctx, audit.System, audit.Entry{Action: action, ObjectType: "clock", ObjectID: strconv.FormatInt(r.IncidentID, 10), After: after}); err != nil {
 		return err
 	}
 	number := r.Appeal
