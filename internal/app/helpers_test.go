@@ -40,11 +40,15 @@ type desk struct {
 const adminPassword = "admin-password-e2e"
 
 // boot opens, migrates and serves the desk on dsn; cleanup shuts it down
-// and fails the test if Serve returned an error.
-func boot(t *testing.T, dsn string) *desk {
+// and fails the test if Serve returned an error. opts adjust the
+// configuration (e.g. an SMTP listener).
+func boot(t *testing.T, dsn string, opts ...func(*config.Config)) *desk {
 	t.Helper()
 	cfg := config.Config{Addr: "127.0.0.1:0", DB: dsn, AdminLogin: "admin", AdminPassword: adminPassword,
 		DefaultProfile: "kz-quasi", Zone: "Asia/Almaty", LogLevel: "error", ShutdownGrace: 10 * time.Second}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	ctx := context.Background()
 	a, err := app.Open(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {

@@ -22,6 +22,9 @@ type Config struct {
 	SMTPListen     string // inbound mail listener; off when empty
 	SMTPRelay      string // outbound relay URL smtp:// or smtps://
 	MailFrom       string
+	// MailProfile maps support addresses to regulation profiles of inbound
+	// mail: "addr=profile,@domain=profile" (issue 5; R1's separate addresses).
+	MailProfile string
 }
 
 // Var is one setting: flag name, environment variable, default, help.
@@ -42,6 +45,7 @@ func (c *Config) vars() []Var {
 		{"smtp-listen", "TENDERDESK_SMTP_LISTEN", "", "address to receive support mail on (off when empty)", &c.SMTPListen},
 		{"smtp-relay", "TENDERDESK_SMTP_RELAY", "", "outbound mail relay: smtp://user:pass@host:port or smtps://…", &c.SMTPRelay},
 		{"mail-from", "TENDERDESK_MAIL_FROM", "support@tenderdesk.local", "sender address of the desk's mail", &c.MailFrom},
+		{"mail-profile", "TENDERDESK_MAIL_PROFILE", "", "support addresses the SMTP listener takes mail for, each with the regulation profile of its appeals: addr=profile,@domain=profile (--mail-from is always accepted, with --profile)", &c.MailProfile},
 	}
 }
 
