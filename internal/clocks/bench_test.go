@@ -154,4 +154,3 @@ func BenchmarkDueScan(b *testing.B) {
 		})
 	}
 }
-
