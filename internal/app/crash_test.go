@@ -102,7 +102,11 @@ func TestGracefulShutdownAnswersInFlight(t *testing.T) {
 	const inflight = 16
 	backends(t, func(t *testing.T, dsn string) {
 		p := serve(t, dsn)
-		hc := &http.Client{Transport: &http.Transport{}}
+		// Expect: 100-continue holds each body until its handler starts
+		// reading it, so a request counts as in flight only once the server
+		// has accepted it (a connection still in the accept queue when the
+		// listener closes is refused, which is not what this test is about).
+		hc := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: 2 * time.Minute}}
 		body, _ := json.Marshal(appeal(map[string]any{"description": "Запрос во время остановки"}))
 		half := len(body) / 2
 		type answer struct {
@@ -118,6 +122,7 @@ func TestGracefulShutdownAnswersInFlight(t *testing.T) {
 			rq, _ := http.NewRequest("POST", p.Base+"/api/v1/appeals", pr)
 			rq.Header.Set("Content-Type", "application/json")
 			rq.Header.Set("Authorization", "Bearer "+p.Admin)
+			rq.Header.Set("Expect", "100-continue")
 			go func() {
 				resp, err := hc.Do(rq)
 				if err != nil {
@@ -129,8 +134,8 @@ func TestGracefulShutdownAnswersInFlight(t *testing.T) {
 				err = json.NewDecoder(resp.Body).Decode(&reg)
 				answers <- answer{resp.StatusCode, reg.Number, err}
 			}()
-			// Returns once the client has read it: headers and half the
-			// body are on their way; the handler waits for the rest.
+			// Returns once the client has read it, which is after the
+			// handler asked for the body: it now waits for the rest.
 			if _, err := pw.Write(body[:half]); err != nil {
 				t.Fatal(err)
 			}
