@@ -84,3 +84,16 @@ func Grants() map[Role][]Permission {
 	}
 	return out
 }
+
+// Issue 5: the outbox as staff see it (failed notifications, retry). Every
+// signed-in user reads their own cabinet (E11) without a permission.
+const (
+	PermNotificationRead  Permission = "notification:read"  // list outbox rows (GET /api/v1/notifications)
+	PermNotificationRetry Permission = "notification:retry" // requeue a failed notification
+)
+
+func init() {
+	for _, r := range []Role{RoleOperator, RoleAdmin} {
+		grants[r] = append(grants[r], PermNotificationRead, PermNotificationRetry)
+	}
+}

@@ -1,0 +1,300 @@
+package notify
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"tenderdesk/internal/notify/mail"
+	"tenderdesk/internal/notify/templates"
+	"tenderdesk/internal/store"
+)
+
+// Sender delivers one message; *mail.Sender is the real one. An error is
+// temporary unless mail.IsPermanent says otherwise.
+type Sender interface {
+	Send(ctx context.Context, m mail.Message) error
+}
+
+// Worker delivers the outbox's pending email rows. Several workers (nodes)
+// may run on one PostgreSQL database: a claim leases rows (FOR UPDATE SKIP
+// LOCKED), so no two send the same row at once.
+//
+// Delivery is at least once, never silently lost: a node that dies between
+// the relay's 250 and recording "sent" loses its lease, and the row goes
+// out again with the same Message-ID (MessageID is derived from event and
+// recipient). Receivers and relays that dedupe by Message-ID drop the copy;
+// the desk's own inbound listener does (docs/notifications.md).
+type Worker struct {
+	DB     *store.DB
+	Sender Sender // nil: outbound mail is off; email rows stay pending (logged once)
+	Now    func() time.Time
+	Log    *slog.Logger
+	// Metrics, when set, count attempts and delivery latency.
+	Metrics *Metrics
+	// ReplyTo of every message (the support address), optional.
+	ReplyTo string
+
+	Concurrency int           // parallel SMTP conversations; default 8
+	Batch       int           // rows claimed at once; default 256
+	MaxAttempts int           // then failed; default 12 (about 1.5 h with the defaults below)
+	Backoff     time.Duration // first retry delay; default 15 s, doubling
+	MaxBackoff  time.Duration // cap of the delay; default 15 min
+	Lease       time.Duration // how long a claim holds a row; default 5 min
+	Poll        time.Duration // idle wait between looks; default 1 s
+	// Jitter returns a random duration in [0, d); default math/rand. Tests
+	// inject a fixed one.
+	Jitter func(d time.Duration) time.Duration
+
+	warned atomic.Bool
+}
+
+func (w *Worker) defaults() {
+	if w.Concurrency <= 0 {
+		w.Concurrency = 8
+	}
+	if w.Batch <= 0 {
+		w.Batch = 256
+	}
+	if w.MaxAttempts <= 0 {
+		w.MaxAttempts = 12
+	}
+	if w.Backoff <= 0 {
+		w.Backoff = 15 * time.Second
+	}
+	if w.MaxBackoff <= 0 {
+		w.MaxBackoff = 15 * time.Minute
+	}
+	if w.Lease <= 0 {
+		w.Lease = 5 * time.Minute
+	}
+	if w.Poll <= 0 {
+		w.Poll = time.Second
+	}
+	if w.Jitter == nil {
+		w.Jitter = func(d time.Duration) time.Duration {
+			if d <= 0 {
+				return 0
+			}
+			return time.Duration(rand.Int64N(int64(d)))
+		}
+	}
+	if w.Log == nil {
+		w.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Run delivers until ctx is cancelled: as fast as rows are due, else it
+// looks again every Poll.
+func (w *Worker) Run(ctx context.Context) {
+	w.defaults()
+	for {
+		n, err := w.RunOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			w.Log.Error("outbox delivery", "error", err.Error())
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(w.Poll):
+		}
+	}
+}
+
+// claimed is one leased row.
+type claimed struct {
+	id                                          int64
+	event, recipient, kind, lang, to, data, mid string
+	attempts                                    int
+	created, due                                store.Time
+}
+
+type outcome struct {
+	err  error // nil: the relay accepted it
+	skip bool  // interrupted by shutdown: left to the lease
+}
+
+// RunOnce claims one batch of due email rows, sends them in parallel and
+// records the outcomes in one transaction. It returns how many it claimed.
+// Without a Sender it sends nothing and warns once.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	w.defaults()
+	if w.Sender == nil {
+		if !w.warned.Swap(true) {
+			var pending, failed, overdue int
+			_ = w.DB.R.QueryRowContext(ctx, Queries["counts"], store.T(w.Now())).Scan(&pending, &failed, &overdue)
+			w.Log.Warn("outbound mail is off (no --smtp-relay): email notifications stay pending until a relay is configured",
+				"pending", pending)
+		}
+		return 0, nil
+	}
+	rows, err := w.claim(ctx)
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	out := make([]outcome, len(rows))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(w.Concurrency, len(rows)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = w.deliver(ctx, rows[i])
+			}
+		}()
+	}
+	for i := range rows {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	// Record even when shutting down: what the relay accepted must not be
+	// sent again needlessly.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return len(rows), w.record(rctx, rows, out)
+}
+
+func (w *Worker) claim(ctx context.Context) ([]claimed, error) {
+	now := w.Now().UTC()
+	var rows []claimed
+	err := w.DB.Tx(ctx, func(tx *sql.Tx) error {
+		rs, err := tx.QueryContext(ctx, Queries["claim-"+string(w.DB.Dialect)], store.T(now), store.T(now.Add(w.Lease)), w.Batch)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var c claimed
+			if err := rs.Scan(&c.id, &c.event, &c.recipient, &c.kind, &c.lang, &c.to, &c.data, &c.mid, &c.attempts, &c.created, &c.due); err != nil {
+				return err
+			}
+			rows = append(rows, c)
+		}
+		return rs.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("notify: claim: %w", err)
+	}
+	return rows, nil
+}
+
+// deliver renders and sends one row.
+func (w *Worker) deliver(ctx context.Context, c claimed) outcome {
+	var d templates.Data
+	if err := json.Unmarshal([]byte(c.data), &d); err != nil {
+		return outcome{err: &mail.Error{Stage: "build", Err: fmt.Errorf("data: %w", err)}}
+	}
+	subject, text, html, err := templates.Render(templates.Kind(c.kind), c.lang, d)
+	if err != nil {
+		return outcome{err: &mail.Error{Stage: "build", Err: fmt.Errorf("render: %w", err)}}
+	}
+	err = w.Sender.Send(ctx, mail.Message{MessageID: c.mid, To: []string{c.to}, ReplyTo: w.ReplyTo, Subject: subject,
+		Text: text, HTML: html, AutoSubmitted: true, Headers: map[string]string{"X-Tenderdesk-Event": c.event}})
+	if err != nil && ctx.Err() != nil {
+		return outcome{skip: true}
+	}
+	return outcome{err: err}
+}
+
+// backoff is the delay before the attempt after attempts: doubling from
+// Backoff up to MaxBackoff, half of it random so a relay coming back is not
+// hit by every row at once.
+func (w *Worker) backoff(attempts int) time.Duration {
+	d := w.MaxBackoff
+	if attempts < 32 {
+		if b := w.Backoff << (attempts - 1); b > 0 && b < d {
+			d = b
+		}
+	}
+	return d/2 + w.Jitter(d/2)
+}
+
+func (w *Worker) record(ctx context.Context, rows []claimed, out []outcome) error {
+	now := w.Now().UTC()
+	var sent []int64
+	var sentRows []claimed
+	var temp, perm int
+	err := w.DB.Tx(ctx, func(tx *sql.Tx) error {
+		for i, c := range rows {
+			o := out[i]
+			switch {
+			case o.skip:
+			case o.err == nil:
+				sent = append(sent, c.id)
+				sentRows = append(sentRows, c)
+			case mail.IsPermanent(o.err) || c.attempts >= w.MaxAttempts:
+				perm++
+				msg := errText(o.err)
+				if !mail.IsPermanent(o.err) {
+					msg = fmt.Sprintf("gave up after %d attempts: %s", c.attempts, msg)
+				}
+				if _, err := tx.ExecContext(ctx, Queries["mark-failed"], c.id, msg, store.T(now)); err != nil {
+					return err
+				}
+				w.Log.Error("notification failed", "id", c.id, "event", c.event, "to", c.to, "attempts", c.attempts, "error", msg)
+			default:
+				temp++
+				if _, err := tx.ExecContext(ctx, Queries["mark-retry"], c.id, store.T(now.Add(w.backoff(c.attempts))), errText(o.err)); err != nil {
+					return err
+				}
+			}
+		}
+		if len(sent) == 0 {
+			return nil
+		}
+		ids := make([]string, len(sent))
+		for i, id := range sent {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		_, err := tx.ExecContext(ctx, Queries["mark-sent-"+string(w.DB.Dialect)], store.T(now), "["+strings.Join(ids, ",")+"]")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("notify: record delivery: %w", err)
+	}
+	if w.Metrics != nil {
+		w.Metrics.attempts.WithLabelValues("sent").Add(float64(len(sent)))
+		w.Metrics.attempts.WithLabelValues("temporary").Add(float64(temp))
+		w.Metrics.attempts.WithLabelValues("failed").Add(float64(perm))
+		for _, c := range sentRows {
+			w.Metrics.latency.Observe(now.Sub(c.created.Time).Seconds())
+		}
+	}
+	if temp > 0 {
+		w.Log.Warn("notifications will be retried", "count", temp, "first_error", firstErr(out))
+	}
+	return nil
+}
+
+func errText(err error) string {
+	s := err.Error()
+	if len(s) > 1000 {
+		s = s[:1000]
+	}
+	return s
+}
+
+func firstErr(out []outcome) string {
+	for _, o := range out {
+		if o.err != nil {
+			return errText(o.err)
+		}
+	}
+	return ""
+}
