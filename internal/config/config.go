@@ -25,6 +25,10 @@ type Config struct {
 	// MailProfile maps support addresses to regulation profiles of inbound
 	// mail: "addr=profile,@domain=profile" (issue 5; R1's separate addresses).
 	MailProfile string
+	// The authorized body's and its IT-security unit's addresses for the
+	// notices of Q37.1 and Q42 (issue 5).
+	AuthorityEmail         string
+	AuthoritySecurityEmail string
 }
 
 // Var is one setting: flag name, environment variable, default, help.
@@ -46,6 +50,8 @@ func (c *Config) vars() []Var {
 		{"smtp-relay", "TENDERDESK_SMTP_RELAY", "", "outbound mail relay: smtp://user:pass@host:port or smtps://…", &c.SMTPRelay},
 		{"mail-from", "TENDERDESK_MAIL_FROM", "support@tenderdesk.local", "sender address of the desk's mail", &c.MailFrom},
 		{"mail-profile", "TENDERDESK_MAIL_PROFILE", "", "support addresses the SMTP listener takes mail for, each with the regulation profile of its appeals: addr=profile,@domain=profile (--mail-from is always accepted, with --profile)", &c.MailProfile},
+		{"authority-email", "TENDERDESK_AUTHORITY_EMAIL", "", "the authorized body's address for medium/high failure notices (Q37.1)", &c.AuthorityEmail},
+		{"authority-security-email", "TENDERDESK_AUTHORITY_SECURITY_EMAIL", "", "its IT-security unit's address for those notices (Q42)", &c.AuthoritySecurityEmail},
 	}
 }
 

@@ -1,0 +1,376 @@
+// Package events raises the notifications the regulations prescribe from
+// Journal events, inside the event's transaction (journal.Hooks), through
+// the outbox (notify.Enqueue): a registration, refutation, confirmation or
+// fix commits with its notices or not at all.
+//
+// Who gets what, with the rule and the term, is the table in
+// docs/notifications.md. Event keys (the outbox's "event" column) are the
+// functions below; internal/clocks can tell a notice clock met by
+// notify.EventDelivery(ctx, q, events.Registered(number)).Met().
+package events
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"tenderdesk/internal/audit"
+	"tenderdesk/internal/intake/email"
+	"tenderdesk/internal/journal"
+	"tenderdesk/internal/notify"
+	"tenderdesk/internal/notify/templates"
+	"tenderdesk/internal/regulation"
+	"tenderdesk/internal/sla"
+	"tenderdesk/internal/store"
+)
+
+// Event keys. With the recipient each is unique in the outbox, so raising
+// one twice (a retried request) sends nothing new.
+
+// Registered is the registration notice of an appeal (Q30, R5, E15): the
+// clock incident_id_notice of the appeal is met when it is sent.
+func Registered(number string) string { return "appeal.registered:" + number }
+
+// Refuted is the refutation notice of an appeal (Q32): clock refutation_notice.
+func Refuted(number string) string { return "appeal.refuted:" + number }
+
+// LevelPlanned is the first level-and-planned-fix notice of an appeal
+// (Q35.1 low_notice, Q36.2 medium_supplier_notice). A re-plan is
+// LevelReplanned with the incident's version.
+func LevelPlanned(number string) string { return "appeal.level:" + number }
+
+// LevelReplanned is the notice of a changed plan (Q35.1, Q36.2 "re-notify").
+func LevelReplanned(number string, version int) string {
+	return "appeal.level:" + number + ":v" + strconv.Itoa(version)
+}
+
+// Fixed is the fixed notice of an appeal (Q35.3, Q36.9, Q37.12).
+func Fixed(number string) string { return "appeal.fixed:" + number }
+
+// AuthorityNotice is the notice of a medium/high failure to the authorized
+// body and its IT-security unit (Q37.1, Q42).
+func AuthorityNotice(incidentID int64) string {
+	return "incident.authority_notice:" + strconv.FormatInt(incidentID, 10)
+}
+
+// IncidentLabel is how an incident is named in messages.
+func IncidentLabel(id int64) string { return "INC-" + strconv.FormatInt(id, 10) }
+
+// Config of the notices.
+type Config struct {
+	// Domain of Message-IDs: the desk's mail domain.
+	Domain string
+	// AuthorityEmail and AuthoritySecurityEmail receive the notices of
+	// Q37.1 and Q42; empty: only the cabinets of authority users do.
+	AuthorityEmail, AuthoritySecurityEmail string
+	// Profile looks up a versioned profile (for the terms, due_by); default
+	// regulation.Default().Get.
+	Profile func(id string) (*regulation.Profile, bool)
+}
+
+// Hooks implements journal.Hooks.
+type Hooks struct{ cfg Config }
+
+func New(cfg Config) *Hooks {
+	if cfg.Profile == nil {
+		cfg.Profile = regulation.Default().Get
+	}
+	return &Hooks{cfg: cfg}
+}
+
+var _ journal.Hooks = (*Hooks)(nil)
+
+// appealRef is what a notice needs of an appeal.
+type appealRef struct {
+	Number, BIN, Email, Profile, Module, Description string
+	Received                                         time.Time
+}
+
+// batch collects one event's notifications: the users of a BIN and a
+// reporter's language are looked up once.
+type batch struct {
+	h    *Hooks
+	tx   journal.HookTx
+	ns   []notify.Notification
+	bins map[string][]cabinetUser
+	lang map[string]string
+}
+
+type cabinetUser struct {
+	id   int64
+	lang string
+}
+
+func (h *Hooks) batch(tx journal.HookTx) *batch {
+	return &batch{h: h, tx: tx, bins: map[string][]cabinetUser{}, lang: map[string]string{}}
+}
+
+// toReporter addresses base to the appeal's reporter by email (when given)
+// and to the cabinets of the appeal's organization (E11).
+func (b *batch) toReporter(ctx context.Context, a appealRef, base notify.Notification) error {
+	if a.Email != "" {
+		lang, err := b.language(ctx, a.Email)
+		if err != nil {
+			return err
+		}
+		n := base
+		n.Channel, n.Email, n.Lang = "email", a.Email, lang
+		b.ns = append(b.ns, n)
+	}
+	users, err := b.usersOfBIN(ctx, a.BIN)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		n := base
+		n.Channel, n.UserID, n.Lang, n.DueBy = "cabinet", u.id, u.lang, time.Time{}
+		b.ns = append(b.ns, n)
+	}
+	return nil
+}
+
+func (b *batch) language(ctx context.Context, addr string) (string, error) {
+	addr = strings.ToLower(addr)
+	if l, ok := b.lang[addr]; ok {
+		return l, nil
+	}
+	var l string
+	err := b.tx.QueryRowContext(ctx, notify.Queries["language-of-email"], addr).Scan(&l)
+	if err != nil && !isNoRows(err) {
+		return "", fmt.Errorf("notify: reporter's language: %w", err)
+	}
+	l = templates.Lang(l)
+	b.lang[addr] = l
+	return l, nil
+}
+
+func (b *batch) usersOfBIN(ctx context.Context, bin string) ([]cabinetUser, error) {
+	if bin == "" {
+		return nil, nil
+	}
+	if us, ok := b.bins[bin]; ok {
+		return us, nil
+	}
+	rows, err := b.tx.QueryContext(ctx, notify.Queries["users-of-bin"], bin)
+	if err != nil {
+		return nil, fmt.Errorf("notify: cabinets of BIN: %w", err)
+	}
+	defer rows.Close()
+	var us []cabinetUser
+	for rows.Next() {
+		var u cabinetUser
+		if err := rows.Scan(&u.id, &u.lang); err != nil {
+			return nil, err
+		}
+		us = append(us, u)
+	}
+	b.bins[bin] = us
+	return us, rows.Err()
+}
+
+func (b *batch) enqueue(ctx context.Context) error {
+	if len(b.ns) == 0 {
+		return nil
+	}
+	return notify.Enqueue(ctx, b.tx.Tx, b.tx.Now, b.h.cfg.Domain, b.ns...)
+}
+
+// due is the deadline of a profile's notice clock started at at; zero when
+// the profile has no such clock (the notice is sent, with no term).
+func (h *Hooks) due(profile, clock, level string, at time.Time) time.Time {
+	p, ok := h.cfg.Profile(profile)
+	if !ok {
+		return time.Time{}
+	}
+	d, err := sla.Deadline(p, sla.Spec{Clock: clock, Level: level, At: at})
+	if err != nil {
+		return time.Time{}
+	}
+	return d
+}
+
+func (h *Hooks) zone(profile string) string {
+	if p, ok := h.cfg.Profile(profile); ok {
+		return p.Location().String()
+	}
+	return "Asia/Almaty"
+}
+
+// AppealRegistered sends the registration number (Q30, R5, E15); for the
+// Russian profile an appeal that named no System section is asked for one
+// (R2).
+func (h *Hooks) AppealRegistered(ctx context.Context, tx journal.HookTx, a journal.Appeal, newIncident bool) error {
+	d := templates.Data{Number: a.Number, Received: a.ReceivedAt, Zone: h.zone(a.Profile)}
+	if !newIncident {
+		d.IncidentNumber = IncidentLabel(a.IncidentID)
+	}
+	if strings.HasPrefix(a.Profile, "ru-khmao") && strings.TrimSpace(a.Module) == "" {
+		d.SectionMissing, d.Sections = true, email.SectionNames()
+	}
+	b := h.batch(tx)
+	base := notify.Notification{Event: Registered(a.Number), Kind: templates.Registered, Data: d,
+		DueBy: h.due(a.Profile, regulation.ClockIncidentIDNotice, "", a.RegisteredAt)}
+	ref := appealRef{Number: a.Number, BIN: a.BIN, Email: a.ContactEmail, Profile: a.Profile}
+	if err := b.toReporter(ctx, ref, base); err != nil {
+		return err
+	}
+	return b.enqueue(ctx)
+}
+
+// IncidentChanged tells the reporters of every appeal of the incident of a
+// refutation (Q32), a confirmation with level and plan (Q35.1, Q36.2), a
+// changed plan, and the fix (Q35.3, Q36.9, Q37.12); a medium or high
+// confirmation also goes to the authorized body and its IT-security unit
+// (Q37.1, Q42).
+func (h *Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, action journal.Action, by audit.Actor, before, after journal.Incident) error {
+	now := tx.Now
+	switch action {
+	case journal.ActRefute, journal.ActConfirm, journal.ActFix:
+	case journal.ActStartFix:
+		if samePlan(before.PlannedFixAt, after.PlannedFixAt) || after.Criticality == "" {
+			return nil
+		}
+	default:
+		return nil
+	}
+	appeals, err := h.appeals(ctx, tx, after.ID)
+	if err != nil {
+		return err
+	}
+	b := h.batch(tx)
+	base := templates.Data{Level: after.Criticality, Zone: h.zone(after.Profile), Modules: strings.Join(after.Modules, ", ")}
+	if after.FailureStartedAt != nil {
+		base.Started = *after.FailureStartedAt
+	}
+	if after.PlannedFixAt != nil {
+		base.PlannedFix = *after.PlannedFixAt
+	}
+	for _, a := range appeals {
+		d := base
+		d.Number = a.Number
+		var n notify.Notification
+		switch action {
+		case journal.ActRefute:
+			if d.Reason, err = lastNote(ctx, tx, after.ID); err != nil {
+				return err
+			}
+			n = notify.Notification{Event: Refuted(a.Number), Kind: templates.Refuted,
+				DueBy: h.due(a.Profile, regulation.ClockRefutationNotice, "", now)}
+		case journal.ActConfirm:
+			d.Confirmed = now
+			n = notify.Notification{Event: LevelPlanned(a.Number), Kind: templates.LevelPlanned,
+				DueBy: h.due(a.Profile, levelClock(after.Criticality), "", now)}
+		case journal.ActStartFix:
+			d.Changed = true
+			n = notify.Notification{Event: LevelReplanned(a.Number, after.Version), Kind: templates.LevelPlanned,
+				DueBy: h.due(a.Profile, levelClock(after.Criticality), "", now)}
+		case journal.ActFix:
+			if after.FixedAt != nil {
+				d.FixedAt = *after.FixedAt
+			}
+			n = notify.Notification{Event: Fixed(a.Number), Kind: templates.Fixed}
+		}
+		n.Data = d
+		if err := b.toReporter(ctx, a, n); err != nil {
+			return err
+		}
+	}
+	if action == journal.ActConfirm && (after.Criticality == "medium" || after.Criticality == "high") {
+		if err := h.toAuthority(ctx, b, after, base, appeals, now); err != nil {
+			return err
+		}
+	}
+	return b.enqueue(ctx)
+}
+
+// toAuthority: Q37.1 (high: "at once … in writing, by email and by phone")
+// and Q42 (medium and high: the IT-security unit). Due at once: the term is
+// the confirmation itself. The desk sends the email; the phone call is the
+// operator's.
+func (h *Hooks) toAuthority(ctx context.Context, b *batch, inc journal.Incident, d templates.Data, appeals []appealRef, now time.Time) error {
+	d.Number, d.Confirmed = IncidentLabel(inc.ID), now
+	if len(appeals) > 0 {
+		d.Summary = clip(appeals[0].Description, 500)
+	}
+	base := notify.Notification{Event: AuthorityNotice(inc.ID), Kind: templates.AuthorityNotice, Data: d, DueBy: now}
+	for _, addr := range []string{h.cfg.AuthorityEmail, h.cfg.AuthoritySecurityEmail} {
+		if addr != "" {
+			n := base
+			n.Channel, n.Email, n.Lang = "email", addr, "ru"
+			b.ns = append(b.ns, n)
+		}
+	}
+	users, err := notify.ToRole(ctx, b.tx.Tx, "authority", base)
+	if err != nil {
+		return fmt.Errorf("notify: authority users: %w", err)
+	}
+	for _, n := range users {
+		if n.Channel == "cabinet" { // their email is the configured address above
+			n.DueBy = time.Time{}
+			b.ns = append(b.ns, n)
+		}
+	}
+	return nil
+}
+
+// levelClock is the term of the level notice to the reporter: Q35.1 (low,
+// 30 working minutes), Q36.2 (medium, 1 working hour); Q37 prescribes no
+// reporter notice for high — reading: the 30 calendar minutes of its
+// home-page post (Q37.3).
+func levelClock(level string) string {
+	switch level {
+	case "low":
+		return regulation.ClockLowNotice
+	case "medium":
+		return regulation.ClockMediumSupplierNotice
+	}
+	return regulation.ClockHighPublicNotice
+}
+
+func samePlan(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+func (h *Hooks) appeals(ctx context.Context, tx journal.HookTx, incidentID int64) ([]appealRef, error) {
+	rows, err := tx.QueryContext(ctx, notify.Queries["appeals-of-incident"], incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("notify: appeals of incident: %w", err)
+	}
+	defer rows.Close()
+	var out []appealRef
+	for rows.Next() {
+		var a appealRef
+		var recv, reg store.Time
+		if err := rows.Scan(&a.Number, &a.BIN, &a.Email, &a.Profile, &recv, &reg, &a.Module, &a.Description); err != nil {
+			return nil, err
+		}
+		a.Received = recv.Time
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func lastNote(ctx context.Context, tx journal.HookTx, incidentID int64) (string, error) {
+	var note string
+	if err := tx.QueryRowContext(ctx, notify.Queries["last-transition-note"], incidentID).Scan(&note); err != nil && !isNoRows(err) {
+		return "", fmt.Errorf("notify: refutation note: %w", err)
+	}
+	return note, nil
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
