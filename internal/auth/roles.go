@@ -97,3 +97,16 @@ func init() {
 		grants[r] = append(grants[r], PermNotificationRead, PermNotificationRetry)
 	}
 }
+
+// Issue 5: the public failure notice and maintenance announcements (Q18,
+// Q36.1, Q37.3, Q41): staff who handle failures publish them.
+const (
+	PermMaintenanceManage Permission = "maintenance:manage" // announce / withdraw maintenance works
+	PermStatusPublish     Permission = "status:publish"     // edit or hide the public text of a failure notice
+)
+
+func init() {
+	for _, r := range []Role{RoleOperator, RoleSpecialist, RoleAdmin} {
+		grants[r] = append(grants[r], PermMaintenanceManage, PermStatusPublish)
+	}
+}

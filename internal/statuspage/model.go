@@ -105,23 +105,23 @@ type Source interface {
 	StatusSnapshot(ctx context.Context) (Snapshot, error)
 }
 
-// MinNotice is how far ahead planned works must be announced: "not later
-// than 2 calendar days before" (Q18, Q41). Reading: 48 hours, the stricter
-// of the readings (counting by dates would allow as little as 24h01m).
-const MinNotice = 48 * time.Hour
-
 // Maintenance announcement errors.
 var (
-	ErrTooLate     = errors.New("Q41: planned works must be announced at least 2 calendar days (48 hours) before they start")
+	ErrTooLate     = errors.New("Q41: planned works must be announced at least 2 calendar days before the date they start (before 00:00 of the second calendar day before it)")
 	ErrNoAgreement = errors.New("Q18: unplanned works need the authorized body's agreement (its reference)")
 	ErrBadWindow   = errors.New("maintenance window has no start")
 )
 
 // ValidateMaintenance decides whether works starting at start may be
-// announced at now (Q41, Q18): planned works need at least MinNotice;
-// unplanned works may be announced later — even while running — but only
-// with a reference to the authorized body's agreement.
-func ValidateMaintenance(start, now time.Time, unplanned bool, authorityAgreement string) error {
+// announced at now (Q41, Q18). noticeBy is the latest moment the
+// announcement of planned works may be published: the deadline of the
+// regulation clock maintenance_notice (internal/sla, docs/regulations.md
+// "Q41 / Q18"), the one reading of "2 calendar days" the desk has — it is
+// never less than 48 hours. Planned works announced after noticeBy (or
+// already started) are refused; unplanned works may be announced later —
+// even while running — but only with a reference to the authorized body's
+// agreement.
+func ValidateMaintenance(start, noticeBy, now time.Time, unplanned bool, authorityAgreement string) error {
 	if start.IsZero() {
 		return ErrBadWindow
 	}
@@ -131,8 +131,12 @@ func ValidateMaintenance(start, now time.Time, unplanned bool, authorityAgreemen
 		}
 		return nil
 	}
-	if lead := start.Sub(now); lead < MinNotice {
-		return fmt.Errorf("%w (starts in %s)", ErrTooLate, lead.Round(time.Minute))
+	if !start.After(now) {
+		return fmt.Errorf("%w (the works have already started)", ErrTooLate)
+	}
+	if noticeBy.IsZero() || now.After(noticeBy) {
+		return fmt.Errorf("%w: for works starting %s the announcement was due by %s", ErrTooLate,
+			start.Format("2006-01-02 15:04 -07:00"), noticeBy.Format("2006-01-02 15:04 -07:00"))
 	}
 	return nil
 }

@@ -448,9 +448,16 @@ func TestRoutingAndMethods(t *testing.T) {
 }
 
 // Q41/Q18: planned works are announced at least 2 calendar days ahead;
-// later only as unplanned works agreed with the authorized body.
+// later only as unplanned works agreed with the authorized body. The
+// deadline comes from the regulation clock maintenance_notice (00:00 of the
+// second calendar day before the works' date); noticeBy mirrors it here, and
+// internal/publicnotice tests the wiring with the real clock.
 func TestValidateMaintenanceQ41(t *testing.T) {
-	now := at("2026-02-02 10:00")
+	noticeBy := func(start time.Time) time.Time {
+		y, m, d := start.In(almaty).Date()
+		return time.Date(y, m, d-2, 0, 0, 0, 0, almaty)
+	}
+	now := at("2026-02-02 10:00") // Monday
 	for _, tc := range []struct {
 		name      string
 		start     time.Time
@@ -458,10 +465,10 @@ func TestValidateMaintenanceQ41(t *testing.T) {
 		agreement string
 		want      error
 	}{
-		{"Q41 planned, 3 days ahead", now.Add(72 * time.Hour), false, "", nil},
-		{"Q41 planned, exactly 48h ahead", now.Add(48 * time.Hour), false, "", nil},
-		{"Q41 planned, 47h59m ahead", now.Add(48*time.Hour - time.Minute), false, "", ErrTooLate},
-		{"Q41 planned, next day by date (Mon 10:00 → Wed 09:00, 47h)", at("2026-02-04 09:00"), false, "", ErrTooLate},
+		{"Q41 planned, Thu 09:00 (two whole days Tue, Wed between)", at("2026-02-05 09:00"), false, "", nil},
+		{"Q41 planned, Wed 23:59 (61h ahead, but only Tue lies between)", at("2026-02-04 23:59"), false, "", ErrTooLate},
+		{"Q41 planned, Wed 09:00 (47h)", at("2026-02-04 09:00"), false, "", ErrTooLate},
+		{"Q41 planned, 72h ahead (Thu 10:00)", now.Add(72 * time.Hour), false, "", nil},
 		{"Q41 planned, tomorrow", now.Add(24 * time.Hour), false, "", ErrTooLate},
 		{"Q41 planned, already started", now.Add(-time.Hour), false, "", ErrTooLate},
 		{"Q41 planned with an agreement is still planned", now.Add(time.Hour), false, "letter 12-3/456", ErrTooLate},
@@ -472,10 +479,22 @@ func TestValidateMaintenanceQ41(t *testing.T) {
 		{"Q18 unplanned, far ahead, still needs agreement", now.Add(240 * time.Hour), true, "", ErrNoAgreement},
 		{"no start", time.Time{}, false, "", ErrBadWindow},
 	} {
-		err := ValidateMaintenance(tc.start, now, tc.unplanned, tc.agreement)
+		var by time.Time
+		if !tc.start.IsZero() {
+			by = noticeBy(tc.start)
+		}
+		err := ValidateMaintenance(tc.start, by, now, tc.unplanned, tc.agreement)
 		if !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
 			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
 		}
+	}
+	// Exactly at the deadline is in time; a minute later is not.
+	start := at("2026-02-05 09:00")
+	if err := ValidateMaintenance(start, noticeBy(start), noticeBy(start), false, ""); err != nil {
+		t.Errorf("at the deadline: %v", err)
+	}
+	if err := ValidateMaintenance(start, noticeBy(start), noticeBy(start).Add(time.Minute), false, ""); !errors.Is(err, ErrTooLate) {
+		t.Errorf("a minute after the deadline: %v", err)
 	}
 }
 

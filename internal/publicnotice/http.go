@@ -1,0 +1,99 @@
+package publicnotice
+
+import (
+	"net/http"
+	"strconv"
+
+	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/audit"
+	"tenderdesk/internal/auth"
+	"tenderdesk/internal/store"
+	"tenderdesk/internal/web"
+)
+
+// Mount adds the routes (documented in web/openapi.d/060-status.json).
+func (s *Service) Mount(w *web.Server) {
+	w.Route("GET /api/v1/maintenance", "*", s.listMaintenance)
+	w.Route("POST /api/v1/maintenance", auth.PermMaintenanceManage, s.postMaintenance)
+	w.Route("GET /api/v1/maintenance/{id}", "*", s.getMaintenance)
+	w.Route("DELETE /api/v1/maintenance/{id}", auth.PermMaintenanceManage, s.deleteMaintenance)
+	w.Route("PUT /api/v1/incidents/{id}/public-notice", auth.PermStatusPublish, s.putNotice)
+}
+
+func actor(r *http.Request) audit.Actor { return web.Principal(r).Actor(web.ClientAddr(r)) }
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.Invalid, "id must be a positive integer, not %q", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (s *Service) listMaintenance(w http.ResponseWriter, r *http.Request) error {
+	q, args := Queries["maintenance-public"], []any{store.T(s.Now().UTC().Add(-s.recent()))}
+	if r.URL.Query().Get("all") == "true" {
+		q, args = Queries["maintenance-all"], []any{500}
+	}
+	ms, err := s.maintenance(r.Context(), q, args...)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"maintenance": ms})
+	return nil
+}
+
+func (s *Service) postMaintenance(w http.ResponseWriter, r *http.Request) error {
+	var n NewMaintenance
+	if err := web.Decode(r, &n); err != nil {
+		return err
+	}
+	m, err := s.Announce(r.Context(), actor(r), n)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusCreated, m)
+	return nil
+}
+
+func (s *Service) getMaintenance(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	m, err := s.MaintenanceByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, m)
+	return nil
+}
+
+func (s *Service) deleteMaintenance(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	m, err := s.Withdraw(r.Context(), actor(r), id, r.URL.Query().Get("reason"))
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, m)
+	return nil
+}
+
+func (s *Service) putNotice(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var n Notice
+	if err := web.Decode(r, &n); err != nil {
+		return err
+	}
+	if err := s.SetNotice(r.Context(), actor(r), id, n); err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"incident_id": id, "number": Label(id), "notice": n})
+	return nil
+}

@@ -1,0 +1,289 @@
+// Package publicnotice is the database side of the public failure notice
+// (Q36.1, Q37.3; the fix: Q36.9, Q37.12) and of maintenance announcements
+// (Q18, Q40, Q41): a statuspage.Source over the incidents, their appeals'
+// announcement and lot numbers, the extensions applied from plans, the
+// operators' public texts and the maintenance table.
+//
+// The page asks Version about once a second. It is one indexed read: a
+// counter bumped in the transaction of every change the page shows
+// (incident transitions and merges through a journal hook, appeals attached
+// to an incident, public texts, maintenance), plus the procurement change
+// feed's head (applied and reverted plans), plus the day number (so fixed
+// failures age out of "recent" without a change).
+package publicnotice
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"tenderdesk/internal/audit"
+	"tenderdesk/internal/journal"
+	"tenderdesk/internal/statuspage"
+	"tenderdesk/internal/store"
+)
+
+//go:embed queries.sql
+var queriesSQL string
+
+// Queries are this package's named statements, checked at boot.
+var Queries = store.MustParse(queriesSQL)
+
+// Service is the Source of the status page and the maintenance and public
+// text API.
+type Service struct {
+	DB  *store.DB
+	Now func() time.Time
+	// Recent is how long a fixed failure stays on the page (default 7 days).
+	Recent time.Duration
+	// NoticeBy is the latest moment planned works starting at start may be
+	// announced (Q41): the regulation clock maintenance_notice.
+	NoticeBy func(start time.Time) (time.Time, error)
+	// Changed is called after a change this package committed (the wiring
+	// invalidates the page so it shows at once).
+	Changed func()
+}
+
+var _ statuspage.Source = (*Service)(nil)
+
+func (s *Service) recent() time.Duration {
+	if s.Recent > 0 {
+		return s.Recent
+	}
+	return 7 * 24 * time.Hour
+}
+
+// StatusVersion implements statuspage.Source.
+func (s *Service) StatusVersion(ctx context.Context) (uint64, error) {
+	var v int64
+	if err := s.DB.R.QueryRowContext(ctx, Queries["version"]).Scan(&v); err != nil {
+		return 0, fmt.Errorf("publicnotice: version: %w", err)
+	}
+	return uint64(v) + uint64(s.Now().Unix()/86400), nil
+}
+
+// Label is how an incident is named in public: the same as in the
+// desk's messages.
+func Label(id int64) string { return "INC-" + strconv.FormatInt(id, 10) }
+
+// StatusSnapshot implements statuspage.Source.
+func (s *Service) StatusSnapshot(ctx context.Context) (statuspage.Snapshot, error) {
+	v, err := s.StatusVersion(ctx) // first: data read after it is at least as new
+	if err != nil {
+		return statuspage.Snapshot{}, err
+	}
+	now := s.Now().UTC()
+	snap := statuspage.Snapshot{Version: v}
+	var upd store.Time
+	if err := s.DB.R.QueryRowContext(ctx, Queries["updated"]).Scan(&upd); err != nil {
+		return snap, fmt.Errorf("publicnotice: updated: %w", err)
+	}
+	snap.Updated = upd.Time
+	if snap.Failures, err = s.failures(ctx, now); err != nil {
+		return snap, err
+	}
+	ms, err := s.maintenance(ctx, Queries["maintenance-public"], store.T(now.Add(-s.recent())))
+	if err != nil {
+		return snap, err
+	}
+	for _, m := range ms {
+		snap.Maintenance = append(snap.Maintenance, m.public())
+	}
+	for _, f := range snap.Failures {
+		if f.Updated.After(snap.Updated) {
+			snap.Updated = f.Updated
+		}
+	}
+	for _, m := range snap.Maintenance {
+		if m.Updated.After(snap.Updated) {
+			snap.Updated = m.Updated
+		}
+	}
+	return snap, nil
+}
+
+func (s *Service) failures(ctx context.Context, now time.Time) ([]statuspage.Failure, error) {
+	rows, err := s.DB.R.QueryContext(ctx, Queries["failures"], store.T(now.Add(-s.recent())))
+	if err != nil {
+		return nil, fmt.Errorf("publicnotice: failures: %w", err)
+	}
+	type row struct {
+		id int64
+		f  statuspage.Failure
+	}
+	var rs []row
+	for rows.Next() {
+		var r row
+		var state, modules, title, pubModules string
+		var started, first, planned, fixed, updated, confirmed, noticeUpd store.Time
+		if err := rows.Scan(&r.id, &state, &r.f.Level, &started, &first, &planned, &fixed, &modules, &updated, &confirmed,
+			&title, &pubModules, &noticeUpd); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("publicnotice: failures: %w", err)
+		}
+		r.f.Number, r.f.State = Label(r.id), publicState(state)
+		r.f.Started = started.Time
+		if r.f.Started.IsZero() {
+			r.f.Started = first.Time
+		}
+		r.f.Confirmed, r.f.PlannedFix, r.f.ActualFix = confirmed.Time, planned.Time, fixed.Time
+		r.f.Updated = updated.Time
+		if noticeUpd.After(r.f.Updated) {
+			r.f.Updated = noticeUpd.Time
+		}
+		r.f.Title = text(title)
+		r.f.Modules = text(pubModules)
+		if len(r.f.Modules) == 0 {
+			if ms := list(modules); len(ms) > 0 {
+				r.f.Modules = statuspage.Text{"ru": strings.Join(ms, ", ")}
+			}
+		}
+		rs = append(rs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("publicnotice: failures: %w", err)
+	}
+	out := make([]statuspage.Failure, 0, len(rs))
+	for _, r := range rs {
+		if r.f.Affected, err = s.affected(ctx, r.id); err != nil {
+			return nil, err
+		}
+		if r.f.Extensions, err = s.extensions(ctx, r.id); err != nil {
+			return nil, err
+		}
+		out = append(out, r.f)
+	}
+	return out, nil
+}
+
+// publicState maps the lifecycle onto the page's states: a fix paused for
+// information from users is still being fixed; closed after a fix is fixed.
+func publicState(s string) string {
+	switch journal.State(s) {
+	case journal.Fixing, journal.InfoRequested:
+		return "fixing"
+	case journal.Fixed, journal.Closed:
+		return "fixed"
+	}
+	return s
+}
+
+// affected gathers the announcement and lot numbers of the incident's
+// appeals (Q36.1, Q37.3). An appeal that names one announcement gives it
+// its lots; one naming several cannot say which lot is whose, so those
+// announcements are shown whole. An announcement named anywhere without
+// lots is shown whole.
+func (s *Service) affected(ctx context.Context, incidentID int64) ([]statuspage.Procurement, error) {
+	rows, err := s.DB.R.QueryContext(ctx, Queries["refs-of-incident"], incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("publicnotice: appeals: %w", err)
+	}
+	defer rows.Close()
+	var order []string
+	lots := map[string][]string{}
+	whole := map[string]bool{}
+	for rows.Next() {
+		var anns, ls string
+		if err := rows.Scan(&anns, &ls); err != nil {
+			return nil, fmt.Errorf("publicnotice: appeals: %w", err)
+		}
+		as, l := list(anns), list(ls)
+		for _, a := range as {
+			if _, seen := lots[a]; !seen {
+				order = append(order, a)
+				lots[a] = nil
+			}
+			if len(as) != 1 || len(l) == 0 {
+				whole[a] = true
+				continue
+			}
+			for _, x := range l {
+				if !slices.Contains(lots[a], x) {
+					lots[a] = append(lots[a], x)
+				}
+			}
+		}
+	}
+	var out []statuspage.Procurement
+	for _, a := range order {
+		p := statuspage.Procurement{Announcement: a}
+		if !whole[a] {
+			p.Lots = lots[a]
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// extensions are the deadlines moved by the incident's applied plans (the
+// procurement mirror, issue 4); a supplier's own deadline (a tariff) is not
+// published.
+func (s *Service) extensions(ctx context.Context, incidentID int64) ([]statuspage.Extension, error) {
+	rows, err := s.DB.R.QueryContext(ctx, Queries["extensions-of-incident"], incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("publicnotice: extensions: %w", err)
+	}
+	defer rows.Close()
+	var out []statuspage.Extension
+	for rows.Next() {
+		var e statuspage.Extension
+		var old, nw store.Time
+		if err := rows.Scan(&e.Announcement, &e.Lot, &e.DeadlineKind, &old, &nw, &e.Rule); err != nil {
+			return nil, fmt.Errorf("publicnotice: extensions: %w", err)
+		}
+		e.Old, e.New = old.Time, nw.Time
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Hooks bumps the version in the transaction of every Journal change the
+// page may show.
+type Hooks struct{}
+
+var _ journal.Hooks = Hooks{}
+
+// AppealRegistered: an appeal attached to an existing incident may add
+// announcement and lot numbers to its notice.
+func (Hooks) AppealRegistered(ctx context.Context, tx journal.HookTx, a journal.Appeal, newIncident bool) error {
+	if newIncident {
+		return nil
+	}
+	return bump(ctx, tx.Tx, tx.Now)
+}
+
+// IncidentChanged: every transition and merge.
+func (Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, _ journal.Action, _ audit.Actor, _, _ journal.Incident) error {
+	return bump(ctx, tx.Tx, tx.Now)
+}
+
+func bump(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, Queries["bump"], store.T(now)); err != nil {
+		return fmt.Errorf("publicnotice: bump version: %w", err)
+	}
+	return nil
+}
+
+func text(s string) statuspage.Text {
+	var t statuspage.Text
+	_ = json.Unmarshal([]byte(s), &t)
+	for k, v := range t {
+		if v == "" {
+			delete(t, k)
+		}
+	}
+	return t
+}
+
+func list(s string) []string {
+	var out []string
+	_ = json.Unmarshal([]byte(s), &out)
+	return out
+}

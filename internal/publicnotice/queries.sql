@@ -1,0 +1,62 @@
+-- Public failure notices and maintenance announcements (issue 5).
+
+-- name: version
+SELECT (SELECT version FROM public_version WHERE id = 1) + (SELECT COALESCE(max(seq), 0) FROM procurement_feed)
+
+-- name: bump
+UPDATE public_version SET version = version + 1, updated_at = $1 WHERE id = 1
+
+-- name: updated
+SELECT updated_at FROM public_version WHERE id = 1
+
+-- name: failures
+SELECT i.id, i.state, COALESCE(i.criticality, ''), i.failure_started_at, i.first_registered_at, i.planned_fix_at, i.fixed_at,
+    i.modules, i.updated_at,
+    (SELECT max(t.at) FROM incident_transitions t WHERE t.incident_id = i.id AND t.to_state = 'confirmed'),
+    COALESCE(n.title, '{}'), COALESCE(n.modules, '{}'), n.updated_at
+FROM incidents i LEFT JOIN public_notices n ON n.incident_id = i.id
+WHERE i.criticality IN ('medium', 'high') AND (n.hidden IS NULL OR n.hidden = false)
+  AND (i.state IN ('confirmed', 'fixing', 'info_requested') OR (i.state IN ('fixed', 'closed') AND i.fixed_at >= $1))
+ORDER BY i.id DESC LIMIT 200
+
+-- name: refs-of-incident
+SELECT announcements, lots FROM appeals WHERE incident_id = $1 ORDER BY id
+
+-- name: extensions-of-incident
+SELECT p.announcement, c.lot, c.kind, c.old_at, c.new_at, c.rule
+FROM plan_changes c JOIN applied_plans ap ON ap.id = c.plan_id JOIN procedures p ON p.id = c.procedure_id
+WHERE ap.incident_id = $1 AND ap.status = 'applied' AND c.supplier = '' AND c.old_at IS NOT NULL AND c.new_at IS NOT NULL
+ORDER BY p.announcement, c.lot, c.kind, c.id LIMIT 1000
+
+-- name: maintenance-public
+SELECT id, title, starts_at, ends_at, unplanned, announced_at, updated_at, agreement, notice_by, announced_by,
+    withdrawn_at, withdrawn_by, withdraw_reason
+FROM maintenance
+WHERE withdrawn_at IS NULL AND (starts_at >= $1 OR ends_at >= $1 OR ends_at IS NULL)
+ORDER BY starts_at, id
+
+-- name: maintenance-all
+SELECT id, title, starts_at, ends_at, unplanned, announced_at, updated_at, agreement, notice_by, announced_by,
+    withdrawn_at, withdrawn_by, withdraw_reason
+FROM maintenance ORDER BY starts_at DESC, id DESC LIMIT $1
+
+-- name: maintenance-by-id
+SELECT id, title, starts_at, ends_at, unplanned, announced_at, updated_at, agreement, notice_by, announced_by,
+    withdrawn_at, withdrawn_by, withdraw_reason
+FROM maintenance WHERE id = $1
+
+-- name: insert-maintenance
+INSERT INTO maintenance (title, starts_at, ends_at, unplanned, agreement, notice_by, announced_at, announced_by, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7) RETURNING id
+
+-- name: withdraw-maintenance
+UPDATE maintenance SET withdrawn_at = $2, withdrawn_by = $3, withdraw_reason = $4, updated_at = $2
+WHERE id = $1 AND withdrawn_at IS NULL
+
+-- name: incident-exists
+SELECT id FROM incidents WHERE id = $1
+
+-- name: upsert-notice
+INSERT INTO public_notices (incident_id, title, modules, hidden, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (incident_id) DO UPDATE SET title = excluded.title, modules = excluded.modules, hidden = excluded.hidden,
+    updated_at = excluded.updated_at, updated_by = excluded.updated_by
