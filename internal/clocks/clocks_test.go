@@ -479,3 +479,58 @@ func TestExtendResolution(t *testing.T) {
 		}
 	})
 }
+
+// Merged appeals (Q38): the moved appeal's clocks follow it, the target's
+// resolution counts from the earlier first registration, and the emptied
+// incident's open clocks close. A notice met late is recorded as breached,
+// with its breach raised once.
+func TestMergeAndMeet(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		d := newDesk(t, db, at("2026-11-19 10:05"))
+		early := d.register(t, "email", at("2026-11-19 10:00"), 0)
+		d.act(t, early.IncidentID, journal.TransitionInput{Action: journal.ActAnalyse})
+		d.clock.Set(at("2026-11-19 10:30"))
+		main := d.register(t, "email", at("2026-11-19 10:20"), 0)
+		d.act(t, main.IncidentID, journal.TransitionInput{Action: journal.ActAnalyse})
+		dep := true
+		d.act(t, main.IncidentID, journal.TransitionInput{Action: journal.ActConfirm, Criticality: "low", OperatorDependent: &dep})
+		if got := d.clocks(t, main.IncidentID)["resolution"].Deadline; !got.Equal(at("2026-11-26 10:30")) {
+			t.Fatalf("resolution before the merge %s", got)
+		}
+		if _, err := d.j.Merge(context.Background(), staff, early.Number, main.IncidentID); err != nil {
+			t.Fatal(err)
+		}
+		cs := d.clocks(t, main.IncidentID)
+		if got := cs["resolution"].Deadline; !got.Equal(at("2026-11-26 10:05")) {
+			t.Errorf("resolution after the merge %s, want from the first registration 10:05", got)
+		}
+		if _, ok := cs["appeal_consideration/"+early.Number]; !ok {
+			t.Errorf("the moved appeal's clocks did not follow it: %v", keys(cs))
+		}
+		if v := d.clocks(t, early.IncidentID)["analysis"]; v.State != clocks.Met {
+			t.Errorf("the emptied incident's analysis is %s", v.State)
+		}
+		// Q35.1 low notice: 30 working minutes from the confirmation at 10:30; sent at 11:10
+		d.clock.Set(at("2026-11-19 11:15"))
+		v, err := d.c.Meet(context.Background(), staff, main.IncidentID, "low_notice", "", at("2026-11-19 11:10"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.State != clocks.Breached || v.MetAt == nil {
+			t.Errorf("late notice: %s", v.State)
+		}
+		if _, err := d.c.Meet(context.Background(), staff, main.IncidentID, "low_notice", "", time.Time{}); err == nil {
+			t.Error("met twice")
+		}
+		if _, err := d.c.Meet(context.Background(), staff, main.IncidentID, "appeal_consideration", "", time.Time{}); err == nil {
+			t.Error("a per-appeal clock met without naming the appeal")
+		}
+		// the scan raises the early appeal's Q30 notice (due 11:05), not the settled low notice
+		if n := d.tick(t); n != 1 {
+			t.Errorf("the scheduler raised %d, want 1", n)
+		}
+		if n := d.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = 'clock.breach' AND after LIKE '%low_notice%'`); n != 1 {
+			t.Errorf("%d breach records of the late notice", n)
+		}
+	})
+}
