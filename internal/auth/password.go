@@ -13,12 +13,17 @@ import (
 
 // argon2id parameters (RFC 9106 second recommended option, lighter memory
 // for a 2-core box): t=2, m=64 MiB, p=2.
-const (
-	argonTime    = 2
-	argonMemory  = 64 * 1024
-	argonThreads = 2
-	argonKeyLen  = 32
-)
+const argonKeyLen = 32
+
+// HashCost is the argon2id cost of new hashes. Each hash records its own
+// parameters, so CheckPassword accepts any cost; tests lower this (a hash
+// at the full cost takes seconds under the race detector).
+var HashCost = Cost{Time: 2, MemoryKiB: 64 * 1024, Threads: 2}
+
+type Cost struct {
+	Time, MemoryKiB uint32
+	Threads         uint8
+}
 
 // HashPassword returns a PHC-format argon2id hash.
 func HashPassword(pw string) (string, error) {
@@ -26,9 +31,10 @@ func HashPassword(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	c := HashCost
+	key := argon2.IDKey([]byte(pw), salt, c.Time, c.MemoryKiB, c.Threads, argonKeyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, c.MemoryKiB, c.Time, c.Threads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
