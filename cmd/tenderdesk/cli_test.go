@@ -13,14 +13,19 @@ import (
 	"time"
 
 	"tenderdesk/internal/app"
+	"tenderdesk/internal/auth"
 	"tenderdesk/internal/config"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/store/storetest"
 )
 
-// cliBackends runs fn with a --db value for each backend.
+// cliBackends runs fn with a --db value for each backend. Password hashes
+// are made cheap (full-cost argon2id takes seconds under -race); they record
+// their cost, so checking them is unchanged.
 func cliBackends(t *testing.T, fn func(t *testing.T, db string)) {
+	defer func(c auth.Cost) { auth.HashCost = c }(auth.HashCost)
+	auth.HashCost = auth.Cost{Time: 1, MemoryKiB: 64, Threads: 1}
 	t.Run("sqlite", func(t *testing.T) { fn(t, filepath.Join(t.TempDir(), "data")) })
 	t.Run("postgres", func(t *testing.T) { fn(t, storetest.PostgresURL(t)) })
 }

@@ -67,7 +67,11 @@ func (d *desk) journalIs(token string, want []string, pairs ...string) {
 	}
 }
 
-func TestHealthReadyMetrics(t *testing.T) {
+// The whole issue-2 path over real HTTP: health and readiness, registration,
+// reading, the Journal with every filter and keyset paging, the incident
+// lifecycle with its pause, merging (Q38), roles, suspension (E9),
+// idempotency, the audit, and the metrics of it all.
+func TestEndToEnd(t *testing.T) {
 	backends(t, func(t *testing.T, dsn string) {
 		d := boot(t, dsn)
 		r := d.must(d.req("GET", "/healthz", "", nil), http.StatusOK)
@@ -78,22 +82,6 @@ func TestHealthReadyMetrics(t *testing.T) {
 		if r.str("status") != "ready" || r.str("database") != string(d.App.DB.Dialect) {
 			t.Errorf("readyz: %s", r)
 		}
-		d.register(d.Admin, nil)
-		r = d.must(d.req("GET", "/metrics", "", nil), http.StatusOK)
-		for _, want := range []string{"tenderdesk_appeals_registered_total 1", `tenderdesk_http_request_duration_seconds_count{code="201",route="POST /api/v1/appeals"} 1`} {
-			if !strings.Contains(string(r.Raw), want) {
-				t.Errorf("/metrics lacks %q", want)
-			}
-		}
-	})
-}
-
-// The whole issue-2 path over real HTTP: registration, reading, the Journal
-// with every filter and keyset paging, the incident lifecycle with its
-// pause, merging (Q38), roles, suspension (E9), idempotency and the audit.
-func TestEndToEnd(t *testing.T) {
-	backends(t, func(t *testing.T, dsn string) {
-		d := boot(t, dsn)
 		op := d.user("operator1", auth.RoleSpecialist, "", "")
 
 		// Registration and reading back.
@@ -101,7 +89,7 @@ func TestEndToEnd(t *testing.T) {
 		if !strings.HasPrefix(n1, fmt.Sprint(time.Now().In(d.App.Journal.Zone).Year())+"-") || len(n1) != 11 {
 			t.Fatalf("number %q is not YYYY-NNNNNN", n1)
 		}
-		r := d.must(d.req("GET", "/api/v1/appeals/"+n1, op, nil), http.StatusOK)
+		r = d.must(d.req("GET", "/api/v1/appeals/"+n1, op, nil), http.StatusOK)
 		a := r.JSON["appeal"].(map[string]any)
 		if a["number"] != n1 || a["bin"] != "123456789013" || a["description"] != "Не удаётся подписать заявку ЭЦП на лоте" ||
 			a["channel"] != "cabinet" || fmt.Sprint(a["lots"]) != "[1 2]" || a["profile"] == "" {
@@ -309,6 +297,14 @@ func TestEndToEnd(t *testing.T) {
 		}
 		if !slices.Equal(actions, []string{"appeal.register", "appeal.merge"}) {
 			t.Errorf("audit of %s: %v", n4, actions)
+		}
+		r = d.must(d.req("GET", "/metrics", "", nil), http.StatusOK)
+		for _, want := range []string{fmt.Sprintf("tenderdesk_appeals_registered_total %d", len(all)),
+			`tenderdesk_http_request_duration_seconds_count{code="201",route="POST /api/v1/appeals"}`,
+			`tenderdesk_incident_transitions_total{action="resume"} 2`} {
+			if !strings.Contains(string(r.Raw), want) {
+				t.Errorf("/metrics lacks %q", want)
+			}
 		}
 	})
 }

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"tenderdesk/internal/auth"
 )
 
 // The tests in this file run the real binary, built once per test run
@@ -28,6 +30,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// Full-cost argon2id takes seconds per hash under -race; the hashes
+	// record their cost, so logins still check them properly.
+	auth.HashCost = auth.Cost{Time: 1, MemoryKiB: 64, Threads: 1}
 	code := m.Run()
 	if binDir != "" {
 		os.RemoveAll(binDir)
