@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"strconv"
@@ -23,18 +22,7 @@ func outboxTo(t *testing.T, d *desk, sink *notifytest.Sink) func() {
 		t.Fatal(err)
 	}
 	w := &notify.Worker{DB: d.App.DB, Sender: s, Now: d.App.Now}
-	return func() {
-		t.Helper()
-		for {
-			n, err := w.RunOnce(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n == 0 {
-				return
-			}
-		}
-	}
+	return func() { t.Helper(); notifytest.Drain(t, w) }
 }
 
 // Registration through the real API: the reporter gets the Q30 mail with the

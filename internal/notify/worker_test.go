@@ -61,19 +61,7 @@ func sender(t testing.TB, sink *notifytest.Sink, c *clock) *mail.Sender {
 	return s
 }
 
-// drain runs the worker until nothing is due now.
-func drain(t testing.TB, w *notify.Worker) {
-	t.Helper()
-	for {
-		n, err := w.RunOnce(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-	}
-}
+func drain(t testing.TB, w *notify.Worker) { notifytest.Drain(t, w) }
 
 func list(t testing.TB, db *store.DB, status string) []notify.Row {
 	t.Helper()

@@ -7,6 +7,7 @@ package notifytest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -18,6 +19,8 @@ import (
 	_ "github.com/emersion/go-message/charset"
 	gmail "github.com/emersion/go-message/mail"
 	"github.com/emersion/go-smtp"
+
+	"tenderdesk/internal/notify"
 )
 
 // Message is one delivery as received.
@@ -229,3 +232,17 @@ type nopLog struct{}
 
 func (nopLog) Printf(string, ...any) {}
 func (nopLog) Println(...any)        {}
+
+// Drain runs w until nothing is due at its clock's now.
+func Drain(t testing.TB, w *notify.Worker) {
+	t.Helper()
+	for {
+		n, err := w.RunOnce(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
