@@ -57,6 +57,25 @@ func AuthorityNotice(incidentID int64) string {
 	return "incident.authority_notice:" + strconv.FormatInt(incidentID, 10)
 }
 
+// NoticeEvent is the event whose email delivery meets a notice clock of an
+// appeal, for internal/clocks: the clock is met when
+// notify.EventDelivery(ctx, q, event).Met(), at its LastSentAt; a failed
+// row keeps it unmet. ok is false for clocks this package sends nothing for
+// (the home-page posts of Q36.1 and Q37.3 are the status page's). An appeal
+// whose reporter gave no email has no email row (Delivery.Emails == 0): its
+// notice is the operator's to give by phone and record with clocks.Meet.
+func NoticeEvent(clock, appeal string) (event string, ok bool) {
+	switch clock {
+	case regulation.ClockIncidentIDNotice:
+		return Registered(appeal), true
+	case regulation.ClockRefutationNotice:
+		return Refuted(appeal), true
+	case regulation.ClockLowNotice, regulation.ClockMediumSupplierNotice:
+		return LevelPlanned(appeal), true
+	}
+	return "", false
+}
+
 // IncidentLabel is how an incident is named in messages.
 func IncidentLabel(id int64) string { return "INC-" + strconv.FormatInt(id, 10) }
 

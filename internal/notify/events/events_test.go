@@ -215,3 +215,20 @@ func TestNotificationMatrix(t *testing.T) {
 		}
 	})
 }
+
+// The clocks' contract: which event's delivery meets which notice clock.
+func TestNoticeEvent(t *testing.T) {
+	for clock, want := range map[string]string{
+		regulation.ClockIncidentIDNotice:     "appeal.registered:2026-000001",
+		regulation.ClockRefutationNotice:     "appeal.refuted:2026-000001",
+		regulation.ClockLowNotice:            "appeal.level:2026-000001",
+		regulation.ClockMediumSupplierNotice: "appeal.level:2026-000001",
+		regulation.ClockHighPublicNotice:     "",
+		regulation.ClockResolution:           "",
+	} {
+		got, ok := events.NoticeEvent(clock, "2026-000001")
+		if got != want || ok != (want != "") {
+			t.Errorf("%s: %q %v, want %q", clock, got, ok, want)
+		}
+	}
+}
