@@ -71,7 +71,9 @@ type env struct {
 	svc *procurement.Service
 }
 
-func newEnv(t *testing.T, db *store.DB) *env {
+func newEnv(t *testing.T, db *store.DB) *env { return newEnvTB(t, db) }
+
+func newEnvTB(t testing.TB, db *store.DB) *env {
 	c := &clock{t: at("08:00").UTC()}
 	resolve := func(name string, _ time.Time) (string, error) { return "kz-quasi@2021", nil }
 	j := journal.New(db, c.Now, almaty, resolve, nil)
@@ -117,13 +119,16 @@ func (e *env) importAll(t *testing.T, body string) procurement.ImportResult {
 
 // confirmed registers an appeal at 09:10 and confirms a high-level,
 // operator-dependent failure of module m1 from 09:00, planned fix 12:00.
-func (e *env) confirmed(t *testing.T) int64 {
+func (e *env) confirmed(t *testing.T) int64 { return e.confirmedAt(t, "m1", "09:00", "12:00") }
+
+// confirmedAt is confirmed with another module and failure window.
+func (e *env) confirmedAt(t testing.TB, module, from, to string) int64 {
 	t.Helper()
 	ctx := context.Background()
 	e.clk.Set(at("09:10").UTC())
 	recv := at("09:05")
 	r, err := e.j.Register(ctx, journal.Caller{Actor: operator}, journal.NewAppeal{Channel: "phone", ReceivedAt: &recv, Organization: "ТОО «Сауда»",
-		BIN: s1, ContactPhone: "+7 701 123 45 67", Description: "модуль не работает", Module: "m1"}, "")
+		BIN: s1, ContactPhone: "+7 701 123 45 67", Description: "модуль не работает", Module: module}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,9 +137,9 @@ func (e *env) confirmed(t *testing.T) int64 {
 		t.Fatal(err)
 	}
 	e.clk.Set(at("09:30").UTC())
-	dep, start, fix := true, at("09:00"), at("12:00")
+	dep, start, fix := true, at(from), at(to)
 	if _, err := e.j.Transition(ctx, operator, r.IncidentID, journal.TransitionInput{Action: journal.ActConfirm, Criticality: "high",
-		OperatorDependent: &dep, FailureStartedAt: &start, PlannedFixAt: &fix, Modules: []string{"m1"}}); err != nil {
+		OperatorDependent: &dep, FailureStartedAt: &start, PlannedFixAt: &fix, Modules: []string{module}}); err != nil {
 		t.Fatal(err)
 	}
 	return r.IncidentID

@@ -46,30 +46,38 @@ SELECT DISTINCT c.procedure_id FROM plan_changes c JOIN applied_plans a ON a.id 
 WHERE a.incident_id = $1 AND a.status = 'applied'
 
 -- name: chunk-procedures-sqlite
-SELECT id, external_id, announcement, method, customer, module, lots, participants
-FROM procedures WHERE id IN (SELECT value FROM json_each($1)) ORDER BY id
+-- The chunk drives the join (CROSS JOIN fixes the order in SQLite): one
+-- primary-key probe per id, whatever the statistics say.
+SELECT p.id, p.external_id, p.announcement, p.method, p.customer, p.module, p.lots, p.participants
+FROM json_each($1) AS j CROSS JOIN procedures p ON p.id = j.value ORDER BY p.id
 
 -- name: chunk-procedures-postgres
-SELECT id, external_id, announcement, method, customer, module, lots, participants
-FROM procedures WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint) ORDER BY id
+SELECT p.id, p.external_id, p.announcement, p.method, p.customer, p.module, p.lots, p.participants
+FROM jsonb_array_elements_text($1::jsonb) AS j(v) JOIN procedures p ON p.id = j.v::bigint ORDER BY p.id
 
 -- name: chunk-deadlines-sqlite
-SELECT procedure_id, kind, lot, supplier, at FROM procedure_deadlines
-WHERE procedure_id IN (SELECT value FROM json_each($1)) ORDER BY procedure_id, kind, lot, supplier
+SELECT d.procedure_id, d.kind, d.lot, d.supplier, d.at
+FROM json_each($1) AS j CROSS JOIN procedure_deadlines d ON d.procedure_id = j.value
+ORDER BY d.procedure_id, d.kind, d.lot, d.supplier
 
 -- name: chunk-deadlines-postgres
-SELECT procedure_id, kind, lot, supplier, at FROM procedure_deadlines
-WHERE procedure_id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint) ORDER BY procedure_id, kind, lot, supplier
+SELECT d.procedure_id, d.kind, d.lot, d.supplier, d.at
+FROM jsonb_array_elements_text($1::jsonb) AS j(v) JOIN procedure_deadlines d ON d.procedure_id = j.v::bigint
+ORDER BY d.procedure_id, d.kind, d.lot, d.supplier
 
 -- name: chunk-changes-sqlite
+-- Driven by the chunk through plan_changes(procedure_id): during an apply the
+-- current plan's own changes grow, and a plan through applied_plans would
+-- rescan them for every chunk.
 SELECT c.procedure_id, c.event, c.lot, c.kind, c.supplier, c.action, c.rule, c.old_at, c.new_at, c.recipients
-FROM plan_changes c JOIN applied_plans a ON a.id = c.plan_id
-WHERE c.procedure_id IN (SELECT value FROM json_each($1)) AND a.status = 'applied' ORDER BY c.procedure_id, c.id
+FROM json_each($1) AS j CROSS JOIN plan_changes c ON c.procedure_id = j.value CROSS JOIN applied_plans a ON a.id = c.plan_id
+WHERE a.status = 'applied' ORDER BY c.procedure_id, c.id
 
 -- name: chunk-changes-postgres
 SELECT c.procedure_id, c.event, c.lot, c.kind, c.supplier, c.action, c.rule, c.old_at, c.new_at, c.recipients
-FROM plan_changes c JOIN applied_plans a ON a.id = c.plan_id
-WHERE c.procedure_id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint) AND a.status = 'applied' ORDER BY c.procedure_id, c.id
+FROM jsonb_array_elements_text($1::jsonb) AS j(v) JOIN plan_changes c ON c.procedure_id = j.v::bigint
+JOIN applied_plans a ON a.id = c.plan_id
+WHERE a.status = 'applied' ORDER BY c.procedure_id, c.id
 
 -- name: active-plans
 -- The incident input of the latest applied plan of every incident that has one.
