@@ -42,6 +42,10 @@ func init() {
 		if err := s.Load(ctx); err != nil {
 			return err
 		}
+		if err := s.Prepare(ctx); err != nil {
+			return err
+		}
+		a.Closers = append(a.Closers, s.Close)
 		if err := s.Register(a.Metrics.Reg); err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"tenderdesk/internal/clocks"
+	"tenderdesk/internal/journal"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/store/storetest"
 )
@@ -151,6 +152,46 @@ func BenchmarkDueScan(b *testing.B) {
 			for range b.N {
 				scan(b, db)
 			}
+		})
+	}
+}
+
+// BenchmarkRegister is the cost of the clocks on a registration: the
+// journal alone, then with the clocks hook (three clock rows and one audit
+// record per appeal in the same group commit), clients in parallel.
+func BenchmarkRegister(b *testing.B) {
+	for _, withClocks := range []bool{false, true} {
+		name := "journal"
+		if withClocks {
+			name = "journal+clocks"
+		}
+		b.Run(name, func(b *testing.B) {
+			db := storetest.SQLite(b)
+			f := &fake{}
+			f.Set(at("2026-11-19 10:30"))
+			resolve := func(string, time.Time) (string, error) { return "kz-quasi@2021", nil }
+			j := journal.New(db, f.Now, almaty, resolve, nil)
+			defer j.Close()
+			if withClocks {
+				c := clocks.New(db, f.Now, nil, clocks.Config{})
+				if err := c.Prepare(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+				defer c.Close()
+				j.AddHooks(c)
+			}
+			received := at("2026-11-19 10:15")
+			n := journal.NewAppeal{Channel: "email", ReceivedAt: &received, ContactEmail: "user@example.kz", Description: "не подписывается договор"}
+			b.SetParallelism(16)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := j.Register(context.Background(), operator, n, ""); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
 		})
 	}
 }

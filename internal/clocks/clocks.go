@@ -69,6 +69,26 @@ type Service struct {
 	cfg      Config
 	profiles profileCache
 	metrics  *Metrics
+	insert   *sql.Stmt // prepared once: registrations insert three clocks each
+}
+
+// Prepare readies the statement every registration runs; call it outside
+// any transaction (on SQLite the write pool has one connection), before
+// serving. Without it statements are parsed on each use.
+func (s *Service) Prepare(ctx context.Context) error {
+	st, err := s.DB.W.PrepareContext(ctx, Queries["insert"])
+	if err != nil {
+		return fmt.Errorf("clocks: prepare insert: %w", err)
+	}
+	s.insert = st
+	return nil
+}
+
+// Close releases the prepared statement.
+func (s *Service) Close() {
+	if s.insert != nil {
+		s.insert.Close()
+	}
 }
 
 // New builds the service; Load (or the first scan) reads the overrides.
@@ -180,14 +200,18 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-func insertRow(ctx context.Context, tx *sql.Tx, r *row, now time.Time) error {
+func (s *Service) insertRow(ctx context.Context, tx *sql.Tx, r *row, now time.Time) error {
 	if r.Pauses == nil {
 		r.Pauses = []pauseJSON{}
 	}
 	if r.Extensions == nil {
 		r.Extensions = []extJSON{}
 	}
-	_, err := tx.ExecContext(ctx, Queries["insert"], r.IncidentID, r.Appeal, r.Clock, r.Level, r.Channel, r.Profile, r.Basis,
+	exec := func(args ...any) (sql.Result, error) { return tx.ExecContext(ctx, Queries["insert"], args...) }
+	if s.insert != nil {
+		exec = func(args ...any) (sql.Result, error) { return tx.StmtContext(ctx, s.insert).ExecContext(ctx, args...) }
+	}
+	_, err := exec(r.IncidentID, r.Appeal, r.Clock, r.Level, r.Channel, r.Profile, r.Basis,
 		store.T(r.EventAt), store.T(r.StartAt), store.T(r.BaseDeadline), store.T(r.Deadline), store.T(r.WarnAt), r.State,
 		store.T(r.PausedAt), mustJSON(r.Pauses), mustJSON(r.Extensions), store.T(r.MetAt), store.T(r.WarnedAt),
 		store.T(r.BreachedAt), store.T(r.NextAt), store.T(now))

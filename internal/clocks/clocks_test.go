@@ -60,6 +60,10 @@ func newDesk(t *testing.T, db *store.DB, now time.Time) *desk {
 	if err := db.Check(context.Background(), clocks.Queries); err != nil {
 		t.Fatal(err)
 	}
+	if err := c.Prepare(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
 	j.AddHooks(c)
 	// the responsible roles: an operator with email (cabinet + email) and a specialist (cabinet)
 	for _, u := range []struct{ login, role, email string }{{"op", "operator", "op@desk.kz"}, {"sp", "specialist", ""}} {

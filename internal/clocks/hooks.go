@@ -156,7 +156,7 @@ func (c *change) save(ctx context.Context, by audit.Actor, action, objType, objI
 	for _, r := range c.rows {
 		var err error
 		if r.ID == 0 {
-			err = insertRow(ctx, c.tx, r, c.now)
+			err = c.s.insertRow(ctx, c.tx, r, c.now)
 		} else {
 			err = updateRow(ctx, c.tx, r, c.now)
 		}
