@@ -28,7 +28,7 @@ type Message struct {
 	Reason         string         `json:"reason,omitempty"`
 	ReceivedAt     time.Time      `json:"received_at"`
 	EnvelopeFrom   string         `json:"envelope_from"`
-	From           email.Address  `json:"from"`
+	From           Mailbox        `json:"from"`
 	Subject        string         `json:"subject"`
 	Text           string         `json:"text"`
 	InReplyTo      []string       `json:"in_reply_to"`
@@ -39,6 +39,12 @@ type Message struct {
 	RawSHA256      string         `json:"raw_sha256"`
 	RawSize        int64          `json:"raw_size"`
 	Attachments    []AttachmentMD `json:"attachments"`
+}
+
+// Mailbox is a sender as the API shows it.
+type Mailbox struct {
+	Name    string `json:"name,omitempty"`
+	Address string `json:"address"`
 }
 
 // AttachmentMD is an attachment's metadata; its content is served from the
