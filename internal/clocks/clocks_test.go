@@ -538,3 +538,27 @@ func TestMergeAndMeet(t *testing.T) {
 		}
 	})
 }
+
+// A clock that cannot be computed (its profile is no longer in the
+// registry) is reported and put aside for an hour; it does not stop the
+// scan of the others.
+func TestUncomputableClockDoesNotBlockTheScan(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		d := newDesk(t, db, at("2026-11-19 10:05"))
+		a := d.register(t, "email", at("2026-11-19 10:00"), 0)
+		if _, err := db.W.Exec(`UPDATE clocks SET profile = 'kz-gone@1999' WHERE clock = 'appeal_consideration' AND appeal_number = $1`, a.Number); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.W.Exec(`UPDATE clocks SET next_at = $1 WHERE appeal_number = $2`, store.T(at("2026-11-19 10:00")), a.Number); err != nil {
+			t.Fatal(err)
+		}
+		d.clock.Set(at("2026-11-19 11:30"))
+		n, err := d.c.Tick(context.Background())
+		if err == nil || n != 1 {
+			t.Fatalf("fired %d, err %v; want the Q30 breach and an error naming the bad clock", n, err)
+		}
+		if n, err := d.c.Tick(context.Background()); n != 0 || err != nil {
+			t.Errorf("second scan: %d, %v (the bad clock should wait an hour)", n, err)
+		}
+	})
+}

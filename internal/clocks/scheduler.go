@@ -92,16 +92,18 @@ func (s *Service) Tick(ctx context.Context) (int, error) {
 		q = Queries["due-sqlite"]
 	}
 	total := 0
+	var skipped error // clocks that could not be computed, reported after the scan
 	for {
-		n, more, err := s.tickBatch(ctx, q)
+		n, more, bad, err := s.tickBatch(ctx, q)
 		total += n
+		skipped = errors.Join(skipped, bad)
 		if err != nil || !more {
-			return total, err
+			return total, errors.Join(err, skipped)
 		}
 	}
 }
 
-func (s *Service) tickBatch(ctx context.Context, q string) (fired int, more bool, err error) {
+func (s *Service) tickBatch(ctx context.Context, q string) (fired int, more bool, bad, err error) {
 	var pending []func() // metrics after the commit
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		now := s.Now().UTC()
@@ -125,7 +127,15 @@ func (s *Service) tickBatch(ctx context.Context, q string) (fired int, more bool
 		for i := range rows {
 			r := &rows[i]
 			if _, err := s.derive(set, r, now); err != nil {
-				return fmt.Errorf("clock %s: %w", r.objectID(), err)
+				// one clock that cannot be computed (its profile gone from
+				// the registry) must not stop the others: reported, and
+				// looked at again in an hour
+				bad = errors.Join(bad, fmt.Errorf("clock %s: %w", r.objectID(), err))
+				r.NextAt = now.Add(time.Hour)
+				if err := updateRow(ctx, tx, r, now); err != nil {
+					return err
+				}
+				continue
 			}
 			switch {
 			case now.After(r.Deadline):
@@ -150,12 +160,12 @@ func (s *Service) tickBatch(ctx context.Context, q string) (fired int, more bool
 		return chain.Save(ctx)
 	})
 	if err != nil {
-		return 0, false, err
+		return 0, false, nil, err
 	}
 	for _, f := range pending {
 		f()
 	}
-	return fired, more, nil
+	return fired, more, bad, nil
 }
 
 // Run scans at start (catching up on what fell due while the desk was
