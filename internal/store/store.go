@@ -80,7 +80,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// temp_store(memory): savepoint sub-journals (one per appeal in a group
 	// commit) stay in memory instead of costing a pwrite per page touched.
 	common := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(memory)"
-	w, err := sql.Open("sqlite", "file:"+file+"?"+common+"&_txlock=immediate")
+	w, err := sql.Open(sqliteDriver, "file:"+file+"?"+common+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -92,7 +92,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", file, err)
 	}
-	r, err := sql.Open("sqlite", "file:"+file+"?"+common+"&_pragma=query_only(1)")
+	r, err := sql.Open(sqliteDriver, "file:"+file+"?"+common+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
