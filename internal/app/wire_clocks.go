@@ -35,6 +35,13 @@ func init() {
 		if _, domain, ok := strings.Cut(a.Cfg.MailFrom, "@"); ok {
 			cfg.MailDomain = domain
 		}
+		cfg.OnTick = func(n int, err error) {
+			if err != nil {
+				a.Log.Error("clock scan", "error", err.Error(), "raised", n)
+			} else if n > 0 {
+				a.Log.Info("clock scan", "raised", n)
+			}
+		}
 		if clocksTest.config != nil {
 			clocksTest.config(&cfg)
 		}
