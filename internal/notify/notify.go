@@ -69,11 +69,16 @@ func MessageID(event, recipient, domain string) string {
 
 // Enqueue writes ns in tx. domain is the Message-ID domain (the desk's mail
 // domain). Duplicates of (event, recipient) are ignored. Rows go in
-// multi-row INSERTs of up to enqueueBatch rows, so a fan-out to 20,000
-// bidders is 625 statements, not 20,000 (docs/BENCHMARKS.md). Cabinet rows are
-// written as sent: they are delivered by being visible in the cabinet (E11).
+// multi-row INSERTs, so a fan-out to 20,000 bidders is 40 statements on
+// PostgreSQL (313 on SQLite), not 20,000 (docs/BENCHMARKS.md): pass a
+// fan-out in one call. Cabinet rows are written as sent: they are delivered
+// by being visible in the cabinet (E11).
 func Enqueue(ctx context.Context, tx *sql.Tx, now time.Time, domain string, ns ...Notification) error {
-	args := make([]any, 0, min(len(ns), enqueueBatch)*enqueueCols)
+	sh := shape{batch: smallBatch}
+	if len(ns) > smallBatch {
+		sh = shapeOf(ctx, tx)
+	}
+	args := make([]any, 0, min(len(ns), sh.batch)*(enqueueCols+1))
 	rows := 0
 	var full *sql.Stmt // the full-batch statement, prepared once per call
 	defer func() {
@@ -86,15 +91,15 @@ func Enqueue(ctx context.Context, tx *sql.Tx, now time.Time, domain string, ns .
 			return nil
 		}
 		var err error
-		if rows == enqueueBatch {
+		if rows == sh.batch {
 			if full == nil {
-				if full, err = tx.PrepareContext(ctx, enqueueSQL(rows)); err != nil {
+				if full, err = tx.PrepareContext(ctx, enqueueSQL(rows, sh.positional)); err != nil {
 					return fmt.Errorf("notify: enqueue: %w", err)
 				}
 			}
 			_, err = full.ExecContext(ctx, args...)
 		} else {
-			_, err = tx.ExecContext(ctx, enqueueSQL(rows), args...)
+			_, err = tx.ExecContext(ctx, enqueueSQL(rows, sh.positional), args...)
 		}
 		if err != nil {
 			return fmt.Errorf("notify: enqueue %d notifications: %w", rows, err)
@@ -128,9 +133,16 @@ func Enqueue(ctx context.Context, tx *sql.Tx, now time.Time, domain string, ns .
 		if n.Channel == "cabinet" {
 			status, sentAt = "sent", created
 		}
-		args = append(args, n.Event, rcpt, n.Channel, string(n.Kind), lang, n.Email, uid,
-			string(data), MessageID(n.Event, rcpt, domain), created, due, status, sentAt)
-		if rows++; rows == enqueueBatch {
+		vals := [enqueueCols]any{n.Event, rcpt, n.Channel, string(n.Kind), lang, n.Email, uid,
+			string(data), MessageID(n.Event, rcpt, domain), created, due, status, sentAt}
+		if sh.positional {
+			for _, k := range tupleOrder {
+				args = append(args, vals[k])
+			}
+		} else {
+			args = append(args, vals[:]...)
+		}
+		if rows++; rows == sh.batch {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -140,50 +152,100 @@ func Enqueue(ctx context.Context, tx *sql.Tx, now time.Time, domain string, ns .
 }
 
 const (
-	// enqueueCols is the number of placeholders of the enqueue tuple.
+	// enqueueCols is the number of distinct placeholders of the enqueue tuple.
 	enqueueCols = 13
-	// enqueueBatch rows per INSERT (416 parameters). Larger batches help
-	// PostgreSQL a little and hurt SQLite a lot: the SQLite driver looks
-	// each $N up by name in a list, quadratic in the statement's
-	// parameters (500 rows: 3 s for 20,000; 32 rows: under 1 s).
-	enqueueBatch = 32
+	// smallBatch: calls of up to this many rows (a registration's notices)
+	// write $N statements of at most 416 parameters, without asking which
+	// database tx is on.
+	smallBatch = 32
+	// largeBatch rows per INSERT for fan-outs on PostgreSQL: 6,500
+	// parameters, under its 65,535.
+	largeBatch = 500
+	// sqliteBatch rows per INSERT for fan-outs on SQLite: larger statements
+	// grow the statement journal SQLite keeps for each, whose memory the
+	// driver returns to the system at every statement (64: 0.65 CPU-s for
+	// 20,000 rows; 16 and 160: 0.7–0.8).
+	sqliteBatch = 64
 )
+
+// shape is how one Enqueue call writes its rows.
+type shape struct {
+	batch int
+	// positional: "?" placeholders, for SQLite. Its driver looks each $N up
+	// by name in a list, quadratic in a statement's parameters: 500-row
+	// statements with $N take 3 s for 20,000 rows.
+	positional bool
+}
+
+// shapeOf picks the shape for a fan-out by asking the database: the probe
+// fails harmlessly on SQLite (an unknown function fails at prepare, which
+// does not abort the transaction) and answers on PostgreSQL.
+func shapeOf(ctx context.Context, tx *sql.Tx) shape {
+	var pid int64
+	if tx.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid) == nil {
+		return shape{batch: largeBatch}
+	}
+	return shape{batch: sqliteBatch, positional: true}
+}
 
 var (
 	enqueueMu    sync.Mutex
-	enqueueCache = map[int]string{}
+	enqueueCache = map[[2]int]string{}
 	placeholder  = regexp.MustCompile(`\$(\d+)`)
+	// tupleOrder is the value index of each placeholder of the enqueue
+	// tuple in order ($10 appears twice), for positional statements.
+	tupleOrder = func() []int {
+		var out []int
+		for _, m := range placeholder.FindAllStringSubmatch(enqueueParts()[1], -1) {
+			n, _ := strconv.Atoi(m[1])
+			out = append(out, n-1)
+		}
+		return out
+	}()
 )
 
+// enqueueParts splits the checked one-row statement into the text before
+// its VALUES tuple, the tuple, and the ON CONFLICT clause.
+func enqueueParts() [3]string {
+	q := Queries["enqueue"]
+	i := strings.Index(q, "VALUES") + len("VALUES")
+	j := strings.Index(q, "ON CONFLICT")
+	return [3]string{q[:i], strings.TrimSpace(q[i:j]), q[j:]}
+}
+
 // enqueueSQL is the enqueue statement with its VALUES tuple repeated rows
-// times, placeholders renumbered; the one-row form is the checked query.
-func enqueueSQL(rows int) string {
+// times, placeholders renumbered (or made positional).
+func enqueueSQL(rows int, positional bool) string {
+	key := [2]int{rows, 0}
+	if positional {
+		key[1] = 1
+	}
 	enqueueMu.Lock()
 	defer enqueueMu.Unlock()
-	if q, ok := enqueueCache[rows]; ok {
+	if q, ok := enqueueCache[key]; ok {
 		return q
 	}
-	q := Queries["enqueue"]
-	i := strings.Index(q, "VALUES")
-	j := strings.Index(q, "ON CONFLICT")
-	head, tuple, tail := q[:i+len("VALUES")], strings.TrimSpace(q[i+len("VALUES"):j]), q[j:]
+	parts := enqueueParts()
 	var b strings.Builder
-	b.WriteString(head)
+	b.WriteString(parts[0])
 	for r := range rows {
 		if r > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteString("\n")
-		b.WriteString(placeholder.ReplaceAllStringFunc(tuple, func(p string) string {
+		b.WriteString(placeholder.ReplaceAllStringFunc(parts[1], func(p string) string {
+			if positional {
+				return "?"
+			}
 			n, _ := strconv.Atoi(p[1:])
 			return "$" + strconv.Itoa(n+r*enqueueCols)
 		}))
 	}
 	b.WriteString("\n")
-	b.WriteString(tail)
-	q = b.String()
-	if rows == 1 || rows == enqueueBatch {
-		enqueueCache[rows] = q // the common shapes; remainders are built each time
+	b.WriteString(parts[2])
+	q := b.String()
+	if rows == smallBatch || rows == largeBatch || rows == sqliteBatch || rows < 4 {
+		enqueueCache[key] = q // the common shapes; other remainders are built each time
 	}
 	return q
 }
