@@ -2,6 +2,7 @@ package clocks_test
 
 import (
 	"context"
+	"database/sql"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -10,6 +11,9 @@ import (
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/journal"
+	"tenderdesk/internal/notify"
+	"tenderdesk/internal/notify/events"
+	"tenderdesk/internal/notify/templates"
 	"tenderdesk/internal/regulation"
 	"tenderdesk/internal/sla"
 	"tenderdesk/internal/store"
@@ -559,6 +563,49 @@ func TestUncomputableClockDoesNotBlockTheScan(t *testing.T) {
 		}
 		if n, err := d.c.Tick(context.Background()); n != 0 || err != nil {
 			t.Errorf("second scan: %d, %v (the bad clock should wait an hour)", n, err)
+		}
+	})
+}
+
+// A notice clock is met by the outbox: when every email of its notice
+// event (events.NoticeEvent) is sent, the scan records it met at the send
+// time instead of warning; sent late, it is a breach raised once.
+func TestNoticeMetByDelivery(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		d := newDesk(t, db, at("2026-11-19 10:05"))
+		onTime := d.register(t, "email", at("2026-11-19 10:00"), 0)
+		late := d.register(t, "email", at("2026-11-19 10:00"), 0)
+		sent := func(number string, when time.Time) {
+			t.Helper()
+			ev, _ := events.NoticeEvent(regulation.ClockIncidentIDNotice, number)
+			err := db.Tx(context.Background(), func(tx *sql.Tx) error {
+				return notify.Enqueue(context.Background(), tx, d.clock.Now(), "desk.kz",
+					notify.Notification{Event: ev, Kind: templates.Registered, Channel: "email", Email: "user@example.kz", Data: templates.Data{Number: number}})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.W.Exec(`UPDATE outbox SET status = 'sent', sent_at = $1 WHERE event = $2`, store.T(when), ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sent(onTime.Number, at("2026-11-19 10:20"))
+		d.clock.Set(at("2026-11-19 10:54"))
+		if n := d.tick(t); n != 1 { // the late one's warning; the sent one is met, not warned
+			t.Fatalf("%d raised at 10:54, want 1 warning", n)
+		}
+		if v := d.clocks(t, onTime.IncidentID)["incident_id_notice/"+onTime.Number]; v.State != clocks.Met || v.MetAt == nil || !v.MetAt.Equal(at("2026-11-19 10:20")) {
+			t.Errorf("sent notice: %s at %v", v.State, v.MetAt)
+		}
+		sent(late.Number, at("2026-11-19 11:10"))
+		d.clock.Set(at("2026-11-19 11:15"))
+		d.tick(t)
+		d.tick(t)
+		if v := d.clocks(t, late.IncidentID)["incident_id_notice/"+late.Number]; v.State != clocks.Breached || v.MetAt == nil {
+			t.Errorf("late notice: %s met %v", v.State, v.MetAt)
+		}
+		if n := d.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = 'clock.breach'`); n != 1 {
+			t.Errorf("%d breach records, want 1", n)
 		}
 	})
 }

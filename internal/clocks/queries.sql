@@ -79,3 +79,6 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
 
 -- name: override-delete
 DELETE FROM calendar_overrides WHERE id = $1
+
+-- name: incident-appeals
+SELECT number FROM appeals WHERE incident_id = $1 ORDER BY id

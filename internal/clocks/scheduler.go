@@ -12,6 +12,7 @@ import (
 
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/notify"
+	"tenderdesk/internal/notify/events"
 	"tenderdesk/internal/notify/templates"
 	"tenderdesk/internal/regulation"
 	"tenderdesk/internal/store"
@@ -70,6 +71,52 @@ func (s *Service) counted(clock string, breach bool) func() {
 			s.metrics.fired(clock, breach)
 		}
 	}
+}
+
+// deliveredAt is when a notice clock's duty was done by the outbox: every
+// email of the notice event (events.NoticeEvent) sent, for the appeal or,
+// for an incident's notice, for each of its appeals. A reporter without
+// email (nothing to send) or a failed row leaves the clock to be met by
+// hand (Meet) or breached.
+func deliveredAt(ctx context.Context, tx *sql.Tx, r *row) (time.Time, bool, error) {
+	if _, ok := events.NoticeEvent(r.Clock, r.Appeal); !ok {
+		return time.Time{}, false, nil
+	}
+	numbers := []string{r.Appeal}
+	if r.Appeal == "" {
+		rs, err := tx.QueryContext(ctx, Queries["incident-appeals"], r.IncidentID)
+		if err != nil {
+			return time.Time{}, false, err
+		}
+		numbers = nil
+		for rs.Next() {
+			var n string
+			if err := rs.Scan(&n); err != nil {
+				rs.Close()
+				return time.Time{}, false, err
+			}
+			numbers = append(numbers, n)
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return time.Time{}, false, err
+		}
+	}
+	var last time.Time
+	for _, n := range numbers {
+		ev, _ := events.NoticeEvent(r.Clock, n)
+		d, err := notify.EventDelivery(ctx, tx, ev)
+		if err != nil {
+			return time.Time{}, false, err
+		}
+		if !d.Met() {
+			return time.Time{}, false, nil
+		}
+		if d.LastSentAt.After(last) {
+			last = d.LastSentAt
+		}
+	}
+	return last, len(numbers) > 0, nil
 }
 
 // Tick scans the due clocks once: every running clock whose warning time or
@@ -134,6 +181,20 @@ func (s *Service) tickBatch(ctx context.Context, q string) (fired int, more bool
 				r.NextAt = now.Add(time.Hour)
 				if err := updateRow(ctx, tx, r, now); err != nil {
 					return err
+				}
+				continue
+			}
+			if at, ok, err := deliveredAt(ctx, tx, r); err != nil {
+				return err
+			} else if ok && !at.After(now) {
+				// the notice went out: the clock is met when it was sent
+				// (a breach, raised once, if that was late)
+				c := &change{s: s, set: set, tx: tx, now: now, aud: aud}
+				if err := c.meet(ctx, r, at); err != nil {
+					return err
+				}
+				if err := updateRow(ctx, tx, r, now); err != nil {
+					return fmt.Errorf("clock %s: %w", r.objectID(), err)
 				}
 				continue
 			}
