@@ -101,7 +101,7 @@ func BenchmarkDeliver20k(b *testing.B) {
 		sink := notifytest.Start(b)
 		sink.Discard()
 		c := newClock()
-		for _, conc := range []int{16, 1} {
+		for _, conc := range []int{8, 1} {
 			b.Run(fmt.Sprintf("senders=%d", conc), func(b *testing.B) {
 				w := worker(db, c, sender(b, sink, c))
 				w.Concurrency, w.Batch = conc, 256
