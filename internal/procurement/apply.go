@@ -99,6 +99,7 @@ func (s *Service) Plan(ctx context.Context, incidentID int64, req PlanRequest, e
 		return Summary{}, apperr.Wrap(err, "begin")
 	}
 	defer tx.Rollback()
+
 	ps, err := s.setup(ctx, tx, incidentID, req)
 	if err != nil {
 		return Summary{}, err
@@ -156,10 +157,12 @@ type Applied struct {
 	NoAddress int `json:"bidders_without_email,omitempty"`
 }
 
-// bidder collects what one supplier is told.
+// bidder collects what one supplier is told: indexes into the plan's one
+// list of moved deadlines, so a deadline shared by several bidders is held
+// once (100,000 procedures × their bidders stay a few tens of MB).
 type bidder struct {
 	email, lang string
-	exts        []templates.Extension
+	exts        []int32
 }
 
 // deadlineWord maps an engine deadline kind to the templates' word.
@@ -185,6 +188,7 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 		if _, err := tx.ExecContext(ctx, s.q("lock-writer")); err != nil {
 			return err
 		}
+
 		ps, err := s.setup(ctx, tx, incidentID, req)
 		if err != nil {
 			return err
@@ -204,6 +208,8 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 		defer insChange.Close()
 		h := newHasher()
 		bidders := map[string]*bidder{}
+		var moves []templates.Extension
+		reasons := map[impact.Text]int64{}
 		var planID, cur int64
 		err = ps.planner.PlanEach(s.stream(ctx, tx, ids, &cur), func(p *impact.Procedure, acts []impact.Action) error {
 			if planID == 0 {
@@ -214,7 +220,7 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 				}
 			}
 			out.Procedures++
-			var moved []templates.Extension
+			first := len(moves)
 			var movedFor []string // supplier of a per-supplier deadline, else ""
 			for i := range acts {
 				a := &acts[i]
@@ -230,18 +236,25 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 				if !a.New.IsZero() {
 					nw = store.T(a.New)
 				}
+				rid, ok := reasons[a.Reason]
+				if !ok {
+					if err := tx.QueryRowContext(ctx, Queries["insert-reason"], planID, a.Reason.RU, a.Reason.EN).Scan(&rid); err != nil {
+						return err
+					}
+					reasons[a.Reason] = rid
+				}
 				if _, err := insChange.ExecContext(ctx, planID, cur, a.Lot, string(a.Deadline), a.Supplier, string(a.Action), a.Rule, a.Event,
-					old, nw, string(rc), a.Reason.RU, a.Reason.EN); err != nil {
+					old, nw, string(rc), rid); err != nil {
 					return err
 				}
 				out.Changes++
 				if a.Action == impact.Extend || a.Action == impact.Hold {
-					moved = append(moved, templates.Extension{Announcement: p.Announcement, Lot: a.Lot, DeadlineKind: deadlineWord[a.Deadline],
+					moves = append(moves, templates.Extension{Announcement: p.Announcement, Lot: a.Lot, DeadlineKind: deadlineWord[a.Deadline],
 						Old: a.Old, New: a.New, Rule: a.Rule})
 					movedFor = append(movedFor, a.Supplier)
 				}
 			}
-			if len(moved) == 0 {
+			if len(moves) == first {
 				return nil
 			}
 			for _, pt := range p.Participants {
@@ -253,9 +266,9 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 				if b.email == "" {
 					b.email, b.lang = pt.Email, pt.Language
 				}
-				for i, e := range moved {
-					if movedFor[i] == "" || movedFor[i] == pt.Supplier {
-						b.exts = append(b.exts, e)
+				for i, sup := range movedFor {
+					if sup == "" || sup == pt.Supplier {
+						b.exts = append(b.exts, int32(first+i))
 					}
 				}
 			}
@@ -286,7 +299,7 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 				return fmt.Errorf("%s: %w", q, err)
 			}
 		}
-		if out.Notifications, out.NoAddress, err = s.notifyBidders(ctx, tx, now, ps, planID, bidders); err != nil {
+		if out.Notifications, out.NoAddress, err = s.notifyBidders(ctx, tx, now, ps, planID, bidders, moves); err != nil {
 			return err
 		}
 		_, err = audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "impact.apply", ObjectType: "applied_plan",
@@ -303,7 +316,7 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 
 // notifyBidders enqueues one ExtensionsGranted message per bidder with an
 // address; the event names the plan, so the outbox never sends it twice.
-func (s *Service) notifyBidders(ctx context.Context, tx *sql.Tx, now time.Time, ps *planSetup, planID int64, bidders map[string]*bidder) (sent, noAddr int, err error) {
+func (s *Service) notifyBidders(ctx context.Context, tx *sql.Tx, now time.Time, ps *planSetup, planID int64, bidders map[string]*bidder, moves []templates.Extension) (sent, noAddr int, err error) {
 	number := "#" + strconv.FormatInt(ps.incidentID, 10)
 	if len(ps.view.Appeals) > 0 {
 		number = ps.view.Appeals[0].Number
@@ -320,8 +333,12 @@ func (s *Service) notifyBidders(ctx context.Context, tx *sql.Tx, now time.Time, 
 			noAddr++
 			continue
 		}
+		exts := make([]templates.Extension, len(b.exts))
+		for i, x := range b.exts {
+			exts[i] = moves[x]
+		}
 		d := templates.Data{Number: number, Level: string(ps.inc.Criticality), Started: ps.inc.StartedAt,
-			Confirmed: ps.inc.ConfirmedAt, Modules: strings.Join(ps.inc.Modules, ", "), Extensions: b.exts, Location: ps.planner.Location()}
+			Confirmed: ps.inc.ConfirmedAt, Modules: strings.Join(ps.inc.Modules, ", "), Extensions: exts, Location: ps.planner.Location()}
 		if ps.inc.FixActual {
 			d.FixedAt = ps.inc.FixedAt
 		} else {

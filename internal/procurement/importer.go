@@ -116,6 +116,17 @@ func parseLine(line []byte) (parsed, error) {
 			bad("participants[%d].language: %q (want ru, kk or en)", i, pt.Language)
 		}
 	}
+	// Control characters would break the folded deadlines of the chunk query.
+	for i, l := range w.Lots {
+		if hasControl(l) {
+			bad("lots[%d]: control characters are not allowed", i)
+		}
+	}
+	for i, d := range w.Deadlines {
+		if hasControl(d.Lot) || hasControl(d.Supplier) {
+			bad("deadlines[%d]: control characters are not allowed in lot or supplier", i)
+		}
+	}
 	p := Procedure{ExternalID: w.ExternalID, Announcement: w.Announcement, Lots: w.Lots, Method: w.Method,
 		Customer: w.Customer, Module: w.Module, Participants: w.Participants}
 	seen := map[[3]string]bool{}
@@ -290,4 +301,8 @@ func (s *Service) writeBatch(ctx context.Context, batch []parsed, res *ImportRes
 	res.Updated += upd
 	res.Unchanged += same
 	return nil
+}
+
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }

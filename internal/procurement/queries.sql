@@ -25,8 +25,8 @@ FROM procedures WHERE external_id = $1
 SELECT kind, lot, supplier, at FROM procedure_deadlines WHERE procedure_id = $1 ORDER BY kind, lot, supplier
 
 -- name: changes-of-procedure
-SELECT c.plan_id, c.event, c.lot, c.kind, c.supplier, c.action, c.rule, c.old_at, c.new_at, c.recipients, c.reason_ru, c.reason_en
-FROM plan_changes c JOIN applied_plans a ON a.id = c.plan_id
+SELECT c.plan_id, c.event, c.lot, c.kind, c.supplier, c.action, c.rule, c.old_at, c.new_at, c.recipients, r.ru, r.en
+FROM plan_changes c JOIN applied_plans a ON a.id = c.plan_id JOIN plan_reasons r ON r.id = c.reason_id
 WHERE c.procedure_id = $1 AND a.status = 'applied' ORDER BY c.id
 
 -- name: scope-window
@@ -45,25 +45,24 @@ SELECT id FROM procedures WHERE external_id = $1
 SELECT DISTINCT c.procedure_id FROM plan_changes c JOIN applied_plans a ON a.id = c.plan_id
 WHERE a.incident_id = $1 AND a.status = 'applied'
 
--- name: chunk-procedures-sqlite
--- The chunk drives the join (CROSS JOIN fixes the order in SQLite): one
--- primary-key probe per id, whatever the statistics say.
-SELECT p.id, p.external_id, p.announcement, p.method, p.customer, p.module, p.lots, p.participants
+-- name: chunk-sqlite
+-- One row per procedure of the chunk, its deadlines folded into one string
+-- (fields split by U+001F, deadlines by U+001E; import refuses control
+-- characters) and whether it carries applied changes. The chunk drives the
+-- join (CROSS JOIN fixes the order in SQLite): one primary-key probe per id.
+SELECT p.id, p.external_id, p.announcement, p.method, p.customer, p.module, p.lots, p.participants,
+    (SELECT group_concat(d.kind || char(31) || d.lot || char(31) || d.supplier || char(31) || d.at, char(30))
+        FROM procedure_deadlines d WHERE d.procedure_id = p.id),
+    EXISTS (SELECT 1 FROM plan_changes c WHERE c.procedure_id = p.id)
 FROM json_each($1) AS j CROSS JOIN procedures p ON p.id = j.value ORDER BY p.id
 
--- name: chunk-procedures-postgres
-SELECT p.id, p.external_id, p.announcement, p.method, p.customer, p.module, p.lots, p.participants
+-- name: chunk-postgres
+SELECT p.id, p.external_id, p.announcement, p.method, p.customer, p.module, p.lots, p.participants,
+    (SELECT string_agg(d.kind || chr(31) || d.lot || chr(31) || d.supplier || chr(31) ||
+            to_char(d.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), chr(30) ORDER BY d.kind, d.lot, d.supplier)
+        FROM procedure_deadlines d WHERE d.procedure_id = p.id),
+    EXISTS (SELECT 1 FROM plan_changes c WHERE c.procedure_id = p.id)
 FROM jsonb_array_elements_text($1::jsonb) AS j(v) JOIN procedures p ON p.id = j.v::bigint ORDER BY p.id
-
--- name: chunk-deadlines-sqlite
-SELECT d.procedure_id, d.kind, d.lot, d.supplier, d.at
-FROM json_each($1) AS j CROSS JOIN procedure_deadlines d ON d.procedure_id = j.value
-ORDER BY d.procedure_id, d.kind, d.lot, d.supplier
-
--- name: chunk-deadlines-postgres
-SELECT d.procedure_id, d.kind, d.lot, d.supplier, d.at
-FROM jsonb_array_elements_text($1::jsonb) AS j(v) JOIN procedure_deadlines d ON d.procedure_id = j.v::bigint
-ORDER BY d.procedure_id, d.kind, d.lot, d.supplier
 
 -- name: chunk-changes-sqlite
 -- Driven by the chunk through plan_changes(procedure_id): during an apply the
@@ -99,8 +98,11 @@ VALUES ($1, 'applied', $2, $3, '', 0, 0, $4, $5) RETURNING id
 UPDATE applied_plans SET plan_hash = $2, procedures = $3, changes = $4 WHERE id = $1
 
 -- name: insert-change
-INSERT INTO plan_changes (plan_id, procedure_id, lot, kind, supplier, action, rule, event, old_at, new_at, recipients, reason_ru, reason_en)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+INSERT INTO plan_changes (plan_id, procedure_id, lot, kind, supplier, action, rule, event, old_at, new_at, recipients, reason_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+
+-- name: insert-reason
+INSERT INTO plan_reasons (plan_id, ru, en) VALUES ($1, $2, $3) RETURNING id
 
 -- name: set-deadlines-of-plan
 -- Each deadline the plan moved takes the value of its last step.
@@ -156,9 +158,10 @@ UPDATE applied_plans SET status = 'reverted', reverted_at = $2, reverted_by = $3
 
 -- name: feed-page
 SELECT f.seq, f.op, f.plan_id, a.incident_id, p.external_id, p.announcement, c.lot, c.kind, c.supplier, c.action, c.rule,
-    c.old_at, c.new_at, c.reason_ru, c.reason_en, f.at
+    c.old_at, c.new_at, r.ru, r.en, f.at
 FROM procurement_feed f
 JOIN plan_changes c ON c.id = f.change_id
+JOIN plan_reasons r ON r.id = c.reason_id
 JOIN applied_plans a ON a.id = f.plan_id
 JOIN procedures p ON p.id = c.procedure_id
 WHERE f.seq > $1 ORDER BY f.seq LIMIT $2
@@ -182,3 +185,4 @@ UPDATE procurement_webhook SET delivered_seq = $1, attempts = 0, next_attempt_at
 -- name: webhook-failed
 UPDATE procurement_webhook SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2,
     failing_since = coalesce(failing_since, $3) WHERE id = 1
+

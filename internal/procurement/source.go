@@ -8,6 +8,7 @@ import (
 	"iter"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"tenderdesk/internal/apperr"
@@ -258,22 +259,27 @@ func (s *Service) stream(ctx context.Context, q queryer, ids []int64, cur *int64
 }
 
 func (s *Service) loadChunk(ctx context.Context, q queryer, arg string, buf *[]impact.Procedure, bufIDs *[]int64, idx map[int64]int) error {
-	rows, err := q.QueryContext(ctx, s.q("chunk-procedures"), arg)
+	rows, err := q.QueryContext(ctx, s.q("chunk"), arg)
 	if err != nil {
 		return fmt.Errorf("load procedures: %w", err)
 	}
+	anyApplied := false
 	for rows.Next() {
 		var id int64
 		var p impact.Procedure
 		var method, lots, parts string
-		if err := rows.Scan(&id, &p.ID, &p.Announcement, &method, &p.Customer, &p.Module, &lots, &parts); err != nil {
+		var dls sql.NullString
+		var applied bool
+		if err := rows.Scan(&id, &p.ID, &p.Announcement, &method, &p.Customer, &p.Module, &lots, &parts, &dls, &applied); err != nil {
 			rows.Close()
 			return err
 		}
 		p.Method = impact.Method(method)
-		if err := json.Unmarshal([]byte(lots), &p.Lots); err != nil {
-			rows.Close()
-			return fmt.Errorf("procedure %s: lots: %w", p.ID, err)
+		if lots != "[]" {
+			if err := json.Unmarshal([]byte(lots), &p.Lots); err != nil {
+				rows.Close()
+				return fmt.Errorf("procedure %s: lots: %w", p.ID, err)
+			}
 		}
 		if parts != "[]" {
 			var ps []Participant
@@ -286,6 +292,11 @@ func (s *Service) loadChunk(ctx context.Context, q queryer, arg string, buf *[]i
 				p.Participants[i] = impact.Participant(x)
 			}
 		}
+		if p.Deadlines, err = unfold(dls.String); err != nil {
+			rows.Close()
+			return fmt.Errorf("procedure %s: %w", p.ID, err)
+		}
+		anyApplied = anyApplied || applied
 		idx[id] = len(*buf)
 		*buf = append(*buf, p)
 		*bufIDs = append(*bufIDs, id)
@@ -294,27 +305,8 @@ func (s *Service) loadChunk(ctx context.Context, q queryer, arg string, buf *[]i
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = q.QueryContext(ctx, s.q("chunk-deadlines"), arg)
-	if err != nil {
-		return fmt.Errorf("load deadlines: %w", err)
-	}
-	for rows.Next() {
-		var pid int64
-		var kind string
-		var d impact.Deadline
-		var at store.Time
-		if err := rows.Scan(&pid, &kind, &d.Lot, &d.Supplier, &at); err != nil {
-			rows.Close()
-			return err
-		}
-		d.Kind, d.At = impact.Kind(kind), at.Time
-		if i, ok := idx[pid]; ok {
-			(*buf)[i].Deadlines = append((*buf)[i].Deadlines, d)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+	if !anyApplied {
+		return nil
 	}
 	rows, err = q.QueryContext(ctx, s.q("chunk-changes"), arg)
 	if err != nil {
@@ -337,4 +329,27 @@ func (s *Service) loadChunk(ctx context.Context, q queryer, arg string, buf *[]i
 		(*buf)[i].Applied = append((*buf)[i].Applied, a)
 	}
 	return rows.Err()
+}
+
+// unfold parses the deadlines folded by the chunk query: fields split by
+// U+001F, deadlines by U+001E.
+func unfold(s string) ([]impact.Deadline, error) {
+	if s == "" {
+		return nil, nil
+	}
+	out := make([]impact.Deadline, 0, strings.Count(s, "\x1e")+1)
+	for rec := range strings.SplitSeq(s, "\x1e") {
+		kind, rest, ok1 := strings.Cut(rec, "\x1f")
+		lot, rest, ok2 := strings.Cut(rest, "\x1f")
+		sup, at, ok3 := strings.Cut(rest, "\x1f")
+		var t store.Time
+		if !ok1 || !ok2 || !ok3 {
+			return nil, fmt.Errorf("malformed deadline %q", rec)
+		}
+		if err := t.Scan(at); err != nil {
+			return nil, fmt.Errorf("deadline %s: %w", kind, err)
+		}
+		out = append(out, impact.Deadline{Kind: impact.Kind(kind), Lot: lot, Supplier: sup, At: t.Time})
+	}
+	return out, nil
 }

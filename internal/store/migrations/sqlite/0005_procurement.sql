@@ -54,6 +54,14 @@ CREATE TABLE applied_plans (
 CREATE INDEX applied_plans_incident ON applied_plans(incident_id, id);
 CREATE INDEX applied_plans_active ON applied_plans(status, id);
 
+-- The reasons of a plan, each text once: 100,000 changes share a handful.
+CREATE TABLE plan_reasons (
+    id      INTEGER PRIMARY KEY,
+    plan_id INTEGER NOT NULL REFERENCES applied_plans(id),
+    ru      TEXT NOT NULL,
+    en      TEXT NOT NULL
+);
+
 CREATE TABLE plan_changes (
     id           INTEGER PRIMARY KEY,
     plan_id      INTEGER NOT NULL REFERENCES applied_plans(id),
@@ -67,8 +75,7 @@ CREATE TABLE plan_changes (
     old_at       TEXT,
     new_at       TEXT,
     recipients   TEXT NOT NULL DEFAULT '[]',
-    reason_ru    TEXT NOT NULL DEFAULT '',
-    reason_en    TEXT NOT NULL DEFAULT ''
+    reason_id    INTEGER NOT NULL REFERENCES plan_reasons(id)
 );
 CREATE INDEX plan_changes_procedure ON plan_changes(procedure_id, id);
 CREATE INDEX plan_changes_plan ON plan_changes(plan_id, id);
