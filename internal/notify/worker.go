@@ -18,12 +18,6 @@ import (
 	"tenderdesk/internal/store"
 )
 
-// Sender delivers one message; *mail.Sender is the real one. An error is
-// temporary unless mail.IsPermanent says otherwise.
-type Sender interface {
-	Send(ctx context.Context, m mail.Message) error
-}
-
 // Worker delivers the outbox's pending email rows. Several workers (nodes)
 // may run on one PostgreSQL database: a claim leases rows (FOR UPDATE SKIP
 // LOCKED), so no two send the same row at once.
@@ -34,8 +28,10 @@ type Sender interface {
 // recipient). Receivers and relays that dedupe by Message-ID drop the copy;
 // the desk's own inbound listener does (docs/notifications.md).
 type Worker struct {
-	DB     *store.DB
-	Sender Sender // nil: outbound mail is off; email rows stay pending (logged once)
+	DB *store.DB
+	// Sender is *mail.Sender; an error is temporary unless mail.IsPermanent.
+	// nil: outbound mail is off; email rows stay pending (logged once).
+	Sender mail.Mailer
 	Now    func() time.Time
 	Log    *slog.Logger
 	// Metrics, when set, count attempts and delivery latency.

@@ -46,7 +46,7 @@ func email(event, to, lang string, kind templates.Kind, number string) notify.No
 		Data: templates.Data{Number: number, Zone: "Asia/Almaty", Level: "medium"}}
 }
 
-func worker(db *store.DB, c *clock, s notify.Sender) *notify.Worker {
+func worker(db *store.DB, c *clock, s mail.Mailer) *notify.Worker {
 	return &notify.Worker{DB: db, Sender: s, Now: c.Now, Concurrency: 4, Batch: 50,
 		Jitter: func(d time.Duration) time.Duration { return d / 2 }}
 }
@@ -178,13 +178,13 @@ func TestOutageThenBack(t *testing.T) {
 // lostAck is a relay connection that drops after the 250: the message went
 // out but the worker sees an error (or the node dies before recording).
 type lostAck struct {
-	notify.Sender
+	mail.Mailer
 	mu   sync.Mutex
 	lost int
 }
 
 func (l *lostAck) Send(ctx context.Context, m mail.Message) error {
-	err := l.Sender.Send(ctx, m)
+	err := l.Mailer.Send(ctx, m)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err == nil && l.lost > 0 {
@@ -200,7 +200,7 @@ func TestResendCarriesSameMessageID(t *testing.T) {
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		c, sink := newClock(), notifytest.Start(t)
 		enqueue(t, db, c.Now(), email("appeal.registered:2026-000009", "a@example.kz", "ru", templates.Registered, "2026-000009"))
-		w := worker(db, c, &lostAck{Sender: sender(t, sink, c), lost: 1})
+		w := worker(db, c, &lostAck{Mailer: sender(t, sink, c), lost: 1})
 		drain(t, w)
 		c.Add(time.Minute)
 		drain(t, w)
