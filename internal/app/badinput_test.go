@@ -13,6 +13,7 @@ import (
 // Malformed and refused requests: each gets its exact 4xx, the error
 // envelope names the bad field or the problem, and nothing is ever a 500.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, dsn string) {
 		d := boot(t, dsn)
 		tokens := map[string]string{

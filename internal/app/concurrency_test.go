@@ -65,6 +65,7 @@ func assertGapFree(t *testing.T, numbers []string, year int) {
 // 64 clients × 100 appeals over HTTP to the real binary: 6,400 distinct
 // numbers without a gap, and the audit chain intact after.
 func TestConcurrentRegistrationNumbering(t *testing.T) {
+	t.Parallel()
 	const clients, per = 64, 100
 	backends(t, func(t *testing.T, dsn string) {
 		d := serve(t, dsn).desk

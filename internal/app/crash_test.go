@@ -19,6 +19,7 @@ import (
 // is there, the numbers are distinct and gap-free (a batch commits whole or
 // not at all), and `tenderdesk audit verify` passes.
 func TestCrashKeepsAcknowledgedAppeals(t *testing.T) {
+	t.Parallel()
 	const clients, acks = 16, 300
 	backends(t, func(t *testing.T, dsn string) {
 		p := serve(t, dsn)
@@ -99,6 +100,7 @@ func TestCrashKeepsAcknowledgedAppeals(t *testing.T) {
 // connections, but every request it has begun is answered (201) and its
 // appeal committed before the process exits 0.
 func TestGracefulShutdownAnswersInFlight(t *testing.T) {
+	t.Parallel()
 	const inflight = 16
 	backends(t, func(t *testing.T, dsn string) {
 		p := serve(t, dsn)

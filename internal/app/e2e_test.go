@@ -72,6 +72,7 @@ func (d *desk) journalIs(token string, want []string, pairs ...string) {
 // lifecycle with its pause, merging (Q38), roles, suspension (E9),
 // idempotency, the audit, and the metrics of it all.
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	backends(t, func(t *testing.T, dsn string) {
 		d := boot(t, dsn)
 		r := d.must(d.req("GET", "/healthz", "", nil), http.StatusOK)

@@ -20,12 +20,22 @@ import (
 	"tenderdesk/internal/store/storetest"
 )
 
-// backends runs fn as subtests "sqlite" and "postgres", each with the
-// database the desk is started on: a temp directory, or a fresh schema URL.
+// backends runs fn as parallel subtests "sqlite" and "postgres", each with
+// the database the desk is started on: a temp directory, or a fresh schema
+// URL. (The backends share nothing, and PostgreSQL's half mostly waits on
+// round trips, so running them side by side shortens the suite.)
 func backends(t *testing.T, fn func(t *testing.T, dsn string)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { fn(t, filepath.Join(t.TempDir(), "data")) })
-	t.Run("postgres", func(t *testing.T) { fn(t, storetest.PostgresURL(t)) })
+	t.Run("sqlite", func(t *testing.T) {
+		dsn := filepath.Join(t.TempDir(), "data")
+		t.Parallel()
+		fn(t, dsn)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := storetest.PostgresURL(t)
+		t.Parallel()
+		fn(t, dsn)
+	})
 }
 
 // desk is the real app serving on 127.0.0.1:0, and an HTTP client for it.
