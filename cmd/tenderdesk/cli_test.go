@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,21 +21,38 @@ import (
 	"tenderdesk/internal/store/storetest"
 )
 
-// cliBackends runs fn with a --db value for each backend. Password hashes
-// are made cheap (full-cost argon2id takes seconds under -race); they record
-// their cost, so checking them is unchanged.
-func cliBackends(t *testing.T, fn func(t *testing.T, db string)) {
-	defer func(c auth.Cost) { auth.HashCost = c }(auth.HashCost)
+func TestMain(m *testing.M) {
+	// Full-cost argon2id takes seconds per hash under -race; hashes record
+	// their cost, so checking them is unchanged.
 	auth.HashCost = auth.Cost{Time: 1, MemoryKiB: 64, Threads: 1}
-	t.Run("sqlite", func(t *testing.T) { fn(t, filepath.Join(t.TempDir(), "data")) })
-	t.Run("postgres", func(t *testing.T) { fn(t, storetest.PostgresURL(t)) })
+	os.Exit(m.Run())
 }
+
+// cliBackends runs fn with a --db value for each backend, the two in
+// parallel (they share nothing).
+func cliBackends(t *testing.T, fn func(t *testing.T, db string)) {
+	t.Run("sqlite", func(t *testing.T) {
+		db := filepath.Join(t.TempDir(), "data")
+		t.Parallel()
+		fn(t, db)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		db := storetest.PostgresURL(t)
+		t.Parallel()
+		fn(t, db)
+	})
+}
+
+// stdinMu serializes the runs that read os.Stdin, which tdRun swaps.
+var stdinMu sync.Mutex
 
 // tdRun runs the CLI in-process, with stdin as standard input, and asserts
 // the exit code; it returns stdout and stderr.
 func tdRun(t *testing.T, want int, stdin string, args ...string) (string, string) {
 	t.Helper()
 	if stdin != "" {
+		stdinMu.Lock()
+		defer stdinMu.Unlock()
 		f, err := os.CreateTemp(t.TempDir(), "stdin")
 		if err != nil {
 			t.Fatal(err)
