@@ -97,6 +97,8 @@ func benchApply(b *testing.B, db *store.DB, n int) {
 	}
 	load := time.Since(t0)
 	e := newEnvTB(b, db)
+	def := procurement.New(db, nil, nil, nil, "")
+	e.svc.Chunk, e.svc.ImportBatch, e.svc.InsertBatch = def.Chunk, def.ImportBatch, def.InsertBatch // not the tests' tiny sizes
 	inc := e.confirmedAt(b, "m", "09:00", "12:30")
 	runtime.GC()
 

@@ -39,6 +39,8 @@ type Service struct {
 	ImportBatch int
 	// Chunk is the number of procedures loaded per query when planning.
 	Chunk int
+	// InsertBatch is the number of plan changes written per statement.
+	InsertBatch int
 }
 
 // New returns a service with the default batch sizes.
@@ -46,7 +48,7 @@ func New(db *store.DB, now func() time.Time, j *journal.Service, log *slog.Logge
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{DB: db, Now: now, Log: log, Journal: j, MailDomain: mailDomain, ImportBatch: 1000, Chunk: 1000}
+	return &Service{DB: db, Now: now, Log: log, Journal: j, MailDomain: mailDomain, ImportBatch: 1000, Chunk: 1000, InsertBatch: 64}
 }
 
 func (s *Service) q(name string) string {

@@ -81,6 +81,7 @@ func newEnvTB(t testing.TB, db *store.DB) *env {
 	svc := procurement.New(db, c.Now, j, slog.New(slog.NewTextHandler(io.Discard, nil)), "test.local")
 	svc.Chunk = 2 // several chunks even in small tests
 	svc.ImportBatch = 2
+	svc.InsertBatch = 3 // multi-row statements and the one-row rest
 	return &env{db: db, clk: c, j: j, svc: svc}
 }
 
