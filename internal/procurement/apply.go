@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -293,19 +294,17 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 			return nil // already in force
 		}
 		out.PlanID = planID
-		for _, q := range []string{"finish-plan", "set-deadlines-of-plan", "feed-apply"} {
-			var args []any
-			switch q {
-			case "finish-plan":
-				args = []any{planID, out.PlanHash, out.Procedures, out.Changes}
-			case "set-deadlines-of-plan":
-				args = []any{planID}
-			case "feed-apply":
-				args = []any{planID, store.T(now)}
+		if _, err := tx.ExecContext(ctx, Queries["finish-plan"], planID, out.PlanHash, out.Procedures, out.Changes); err != nil {
+			return err
+		}
+		if err := overRanges(ctx, tx, planID, false, func(lo, hi int64) error {
+			if _, err := tx.ExecContext(ctx, Queries["set-deadlines-of-plan"], planID, lo, hi); err != nil {
+				return fmt.Errorf("set deadlines: %w", err)
 			}
-			if _, err := tx.ExecContext(ctx, Queries[q], args...); err != nil {
-				return fmt.Errorf("%s: %w", q, err)
-			}
+			_, err := tx.ExecContext(ctx, Queries["feed-apply"], planID, lo, hi, store.T(now))
+			return err
+		}); err != nil {
+			return err
 		}
 		if out.Notifications, out.NoAddress, err = s.notifyBidders(ctx, tx, now, ps, planID, bidders, moves); err != nil {
 			return err
@@ -432,17 +431,17 @@ func (s *Service) Revert(ctx context.Context, planID int64, reason string, by au
 		if later.Valid {
 			return apperr.New(apperr.Conflict, "applied plan %d moved the same deadlines later: revert it first", later.Int64)
 		}
-		for _, q := range []struct {
-			name string
-			args []any
-		}{
-			{"restore-deadlines-of-plan", []any{planID}},
-			{"mark-reverted", []any{planID, store.T(now), by.Login, reason}},
-			{"feed-revert", []any{planID, store.T(now)}},
-		} {
-			if _, err := tx.ExecContext(ctx, Queries[q.name], q.args...); err != nil {
-				return fmt.Errorf("%s: %w", q.name, err)
+		if err := overRanges(ctx, tx, planID, true, func(lo, hi int64) error {
+			if _, err := tx.ExecContext(ctx, Queries["restore-deadlines-of-plan"], planID, lo, hi); err != nil {
+				return fmt.Errorf("restore deadlines: %w", err)
 			}
+			_, err := tx.ExecContext(ctx, Queries["feed-revert"], planID, lo, hi, store.T(now))
+			return err
+		}); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, Queries["mark-reverted"], planID, store.T(now), by.Login, reason); err != nil {
+			return err
 		}
 		before := p
 		p.Status, p.RevertedBy, p.RevertReason = "reverted", by.Login, reason
@@ -523,3 +522,28 @@ func (bi *batchInsert) flush(ctx context.Context) error {
 }
 
 func (bi *batchInsert) close() { bi.many.Close() }
+
+// rangeSize is the number of change ids one bulk statement covers.
+var rangeSize int64 = 16384
+
+// overRanges calls fn over the plan's change ids in ranges (lo, hi],
+// ascending or (desc) descending.
+func overRanges(ctx context.Context, tx *sql.Tx, planID int64, desc bool, fn func(lo, hi int64) error) error {
+	var first, last int64
+	if err := tx.QueryRowContext(ctx, Queries["change-range-of-plan"], planID).Scan(&first, &last); err != nil {
+		return err
+	}
+	var los []int64
+	for lo := first - 1; lo < last; lo += rangeSize {
+		los = append(los, lo)
+	}
+	if desc {
+		slices.Reverse(los)
+	}
+	for _, lo := range los {
+		if err := fn(lo, min(lo+rangeSize, last)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -250,6 +250,7 @@ func TestImportLineErrors(t *testing.T) {
 // After the actual fix comes an hour later, a re-plan extends by the
 // difference only; revert restores every deadline.
 func TestApplyDeltaRevert(t *testing.T) {
+	defer procurement.SetRangeSize(2)() // bulk statements over many ranges: order of steps must hold across them
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		e := newEnv(t, db)

@@ -104,32 +104,41 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 -- name: insert-reason
 INSERT INTO plan_reasons (plan_id, ru, en) VALUES ($1, $2, $3) RETURNING id
 
+-- name: change-range-of-plan
+SELECT coalesce(min(id), 0), coalesce(max(id), -1) FROM plan_changes WHERE plan_id = $1
+
 -- name: set-deadlines-of-plan
--- Each deadline the plan moved takes the value of its last step.
+-- Each deadline the plan moved takes the value of its last step. Run over
+-- ranges of change ids ($2, $3], ascending, so no single statement (and its
+-- statement journal, in memory with temp_store=memory) spans a 100,000-
+-- procedure plan; the last range that has a step of a deadline wins.
 UPDATE procedure_deadlines SET at = c.new_at
 FROM (SELECT procedure_id, kind, lot, supplier, new_at FROM plan_changes WHERE id IN (
-        SELECT max(id) FROM plan_changes WHERE plan_id = $1 AND action IN ('extend', 'hold') GROUP BY procedure_id, kind, lot, supplier)) AS c
+        SELECT max(id) FROM plan_changes WHERE plan_id = $1 AND id > $2 AND id <= $3 AND action IN ('extend', 'hold')
+        GROUP BY procedure_id, kind, lot, supplier)) AS c
 WHERE procedure_deadlines.procedure_id = c.procedure_id AND procedure_deadlines.kind = c.kind
     AND procedure_deadlines.lot = c.lot AND procedure_deadlines.supplier = c.supplier
 
 -- name: restore-deadlines-of-plan
--- Each deadline the plan moved gets back the value before its first step.
+-- Each deadline the plan moved gets back the value before its first step
+-- (ranges descending: the first range with a step of a deadline wins).
 UPDATE procedure_deadlines SET at = c.old_at
 FROM (SELECT procedure_id, kind, lot, supplier, old_at FROM plan_changes WHERE id IN (
-        SELECT min(id) FROM plan_changes WHERE plan_id = $1 AND action IN ('extend', 'hold') GROUP BY procedure_id, kind, lot, supplier)) AS c
+        SELECT min(id) FROM plan_changes WHERE plan_id = $1 AND id > $2 AND id <= $3 AND action IN ('extend', 'hold')
+        GROUP BY procedure_id, kind, lot, supplier)) AS c
 WHERE procedure_deadlines.procedure_id = c.procedure_id AND procedure_deadlines.kind = c.kind
     AND procedure_deadlines.lot = c.lot AND procedure_deadlines.supplier = c.supplier
 
 -- name: feed-apply
 -- Every change of the plan but notifications, in plan order.
 INSERT INTO procurement_feed (plan_id, change_id, op, at)
-SELECT plan_id, id, 'apply', $2 FROM plan_changes WHERE plan_id = $1 AND action <> 'notify' ORDER BY id
+SELECT plan_id, id, 'apply', $4 FROM plan_changes WHERE plan_id = $1 AND id > $2 AND id <= $3 AND action <> 'notify' ORDER BY id
 
 -- name: feed-revert
 -- The same changes undone, last first, so a consumer replaying them in feed
 -- order ends on the value before the plan.
 INSERT INTO procurement_feed (plan_id, change_id, op, at)
-SELECT plan_id, id, 'revert', $2 FROM plan_changes WHERE plan_id = $1 AND action <> 'notify' ORDER BY id DESC
+SELECT plan_id, id, 'revert', $4 FROM plan_changes WHERE plan_id = $1 AND id > $2 AND id <= $3 AND action <> 'notify' ORDER BY id DESC
 
 -- name: plan-by-id
 SELECT id, incident_id, status, profile, plan_hash, procedures, changes, applied_at, applied_by, reverted_at, reverted_by, revert_reason
