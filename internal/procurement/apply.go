@@ -113,7 +113,7 @@ func (s *Service) Plan(ctx context.Context, incidentID int64, req PlanRequest, e
 	h := newHasher()
 	loc := ps.planner.Location()
 	var cur int64
-	err = ps.planner.PlanEach(s.stream(ctx, tx, ids, &cur), func(p *impact.Procedure, acts []impact.Action) error {
+	err = ps.planner.PlanEach(s.streamAhead(ctx, tx, ids, &cur), func(p *impact.Procedure, acts []impact.Action) error {
 		sum.Procedures++
 		for i := range acts {
 			a := &acts[i]
@@ -212,7 +212,22 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 		var moves []templates.Extension
 		reasons := map[impact.Text]int64{}
 		var planID, cur int64
-		err = ps.planner.PlanEach(s.stream(ctx, tx, ids, &cur), func(p *impact.Procedure, acts []impact.Action) error {
+		// The source of the procedures. On SQLite a read transaction on
+		// another connection, begun while this one holds the write lock, sees
+		// exactly what this transaction saw before it wrote (nobody else can
+		// commit, and what it writes concerns procedures already streamed),
+		// so loading runs ahead on its own goroutine. On PostgreSQL the
+		// procedures come through this transaction, in turn with the writes.
+		procs := s.stream(ctx, tx, ids, &cur)
+		if s.DB.Dialect == store.SQLite {
+			rtx, err := s.DB.R.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+			if err != nil {
+				return err
+			}
+			defer rtx.Rollback()
+			procs = s.streamAhead(ctx, rtx, ids, &cur)
+		}
+		err = ps.planner.PlanEach(procs, func(p *impact.Procedure, acts []impact.Action) error {
 			if planID == 0 {
 				// The plan row is created with the first change, so an
 				// empty plan leaves no trace.

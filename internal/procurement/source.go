@@ -353,3 +353,62 @@ func unfold(s string) ([]impact.Deadline, error) {
 	}
 	return out, nil
 }
+
+// loaded is one chunk read ahead by streamAhead.
+type loaded struct {
+	procs []impact.Procedure
+	ids   []int64
+	err   error
+}
+
+// streamAhead is stream with the loading on its own goroutine, two chunks
+// ahead, so reading the database overlaps planning and writing. q must not
+// be used by anyone else until the iteration ends (it waits for the loader
+// before returning).
+func (s *Service) streamAhead(ctx context.Context, q queryer, ids []int64, cur *int64) iter.Seq2[*impact.Procedure, error] {
+	return func(yield func(*impact.Procedure, error) bool) {
+		ctx, cancel := context.WithCancel(ctx)
+		ch := make(chan loaded, 2)
+		done := make(chan struct{})
+		defer func() { cancel(); <-done }()
+		go func() {
+			defer close(done)
+			defer close(ch)
+			chunk := max(s.Chunk, 1)
+			arg := make([]byte, 0, chunk*8)
+			for start := 0; start < len(ids); start += chunk {
+				part := ids[start:min(start+chunk, len(ids))]
+				arg = append(arg[:0], '[')
+				for i, id := range part {
+					if i > 0 {
+						arg = append(arg, ',')
+					}
+					arg = strconv.AppendInt(arg, id, 10)
+				}
+				arg = append(arg, ']')
+				l := loaded{procs: make([]impact.Procedure, 0, len(part)), ids: make([]int64, 0, len(part))}
+				l.err = s.loadChunk(ctx, q, string(arg), &l.procs, &l.ids, make(map[int64]int, len(part)))
+				select {
+				case ch <- l:
+				case <-ctx.Done():
+					return
+				}
+				if l.err != nil {
+					return
+				}
+			}
+		}()
+		for l := range ch {
+			if l.err != nil {
+				yield(nil, l.err)
+				return
+			}
+			for i := range l.procs {
+				*cur = l.ids[i]
+				if !yield(&l.procs[i], nil) {
+					return
+				}
+			}
+		}
+	}
+}
