@@ -16,7 +16,7 @@ func TestCompactJSONRoundTrip(t *testing.T) {
 		{Number: "2026-000001"},
 		{Number: "INC-1", Level: "medium", Started: at, Changed: true, SectionMissing: true, Sections: []string{"Планирование"},
 			Extensions: []templates.Extension{{Announcement: "1-1", Old: at, New: at.Add(time.Hour), Rule: "Q36.3"}},
-			Zone: "Asia/Almaty", Summary: "«кавычки» и \"escapes\"\n", Location: time.UTC},
+			Zone:       "Asia/Almaty", Summary: "«кавычки» и \"escapes\"\n", Location: time.UTC},
 	} {
 		b, err := compactJSON(d)
 		if err != nil {

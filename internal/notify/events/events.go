@@ -247,10 +247,25 @@ func (h *Hooks) AppealRegistered(ctx context.Context, tx journal.HookTx, a journ
 // (Q37.1, Q42).
 func (h *Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, action journal.Action, by audit.Actor, before, after journal.Incident) error {
 	now := tx.Now
+	merged := action == journal.ActMerge
 	switch action {
 	case journal.ActRefute, journal.ActConfirm, journal.ActFix:
 	case journal.ActStartFix:
 		if samePlan(before.PlannedFixAt, after.PlannedFixAt) || after.Criticality == "" {
+			return nil
+		}
+	case journal.ActMerge:
+		// An appeal joined an incident already decided: its reporter is
+		// told what the others were; theirs are the same event keys, so
+		// nothing new goes to them.
+		switch {
+		case after.State == journal.Refuted:
+			action = journal.ActRefute
+		case after.State == journal.Fixed:
+			action = journal.ActFix
+		case after.Criticality != "" && after.FixedAt == nil:
+			action = journal.ActConfirm
+		default:
 			return nil
 		}
 	default:
@@ -298,7 +313,7 @@ func (h *Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, action j
 			return err
 		}
 	}
-	if action == journal.ActConfirm && (after.Criticality == "medium" || after.Criticality == "high") {
+	if action == journal.ActConfirm && !merged && (after.Criticality == "medium" || after.Criticality == "high") {
 		if err := h.toAuthority(ctx, b, after, base, appeals, now); err != nil {
 			return err
 		}

@@ -183,8 +183,22 @@ func TestNotificationMatrix(t *testing.T) {
 		if d := auth[events.AuthorityNotice(r1.IncidentID)+" → email:body@authority.kz"].Data; d.Number != "INC-"+inc || d.Level != "medium" || d.Modules != "tenders" {
 			t.Errorf("authority notice data: %+v", d)
 		}
+		// A duplicate report merged into the confirmed incident: its reporter is told the level; nobody else again.
+		r5 := register(journal.NewAppeal{Channel: "email", ContactEmail: "late@example.kz"})
+		if _, err := j.Merge(ctx, audit.System, r5.Number, r1.IncidentID); err != nil {
+			t.Fatal(err)
+		}
+		if got := outbox(t, db, "appeal.level:"); len(got) != 4 || got[events.LevelPlanned(r5.Number)+" → email:late@example.kz"].Kind != "level_planned" {
+			t.Errorf("after merge: %q", keys(got))
+		}
+		if got := outbox(t, db, "incident.authority_notice:"); len(got) != 3 {
+			t.Errorf("a merge re-sent the authority notice: %q", keys(got))
+		}
 		tr(r1.IncidentID, journal.TransitionInput{Action: journal.ActStartFix, PlannedFixAt: ptr(now.Add(5 * time.Hour))})
 		replan := outbox(t, db, "appeal.level:"+r1.Number+":v")
+		if len(outbox(t, db, "appeal.level:"+r5.Number+":v")) != 1 { // email only: no BIN
+			t.Errorf("the merged appeal's reporter missed the re-plan")
+		}
 		if len(replan) != 2 { // email and cabinet of appeal 1
 			t.Errorf("re-plan: %q", keys(replan))
 		}
@@ -195,9 +209,10 @@ func TestNotificationMatrix(t *testing.T) {
 		}
 		tr(r1.IncidentID, journal.TransitionInput{Action: journal.ActFix, Decision: "Перезапущен сервис подписи"})
 		want(t, outbox(t, db, "appeal.fixed:"), map[string]string{
-			events.Fixed(r1.Number) + " → email:a1@example.kz": "fixed",
-			events.Fixed(r1.Number) + " → user:1":              "fixed",
-			events.Fixed(r2.Number) + " → email:a2@example.kz": "fixed",
+			events.Fixed(r1.Number) + " → email:a1@example.kz":   "fixed",
+			events.Fixed(r1.Number) + " → user:1":                "fixed",
+			events.Fixed(r2.Number) + " → email:a2@example.kz":   "fixed",
+			events.Fixed(r5.Number) + " → email:late@example.kz": "fixed",
 		})
 
 		// Refutation (Q32: 30 working minutes), with the reasons given.
