@@ -38,6 +38,13 @@ func TestNotificationsEndToEnd(t *testing.T) {
 		beta := d.user("beta", auth.RoleApplicant, "990340005977", "ТОО «Бета»")
 
 		number, _ := d.register(d.Admin, map[string]any{"contact_email": "reporter@example.kz"})
+		// The desk runs without --smtp-relay: the notice waits, due in 1 working hour (Q30), and the desk is ready.
+		r := d.must(d.req("GET", "/api/v1/notifications?status=pending&channel=email", d.Admin, nil), http.StatusOK)
+		if p, _ := r.JSON["items"].([]any); len(p) != 1 || p[0].(map[string]any)["due_by"] == nil ||
+			p[0].(map[string]any)["event"] != "appeal.registered:"+number {
+			t.Fatalf("pending: %s", r)
+		}
+		d.must(d.req("GET", "/readyz", "", nil), http.StatusOK)
 		deliver()
 		msgs, copies := sink.Inbox("reporter@example.kz")
 		if len(msgs) != 1 || !strings.Contains(msgs[0].Subject, "["+number+"]") || !strings.Contains(msgs[0].Text, number) {
@@ -47,7 +54,7 @@ func TestNotificationsEndToEnd(t *testing.T) {
 			t.Fatalf("copies: %v", copies)
 		}
 
-		r := d.must(d.req("GET", "/api/v1/me/notifications?unread=1", alfa, nil), http.StatusOK)
+		r = d.must(d.req("GET", "/api/v1/me/notifications?unread=1", alfa, nil), http.StatusOK)
 		items, _ := r.JSON["items"].([]any)
 		if len(items) != 1 || r.JSON["unread"] != float64(1) {
 			t.Fatalf("cabinet: %s", r)
