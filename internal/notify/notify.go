@@ -43,6 +43,9 @@ type Notification struct {
 	UserID  int64  // channel cabinet
 	Lang    string // ru, kk, en; "" = ru
 	DueBy   time.Time
+	// InReplyTo threads an email under the message it answers (the
+	// reporter's, for the registration notice of an email appeal).
+	InReplyTo string
 }
 
 func (n Notification) recipient() (string, error) {
@@ -135,7 +138,7 @@ func Enqueue(ctx context.Context, tx *sql.Tx, now time.Time, domain string, ns .
 			status, sentAt = "sent", created
 		}
 		vals := [enqueueCols]any{n.Event, rcpt, n.Channel, string(n.Kind), lang, n.Email, uid,
-			string(data), MessageID(n.Event, rcpt, domain), created, due, status, sentAt}
+			string(data), MessageID(n.Event, rcpt, domain), created, due, status, sentAt, threadID(n.InReplyTo)}
 		if sh.positional {
 			for _, k := range tupleOrder {
 				args = append(args, vals[k])
@@ -154,12 +157,12 @@ func Enqueue(ctx context.Context, tx *sql.Tx, now time.Time, domain string, ns .
 
 const (
 	// enqueueCols is the number of distinct placeholders of the enqueue tuple.
-	enqueueCols = 13
+	enqueueCols = 14
 	// smallBatch: calls of up to this many rows (a registration's notices)
-	// write $N statements of at most 416 parameters, without asking which
+	// write $N statements of at most 448 parameters, without asking which
 	// database tx is on.
 	smallBatch = 32
-	// largeBatch rows per INSERT for fan-outs on PostgreSQL: 6,500
+	// largeBatch rows per INSERT for fan-outs on PostgreSQL: 7,000
 	// parameters, under its 65,535.
 	largeBatch = 500
 	// sqliteBatch rows per INSERT for fan-outs on SQLite: larger statements
@@ -249,6 +252,19 @@ func enqueueSQL(rows int, positional bool) string {
 		enqueueCache[key] = q // the common shapes; other remainders are built each time
 	}
 	return q
+}
+
+// threadID is id without brackets when it is a usable Message-ID, else "":
+// threading is a courtesy, and a malformed ID from a reporter's mailer must
+// not make the notice itself unsendable.
+func threadID(id string) string {
+	id = strings.TrimSpace(id)
+	id = strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
+	at := strings.IndexByte(id, '@')
+	if at <= 0 || at == len(id)-1 || len(id) > 900 || strings.ContainsAny(id, "<>\" \t\r\n") {
+		return ""
+	}
+	return id
 }
 
 // compactJSON is json.Marshal of d without its zero fields, which

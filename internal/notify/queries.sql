@@ -5,8 +5,8 @@
 -- statement with its placeholders renumbered). Cabinet rows ($12 = 'sent',
 -- $13 = created_at) are delivered by being visible in the cabinet (E11).
 -- name: enqueue
-INSERT INTO outbox (event, recipient, channel, kind, lang, to_address, user_id, data, message_id, next_attempt_at, due_by, created_at, status, sent_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12, $13)
+INSERT INTO outbox (event, recipient, channel, kind, lang, to_address, user_id, data, message_id, next_attempt_at, due_by, created_at, status, sent_at, in_reply_to)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12, $13, $14)
 ON CONFLICT (event, recipient) DO NOTHING
 
 -- name: users-of-role
@@ -37,13 +37,13 @@ SELECT note FROM incident_transitions WHERE incident_id = $1 ORDER BY id DESC LI
 UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2
 WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1
              ORDER BY COALESCE(due_by, next_attempt_at), id LIMIT $3 FOR UPDATE SKIP LOCKED)
-RETURNING id, event, recipient, kind, lang, to_address, data, message_id, attempts, created_at, due_by
+RETURNING id, event, recipient, kind, lang, to_address, data, message_id, attempts, created_at, due_by, in_reply_to
 
 -- name: claim-sqlite
 UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2
 WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1
              ORDER BY COALESCE(due_by, next_attempt_at), id LIMIT $3)
-RETURNING id, event, recipient, kind, lang, to_address, data, message_id, attempts, created_at, due_by
+RETURNING id, event, recipient, kind, lang, to_address, data, message_id, attempts, created_at, due_by, in_reply_to
 
 -- Sent rows of one batch, ids as a JSON array.
 -- name: mark-sent-postgres

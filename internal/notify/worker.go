@@ -113,10 +113,10 @@ func (w *Worker) Run(ctx context.Context) {
 
 // claimed is one leased row.
 type claimed struct {
-	id                                          int64
-	event, recipient, kind, lang, to, data, mid string
-	attempts                                    int
-	created, due                                store.Time
+	id                                                   int64
+	event, recipient, kind, lang, to, data, mid, replyOf string
+	attempts                                             int
+	created, due                                         store.Time
 }
 
 type outcome struct {
@@ -177,7 +177,7 @@ func (w *Worker) claim(ctx context.Context) ([]claimed, error) {
 		defer rs.Close()
 		for rs.Next() {
 			var c claimed
-			if err := rs.Scan(&c.id, &c.event, &c.recipient, &c.kind, &c.lang, &c.to, &c.data, &c.mid, &c.attempts, &c.created, &c.due); err != nil {
+			if err := rs.Scan(&c.id, &c.event, &c.recipient, &c.kind, &c.lang, &c.to, &c.data, &c.mid, &c.attempts, &c.created, &c.due, &c.replyOf); err != nil {
 				return err
 			}
 			rows = append(rows, c)
@@ -200,8 +200,12 @@ func (w *Worker) deliver(ctx context.Context, c claimed) outcome {
 	if err != nil {
 		return outcome{err: &mail.Error{Stage: "build", Err: fmt.Errorf("render: %w", err)}}
 	}
-	err = w.Sender.Send(ctx, mail.Message{MessageID: c.mid, To: []string{c.to}, ReplyTo: w.ReplyTo, Subject: subject,
-		Text: text, HTML: html, AutoSubmitted: true, Headers: map[string]string{"X-Tenderdesk-Event": c.event}})
+	m := mail.Message{MessageID: c.mid, To: []string{c.to}, ReplyTo: w.ReplyTo, Subject: subject,
+		Text: text, HTML: html, AutoSubmitted: true, Headers: map[string]string{"X-Tenderdesk-Event": c.event}}
+	if c.replyOf != "" {
+		m.InReplyTo, m.References = c.replyOf, []string{c.replyOf}
+	}
+	err = w.Sender.Send(ctx, m)
 	if err != nil && ctx.Err() != nil {
 		return outcome{skip: true}
 	}

@@ -94,9 +94,11 @@ func exactlyOnce(t *testing.T, sink *notifytest.Sink, want map[string]int) int {
 func TestDeliverSubjectsRoundTrip(t *testing.T) {
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		c, sink := newClock(), notifytest.Start(t)
-		enqueue(t, db, c.Now(),
-			email("appeal.registered:2026-000001", "ru@example.kz", "ru", templates.Registered, "2026-000001"),
-			email("appeal.registered:2026-000002", "kk@example.kz", "kk", templates.Registered, "2026-000002"),
+		ru := email("appeal.registered:2026-000001", "ru@example.kz", "ru", templates.Registered, "2026-000001")
+		ru.InReplyTo = "<CAF=reporter.1@mail.example.kz>" // threads under the reporter's email
+		kk := email("appeal.registered:2026-000002", "kk@example.kz", "kk", templates.Registered, "2026-000002")
+		kk.InReplyTo = "not a message id" // dropped, and the notice still goes out
+		enqueue(t, db, c.Now(), ru, kk,
 			email("appeal.registered:2026-000003", "en@example.kz", "en", templates.Registered, "2026-000003"),
 			notify.Notification{Event: "appeal.registered:2026-000002", Kind: templates.Registered, Channel: "cabinet", UserID: 7,
 				Data: templates.Data{Number: "2026-000002"}})
@@ -109,13 +111,20 @@ func TestDeliverSubjectsRoundTrip(t *testing.T) {
 				t.Fatalf("%s: %+v", addr, msgs)
 			}
 		}
-		kk, _ := sink.Inbox("kk@example.kz")
-		if !strings.ContainsAny(kk[0].Subject+kk[0].Text, "әғқңөұүһі") {
-			t.Errorf("Kazakh message has no Kazakh letters: %q", kk[0].Subject)
+		if r, _ := sink.Inbox("ru@example.kz"); r[0].Header["In-Reply-To"] != "<CAF=reporter.1@mail.example.kz>" ||
+			r[0].Header["References"] != "<CAF=reporter.1@mail.example.kz>" {
+			t.Errorf("not threaded: %v", r[0].Header)
+		}
+		kkIn, _ := sink.Inbox("kk@example.kz")
+		if _, ok := kkIn[0].Header["In-Reply-To"]; ok {
+			t.Errorf("a malformed In-Reply-To was sent: %v", kkIn[0].Header)
+		}
+		if !strings.ContainsAny(kkIn[0].Subject+kkIn[0].Text, "әғқңөұүһі") {
+			t.Errorf("Kazakh message has no Kazakh letters: %q", kkIn[0].Subject)
 		}
 		wantID := strings.Trim(notify.MessageID("appeal.registered:2026-000002", "email:kk@example.kz", domain), "<>")
-		if kk[0].MessageID != wantID || kk[0].Header["X-Tenderdesk-Event"] != "appeal.registered:2026-000002" {
-			t.Errorf("message id %q, want %q; header %v", kk[0].MessageID, wantID, kk[0].Header)
+		if kkIn[0].MessageID != wantID || kkIn[0].Header["X-Tenderdesk-Event"] != "appeal.registered:2026-000002" {
+			t.Errorf("message id %q, want %q; header %v", kkIn[0].MessageID, wantID, kkIn[0].Header)
 		}
 		if got := list(t, db, "sent"); len(got) != 4 { // 3 emails + the cabinet row, delivered by being visible
 			t.Fatalf("sent rows: %+v", got)

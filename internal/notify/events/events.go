@@ -146,7 +146,7 @@ func (b *batch) toReporter(ctx context.Context, a appealRef, base notify.Notific
 	}
 	for _, u := range users {
 		n := base
-		n.Channel, n.UserID, n.Lang, n.DueBy = "cabinet", u.id, u.lang, time.Time{}
+		n.Channel, n.UserID, n.Lang, n.DueBy, n.InReplyTo = "cabinet", u.id, u.lang, time.Time{}, ""
 		b.ns = append(b.ns, n)
 	}
 	return nil
@@ -233,6 +233,8 @@ func (h *Hooks) AppealRegistered(ctx context.Context, tx journal.HookTx, a journ
 	b := h.batch(tx)
 	base := notify.Notification{Event: Registered(a.Number), Kind: templates.Registered, Data: d,
 		DueBy: h.due(a.Profile, regulation.ClockIncidentIDNotice, "", a.RegisteredAt)}
+	// An email appeal's notice threads under the reporter's message.
+	base.InReplyTo = a.SourceMessageID
 	ref := appealRef{Number: a.Number, BIN: a.BIN, Email: a.ContactEmail, Profile: a.Profile}
 	if err := b.toReporter(ctx, ref, base); err != nil {
 		return err

@@ -134,7 +134,7 @@ func TestNotificationMatrix(t *testing.T) {
 			}
 			return r
 		}
-		r1 := register(journal.NewAppeal{Channel: "email", ContactEmail: "a1@example.kz", BIN: "123456789013"})
+		r1 := register(journal.NewAppeal{Channel: "email", ContactEmail: "a1@example.kz", BIN: "123456789013", SourceMessageID: "orig-1@mail.example.kz"})
 		r2 := register(journal.NewAppeal{Channel: "email", ContactEmail: "a2@example.kz", IncidentID: r1.IncidentID})
 		r3 := register(journal.NewAppeal{Channel: "email", ContactEmail: "r@example.ru", Profile: "ru-khmao-goszakaz"})
 		r4 := register(journal.NewAppeal{Channel: "phone", ContactPhone: "+7 701 000 0000"})
@@ -147,6 +147,10 @@ func TestNotificationMatrix(t *testing.T) {
 			events.Registered(r2.Number) + " → email:a2@example.kz": "registered due 06:10",
 			events.Registered(r3.Number) + " → email:r@example.ru":  "registered",
 		})
+		var thread string
+		if err := db.R.QueryRow("SELECT in_reply_to FROM outbox WHERE event = $1 AND channel = 'email'", events.Registered(r1.Number)).Scan(&thread); err != nil || thread != "orig-1@mail.example.kz" {
+			t.Errorf("the registration notice does not thread under the reporter's email: %q %v", thread, err)
+		}
 		if r := got[events.Registered(r1.Number)+" → user:1"]; r.Lang != "kk" || r.Data.Number != r1.Number {
 			t.Errorf("cabinet row: %+v", r)
 		}
