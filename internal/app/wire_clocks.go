@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -28,7 +27,7 @@ func init() {
 		if err := a.DB.Check(ctx, clocks.Queries); err != nil {
 			return err
 		}
-		cfg, err := clockConfig(os.Getenv)
+		cfg, err := clockConfig(a.Cfg.ClockWarn, a.Cfg.ClockTick)
 		if err != nil {
 			return err
 		}
@@ -66,30 +65,30 @@ func init() {
 	})
 }
 
-// clockConfig reads TENDERDESK_CLOCK_WARN ("20%": warn when a fifth of the
-// term is left, the default; "30m": that long before the deadline, in the
-// clock's base) and TENDERDESK_CLOCK_TICK (scan interval, default 5s).
-func clockConfig(env func(string) string) (clocks.Config, error) {
+// clockConfig reads --clock-warn ("20%": warn when a fifth of the term is
+// left, the default; "30m": that long before the deadline, in the clock's
+// base) and --clock-tick (scan interval, default 5s).
+func clockConfig(warn, tick string) (clocks.Config, error) {
 	var cfg clocks.Config
-	if w := strings.TrimSpace(env("TENDERDESK_CLOCK_WARN")); w != "" {
+	if w := strings.TrimSpace(warn); w != "" {
 		if pct, ok := strings.CutSuffix(w, "%"); ok {
 			f, err := strconv.ParseFloat(pct, 64)
 			if err != nil || f <= 0 || f >= 100 {
-				return cfg, fmt.Errorf("TENDERDESK_CLOCK_WARN %q: a percentage of the term left (0–100%%) or a duration before the deadline", w)
+				return cfg, fmt.Errorf("--clock-warn %q: a percentage of the term left (0–100%%) or a duration before the deadline", w)
 			}
 			cfg.Warn = sla.Warn{Fraction: f / 100}
 		} else {
 			d, err := time.ParseDuration(w)
 			if err != nil || d <= 0 {
-				return cfg, fmt.Errorf("TENDERDESK_CLOCK_WARN %q: a percentage of the term left (e.g. 20%%) or a duration before the deadline (e.g. 30m)", w)
+				return cfg, fmt.Errorf("--clock-warn %q: a percentage of the term left (e.g. 20%%) or a duration before the deadline (e.g. 30m)", w)
 			}
 			cfg.Warn = sla.Warn{Before: d}
 		}
 	}
-	if t := strings.TrimSpace(env("TENDERDESK_CLOCK_TICK")); t != "" {
+	if t := strings.TrimSpace(tick); t != "" {
 		d, err := time.ParseDuration(t)
 		if err != nil || d <= 0 {
-			return cfg, fmt.Errorf("TENDERDESK_CLOCK_TICK %q: a positive duration, e.g. 5s", t)
+			return cfg, fmt.Errorf("--clock-tick %q: a positive duration, e.g. 5s", t)
 		}
 		cfg.Tick = d
 	}

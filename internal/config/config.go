@@ -22,6 +22,8 @@ type Config struct {
 	SMTPListen     string // inbound mail listener; off when empty
 	SMTPRelay      string // outbound relay URL smtp:// or smtps://
 	MailFrom       string
+	ClockWarn      string // when a clock warns before its breach: "20%" of the term left, or "30m" before
+	ClockTick      string // how often the scheduler scans for due clocks
 	// MailProfile maps support addresses to regulation profiles of inbound
 	// mail: "addr=profile,@domain=profile" (issue 5; R1's separate addresses).
 	MailProfile string
@@ -48,6 +50,8 @@ func (c *Config) vars() []Var {
 		{"log-level", "TENDERDESK_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
 		{"smtp-listen", "TENDERDESK_SMTP_LISTEN", "", "address to receive support mail on (off when empty)", &c.SMTPListen},
 		{"smtp-relay", "TENDERDESK_SMTP_RELAY", "", "outbound mail relay: smtp://user:pass@host:port or smtps://…", &c.SMTPRelay},
+		{"clock-warn", "TENDERDESK_CLOCK_WARN", "20%", "when a clock warns before its breach: a share of the term left (20%) or a time before the deadline (30m), in the clock's own base", &c.ClockWarn},
+		{"clock-tick", "TENDERDESK_CLOCK_TICK", "5s", "how often the scheduler looks for due clocks", &c.ClockTick},
 		{"mail-from", "TENDERDESK_MAIL_FROM", "support@tenderdesk.local", "sender address of the desk's mail", &c.MailFrom},
 		{"mail-profile", "TENDERDESK_MAIL_PROFILE", "", "support addresses the SMTP listener takes mail for, each with the regulation profile of its appeals: addr=profile,@domain=profile (--mail-from is always accepted, with --profile)", &c.MailProfile},
 		{"authority-email", "TENDERDESK_AUTHORITY_EMAIL", "", "the authorized body's address for medium/high failure notices (Q37.1)", &c.AuthorityEmail},
