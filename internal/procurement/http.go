@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/auth"
@@ -40,9 +41,10 @@ func (s *Service) Mount(w *web.Server) {
 
 func (s *Service) httpImport(w http.ResponseWriter, r *http.Request) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || (mt != "application/x-ndjson" && mt != "application/jsonl" && mt != "application/json-seq") {
+	if err != nil || (mt != "application/x-ndjson" && mt != "application/jsonl") {
 		return apperr.New(apperr.Unsupported, "Content-Type must be application/x-ndjson (one procedure per line)")
 	}
+	noDeadlines(w)
 	res, err := s.Import(r.Context(), r.Body, web.Principal(r).Actor(web.ClientAddr(r)))
 	if err != nil {
 		return err
@@ -155,6 +157,7 @@ func (s *Service) httpPlan(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) planNDJSON(w http.ResponseWriter, r *http.Request, id int64, req PlanRequest) error {
+	noDeadlines(w)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
@@ -235,4 +238,13 @@ func (s *Service) httpRevert(w http.ResponseWriter, r *http.Request) error {
 	}
 	web.WriteJSON(w, http.StatusOK, p)
 	return nil
+}
+
+// noDeadlines lifts the server's read and write timeouts (60 s) for this
+// request only: a module's import or a streamed plan of 100,000 procedures
+// may take longer, and the client sees progress all along.
+func noDeadlines(w http.ResponseWriter) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
 }
