@@ -349,6 +349,10 @@ func (s *Service) notifyBidders(ctx context.Context, tx *sql.Tx, now time.Time, 
 	}
 	sort.Strings(keys)
 	event := fmt.Sprintf("impact.extensions:plan:%d", planID)
+	// Location does not survive the outbox's JSON; Zone does, so the mail
+	// shows the portal's local time, not UTC.
+	zone := ps.planner.Location().String()
+	ns := make([]notify.Notification, 0, len(keys))
 	for _, sup := range keys {
 		b := bidders[sup]
 		if b.email == "" || len(b.exts) == 0 {
@@ -360,19 +364,20 @@ func (s *Service) notifyBidders(ctx context.Context, tx *sql.Tx, now time.Time, 
 			exts[i] = moves[x]
 		}
 		d := templates.Data{Number: number, Level: string(ps.inc.Criticality), Started: ps.inc.StartedAt,
-			Confirmed: ps.inc.ConfirmedAt, Modules: strings.Join(ps.inc.Modules, ", "), Extensions: exts, Location: ps.planner.Location()}
+			Confirmed: ps.inc.ConfirmedAt, Modules: strings.Join(ps.inc.Modules, ", "), Extensions: exts, Zone: zone}
 		if ps.inc.FixActual {
 			d.FixedAt = ps.inc.FixedAt
 		} else {
 			d.PlannedFix = ps.inc.FixedAt
 		}
-		if err := notify.Enqueue(ctx, tx, now, s.MailDomain, notify.Notification{Event: event, Kind: templates.ExtensionsGranted,
-			Data: d, Channel: "email", Email: b.email, Lang: templates.Lang(b.lang)}); err != nil {
-			return sent, noAddr, err
-		}
-		sent++
+		ns = append(ns, notify.Notification{Event: event, Kind: templates.ExtensionsGranted,
+			Data: d, Channel: "email", Email: b.email, Lang: templates.Lang(b.lang)})
 	}
-	return sent, noAddr, nil
+	// One call: Enqueue writes large fan-outs in multi-row statements.
+	if err := notify.Enqueue(ctx, tx, now, s.MailDomain, ns...); err != nil {
+		return 0, noAddr, err
+	}
+	return len(ns), noAddr, nil
 }
 
 // PlanRecord is an applied (or reverted) plan.

@@ -316,6 +316,10 @@ func TestApplyDeltaRevert(t *testing.T) {
 		if !strings.Contains(data, "A-P1") || !strings.Contains(data, "A-P4") {
 			t.Errorf("s1's one message does not list both procedures: %s", data)
 		}
+		// The stored data keeps the portal's zone, so the mail shows local time, not UTC.
+		if !strings.Contains(data, `"Zone":"Asia/Almaty"`) {
+			t.Errorf("notification data has no zone: %s", data)
+		}
 		feedHead := e.count(t, "SELECT count(*) FROM procurement_feed")
 		outbox := e.count(t, "SELECT count(*) FROM outbox")
 
