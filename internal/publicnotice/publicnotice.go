@@ -178,9 +178,11 @@ func publicState(s string) string {
 
 // affected gathers the announcement and lot numbers of the incident's
 // appeals (Q36.1, Q37.3). An appeal that names one announcement gives it
-// its lots; one naming several cannot say which lot is whose, so those
-// announcements are shown whole. An announcement named anywhere without
-// lots is shown whole.
+// its lots. One naming several gives each the lots whose number starts with
+// the announcement's own number (the portals number lots "1234567-ЗЦП1" for
+// announcement "1234567-1"); an announcement none of its lots match is
+// shown whole, as is one named anywhere without lots: the notice must not
+// leave out a lot that may be hit.
 func (s *Service) affected(ctx context.Context, incidentID int64) ([]statuspage.Procurement, error) {
 	rows, err := s.DB.R.QueryContext(ctx, Queries["refs-of-incident"], incidentID)
 	if err != nil {
@@ -201,11 +203,15 @@ func (s *Service) affected(ctx context.Context, incidentID int64) ([]statuspage.
 				order = append(order, a)
 				lots[a] = nil
 			}
-			if len(as) != 1 || len(l) == 0 {
+			mine := l
+			if len(as) > 1 {
+				mine = lotsOf(a, l)
+			}
+			if len(mine) == 0 {
 				whole[a] = true
 				continue
 			}
-			for _, x := range l {
+			for _, x := range mine {
 				if !slices.Contains(lots[a], x) {
 					lots[a] = append(lots[a], x)
 				}
@@ -221,6 +227,19 @@ func (s *Service) affected(ctx context.Context, incidentID int64) ([]statuspage.
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// lotsOf picks the lots whose number starts with announcement a's number
+// (the part before its first "-").
+func lotsOf(a string, lots []string) []string {
+	base, _, _ := strings.Cut(a, "-")
+	var out []string
+	for _, l := range lots {
+		if strings.HasPrefix(l, base+"-") {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // extensions are the deadlines moved by the incident's applied plans (the

@@ -53,6 +53,9 @@ func TestSourceSnapshot(t *testing.T) {
 		v0 := version()
 		reg(journal.NewAppeal{Channel: "phone", ReceivedAt: &at, ContactPhone: "+7 701 000 0001", Description: "тот же сбой",
 			Announcements: []string{"200-1", "300-1"}, Lots: []string{"7"}, IncidentID: a1.IncidentID})
+		// Several announcements: lots go to the announcement their number starts with.
+		reg(journal.NewAppeal{Channel: "phone", ReceivedAt: &at, ContactPhone: "+7 701 000 0003", Description: "и здесь",
+			Announcements: []string{"400-1", "500-1"}, Lots: []string{"400-ЗЦП1", "500-ЗЦП2", "500-ЗЦП3"}, IncidentID: a1.IncidentID})
 		reg(journal.NewAppeal{Channel: "phone", ReceivedAt: &at, ContactPhone: "+7 701 000 0002", Description: "другой сбой"})
 		v1 := version()
 		if v1 == v0 {
@@ -103,7 +106,7 @@ func TestSourceSnapshot(t *testing.T) {
 			aff = append(aff, p.Announcement+":"+strings.Join(p.Lots, "+"))
 		}
 		if f.Level != "medium" || f.State != "confirmed" || !f.PlannedFix.Equal(planned) || f.Confirmed.IsZero() ||
-			strings.Join(aff, " ") != "100-1:1+2 200-1: 300-1:" || f.Modules.In("ru") != "Тендеры" {
+			strings.Join(aff, " ") != "100-1:1+2 200-1: 300-1: 400-1:400-ЗЦП1 500-1:500-ЗЦП2+500-ЗЦП3" || f.Modules.In("ru") != "Тендеры" {
 			t.Errorf("posted failure: %+v affected %v", f, aff)
 		}
 		if len(f.Extensions) != 1 || f.Extensions[0].Lot != "1" || !strings.HasPrefix(f.Extensions[0].Rule, "Q36") ||
