@@ -19,6 +19,7 @@ func init() {
 	register(command{name: "user add", summary: "add a user (--login L --role R [--password-stdin])", run: runUserAdd})
 	register(command{name: "user suspend", summary: "suspend a user (accounts are never deleted, E9)", run: runUserSuspend})
 	register(command{name: "user list", summary: "list users", run: runUserList})
+	register(command{name: "user password", summary: "reset a user's password (Q22; ends their browser sessions)", run: runUserPassword})
 	register(command{name: "token create", summary: "create a bearer API token for a user (printed once)", run: runTokenCreate})
 }
 
@@ -147,4 +148,39 @@ func roleList() []string {
 		s = append(s, string(r))
 	}
 	return s
+}
+
+func runUserPassword(args []string, stdout, stderr io.Writer) int {
+	var login string
+	var pwStdin bool
+	a, code := open("user password", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&login, "login", "", "login (required)")
+		fs.BoolVar(&pwStdin, "password-stdin", false, "read the new password from standard input (else one is generated and printed)")
+	})
+	if a == nil {
+		return code
+	}
+	defer a.Close()
+	if login == "" {
+		fmt.Fprintln(stderr, "tenderdesk user password: --login is required")
+		return 2
+	}
+	pw, generated := auth.RandomSecret(15), true
+	if pwStdin {
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && err != io.EOF {
+			fmt.Fprintf(stderr, "tenderdesk user password: read password: %v\n", err)
+			return 1
+		}
+		pw, generated = strings.TrimRight(line, "\r\n"), false
+	}
+	if err := a.Auth.SetPassword(context.Background(), cli(), login, pw); err != nil {
+		fmt.Fprintf(stderr, "tenderdesk user password: %v\n", describe(err))
+		return 1
+	}
+	fmt.Fprintf(stdout, "password of %s reset; their browser sessions are ended\n", login)
+	if generated {
+		fmt.Fprintf(stdout, "password: %s\n", pw)
+	}
+	return 0
 }

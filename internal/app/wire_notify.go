@@ -33,8 +33,11 @@ func wireNotify(ctx context.Context, a *App) error {
 		}
 	}
 	if a.Cfg.AuthorityEmail == "" || a.Cfg.AuthoritySecurityEmail == "" {
-		a.Log.Warn("the authorized body's addresses are not set: medium/high failure notices (Q37.1, Q42) reach only the cabinets of authority users",
-			"authority_email", a.Cfg.AuthorityEmail, "authority_security_email", a.Cfg.AuthoritySecurityEmail)
+		// Said when the desk serves, not on every CLI command that opens it.
+		a.Workers = append(a.Workers, func(context.Context) {
+			a.Log.Warn("the authorized body's addresses are not set: medium/high failure notices (Q37.1, Q42) reach only the cabinets of authority users",
+				"authority_email", a.Cfg.AuthorityEmail, "authority_security_email", a.Cfg.AuthoritySecurityEmail)
+		})
 	}
 	a.Journal.AddHooks(events.New(events.Config{Domain: domain,
 		AuthorityEmail: a.Cfg.AuthorityEmail, AuthoritySecurityEmail: a.Cfg.AuthoritySecurityEmail}))

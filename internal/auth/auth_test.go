@@ -147,3 +147,72 @@ func TestCredentials(t *testing.T) {
 		}
 	})
 }
+
+// Q22: the administrator resets a password (after the contact center checked
+// the person); a user changes their own with the current one. Either ends
+// the browser sessions; API tokens stay.
+func TestPasswordChange(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clk := &fakeClock{time.Date(2026, 11, 20, 5, 0, 0, 0, time.UTC)}
+		s := auth.New(db, clk.Now)
+		if _, err := s.CreateUser(ctx, audit.System, auth.NewUser{Login: "op1", Password: "first-password", Role: "operator"}); err != nil {
+			t.Fatal(err)
+		}
+		session, _, err := s.Login(ctx, "op1", "first-password", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		token, err := s.CreateToken(ctx, audit.System, "op1", "integration")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.Authenticate(ctx, session)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ChangeOwnPassword(ctx, p, "127.0.0.1", "not-the-password", "second-password"); apperr.CodeOf(err) != apperr.Forbidden {
+			t.Fatalf("wrong current password: %v", err)
+		}
+		if err := s.ChangeOwnPassword(ctx, p, "127.0.0.1", "first-password", "short"); apperr.CodeOf(err) != apperr.Invalid {
+			t.Fatalf("short new password: %v", err)
+		}
+		if err := s.ChangeOwnPassword(ctx, p, "127.0.0.1", "first-password", "second-password"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, session); apperr.CodeOf(err) != apperr.Unauthorized {
+			t.Fatalf("session after a password change: %v", err)
+		}
+		if _, err := s.Authenticate(ctx, token); err != nil {
+			t.Fatalf("API token after a password change: %v", err)
+		}
+		if _, _, err := s.Login(ctx, "op1", "first-password", ""); apperr.CodeOf(err) != apperr.Unauthorized {
+			t.Fatalf("old password: %v", err)
+		}
+		if err := s.SetPassword(ctx, audit.Actor{Login: "admin", Role: "admin"}, "op1", "third-password"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.Login(ctx, "op1", "third-password", ""); err != nil {
+			t.Fatalf("reset password: %v", err)
+		}
+		if err := s.SetPassword(ctx, audit.System, "nobody", "third-password"); apperr.CodeOf(err) != apperr.NotFound {
+			t.Fatalf("unknown user: %v", err)
+		}
+		recs, err := audit.ForObject(ctx, db, "user", "op1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for _, r := range recs {
+			actions = append(actions, r.Action)
+			if strings.Contains(string(r.After)+string(r.Before), "password") {
+				t.Errorf("audit record %s carries a password: %s", r.Action, r.After)
+			}
+		}
+		// Failed sign-ins change nothing and are not recorded.
+		want := "user.create session.login token.create user.password_change user.password_reset session.login"
+		if got := strings.Join(actions, " "); got != want {
+			t.Fatalf("audit of op1: %s\nwant %s", got, want)
+		}
+	})
+}

@@ -33,3 +33,9 @@ FROM credentials c JOIN users u ON u.id = c.user_id WHERE c.token_hash = $1
 
 -- name: revoke-credential
 UPDATE credentials SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL
+
+-- name: set-password
+UPDATE users SET password_hash = $2 WHERE id = $1
+
+-- name: revoke-user-sessions
+UPDATE credentials SET revoked_at = $2 WHERE user_id = $1 AND kind = 'session' AND revoked_at IS NULL

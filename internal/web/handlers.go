@@ -377,3 +377,34 @@ func (s *Server) auditVerify(w http.ResponseWriter, r *http.Request) error {
 	}
 	return nil
 }
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		CurrentPassword string `json:"current_password"`
+		NewPassword     string `json:"new_password"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if err := s.Auth.ChangeOwnPassword(r.Context(), principal(r), clientAddr(r), in.CurrentPassword, in.NewPassword); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// resetPassword is the administrator's reset (Q22: through the contact
+// center, after the person's identity is checked).
+func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		NewPassword string `json:"new_password"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if err := s.Auth.SetPassword(r.Context(), principal(r).Actor(clientAddr(r)), r.PathValue("login"), in.NewPassword); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -84,6 +84,7 @@ func (s *Server) Handler() http.Handler {
 	s.route("POST /api/v1/login", "", s.login)
 	s.route("POST /api/v1/logout", "", s.logout)
 	s.route("GET /api/v1/me", "*", s.me)
+	s.route("POST /api/v1/me/password", "*", s.changePassword)
 
 	s.route("POST /api/v1/appeals", auth.PermAppealCreate, s.createAppeal)
 	s.route("GET /api/v1/appeals/{number}", auth.PermAppealRead, s.getAppeal)
@@ -96,6 +97,7 @@ func (s *Server) Handler() http.Handler {
 	s.route("POST /api/v1/users", auth.PermUserManage, s.createUser)
 	s.route("POST /api/v1/users/{login}/suspend", auth.PermUserManage, s.suspendUser)
 	s.route("POST /api/v1/users/{login}/tokens", auth.PermUserManage, s.createToken)
+	s.route("POST /api/v1/users/{login}/password", auth.PermUserManage, s.resetPassword)
 	s.route("GET /api/v1/roles", "*", s.roles)
 
 	s.route("GET /api/v1/audit", auth.PermAuditRead, s.auditList)
