@@ -49,16 +49,11 @@ func runUserAdd(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	defer a.Close()
-	generated := false
-	if pwStdin {
-		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
-		if err != nil && err != io.EOF {
-			fmt.Fprintf(stderr, "tenderdesk user add: read password: %v\n", err)
-			return 1
-		}
-		n.Password = strings.TrimRight(line, "\r\n")
-	} else {
-		n.Password, generated = auth.RandomSecret(15), true
+	var generated bool
+	var err error
+	if n.Password, generated, err = password(pwStdin); err != nil {
+		fmt.Fprintf(stderr, "tenderdesk user add: %v\n", err)
+		return 1
 	}
 	u, err := a.Auth.CreateUser(context.Background(), cli(), n)
 	if err != nil {
@@ -165,14 +160,10 @@ func runUserPassword(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "tenderdesk user password: --login is required")
 		return 2
 	}
-	pw, generated := auth.RandomSecret(15), true
-	if pwStdin {
-		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
-		if err != nil && err != io.EOF {
-			fmt.Fprintf(stderr, "tenderdesk user password: read password: %v\n", err)
-			return 1
-		}
-		pw, generated = strings.TrimRight(line, "\r\n"), false
+	pw, generated, err := password(pwStdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "tenderdesk user password: %v\n", err)
+		return 1
 	}
 	if err := a.Auth.SetPassword(context.Background(), cli(), login, pw); err != nil {
 		fmt.Fprintf(stderr, "tenderdesk user password: %v\n", describe(err))
@@ -183,4 +174,17 @@ func runUserPassword(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "password: %s\n", pw)
 	}
 	return 0
+}
+
+// password reads one line from standard input, or generates a password
+// (generated reports which, so the caller prints a generated one once).
+func password(fromStdin bool) (pw string, generated bool, err error) {
+	if !fromStdin {
+		return auth.RandomSecret(15), true, nil
+	}
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", false, fmt.Errorf("read password: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), false, nil
 }
