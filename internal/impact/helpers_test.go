@@ -84,6 +84,10 @@ func plan(t *testing.T, profile string, opt Options, in Input, procs ...Procedur
 		if a.Reason.RU == "" || a.Reason.EN == "" || !strings.Contains(a.Reason.EN, a.Rule) {
 			t.Errorf("action %s: reason must cite %s in both languages: %+v", line(a), a.Rule, a.Reason)
 		}
+		// no no-op actions: a move changes the deadline (a re-plan may shorten one)
+		if a.Action.moves() && a.New.Equal(a.Old) {
+			t.Errorf("action %s moves nothing", line(a))
+		}
 	}
 	return acts
 }
