@@ -131,4 +131,3 @@ func TestRefutationClocks(t *testing.T) {
 		}
 	})
 }
-
