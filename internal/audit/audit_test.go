@@ -237,3 +237,36 @@ func TestChainMarkReset(t *testing.T) {
 		}
 	})
 }
+
+// The prepared statements of the group commit write the same chain.
+func TestPreparedChain(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		st, err := audit.Prepare(ctx, db.W, db.Dialect)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+		for i := range 2 {
+			err := db.Tx(ctx, func(tx *sql.Tx) error {
+				c, err := audit.Begin(ctx, tx, db.Dialect, st)
+				if err != nil {
+					return err
+				}
+				for j := range 2 {
+					if _, err := c.Append(ctx, at, audit.System, audit.Entry{Action: "x", ObjectType: "t", ObjectID: fmt.Sprint(i, j)}); err != nil {
+						return err
+					}
+				}
+				return c.Save(ctx)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := audit.Verify(ctx, db); n != 4 || err != nil {
+			t.Errorf("Verify = %d, %v; want 4, nil", n, err)
+		}
+	})
+}
