@@ -120,6 +120,11 @@ func TestRuleEdges(t *testing.T) {
 		{rule: "E29.3 failure beginning exactly at the end of acceptance", profile: energy, in: inputOf(lastDay("2026-03-20 16:30")),
 			procs: []Procedure{proc("P", Tender, "m", dl(BidsEnd, "2026-03-20 10:00"), lot("2", dl(BidsEnd, "2026-03-20 09:59")))},
 			want:  []string{"bids_end 2026-03-20 10:00 -> 2026-03-26 10:00 extend E29.3", "notify E29.2"}},
+		// E23: 004 ties no deadline to a level, so E29 acts on a low failure too
+		{rule: "E23/E29.3 a low failure on the energy platform extends acceptance all the same", profile: energy,
+			in:    inputOf(with(lastDay("2026-03-20 16:30"), func(i *Incident) { i.Criticality = Low })),
+			procs: []Procedure{proc("P", Tender, "m", dl(BidsEnd, "2026-03-20 18:00"))},
+			want:  []string{"bids_end 2026-03-20 18:00 -> 2026-03-26 18:00 extend E29.3", "notify E29.2"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.rule, func(t *testing.T) {
