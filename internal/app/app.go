@@ -210,6 +210,9 @@ func (a *App) openOutbox() error {
 		return err
 	}
 	a.Outbox = &notify.Worker{DB: a.DB, Now: a.Now, Log: a.Log.With("worker", "outbox"), Metrics: m, ReplyTo: a.Cfg.MailFrom.String()}
+	if a.Cfg.PublicURL != nil {
+		a.Outbox.StatusURL = a.Cfg.PublicURL.String() + "/status"
+	}
 	if a.Cfg.SMTPRelay == nil {
 		a.Warnings = append(a.Warnings, "no --smtp-relay: email notices wait in the outbox, due, until one is set")
 		return nil

@@ -2,11 +2,14 @@ package app_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"tenderdesk/internal/auth"
+	"tenderdesk/internal/config"
+	"tenderdesk/internal/notify/notifytest"
 )
 
 // Issue 8, defect 3: an appeal naming a family whose last version has ended
@@ -68,5 +71,32 @@ func TestMethodNotAllowedAndEmptySegments(t *testing.T) {
 	}
 	if r := d.req("GET", "/api/v1/nothing-here", d.Admin, nil); r.Status != http.StatusNotFound {
 		t.Errorf("unknown path: %s", r)
+	}
+}
+
+// Issue 8, defect 11: with --public-url the feeds and the emails link to
+// the desk absolutely; without it the feeds stay relative.
+func TestPublicURLMakesLinksAbsolute(t *testing.T) {
+	d := boot(t, t.TempDir()+"/data", func(c *config.Config) {
+		u, _ := url.Parse("https://support.portal.kz")
+		c.PublicURL = u
+	})
+	sink := notifytest.Start(t)
+	deliver := outboxTo(t, d, sink)
+	d.register(d.Admin, map[string]any{"contact_email": "reporter@example.kz"})
+	deliver()
+	msgs, _ := sink.Inbox("reporter@example.kz")
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "https://support.portal.kz/status") {
+		t.Fatalf("registration mail does not link the public page: %+v", msgs)
+	}
+	for _, feed := range []string{"/status/feed.atom", "/status/feed.json"} {
+		r := d.req("GET", feed, "", nil)
+		if r.Status != http.StatusOK || !strings.Contains(string(r.Raw), "https://support.portal.kz/status") {
+			t.Errorf("%s: %d %.300s", feed, r.Status, r.Raw)
+		}
+	}
+	plain := boot(t, t.TempDir()+"/data")
+	if r := plain.req("GET", "/status/feed.atom", "", nil); strings.Contains(string(r.Raw), "https://") {
+		t.Errorf("feed without --public-url names an absolute origin: %.300s", r.Raw)
 	}
 }

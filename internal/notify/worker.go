@@ -38,6 +38,9 @@ type Worker struct {
 	Metrics *Metrics
 	// ReplyTo of every message (the support address), optional.
 	ReplyTo string
+	// StatusURL is the absolute address of the public failure page
+	// (--public-url + /status), named in every message; empty: not named.
+	StatusURL string
 
 	Concurrency int           // parallel SMTP conversations; default 8
 	Batch       int           // rows claimed at once; default 256
@@ -195,6 +198,9 @@ func (w *Worker) deliver(ctx context.Context, c claimed) outcome {
 	var d templates.Data
 	if err := json.Unmarshal([]byte(c.data), &d); err != nil {
 		return outcome{err: &mail.Error{Stage: "build", Err: fmt.Errorf("data: %w", err)}}
+	}
+	if d.StatusURL == "" {
+		d.StatusURL = w.StatusURL
 	}
 	subject, text, html, err := templates.Render(templates.Kind(c.kind), c.lang, d)
 	if err != nil {
