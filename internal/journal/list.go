@@ -91,13 +91,18 @@ func searchWords(q string) []string {
 }
 
 // List returns one page of the Journal, newest first. Paging is by keyset
-// (appeal id), so a page costs the same however deep it is.
+// (appeal id), so a page costs the same however deep it is: each filter has
+// an index in the listing's order (0010_journal_listing), the incident's
+// state and criticality are read from the appeal's own copy, and a period
+// pages along registered_at, the index that finds a period's first row.
 func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if err := ValidateFilter(&f); err != nil {
 		return Page{}, err
 	}
 	var where []string
 	var args []any
+	period := !f.From.IsZero() || !f.To.IsZero()
+	from, order := "appeals a JOIN incidents i ON i.id = a.incident_id", "a.id"
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
@@ -109,10 +114,10 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		where = append(where, "a.registered_at < "+arg(store.T(f.To)))
 	}
 	if f.State != "" {
-		where = append(where, "i.state = "+arg(f.State))
+		where = append(where, "a.state = "+arg(f.State))
 	}
 	if f.Criticality != "" {
-		where = append(where, "i.criticality = "+arg(f.Criticality))
+		where = append(where, "a.criticality = "+arg(f.Criticality))
 	}
 	if f.Channel != "" {
 		where = append(where, "a.channel = "+arg(f.Channel))
@@ -122,10 +127,6 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	}
 	if f.BIN != "" {
 		where = append(where, "a.bin = "+arg(f.BIN))
-	}
-	if f.After != "" {
-		id, _ := strconv.ParseInt(f.After, 10, 64)
-		where = append(where, "a.id < "+arg(id))
 	}
 	if words := searchWords(f.Query); len(words) > 0 {
 		if s.DB.Dialect == store.Postgres {
@@ -137,19 +138,41 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 			for i := range words {
 				words[i] = `"` + words[i] + `"*`
 			}
-			where = append(where, "a.id IN (SELECT rowid FROM appeals_fts WHERE appeals_fts MATCH "+arg(strings.Join(words, " "))+")")
+			if period {
+				where = append(where, "a.id IN (SELECT rowid FROM appeals_fts WHERE appeals_fts MATCH "+arg(strings.Join(words, " "))+")")
+			} else {
+				// Drive from the index's own rowid order, newest first, so a
+				// common word stops at the page instead of collecting every match.
+				from = "appeals_fts f JOIN appeals a ON a.id = f.rowid JOIN incidents i ON i.id = a.incident_id"
+				where = append(where, "appeals_fts MATCH "+arg(strings.Join(words, " ")))
+				order = "f.rowid"
+			}
 		}
 	} else if strings.TrimSpace(f.Query) != "" {
 		return Page{Rows: []Row{}}, nil // only punctuation: nothing can match
 	}
+	if f.After != "" {
+		id, _ := strconv.ParseInt(f.After, 10, 64)
+		if period {
+			p := arg(id)
+			where = append(where, "(a.registered_at < (SELECT registered_at FROM appeals WHERE id = "+p+
+				") OR (a.registered_at = (SELECT registered_at FROM appeals WHERE id = "+p+") AND a.id < "+p+"))")
+		} else {
+			where = append(where, order+" < "+arg(id))
+		}
+	}
 	q := `SELECT a.id, a.number, a.incident_id, a.channel, a.received_at, a.registered_at, a.detected_at, a.organization, a.bin,
 	a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile,
 	i.state, i.criticality, i.operator_dependent, i.cause, i.decision, i.recommendations
-	FROM appeals a JOIN incidents i ON i.id = a.incident_id`
+	FROM ` + from
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY a.id DESC LIMIT " + arg(f.Limit+1)
+	if period {
+		q += " ORDER BY a.registered_at DESC, a.id DESC LIMIT " + arg(f.Limit+1)
+	} else {
+		q += " ORDER BY " + order + " DESC LIMIT " + arg(f.Limit+1)
+	}
 	rows, err := s.DB.R.QueryContext(ctx, q, args...)
 	if err != nil {
 		return Page{}, apperr.Wrap(err, "journal")

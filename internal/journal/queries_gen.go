@@ -21,6 +21,7 @@ type QuerySet struct {
 	ReleaseSavepoint       string // -- name: release-savepoint
 	RollbackToSavepoint    string // -- name: rollback-to-savepoint
 	Savepoint              string // -- name: savepoint
+	SyncAppeals            string // -- name: sync-appeals
 	TransitionsOfIncident  string // -- name: transitions-of-incident
 	UpdateIncident         string // -- name: update-incident
 }
@@ -42,6 +43,7 @@ var Q = QuerySet{
 	ReleaseSavepoint:       Queries["release-savepoint"],
 	RollbackToSavepoint:    Queries["rollback-to-savepoint"],
 	Savepoint:              Queries["savepoint"],
+	SyncAppeals:            Queries["sync-appeals"],
 	TransitionsOfIncident:  Queries["transitions-of-incident"],
 	UpdateIncident:         Queries["update-incident"],
 }
