@@ -72,3 +72,7 @@ ROLLBACK TO SAVEPOINT reg
 -- name: fts-index-sqlite
 INSERT INTO appeals_fts (rowid, description, organization)
 SELECT id, description, organization FROM appeals WHERE id >= $1
+
+-- The appeals a full-text query matches, from the GIN index (journal.fewMatches).
+-- name: search-ids-postgres
+SELECT id FROM appeals WHERE search @@ to_tsquery('simple', $1) LIMIT $2
