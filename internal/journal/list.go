@@ -202,6 +202,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		}
 		r.ReceivedAt, r.RegisteredAt, r.DetectedAt = recv.Time, reg.Time, det.Ptr()
 		r.Announcements, r.Lots, r.OperatorDependent = strList(ann), strList(lots), opdep
+		r.ProfileLapsed = s.Lapsed(r.Profile, r.ReceivedAt)
 		r.Criticality, r.Cause, r.Decision, r.Recommendations = deref(crit), deref(cause), deref(decision), deref(recs)
 		p.Rows = append(p.Rows, r)
 	}

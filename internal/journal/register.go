@@ -11,7 +11,6 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
-	"tenderdesk/internal/regulation"
 	"time"
 	"unicode/utf8"
 
@@ -293,7 +292,7 @@ func (s *Service) registerTx(ctx context.Context, tx *batchTx, p *pending, now t
 		a := Appeal{ID: appealID, Number: number, IncidentID: incID, Channel: n.Channel, ReceivedAt: *n.ReceivedAt, RegisteredAt: now,
 			DetectedAt: n.DetectedAt, Organization: n.Organization, BIN: n.BIN, ContactEmail: n.ContactEmail, ContactPhone: n.ContactPhone,
 			Description: n.Description, Module: n.Module, Announcements: n.Announcements, Lots: n.Lots, Profile: n.Profile,
-			ProfileLapsed: regulation.Default().LapsedAt(n.Profile, *n.ReceivedAt), SourceMessageID: n.SourceMessageID}
+			ProfileLapsed: s.Lapsed(n.Profile, *n.ReceivedAt), SourceMessageID: n.SourceMessageID}
 		htx := HookTx{Tx: tx.Tx, Dialect: s.DB.Dialect, Now: now, Audit: func(ctx context.Context, by audit.Actor, e audit.Entry) error {
 			_, err := tx.chain.Append(ctx, now, by, e)
 			return err

@@ -42,9 +42,13 @@ type Service struct {
 	Now            func() time.Time
 	Zone           *time.Location // numbering year and local times
 	resolveProfile ProfileResolver
-	batch          *batcher
-	metrics        metricsHook
-	hooks          []Hooks
+	// Lapsed reports a profile version used at a time outside its period
+	// (the catalogue with the administrator's recorded dates); default: the
+	// shipped catalogue's dates.
+	Lapsed  func(profileID string, at time.Time) bool
+	batch   *batcher
+	metrics metricsHook
+	hooks   []Hooks
 }
 
 func (s *Service) hookTx(tx *sql.Tx, now time.Time) HookTx {
@@ -56,7 +60,7 @@ func (s *Service) hookTx(tx *sql.Tx, now time.Time) HookTx {
 
 // New starts the registration writer; Close stops it.
 func New(db *store.DB, now func() time.Time, zone *time.Location, resolve ProfileResolver, m Metrics) *Service {
-	s := &Service{DB: db, Now: now, Zone: zone, resolveProfile: resolve, metrics: metricsHook{m}}
+	s := &Service{DB: db, Now: now, Zone: zone, resolveProfile: resolve, metrics: metricsHook{m}, Lapsed: regulation.Default().LapsedAt}
 	s.batch = newBatcher(s, 256)
 	return s
 }
@@ -71,12 +75,12 @@ func scanAppeal(r interface{ Scan(...any) error }) (Appeal, error) {
 		&a.ContactPhone, &a.Description, &a.Module, &ann, &lots, &a.Profile)
 	a.ReceivedAt, a.RegisteredAt, a.DetectedAt = recv.Time, reg.Time, det.Ptr()
 	a.Announcements, a.Lots = strList(ann), strList(lots)
-	a.ProfileLapsed = regulation.Default().LapsedAt(a.Profile, a.ReceivedAt)
 	return a, err
 }
 
 func (s *Service) appeal(ctx context.Context, q querier, number string) (Appeal, error) {
 	a, err := scanAppeal(q.QueryRowContext(ctx, Q.AppealByNumber, number))
+	a.ProfileLapsed = s.Lapsed(a.Profile, a.ReceivedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, apperr.New(apperr.NotFound, "no appeal %s", number)
 	}
@@ -166,6 +170,7 @@ func (s *Service) appealsOf(ctx context.Context, q rowsQuerier, id int64) ([]App
 		if err != nil {
 			return nil, apperr.Wrap(err, "appeals")
 		}
+		a.ProfileLapsed = s.Lapsed(a.Profile, a.ReceivedAt)
 		out = append(out, a)
 	}
 	return out, apperr.Wrap(rows.Err(), "appeals")
