@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/vocab"
 )
 
 // Action names an incident transition as the API exposes it.
@@ -68,18 +69,18 @@ func causeNames() string {
 
 // TransitionInput carries the data some transitions require.
 type TransitionInput struct {
-	Action            Action     `json:"-"`
-	Note              string     `json:"note"`
-	Criticality       string     `json:"criticality"`
-	Cause             string     `json:"cause"`
-	OperatorDependent *bool      `json:"operator_dependent"`
-	FailureStartedAt  *time.Time `json:"failure_started_at"`
-	PlannedFixAt      *time.Time `json:"planned_fix_at"`
-	FixedAt           *time.Time `json:"fixed_at"`
-	Modules           []string   `json:"modules"`
-	Decision          string     `json:"decision"`
-	Recommendations   string     `json:"recommendations"`
-	ExpectedVersion   int        `json:"expected_version"` // optional optimistic lock
+	Action            Action            `json:"-"`
+	Note              string            `json:"note"`
+	Criticality       vocab.Criticality `json:"criticality"`
+	Cause             string            `json:"cause"`
+	OperatorDependent *bool             `json:"operator_dependent"`
+	FailureStartedAt  *time.Time        `json:"failure_started_at"`
+	PlannedFixAt      *time.Time        `json:"planned_fix_at"`
+	FixedAt           *time.Time        `json:"fixed_at"`
+	Modules           []string          `json:"modules"`
+	Decision          string            `json:"decision"`
+	Recommendations   string            `json:"recommendations"`
+	ExpectedVersion   int               `json:"expected_version"` // optional optimistic lock
 }
 
 // Apply is the pure state machine: it returns the incident after the action
@@ -103,10 +104,10 @@ func Apply(inc Incident, in TransitionInput, now time.Time) (Incident, error) {
 	case ActResume:
 		e.to, out.PausedFrom = inc.PausedFrom, ""
 	case ActConfirm:
-		switch in.Criticality {
-		case "low", "medium", "high":
+		switch {
+		case in.Criticality.Valid():
 			out.Criticality = in.Criticality
-		case "":
+		case in.Criticality == "":
 			v.Add("criticality", "required: low, medium or high (Q33, Q34)")
 		default:
 			v.Add("criticality", "one of low, medium, high")

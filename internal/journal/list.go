@@ -11,6 +11,7 @@ import (
 
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 // Filter selects Journal rows. Zero fields do not filter.
@@ -54,7 +55,7 @@ func ValidateFilter(f *Filter) error {
 	if f.State != "" && !slices.Contains([]State{Registered, Analysing, InfoRequested, Confirmed, Refuted, Fixing, Fixed, Closed, Merged}, State(f.State)) {
 		v.Add("state", "unknown state")
 	}
-	if f.Criticality != "" && !slices.Contains([]string{"low", "medium", "high"}, f.Criticality) {
+	if f.Criticality != "" && !vocab.Criticality(f.Criticality).Valid() {
 		v.Add("criticality", "one of low, medium, high")
 	}
 	if f.Channel != "" && !slices.Contains(Channels, f.Channel) {

@@ -18,6 +18,7 @@ import (
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/iin"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 // NewAppeal is what a caller registers. JSON names are the API's.
@@ -63,10 +64,6 @@ const (
 	// received_at may be ahead of the desk's clock by this much (clock skew).
 	futureSkew = 5 * time.Minute
 )
-
-// userChannels are those where a person reports; machines (monitoring,
-// system logs) and specialists have no BIN or contact.
-var userChannels = []string{"email", "phone", "voice", "letter", "forum", "cabinet", "authority"}
 
 // Validate checks n as Register would, adding problems to v; callers that
 // parse times themselves pass their own problems in, so one answer names
@@ -116,7 +113,7 @@ func (s *Service) validateInto(n *NewAppeal, c Caller, now time.Time, v apperr.V
 	if n.ContactPhone != "" && !validPhone(n.ContactPhone) {
 		v.Add("contact_phone", "7–20 characters: digits, spaces, + ( ) -")
 	}
-	if slices.Contains(userChannels, n.Channel) && n.ContactEmail == "" && n.ContactPhone == "" {
+	if ch := vocab.Channel(n.Channel); ch.Valid() && ch.Person() && n.ContactEmail == "" && n.ContactPhone == "" {
 		v.Add("contact_email", "a user's appeal needs contact_email or contact_phone: the registration number is sent there (Q30)")
 	}
 	if n.Channel == "email" && n.ContactEmail == "" {

@@ -11,6 +11,7 @@ import (
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 //go:embed queries.sql
@@ -92,7 +93,7 @@ func scanIncident(r interface{ Scan(...any) error }) (Incident, error) {
 	var merged sql.NullInt64
 	err := r.Scan(&i.ID, &i.State, &paused, &i.Profile, &first, &crit, &opdep, &i.Cause, &started, &planned, &fixed,
 		&modules, &i.Decision, &i.Recommendations, &merged, &created, &updated, &i.Version)
-	i.PausedFrom, i.Criticality = State(paused.String), crit.String
+	i.PausedFrom, i.Criticality = State(paused.String), vocab.Criticality(crit.String)
 	if opdep.Valid {
 		i.OperatorDependent = &opdep.Bool
 	}

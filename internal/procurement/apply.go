@@ -166,15 +166,6 @@ type bidder struct {
 	exts        []int32
 }
 
-// deadlineWord maps an engine deadline kind to the templates' word.
-var deadlineWord = map[impact.Kind]string{
-	impact.BidsEnd: "bid_acceptance", impact.PriceOffersEnd: "price_offer_acceptance", impact.BidsStart: "acceptance_start",
-	impact.AuctionRound: "auction_round", impact.AuctionTrading: "auction_trading", impact.Decryption: "decryption",
-	impact.OpeningProtocol: "opening_protocol", impact.AdmissionProtocol: "admission_protocol", impact.ResultsProtocol: "results_protocol",
-	impact.ContractApproval: "contract_signing", impact.ContractSigning: "contract_signing", impact.ComplaintsEnd: "complaint",
-	impact.DiscussionEnd: "documentation_discussion", impact.TariffEnd: "tariff",
-}
-
 // Apply plans the incident and applies the plan in one transaction: every
 // change is recorded (plan_changes, with old and new value and the rule),
 // the deadlines take their new values, the feed gets one entry per change,
@@ -270,7 +261,7 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 					return err
 				}
 				if a.Action == impact.Extend || a.Action == impact.Hold {
-					moves = append(moves, templates.Extension{Announcement: p.Announcement, Lot: a.Lot, DeadlineKind: deadlineWord[a.Deadline],
+					moves = append(moves, templates.Extension{Announcement: p.Announcement, Lot: a.Lot, DeadlineKind: a.Deadline.Public(),
 						Old: a.Old, New: a.New, Rule: a.Rule})
 					movedFor = append(movedFor, a.Supplier)
 				}

@@ -24,10 +24,10 @@ import (
 	"time"
 
 	"tenderdesk/internal/audit"
-	"tenderdesk/internal/impact"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 //go:embed queries.sql
@@ -259,23 +259,10 @@ func (s *Service) extensions(ctx context.Context, incidentID int64) ([]statuspag
 			return nil, fmt.Errorf("publicnotice: extensions: %w", err)
 		}
 		e.Old, e.New = old.Time, nw.Time
-		if w, ok := publicKind[impact.Kind(e.DeadlineKind)]; ok {
-			e.DeadlineKind = w
-		}
+		e.DeadlineKind = vocab.DeadlineKind(e.DeadlineKind).Public()
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// publicKind names the mirror's deadline kinds (internal/impact) with the
-// codes of the page, the feeds' deadline_kind and the email templates
-// (docs/status-feed.md); the same words procurement's notices use.
-var publicKind = map[impact.Kind]string{
-	impact.BidsEnd: "bid_acceptance", impact.PriceOffersEnd: "price_offer_acceptance", impact.BidsStart: "acceptance_start",
-	impact.AuctionRound: "auction_round", impact.AuctionTrading: "auction_trading", impact.Decryption: "decryption",
-	impact.OpeningProtocol: "opening_protocol", impact.AdmissionProtocol: "admission_protocol", impact.ResultsProtocol: "results_protocol",
-	impact.ContractApproval: "contract_signing", impact.ContractSigning: "contract_signing", impact.ComplaintsEnd: "complaint",
-	impact.DiscussionEnd: "documentation_discussion", impact.TariffEnd: "tariff",
 }
 
 // Hooks bumps the version in the transaction of every Journal change the

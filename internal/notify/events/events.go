@@ -26,6 +26,7 @@ import (
 	"tenderdesk/internal/regulation"
 	"tenderdesk/internal/sla"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 // Event keys. With the recipient each is unique in the outbox, so raising
@@ -278,7 +279,7 @@ func (h *Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, action j
 		return err
 	}
 	b := h.batch(tx)
-	base := templates.Data{Level: after.Criticality, Zone: h.zone(after.Profile), Modules: strings.Join(after.Modules, ", ")}
+	base := templates.Data{Level: string(after.Criticality), Zone: h.zone(after.Profile), Modules: strings.Join(after.Modules, ", ")}
 	if after.FailureStartedAt != nil {
 		base.Started = *after.FailureStartedAt
 	}
@@ -315,7 +316,7 @@ func (h *Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, action j
 			return err
 		}
 	}
-	if action == journal.ActConfirm && !merged && (after.Criticality == "medium" || after.Criticality == "high") {
+	if action == journal.ActConfirm && !merged && after.Criticality.Extends() {
 		if err := h.toAuthority(ctx, b, after, base, appeals, now); err != nil {
 			return err
 		}
@@ -357,11 +358,11 @@ func (h *Hooks) toAuthority(ctx context.Context, b *batch, inc journal.Incident,
 // 30 working minutes), Q36.2 (medium, 1 working hour); Q37 prescribes no
 // reporter notice for high — reading: the 30 calendar minutes of its
 // home-page post (Q37.3).
-func levelClock(level string) string {
+func levelClock(level vocab.Criticality) string {
 	switch level {
-	case "low":
+	case vocab.Low:
 		return regulation.ClockLowNotice
-	case "medium":
+	case vocab.Medium:
 		return regulation.ClockMediumSupplierNotice
 	}
 	return regulation.ClockHighPublicNotice
