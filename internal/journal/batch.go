@@ -101,7 +101,7 @@ func (b *batcher) loop() {
 // hot are the statements every registration runs, prepared once on the
 // write pool (parsing them again for every appeal cost a fifth of the
 // writer's time on SQLite).
-var hot = []string{"next-number", "insert-incident", "insert-appeal", "savepoint", "release-savepoint", "rollback-to-savepoint"}
+var hot = []string{"next-number", "next-incident-number", "insert-incident", "insert-appeal", "savepoint", "release-savepoint", "rollback-to-savepoint"}
 
 // prepare readies the writer's statements; it runs outside any
 // transaction (on SQLite the write pool is one connection).

@@ -144,7 +144,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		return Page{Rows: []Row{}}, nil // only punctuation: nothing can match
 	}
 	q := `SELECT a.id, a.number, a.incident_id, a.channel, a.received_at, a.registered_at, a.detected_at, a.organization, a.bin,
-	a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile,
+	a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile, COALESCE(i.number, ''),
 	i.state, i.criticality, i.operator_dependent, i.cause, i.decision, i.recommendations
 	FROM appeals a JOIN incidents i ON i.id = a.incident_id`
 	if len(where) > 0 {
@@ -164,7 +164,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		var crit, cause, decision, recs *string
 		var opdep *bool
 		if err := rows.Scan(&r.ID, &r.Number, &r.IncidentID, &r.Channel, &recv, &reg, &det, &r.Organization, &r.BIN,
-			&r.ContactEmail, &r.ContactPhone, &r.Description, &r.Module, &ann, &lots, &r.Profile,
+			&r.ContactEmail, &r.ContactPhone, &r.Description, &r.Module, &ann, &lots, &r.Profile, &r.IncidentNumber,
 			&r.State, &crit, &opdep, &cause, &decision, &recs); err != nil {
 			return Page{}, apperr.Wrap(err, "journal")
 		}

@@ -29,22 +29,25 @@ const (
 )
 
 type Appeal struct {
-	ID            int64      `json:"-"`
-	Number        string     `json:"number"`
-	IncidentID    int64      `json:"incident_id"`
-	Channel       string     `json:"channel"`
-	ReceivedAt    time.Time  `json:"received_at"`
-	RegisteredAt  time.Time  `json:"registered_at"`
-	DetectedAt    *time.Time `json:"detected_at,omitempty"`
-	Organization  string     `json:"organization"`
-	BIN           string     `json:"bin"`
-	ContactEmail  string     `json:"contact_email,omitempty"`
-	ContactPhone  string     `json:"contact_phone,omitempty"`
-	Description   string     `json:"description"`
-	Module        string     `json:"module,omitempty"`
-	Announcements []string   `json:"announcements"`
-	Lots          []string   `json:"lots"`
-	Profile       string     `json:"profile"`
+	ID         int64  `json:"-"`
+	Number     string `json:"number"`
+	IncidentID int64  `json:"incident_id"`
+	// IncidentNumber is the public number of the appeal's failure
+	// ("TF-2026-0004"), distinct from appeal numbers.
+	IncidentNumber string     `json:"incident_number"`
+	Channel        string     `json:"channel"`
+	ReceivedAt     time.Time  `json:"received_at"`
+	RegisteredAt   time.Time  `json:"registered_at"`
+	DetectedAt     *time.Time `json:"detected_at,omitempty"`
+	Organization   string     `json:"organization"`
+	BIN            string     `json:"bin"`
+	ContactEmail   string     `json:"contact_email,omitempty"`
+	ContactPhone   string     `json:"contact_phone,omitempty"`
+	Description    string     `json:"description"`
+	Module         string     `json:"module,omitempty"`
+	Announcements  []string   `json:"announcements"`
+	Lots           []string   `json:"lots"`
+	Profile        string     `json:"profile"`
 	// SourceMessageID is set for hooks at registration only (from
 	// NewAppeal): the Message-ID of the email the appeal came from. It is
 	// not stored with the appeal; the mail thread keeps it.
@@ -52,7 +55,10 @@ type Appeal struct {
 }
 
 type Incident struct {
-	ID                int64             `json:"id"`
+	ID int64 `json:"id"`
+	// Number is the failure's public number, "TF-YYYY-NNNN": gap-free per
+	// year like appeal numbers, shown on the page, the feeds and every notice.
+	Number            string            `json:"incident_number"`
 	State             State             `json:"state"`
 	PausedFrom        State             `json:"paused_from,omitempty"`
 	Profile           string            `json:"profile"`

@@ -63,14 +63,12 @@ func New(db *store.DB, now func() time.Time, zone *time.Location, resolve Profil
 
 func (s *Service) Close() { s.batch.close() }
 
-const appealCols = 16
-
 func scanAppeal(r interface{ Scan(...any) error }) (Appeal, error) {
 	var a Appeal
 	var recv, reg, det store.Time
 	var ann, lots string
 	err := r.Scan(&a.ID, &a.Number, &a.IncidentID, &a.Channel, &recv, &reg, &det, &a.Organization, &a.BIN, &a.ContactEmail,
-		&a.ContactPhone, &a.Description, &a.Module, &ann, &lots, &a.Profile)
+		&a.ContactPhone, &a.Description, &a.Module, &ann, &lots, &a.Profile, &a.IncidentNumber)
 	a.ReceivedAt, a.RegisteredAt, a.DetectedAt = recv.Time, reg.Time, det.Ptr()
 	a.Announcements, a.Lots = strList(ann), strList(lots)
 	return a, err
@@ -91,7 +89,7 @@ func scanIncident(r interface{ Scan(...any) error }) (Incident, error) {
 	var first, started, planned, fixed, created, updated store.Time
 	var modules string
 	var merged sql.NullInt64
-	err := r.Scan(&i.ID, &i.State, &paused, &i.Profile, &first, &crit, &opdep, &i.Cause, &started, &planned, &fixed,
+	err := r.Scan(&i.ID, &i.Number, &i.State, &paused, &i.Profile, &first, &crit, &opdep, &i.Cause, &started, &planned, &fixed,
 		&modules, &i.Decision, &i.Recommendations, &merged, &created, &updated, &i.Version)
 	i.PausedFrom, i.Criticality = State(paused.String), vocab.Criticality(crit.String)
 	if opdep.Valid {

@@ -330,9 +330,10 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 // notifyBidders enqueues one ExtensionsGranted message per bidder with an
 // address; the event names the plan, so the outbox never sends it twice.
 func (s *Service) notifyBidders(ctx context.Context, tx *sql.Tx, now time.Time, ps *planSetup, planID int64, bidders map[string]*bidder, moves []templates.Extension) (sent, noAddr int, err error) {
-	number := "#" + strconv.FormatInt(ps.incidentID, 10)
-	if len(ps.view.Appeals) > 0 {
-		number = ps.view.Appeals[0].Number
+	// The failure's own number (defect 10: an appeal's number was used).
+	number := ps.view.Number
+	if number == "" {
+		number = "#" + strconv.FormatInt(ps.incidentID, 10)
 	}
 	keys := make([]string, 0, len(bidders))
 	for k := range bidders {
@@ -355,7 +356,7 @@ func (s *Service) notifyBidders(ctx context.Context, tx *sql.Tx, now time.Time, 
 			exts[i] = moves[x]
 		}
 		d := templates.Data{Number: number, Level: string(ps.inc.Criticality), Started: ps.inc.StartedAt,
-			Confirmed: ps.inc.ConfirmedAt, Modules: strings.Join(ps.inc.Modules, ", "), Extensions: exts, Zone: zone}
+			Confirmed: ps.inc.ConfirmedAt, Modules: strings.Join(ps.inc.Modules, ", "), Extensions: exts, Zone: zone, Profile: ps.view.Profile}
 		if ps.inc.FixActual {
 			d.FixedAt = ps.inc.FixedAt
 		} else {

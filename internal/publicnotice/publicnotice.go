@@ -19,7 +19,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -68,10 +67,6 @@ func (s *Service) StatusVersion(ctx context.Context) (uint64, error) {
 	}
 	return uint64(v) + uint64(s.Now().Unix()/86400), nil
 }
-
-// Label is how an incident is named in public: the same as in the
-// desk's messages.
-func Label(id int64) string { return "INC-" + strconv.FormatInt(id, 10) }
 
 // StatusSnapshot implements statuspage.Source.
 func (s *Service) StatusSnapshot(ctx context.Context) (statuspage.Snapshot, error) {
@@ -124,11 +119,12 @@ func (s *Service) failures(ctx context.Context, now time.Time) ([]statuspage.Fai
 		var state, modules, title, pubModules string
 		var started, first, planned, fixed, updated, confirmed, noticeUpd store.Time
 		if err := rows.Scan(&r.id, &state, &r.f.Level, &started, &first, &planned, &fixed, &modules, &updated, &confirmed,
-			&title, &pubModules, &noticeUpd); err != nil {
+			&title, &pubModules, &noticeUpd, &r.f.Number); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("publicnotice: failures: %w", err)
 		}
-		r.f.Number, r.f.State = Label(r.id), publicState(state)
+		// The failure's own number, as in every notice (defect 10).
+		r.f.State = publicState(state)
 		r.f.Started = started.Time
 		if r.f.Started.IsZero() {
 			r.f.Started = first.Time
