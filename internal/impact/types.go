@@ -239,9 +239,10 @@ type Input struct {
 	Maintenance []Maintenance
 }
 
-// Text is a reason in Russian and English.
+// Text is a reason in Russian, Kazakh and English.
 type Text struct {
 	RU string `json:"ru"`
+	KK string `json:"kk"`
 	EN string `json:"en"`
 }
 

@@ -245,7 +245,7 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 				}
 				rid, ok := reasons[a.Reason]
 				if !ok {
-					if err := tx.QueryRowContext(ctx, Queries["insert-reason"], planID, a.Reason.RU, a.Reason.EN).Scan(&rid); err != nil {
+					if err := tx.QueryRowContext(ctx, Queries["insert-reason"], planID, a.Reason.RU, a.Reason.KK, a.Reason.EN).Scan(&rid); err != nil {
 						return err
 					}
 					reasons[a.Reason] = rid
