@@ -20,9 +20,7 @@ func TestEveryWordHasThreeLabels(t *testing.T) {
 	for _, k := range vocab.DeadlineKinds() {
 		words = append(words, string(k), k.Public())
 	}
-	for _, c := range regulation.ClockNames() {
-		words = append(words, c)
-	}
+	words = append(words, regulation.ClockNames()...)
 	for _, w := range words {
 		for _, lang := range vocab.Languages {
 			if l := vocab.Label(lang, w); l == "" || l == w && lang != "en" {
