@@ -22,6 +22,8 @@ type QuerySet struct {
 	ReleaseSavepoint       string // -- name: release-savepoint
 	RollbackToSavepoint    string // -- name: rollback-to-savepoint
 	Savepoint              string // -- name: savepoint
+	SearchIdsPostgres      string // -- name: search-ids-postgres
+	SyncAppeals            string // -- name: sync-appeals
 	TransitionsOfIncident  string // -- name: transitions-of-incident
 	UpdateIncident         string // -- name: update-incident
 }
@@ -44,6 +46,8 @@ var Q = QuerySet{
 	ReleaseSavepoint:       Queries["release-savepoint"],
 	RollbackToSavepoint:    Queries["rollback-to-savepoint"],
 	Savepoint:              Queries["savepoint"],
+	SearchIdsPostgres:      Queries["search-ids-postgres"],
+	SyncAppeals:            Queries["sync-appeals"],
 	TransitionsOfIncident:  Queries["transitions-of-incident"],
 	UpdateIncident:         Queries["update-incident"],
 }

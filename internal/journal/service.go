@@ -203,6 +203,9 @@ func (s *Service) save(ctx context.Context, tx *sql.Tx, before, after Incident) 
 	if n, _ := res.RowsAffected(); n != 1 {
 		return apperr.New(apperr.Conflict, "incident %d was changed by someone else; reload and retry", after.ID)
 	}
+	if _, err := tx.ExecContext(ctx, Q.SyncAppeals, after.ID, string(after.State), after.Criticality); err != nil {
+		return apperr.Wrap(err, "sync appeals")
+	}
 	return nil
 }
 
