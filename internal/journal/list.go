@@ -12,6 +12,7 @@ import (
 
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 // Filter selects Journal rows. Zero fields do not filter.
@@ -55,7 +56,7 @@ func ValidateFilter(f *Filter) error {
 	if f.State != "" && !slices.Contains([]State{Registered, Analysing, InfoRequested, Confirmed, Refuted, Fixing, Fixed, Closed, Merged}, State(f.State)) {
 		v.Add("state", "unknown state")
 	}
-	if f.Criticality != "" && !slices.Contains([]string{"low", "medium", "high"}, f.Criticality) {
+	if f.Criticality != "" && !vocab.Criticality(f.Criticality).Valid() {
 		v.Add("criticality", "one of low, medium, high")
 	}
 	if f.Channel != "" && !slices.Contains(Channels, f.Channel) {
@@ -172,7 +173,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		}
 	}
 	q := `SELECT a.id, a.number, a.incident_id, a.channel, a.received_at, a.registered_at, a.detected_at, a.organization, a.bin,
-	a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile,
+	a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile, COALESCE(i.number, ''),
 	i.state, i.criticality, i.operator_dependent, i.cause, i.decision, i.recommendations
 	FROM ` + from
 	if len(where) > 0 {
@@ -196,7 +197,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		var crit, cause, decision, recs *string
 		var opdep *bool
 		if err := rows.Scan(&r.ID, &r.Number, &r.IncidentID, &r.Channel, &recv, &reg, &det, &r.Organization, &r.BIN,
-			&r.ContactEmail, &r.ContactPhone, &r.Description, &r.Module, &ann, &lots, &r.Profile,
+			&r.ContactEmail, &r.ContactPhone, &r.Description, &r.Module, &ann, &lots, &r.Profile, &r.IncidentNumber,
 			&r.State, &crit, &opdep, &cause, &decision, &recs); err != nil {
 			return Page{}, apperr.Wrap(err, "journal")
 		}

@@ -17,6 +17,7 @@ type QuerySet struct {
 	InsertIncident         string // -- name: insert-incident
 	InsertTransition       string // -- name: insert-transition
 	MoveAppeal             string // -- name: move-appeal
+	NextIncidentNumber     string // -- name: next-incident-number
 	NextNumber             string // -- name: next-number
 	ReleaseSavepoint       string // -- name: release-savepoint
 	RollbackToSavepoint    string // -- name: rollback-to-savepoint
@@ -40,6 +41,7 @@ var Q = QuerySet{
 	InsertIncident:         Queries["insert-incident"],
 	InsertTransition:       Queries["insert-transition"],
 	MoveAppeal:             Queries["move-appeal"],
+	NextIncidentNumber:     Queries["next-incident-number"],
 	NextNumber:             Queries["next-number"],
 	ReleaseSavepoint:       Queries["release-savepoint"],
 	RollbackToSavepoint:    Queries["rollback-to-savepoint"],

@@ -12,6 +12,7 @@ import (
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 //go:embed queries.sql
@@ -72,7 +73,7 @@ func scanAppeal(r interface{ Scan(...any) error }) (Appeal, error) {
 	var recv, reg, det store.Time
 	var ann, lots string
 	err := r.Scan(&a.ID, &a.Number, &a.IncidentID, &a.Channel, &recv, &reg, &det, &a.Organization, &a.BIN, &a.ContactEmail,
-		&a.ContactPhone, &a.Description, &a.Module, &ann, &lots, &a.Profile)
+		&a.ContactPhone, &a.Description, &a.Module, &ann, &lots, &a.Profile, &a.IncidentNumber)
 	a.ReceivedAt, a.RegisteredAt, a.DetectedAt = recv.Time, reg.Time, det.Ptr()
 	a.Announcements, a.Lots = strList(ann), strList(lots)
 	return a, err
@@ -94,9 +95,9 @@ func scanIncident(r interface{ Scan(...any) error }) (Incident, error) {
 	var first, started, planned, fixed, created, updated store.Time
 	var modules string
 	var merged sql.NullInt64
-	err := r.Scan(&i.ID, &i.State, &paused, &i.Profile, &first, &crit, &opdep, &i.Cause, &started, &planned, &fixed,
+	err := r.Scan(&i.ID, &i.Number, &i.State, &paused, &i.Profile, &first, &crit, &opdep, &i.Cause, &started, &planned, &fixed,
 		&modules, &i.Decision, &i.Recommendations, &merged, &created, &updated, &i.Version)
-	i.PausedFrom, i.Criticality = State(paused.String), crit.String
+	i.PausedFrom, i.Criticality = State(paused.String), vocab.Criticality(crit.String)
 	if opdep.Valid {
 		i.OperatorDependent = &opdep.Bool
 	}
