@@ -101,6 +101,30 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if err := ValidateFilter(&f); err != nil {
 		return Page{}, err
 	}
+	period := !f.From.IsZero() || !f.To.IsZero()
+	if s.DB.Dialect == store.Postgres && !period && len(searchWords(f.Query)) > 0 {
+		// A common word fills the page from the newest appeals: try them first.
+		if p, full, err := s.list(ctx, f, ftsWindow); err != nil || full {
+			return p, err
+		}
+	}
+	p, _, err := s.list(ctx, f, ftsIndex)
+	return p, err
+}
+
+// How PostgreSQL full text is matched (SQLite's FTS5 walks its own index).
+const (
+	ftsIndex  = iota // through the GIN index (journal.fewMatches)
+	ftsWindow        // among the ftsWindowRows newest appeals, by the tsvector
+)
+
+// ftsWindowRows is how many of the newest appeals a full-text query looks
+// at before it asks the GIN index: a common word fills its page among them.
+const ftsWindowRows = 20000
+
+// list runs one query of the listing; full reports a whole page (more rows
+// than the limit existed), which settles a window attempt.
+func (s *Service) list(ctx context.Context, f Filter, fts int) (Page, bool, error) {
 	var where []string
 	var args []any
 	period := !f.From.IsZero() || !f.To.IsZero()
@@ -136,11 +160,17 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 				words[i] += ":*"
 			}
 			tsq := strings.Join(words, " & ")
-			ids, few, err := s.fewMatches(ctx, tsq)
-			if err != nil {
-				return Page{}, err
-			}
-			if few {
+			if fts == ftsWindow {
+				below := ""
+				if f.After != "" {
+					id, _ := strconv.ParseInt(f.After, 10, 64)
+					below = " WHERE id < " + arg(id)
+				}
+				where = append(where, "a.search @@ to_tsquery('simple', "+arg(tsq)+")",
+					"a.id >= COALESCE((SELECT id FROM appeals"+below+" ORDER BY id DESC OFFSET "+strconv.Itoa(ftsWindowRows)+" LIMIT 1), 0)")
+			} else if ids, few, err := s.fewMatches(ctx, tsq); err != nil {
+				return Page{}, false, err
+			} else if few {
 				where = append(where, "a.id = ANY("+arg(ids)+")")
 			} else {
 				where = append(where, "a.search @@ to_tsquery('simple', "+arg(tsq)+")")
@@ -160,7 +190,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 			}
 		}
 	} else if strings.TrimSpace(f.Query) != "" {
-		return Page{Rows: []Row{}}, nil // only punctuation: nothing can match
+		return Page{Rows: []Row{}}, false, nil // only punctuation: nothing can match
 	}
 	if f.After != "" {
 		id, _ := strconv.ParseInt(f.After, 10, 64)
@@ -186,7 +216,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	}
 	rows, err := s.DB.R.QueryContext(ctx, q, args...)
 	if err != nil {
-		return Page{}, apperr.Wrap(err, "journal")
+		return Page{}, false, apperr.Wrap(err, "journal")
 	}
 	defer rows.Close()
 	p := Page{Rows: []Row{}}
@@ -199,7 +229,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		if err := rows.Scan(&r.ID, &r.Number, &r.IncidentID, &r.Channel, &recv, &reg, &det, &r.Organization, &r.BIN,
 			&r.ContactEmail, &r.ContactPhone, &r.Description, &r.Module, &ann, &lots, &r.Profile, &r.IncidentNumber,
 			&r.State, &crit, &opdep, &cause, &decision, &recs); err != nil {
-			return Page{}, apperr.Wrap(err, "journal")
+			return Page{}, false, apperr.Wrap(err, "journal")
 		}
 		r.ReceivedAt, r.RegisteredAt, r.DetectedAt = recv.Time, reg.Time, det.Ptr()
 		r.Announcements, r.Lots, r.OperatorDependent = strList(ann), strList(lots), opdep
@@ -208,13 +238,14 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		p.Rows = append(p.Rows, r)
 	}
 	if err := rows.Err(); err != nil {
-		return Page{}, apperr.Wrap(err, "journal")
+		return Page{}, false, apperr.Wrap(err, "journal")
 	}
-	if len(p.Rows) > f.Limit {
+	full := len(p.Rows) > f.Limit
+	if full {
 		p.Rows = p.Rows[:f.Limit]
 		p.Next = strconv.FormatInt(p.Rows[len(p.Rows)-1].ID, 10)
 	}
-	return p, nil
+	return p, full, nil
 }
 
 func deref(s *string) string {
