@@ -54,8 +54,8 @@ const adminPassword = "admin-password-e2e"
 // configuration (e.g. an SMTP listener).
 func boot(t *testing.T, dsn string, opts ...func(*config.Config)) *desk {
 	t.Helper()
-	cfg := config.Config{Addr: "127.0.0.1:0", DB: dsn, AdminLogin: "admin", AdminPassword: adminPassword,
-		DefaultProfile: "kz-quasi", Zone: "Asia/Almaty", LogLevel: "error", ShutdownGrace: 10 * time.Second}
+	cfg := config.MustParse(map[string]string{"addr": "127.0.0.1:0", "db": dsn, "admin-password": adminPassword,
+		"log-level": "error", "shutdown-grace": "10s"})
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -226,6 +226,18 @@ func (d *desk) register(token string, set map[string]any) (string, int64) {
 	d.t.Helper()
 	r := d.must(d.req("POST", "/api/v1/appeals", token, appeal(set)), http.StatusCreated)
 	return r.str("number"), int64(r.JSON["incident_id"].(float64))
+}
+
+// incidentNumber is an incident's public number as the API gives it: its
+// own, not an appeal's (defect 10).
+func (d *desk) incidentNumber(id int64) string {
+	d.t.Helper()
+	r := d.must(d.req("GET", fmt.Sprintf("/api/v1/incidents/%d", id), d.Admin, nil), http.StatusOK)
+	n := r.str("incident_number")
+	if !strings.HasPrefix(n, "TF-") {
+		d.t.Fatalf("incident %d: incident_number %q", id, n)
+	}
+	return n
 }
 
 // verifyAudit asserts the audit chain is intact, through the API.

@@ -7,12 +7,13 @@ import (
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/store/storetest"
+	"tenderdesk/internal/vocab"
 )
 
 // confirmed registers an appeal received 19.11.2026 10:00 (registered
 // 10:05), analyses it and confirms it at 10:30 at level with the given
 // kind of failure (Q26).
-func confirmed(t *testing.T, d *desk, level string, operatorDependent bool) journal.Registration {
+func confirmed(t *testing.T, d *desk, level vocab.Criticality, operatorDependent bool) journal.Registration {
 	t.Helper()
 	d.clock.Set(at("2026-11-19 10:05"))
 	a := d.register(t, "email", at("2026-11-19 10:00"), 0)
@@ -90,7 +91,7 @@ func TestResolutionPausedAndMetByTheFixTime(t *testing.T) {
 func TestAuthorityReportClockForHighOnly(t *testing.T) {
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		d := newDesk(t, db, at("2026-11-19 10:05"))
-		for _, level := range []string{"low", "medium", "high"} {
+		for _, level := range []vocab.Criticality{"low", "medium", "high"} {
 			a := confirmed(t, d, level, true)
 			d.clock.Set(at("2026-11-20 11:00"))
 			d.act(t, a.IncidentID, journal.TransitionInput{Action: journal.ActStartFix})

@@ -31,9 +31,9 @@ func pathID(r *http.Request) (int64, error) {
 }
 
 func (s *Service) listMaintenance(w http.ResponseWriter, r *http.Request) error {
-	q, args := Queries["maintenance-public"], []any{store.T(s.Now().UTC().Add(-s.recent()))}
+	q, args := Q.MaintenancePublic, []any{store.T(s.Now().UTC().Add(-s.recent()))}
 	if r.URL.Query().Get("all") == "true" {
-		q, args = Queries["maintenance-all"], []any{500}
+		q, args = Q.MaintenanceAll, []any{500}
 	}
 	ms, err := s.maintenance(r.Context(), q, args...)
 	if err != nil {
@@ -91,9 +91,10 @@ func (s *Service) putNotice(w http.ResponseWriter, r *http.Request) error {
 	if err := web.Decode(r, &n); err != nil {
 		return err
 	}
-	if err := s.SetNotice(r.Context(), actor(r), id, n); err != nil {
+	number, err := s.SetNotice(r.Context(), actor(r), id, n)
+	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"incident_id": id, "number": Label(id), "notice": n})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"incident_id": id, "number": number, "notice": n})
 	return nil
 }

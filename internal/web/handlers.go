@@ -10,6 +10,7 @@ import (
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/journal"
+	"tenderdesk/internal/vocab"
 )
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
@@ -43,10 +44,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	var perms []auth.Permission
-	for _, ps := range auth.Grants()[p.Role] {
-		perms = append(perms, ps)
-	}
+	perms := auth.Grants()[p.Role]
 	writeJSON(w, http.StatusOK, map[string]any{"user": p.User, "permissions": perms})
 	return nil
 }
@@ -196,7 +194,7 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	v := apperr.Validation{}
-	t := journal.TransitionInput{Action: journal.Action(r.PathValue("action")), Note: in.Note, Criticality: in.Criticality,
+	t := journal.TransitionInput{Action: journal.Action(r.PathValue("action")), Note: in.Note, Criticality: vocab.Criticality(in.Criticality),
 		Cause: in.Cause, OperatorDependent: in.OperatorDependent, Modules: in.Modules, Decision: in.Decision,
 		Recommendations: in.Recommendations, ExpectedVersion: in.ExpectedVersion,
 		FailureStartedAt: parseTime(v, "failure_started_at", in.FailureStartedAt),
