@@ -76,6 +76,8 @@ func TestBadInput(t *testing.T) {
 			{"negative incident id", "POST", "/api/v1/incidents/-1/analyse", "admin", nil, nil, 400, "", "positive integer"},
 			{"unknown action", "POST", inc + "/explode", "admin", nil, nil, 404, "", `unknown action "explode"`},
 			{"transition field of wrong type", "POST", inc + "/analyse", "admin", `{"note": 5}`, nil, 400, "note", "wrong type"},
+			{"transition body is null", "POST", inc + "/analyse", "admin", "null", nil, 400, "", "not null"},
+			{"token: unknown field", "POST", "/api/v1/users/admin/tokens", "admin", `{"lable": "ci"}`, nil, 400, "lable", "unknown field"},
 			{"confirm before analysis", "POST", inc + "/confirm", "admin", map[string]any{}, nil, 409, "", "cannot confirm an incident that is registered"},
 			{"merge with incident_id of wrong type", "POST", "/api/v1/appeals/" + number + "/merge", "admin", `{"incident_id": "x"}`, nil, 400, "incident_id", "wrong type"},
 			{"merge without incident_id", "POST", "/api/v1/appeals/" + number + "/merge", "admin", map[string]any{}, nil, 400, "incident_id", "validation failed"},

@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"tenderdesk/internal/app"
+	"tenderdesk/internal/auth"
 	"tenderdesk/internal/config"
 	"tenderdesk/internal/web"
 )
@@ -122,6 +123,22 @@ func TestOpenAPIOperationsAreNamedAndAnswerTheEnvelope(t *testing.T) {
 	}
 	if n < 51 {
 		t.Errorf("only %d operations documented", n)
+	}
+}
+
+// The document's role names are the desk's (a new role is documented, or
+// this fails).
+func TestOpenAPIRolesAreTheDesks(t *testing.T) {
+	doc := loadOpenAPI(t)
+	var want []any
+	for _, r := range auth.Roles {
+		want = append(want, string(r))
+	}
+	for _, schema := range []string{"User", "NewUser"} {
+		got := doc.Components.Schemas[schema].Value.Properties["role"].Value.Enum
+		if !slices.Equal(got, want) {
+			t.Errorf("%s.role is one of %v; the desk's roles are %v", schema, got, want)
+		}
 	}
 }
 
