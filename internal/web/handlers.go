@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -262,10 +263,10 @@ func (s *Server) listJournal(w http.ResponseWriter, r *http.Request) error {
 	if to := q.Get("to"); len(to) == 10 && !f.To.IsZero() {
 		f.To = f.To.AddDate(0, 0, 1) // a date bound includes that whole day
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil {
-			v.Add("limit", "a number")
+	if q.Has("limit") { // given, it must be a page size: 0 is not "the default"
+		n, err := strconv.Atoi(q.Get("limit"))
+		if err != nil || n < 1 || n > journal.MaxLimit {
+			v.Add("limit", fmt.Sprintf("a number 1–%d (leave it out for %d)", journal.MaxLimit, journal.DefaultLimit))
 		}
 		f.Limit = n
 	}
