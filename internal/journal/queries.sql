@@ -4,8 +4,8 @@ ON CONFLICT (year) DO UPDATE SET last = appeal_counters.last + 1
 RETURNING last
 
 -- name: insert-incident
-INSERT INTO incidents (state, profile, first_registered_at, created_at, updated_at)
-VALUES ('registered', $1, $2, $2, $2) RETURNING id
+INSERT INTO incidents (state, profile, first_registered_at, created_at, updated_at, modules)
+VALUES ('registered', $1, $2, $2, $2, $3) RETURNING id
 
 -- name: insert-appeal
 INSERT INTO appeals (number, year, seq, incident_id, channel, received_at, registered_at, detected_at, organization, bin,

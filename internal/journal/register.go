@@ -258,7 +258,14 @@ func (s *Service) registerTx(ctx context.Context, tx *batchTx, p *pending, now t
 		if inc.State == Closed || inc.State == Merged {
 			return Registration{}, apperr.New(apperr.Conflict, "incident %d is %s; attach the appeal to an open incident", incID, inc.State)
 		}
-	} else if err := tx.stmt(ctx, "insert-incident").QueryRowContext(ctx, n.Profile, store.T(now)).Scan(&incID); err != nil {
+		if mods, added := withModule(inc.Modules, n.Module); added {
+			after := inc
+			after.Modules, after.UpdatedAt = mods, now
+			if err := s.save(ctx, tx.Tx, inc, after); err != nil {
+				return Registration{}, err
+			}
+		}
+	} else if err := tx.stmt(ctx, "insert-incident").QueryRowContext(ctx, n.Profile, store.T(now), mustJSON(withoutModule(n.Module))).Scan(&incID); err != nil {
 		return Registration{}, apperr.Wrap(err, "insert incident")
 	}
 	var createdBy any

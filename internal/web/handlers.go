@@ -214,6 +214,28 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// setModules is the operators' correction of the modules a failure touches
+// (its appeals name them at registration).
+func (s *Server) setModules(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Modules         []string `json:"modules"`
+		ExpectedVersion int      `json:"expected_version"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	inc, err := s.Journal.SetModules(r.Context(), principal(r).Actor(clientAddr(r)), id, in.Modules, in.ExpectedVersion)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, inc)
+	return nil
+}
+
 func (s *Server) mergeAppeal(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		IncidentID int64 `json:"incident_id"`

@@ -88,6 +88,7 @@ func (s *Server) Handler() http.Handler {
 	s.route("GET /api/v1/journal", auth.PermJournalRead, s.listJournal)
 	s.route("GET /api/v1/incidents/{id}", auth.PermIncidentRead, s.getIncident)
 	s.route("POST /api/v1/incidents/{id}/{action}", auth.PermIncidentTransition, s.transition)
+	s.route("PUT /api/v1/incidents/{id}/modules", auth.PermIncidentTransition, s.setModules)
 
 	s.route("GET /api/v1/users", auth.PermUserManage, s.listUsers)
 	s.route("POST /api/v1/users", auth.PermUserManage, s.createUser)
