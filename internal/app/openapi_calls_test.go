@@ -78,3 +78,85 @@ func TestLessTravelledOperationsMatchTheDocument(t *testing.T) {
 		}
 	})
 }
+
+// Every operation, called without credentials and with a path parameter
+// the document's type refuses (a word for an integer id), is refused with a
+// 4xx the document lists for it, in the error envelope (the validating
+// client checks the answer).
+func TestEveryOperationRefusesAsDocumented(t *testing.T) {
+	t.Parallel()
+	d := boot(t, t.TempDir()+"/data")
+	doc := loadOpenAPI(t)
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			public := op.Security != nil && len(*op.Security) == 0
+			var body any
+			if op.RequestBody != nil {
+				body = map[string]any{}
+			}
+			if !public {
+				if r := d.req(method, path, "", body); r.Status != http.StatusUnauthorized {
+					t.Errorf("%s %s without credentials: %s", method, path, r)
+				}
+			}
+			bad, typed := path, false
+			for _, p := range op.Parameters {
+				if p.Value.In == "path" && p.Value.Schema.Value.Type.Is("integer") {
+					bad, typed = strings.ReplaceAll(bad, "{"+p.Value.Name+"}", "abc"), true
+				}
+			}
+			if !typed {
+				continue
+			}
+			for _, p := range op.Parameters {
+				bad = strings.ReplaceAll(bad, "{"+p.Value.Name+"}", "1") // the other parameters well-formed
+			}
+			if r := d.req(method, bad, d.Admin, body); r.Status < 400 || r.Status >= 500 {
+				t.Errorf("%s %s: %s", method, bad, r)
+			}
+		}
+	}
+}
+
+// Every operation, given a query parameter the document's type, range or
+// enum refuses, refuses it too with a 400 naming it (and the validating
+// client fails a call the document refuses and the server accepts).
+func TestEveryQueryParameterIsCheckedAsDocumented(t *testing.T) {
+	t.Parallel()
+	d := boot(t, t.TempDir()+"/data")
+	doc := loadOpenAPI(t)
+	number, inc := d.register(d.Admin, nil) // so the objects exist and only the parameter is wrong
+	objects := strings.NewReplacer("{id}", fmt.Sprint(inc), "{number}", number)
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for _, p := range op.Parameters {
+				s := p.Value.Schema.Value
+				if p.Value.In != "query" {
+					continue
+				}
+				var bad []string
+				switch {
+				case s.Type.Is("integer"):
+					bad = append(bad, "abc")
+					if s.Min != nil {
+						bad = append(bad, fmt.Sprint(*s.Min-1))
+					}
+				case s.Type.Is("boolean"):
+					bad = append(bad, "maybe")
+				case len(s.Enum) > 0:
+					bad = append(bad, "no-such-value")
+				}
+				for _, v := range bad {
+					u := objects.Replace(path) + "?" + p.Value.Name + "=" + v
+					var body any
+					if op.RequestBody != nil {
+						body = map[string]any{}
+					}
+					if r := d.req(method, u, d.Admin, body); r.Status != http.StatusBadRequest || r.errField(p.Value.Name) == "" {
+						t.Errorf("%s %s: want a 400 naming %s, got %s", method, u, p.Value.Name, r)
+					}
+				}
+			}
+		}
+	}
+}
