@@ -25,7 +25,7 @@ import (
 // operationId, and the 4xx answers the shared middleware can give it.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	doc := loadOpenAPI(t)
-	cfg := config.Config{DB: t.TempDir(), Zone: "Asia/Almaty", DefaultProfile: "kz-quasi", LogLevel: "error", Addr: "127.0.0.1:0"}
+	cfg := config.MustParse(map[string]string{"db": t.TempDir(), "log-level": "error", "addr": "127.0.0.1:0"})
 	a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
