@@ -16,6 +16,8 @@ import (
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/config"
+	"tenderdesk/internal/convo"
+	"tenderdesk/internal/files"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/notify"
 	"tenderdesk/internal/regulation"
@@ -32,6 +34,9 @@ type App struct {
 	Metrics *web.Metrics
 	Web     *web.Server
 	Now     func() time.Time
+	// Convo and Files are the conversation and uploads (issue 11).
+	Convo *convo.Service
+	Files *files.Service
 
 	// Workers run beside the HTTP server from Serve until shutdown, which
 	// cancels their context and waits for them (schedulers, outbox, mail

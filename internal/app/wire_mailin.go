@@ -35,6 +35,9 @@ func wireMailin(ctx context.Context, a *App) error {
 	}
 	svc := &mailin.Service{DB: a.DB, Journal: a.Journal, Now: func() time.Time { return a.Now() },
 		Log: a.Log.With("component", "mailin"), Profiles: profiles}
+	if a.Convo != nil { // a reporter's reply joins the conversation (Q38)
+		svc.FollowUp = a.Convo.MailReply
+	}
 	a.Web.Mounts = append(a.Web.Mounts, func(s *web.Server) { svc.Mount(s) })
 	if a.Cfg.SMTPListen == "" {
 		return nil

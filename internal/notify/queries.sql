@@ -25,6 +25,13 @@ SELECT language FROM users WHERE lower(email) = $1 AND email <> '' AND status = 
 SELECT number, bin, contact_email, profile, received_at, registered_at, module, description
 FROM appeals WHERE incident_id = $1 ORDER BY registered_at, id
 
+-- name: appeal-by-number
+SELECT number, bin, contact_email, profile, received_at, registered_at, module, description
+FROM appeals WHERE number = $1
+
+-- name: user-by-id
+SELECT id, email, language FROM users WHERE id = $1 AND status = 'active'
+
 -- The note of the transition a hook runs for (the refutation's reasons, Q32).
 -- name: last-transition-note
 SELECT note FROM incident_transitions WHERE incident_id = $1 ORDER BY id DESC LIMIT 1

@@ -65,6 +65,11 @@ type Service struct {
 	// MaxDescription caps the appeal's description in characters (the
 	// journal accepts 20,000); the whole body stays in the thread.
 	MaxDescription int
+	// FollowUp, when set, is told of each follow-up after it is stored
+	// (internal/convo: the reporter's answer joins the conversation and
+	// resumes an information request, Q38). Its error is logged: the mail
+	// itself is kept.
+	FollowUp func(ctx context.Context, number string, mailID int64, from, text string) error
 }
 
 var _ email.Handler = (*Service)(nil)
@@ -234,6 +239,7 @@ func (s *Service) appealExists(ctx context.Context, number string) (bool, error)
 // store keeps an ignored message or a follow-up (threaded onto number when
 // given) in its own transaction, audited.
 func (s *Service) store(ctx context.Context, rc *received, number string) error {
+	var mailID int64
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		now := s.Now().UTC()
 		var appealID any
@@ -244,7 +250,8 @@ func (s *Service) store(ctx context.Context, rc *received, number string) error 
 			}
 			appealID = id
 		}
-		mailID, err := s.insert(ctx, tx, rc, appealID)
+		var err error
+		mailID, err = s.insert(ctx, tx, rc, appealID)
 		if err != nil {
 			return err
 		}
@@ -261,6 +268,11 @@ func (s *Service) store(ctx context.Context, rc *received, number string) error 
 	}
 	if err == nil {
 		s.Log.Info("mail received", "disposition", rc.disp, "appeal", number, "message_id", rc.msg.MessageID, "reason", rc.reason)
+		if rc.disp == DispFollowUp && s.FollowUp != nil {
+			if ferr := s.FollowUp(ctx, number, mailID, rc.msg.From.Address, rc.msg.Text); ferr != nil {
+				s.Log.Error("follow-up not added to the conversation", "appeal", number, "mail_id", mailID, "error", ferr.Error())
+			}
+		}
 	}
 	return err
 }

@@ -1,0 +1,216 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/smtp"
+	"strings"
+	"testing"
+	"time"
+
+	"tenderdesk/internal/audit"
+	"tenderdesk/internal/auth"
+	"tenderdesk/internal/config"
+)
+
+// convoDesk is a clockDesk with an SMTP listener, an operator with an
+// email, and an applicant of BIN 123456789013 who reads Kazakh.
+type convoDesk struct {
+	*clockDesk
+	smtp, admin, op, alfa, beta string
+}
+
+func newConvoDesk(t *testing.T, dsn string, now time.Time) *convoDesk {
+	d := &convoDesk{clockDesk: newClockDesk(t, dsn, now)}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.smtp = ln.Addr().String()
+	ln.Close()
+	d.opts = append(d.opts, func(c *config.Config) { c.SMTPListen = d.smtp })
+	d.start()
+	for i := 0; ; i++ { // the listener is a worker: wait until it answers
+		c, err := net.Dial("tcp", d.smtp)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if i > 500 {
+			t.Fatalf("SMTP listener: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ctx := context.Background()
+	mk := func(login, role, bin, email, lang string) string {
+		if _, err := d.a.Auth.CreateUser(ctx, audit.System, auth.NewUser{Login: login, Password: "password-of-" + login, Role: role,
+			BIN: bin, Organization: "ТОО " + login, Email: email, Language: lang}); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := d.a.Auth.CreateToken(ctx, audit.System, login, "t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	d.op = mk("op", "operator", "", "op@tenderdesk.kz", "ru")
+	d.alfa = mk("alfa", "applicant", "123456789013", "alfa@example.kz", "kk")
+	d.beta = mk("beta", "applicant", "990340005977", "beta@example.kz", "en")
+	tok, err := d.a.Auth.CreateToken(ctx, audit.System, "admin", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.admin = tok
+	return d
+}
+
+func (d *convoDesk) must(r apiReply, status int) apiReply {
+	d.t.Helper()
+	if r.status != status {
+		d.t.Fatalf("want %d, got %d %s", status, r.status, r.raw)
+	}
+	return r
+}
+
+// outbox lists the rows of events starting with prefix: channel, address or
+// user, language and data.
+func (d *convoDesk) outbox(prefix string) []map[string]any {
+	d.t.Helper()
+	rows, err := d.a.DB.R.Query(`SELECT event, channel, to_address, COALESCE(user_id, 0), lang, data, message_id, in_reply_to FROM outbox WHERE event LIKE $1 || '%' ORDER BY id`, prefix)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []map[string]any
+	for rows.Next() {
+		var ev, ch, to, lang, data, mid, irt string
+		var uid int64
+		if err := rows.Scan(&ev, &ch, &to, &uid, &lang, &data, &mid, &irt); err != nil {
+			d.t.Fatal(err)
+		}
+		var dm map[string]any
+		_ = json.Unmarshal([]byte(data), &dm)
+		out = append(out, map[string]any{"event": ev, "channel": ch, "to": to, "user": uid, "lang": lang, "data": dm, "message_id": mid, "in_reply_to": irt})
+	}
+	return out
+}
+
+func find(rows []map[string]any, key string, val any) map[string]any {
+	for _, r := range rows {
+		if r[key] == val {
+			return r
+		}
+	}
+	return nil
+}
+
+// Q38 end to end: staff request information; every reporter is told in
+// their language with the question (email and cabinet); the clocks pause;
+// the reporter's answer in the cabinet is added to the thread, resumes the
+// clocks with the deadline moved by exactly the paused time, returns the
+// incident to the state it was in and tells who asked. Then a second
+// request answered by an email reply does the same.
+func TestInfoRequestQ38PausesUntilTheReporterAnswers(t *testing.T) {
+	clockBackends(t, func(t *testing.T, dsn string) {
+		d := newConvoDesk(t, dsn, astana("2026-11-19 10:00"))
+		reg := d.must(d.call("POST", "/api/v1/appeals", d.alfa, map[string]any{"channel": "cabinet", "received_at": "2026-11-19T10:00:00+05:00",
+			"organization": "ТОО alfa", "bin": "123456789013", "contact_email": "alfa@example.kz", "description": "не подписывается заявка"}), 201)
+		number, inc := reg.body["number"].(string), int64(reg.body["incident_id"].(float64))
+		// a second reporter of the same failure, by phone, with another address
+		d.must(d.call("POST", "/api/v1/appeals", d.op, map[string]any{"channel": "phone", "received_at": "2026-11-19T10:01:00+05:00",
+			"organization": "ТОО Бета", "bin": "990340005977", "contact_email": "second@example.kz", "contact_phone": "+7 701 000 0000",
+			"description": "то же самое", "incident_id": inc}), 201)
+		ipath := "/api/v1/incidents/" + itoa(inc)
+		d.now.Set(astana("2026-11-19 10:05"))
+		d.must(d.call("POST", ipath+"/analyse", d.op, nil), 200)
+		before := d.must(d.call("GET", ipath+"/clocks", d.op, nil), 200).clock("analysis")
+		if before["state"] != "running" {
+			t.Fatalf("analysis clock %v", before)
+		}
+
+		d.now.Set(astana("2026-11-19 10:30"))
+		question := "Пришлите снимок экрана с текстом ошибки"
+		d.must(d.call("POST", ipath+"/request_info", d.op, map[string]any{"note": question}), 200)
+		asks := d.outbox("appeal.info_request:")
+		alfaMail := find(asks, "to", "alfa@example.kz")
+		if alfaMail == nil || alfaMail["lang"] != "kk" || alfaMail["data"].(map[string]any)["Message"] != question {
+			t.Fatalf("Q38: the reporter's email in Kazakh with the question: %v", asks)
+		}
+		if find(asks, "to", "second@example.kz") == nil {
+			t.Fatalf("Q38: every reporter of the incident is told: %v", asks)
+		}
+		var cab map[string]any
+		for _, r := range asks {
+			if r["channel"] == "cabinet" && r["user"] != int64(0) && r["lang"] == "kk" {
+				cab = r
+			}
+		}
+		if cab == nil {
+			t.Fatalf("Q38: alfa's cabinet: %v", asks)
+		}
+		if c := d.must(d.call("GET", ipath+"/clocks", d.op, nil), 200).clock("analysis"); c["state"] != "paused" {
+			t.Fatalf("Q38: the analysis clock pauses: %v", c)
+		}
+		conv := d.must(d.call("GET", "/api/v1/appeals/"+number+"/conversation", d.alfa, nil), 200)
+		if ms := conv.body["messages"].([]any); len(ms) != 1 || ms[0].(map[string]any)["kind"] != "info_request" || ms[0].(map[string]any)["text"] != question {
+			t.Fatalf("the request is in the thread: %s", conv.raw)
+		}
+		// another organization cannot answer it
+		d.must(d.call("POST", "/api/v1/appeals/"+number+"/messages", d.beta, map[string]any{"text": "не моё"}), 404)
+
+		d.now.Set(astana("2026-11-19 11:30")) // the reporter took one working hour
+		ans := d.must(d.call("POST", "/api/v1/appeals/"+number+"/messages", d.alfa, map[string]any{"text": "Ошибка: «Сертификат отозван»"}), 201)
+		if ans.body["resumed"] != true || ans.body["state"] != "analysing" {
+			t.Fatalf("Q38: the answer resumes the incident to the state it was in: %s", ans.raw)
+		}
+		after := d.must(d.call("GET", ipath+"/clocks", d.op, nil), 200).clock("analysis")
+		bd, _ := time.Parse(time.RFC3339, before["deadline"].(string))
+		ad, _ := time.Parse(time.RFC3339, after["deadline"].(string))
+		if after["state"] != "running" || ad.Sub(bd) != time.Hour || after["deadline"] != "2026-11-19T13:00:00+05:00" {
+			t.Fatalf("Q38: the term is extended by exactly the paused hour: before %v, after %v (%v)", before["deadline"], after["deadline"], after)
+		}
+		told := d.outbox("appeal.info_answered:" + number)
+		if find(told, "to", "op@tenderdesk.kz") == nil || len(told) != 2 {
+			t.Fatalf("Q38: the operator who asked is told (cabinet and email): %v", told)
+		}
+		conv = d.must(d.call("GET", "/api/v1/appeals/"+number+"/conversation", d.alfa, nil), 200)
+		if ms := conv.body["messages"].([]any); len(ms) != 2 || ms[1].(map[string]any)["kind"] != "reply" || ms[1].(map[string]any)["author"] != "alfa" {
+			t.Fatalf("the answer is in the thread: %s", conv.raw)
+		}
+
+		// a second request, answered by replying to the desk's email (threaded by Message-ID)
+		d.now.Set(astana("2026-11-19 12:00"))
+		d.must(d.call("POST", ipath+"/request_info", d.op, map[string]any{"note": "Укажите номер объявления"}), 200)
+		var mid string
+		for _, r := range d.outbox("appeal.info_request:" + number + ":") {
+			if r["to"] == "alfa@example.kz" && strings.Contains(r["event"].(string), ":v") && r["data"].(map[string]any)["Message"] == "Укажите номер объявления" {
+				mid = r["message_id"].(string)
+			}
+		}
+		if mid == "" {
+			t.Fatal("no email of the second request")
+		}
+		d.now.Set(astana("2026-11-19 12:20"))
+		msg := fmt.Sprintf("From: alfa@example.kz\r\nTo: desk@tenderdesk.kz\r\nSubject: Re: request\r\nMessage-ID: <answer-2@example.kz>\r\n"+
+			"In-Reply-To: %s\r\nReferences: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nОбъявление 100200-1\r\n", mid, mid)
+		if err := smtp.SendMail(d.smtp, nil, "alfa@example.kz", []string{"desk@tenderdesk.kz"}, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		v := d.must(d.call("GET", ipath, d.op, nil), 200)
+		if v.body["state"] != "analysing" {
+			t.Fatalf("Q38: the email reply resumes the incident: %s", v.raw)
+		}
+		// 20 working minutes more: 13:00 + 20 min runs into the 13:00–14:30 lunch break, so 14:50
+		if again := d.must(d.call("GET", ipath+"/clocks", d.op, nil), 200).clock("analysis"); again["deadline"] != "2026-11-19T14:50:00+05:00" ||
+			again["state"] != "running" || len(again["pauses"].([]any)) != 2 {
+			t.Fatalf("Q38: both pauses extend the term (12:00 → 13:00 → 14:50): %v", again)
+		}
+		conv = d.must(d.call("GET", "/api/v1/appeals/"+number+"/conversation", d.op, nil), 200)
+		ms := conv.body["messages"].([]any)
+		if last := ms[len(ms)-1].(map[string]any); last["via"] != "email" || !strings.Contains(last["text"].(string), "100200-1") {
+			t.Fatalf("the email answer is in the thread: %s", conv.raw)
+		}
+	})
+}

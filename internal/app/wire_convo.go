@@ -1,0 +1,100 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"tenderdesk/internal/convo"
+	"tenderdesk/internal/files"
+	"tenderdesk/internal/notify/events"
+	"tenderdesk/internal/store"
+	"tenderdesk/internal/web"
+)
+
+// The conversation and safe uploads (issue 11): messages of an appeal,
+// the information request whose answer resumes the clocks (Q38), staff
+// replies, tracking by number (R7); resumable uploads scanned by clamd
+// (Q8, Q26). wire_mailin hands reporters' email replies to a.Convo.
+func init() { register("convo", wireConvo) }
+
+func wireConvo(ctx context.Context, a *App) error {
+	for _, q := range []store.Queries{convo.Queries, files.Queries} {
+		if err := a.DB.Check(ctx, q); err != nil {
+			return err
+		}
+	}
+	clamd, off, err := files.ParseClamd(a.Cfg.Clamd)
+	if err != nil {
+		return fmt.Errorf("--clamd: %w", err)
+	}
+	max, err := parseSize(a.Cfg.UploadMax)
+	if err != nil {
+		return fmt.Errorf("--upload-max: %w", err)
+	}
+	dir := a.Cfg.FilesDir
+	if dir == "" {
+		dir = "tenderdesk-files"
+		if a.DB.Dialect == store.SQLite {
+			dir = filepath.Join(filepath.Dir(a.DB.Where), "files")
+		}
+	}
+	var sc files.Scanner
+	if clamd != nil {
+		sc = clamd
+	}
+	fs := files.New(a.DB, dir, sc, off, max, func() time.Time { return a.Now() }, a.Log.With("component", "files"))
+	a.Files = fs
+	a.Workers = append(a.Workers, func(ctx context.Context) {
+		switch {
+		case off:
+			a.Log.Warn("virus scanning is OFF (--clamd off): uploaded files are stored unscanned (Q26)")
+		case clamd == nil:
+			a.Log.Warn("no virus scanner (--clamd): uploads are refused until one is configured (Q26)")
+		default:
+			if err := clamd.Ping(ctx); err != nil {
+				a.Log.Error("clamd does not answer: uploads will fail until it does", "error", err.Error())
+			}
+		}
+	})
+	domain, err := mailDomain(a.Cfg.MailFrom)
+	if err != nil {
+		return err
+	}
+	notices := events.New(events.Config{Domain: domain})
+	c := convo.New(a.DB, a.Journal, notices, fs, func() time.Time { return a.Now() }, a.Log.With("component", "convo"))
+	a.Convo = c
+	a.Journal.AddHooks(c.Hooks())
+	if a.Web.BodyLimits == nil {
+		a.Web.BodyLimits = map[string]int64{}
+	}
+	a.Web.BodyLimits[files.PatchPattern] = files.PartMax + 1
+	a.Web.Mounts = append(a.Web.Mounts, func(s *web.Server) { c.Mount(s); fs.Mount(s) })
+	return nil
+}
+
+// parseSize reads "100MB", "20MiB", "512KB" or bytes; MB means MiB here.
+func parseSize(s string) (int64, error) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	if s == "" {
+		return files.DefaultMaxSize, nil
+	}
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"GIB", 1 << 30}, {"GB", 1 << 30}, {"MIB", 1 << 20}, {"MB", 1 << 20}, {"KIB", 1 << 10}, {"KB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("a size such as 100MB")
+	}
+	return n * mult, nil
+}
