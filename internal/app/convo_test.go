@@ -13,6 +13,9 @@ import (
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/config"
+	"tenderdesk/internal/notify"
+	"tenderdesk/internal/notify/mail"
+	"tenderdesk/internal/notify/notifytest"
 )
 
 // convoDesk is a clockDesk with an SMTP listener, an operator with an
@@ -211,6 +214,83 @@ func TestInfoRequestQ38PausesUntilTheReporterAnswers(t *testing.T) {
 		ms := conv.body["messages"].([]any)
 		if last := ms[len(ms)-1].(map[string]any); last["via"] != "email" || !strings.Contains(last["text"].(string), "100200-1") {
 			t.Fatalf("the email answer is in the thread: %s", conv.raw)
+		}
+	})
+}
+
+// Staff replies reach the reporter by email, threaded under their own
+// message (In-Reply-To/References) with the number in the subject, and in
+// the cabinet; internal notes reach nobody and are hidden from portal
+// users; only staff write notes, and read-only roles do not write.
+func TestStaffRepliesAndInternalNotes(t *testing.T) {
+	clockBackends(t, func(t *testing.T, dsn string) {
+		d := newConvoDesk(t, dsn, astana("2026-11-19 10:00"))
+		sink := notifytest.Start(t)
+		s, err := mail.NewSender(mail.Config{RelayURL: sink.URL(), From: "desk@tenderdesk.kz", Now: d.now.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deliver := func() { notifytest.Drain(t, &notify.Worker{DB: d.a.DB, Sender: s, Now: d.now.Now}) }
+
+		// an email appeal: the reply threads under the reporter's message
+		raw := "From: mailer@example.kz\r\nTo: desk@tenderdesk.kz\r\nSubject: Portal down\r\nMessage-ID: <orig-1@example.kz>\r\n" +
+			"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nНе открывается портал\r\n"
+		if err := smtp.SendMail(d.smtp, nil, "mailer@example.kz", []string{"desk@tenderdesk.kz"}, []byte(raw)); err != nil {
+			t.Fatal(err)
+		}
+		var number string
+		if err := d.a.DB.R.QueryRow(`SELECT number FROM appeals WHERE contact_email = 'mailer@example.kz'`).Scan(&number); err != nil {
+			t.Fatal(err)
+		}
+		d.must(d.call("POST", "/api/v1/appeals/"+number+"/messages", d.op, map[string]any{"text": "Проверьте, пожалуйста, ещё раз"}), 201)
+		deliver()
+		msgs, _ := sink.Inbox("mailer@example.kz")
+		var reply *notifytest.Message
+		for i := range msgs {
+			if strings.Contains(msgs[i].Text, "Проверьте, пожалуйста") {
+				reply = &msgs[i]
+			}
+		}
+		if reply == nil || !strings.Contains(reply.Subject, "["+number+"]") || reply.Header["In-Reply-To"] != "<orig-1@example.kz>" ||
+			!strings.Contains(reply.Header["References"], "orig-1@example.kz") {
+			t.Fatalf("the staff reply threads under the reporter's message with the number in the subject: %+v", reply)
+		}
+
+		// a cabinet appeal: email under the registration notice, and the cabinet
+		reg := d.must(d.call("POST", "/api/v1/appeals", d.alfa, map[string]any{"channel": "cabinet", "received_at": "2026-11-19T10:00:00+05:00",
+			"organization": "ТОО alfa", "bin": "123456789013", "contact_email": "alfa@example.kz", "description": "ошибка подписи"}), 201)
+		n2 := reg.body["number"].(string)
+		d.must(d.call("POST", "/api/v1/appeals/"+n2+"/messages", d.op, map[string]any{"text": "Обновите NCALayer"}), 201)
+		rows := d.outbox("appeal.reply:" + n2)
+		regMail := find(d.outbox("appeal.registered:"+n2), "channel", "email")
+		em := find(rows, "channel", "email")
+		if em == nil || regMail == nil || "<"+em["in_reply_to"].(string)+">" != regMail["message_id"] || find(rows, "channel", "cabinet") == nil {
+			t.Fatalf("the reply goes by email under the registration notice and to the cabinet: %v / %v", rows, regMail)
+		}
+		before := len(d.outbox(""))
+		note := d.must(d.call("POST", "/api/v1/appeals/"+n2+"/messages", d.op, map[string]any{"text": "Похоже на отзыв сертификата НУЦ", "internal": true}), 201)
+		if note.body["message"].(map[string]any)["kind"] != "note" || len(d.outbox("")) != before {
+			t.Fatalf("an internal note is sent to nobody: %s", note.raw)
+		}
+		for _, who := range []struct {
+			tok  string
+			want int
+		}{{d.alfa, 1}, {d.op, 2}} {
+			c := d.must(d.call("GET", "/api/v1/appeals/"+n2+"/conversation", who.tok, nil), 200)
+			if ms := c.body["messages"].([]any); len(ms) != who.want {
+				t.Errorf("conversation seen by %s: %d messages, want %d: %s", who.tok[:4], len(ms), who.want, c.raw)
+			}
+		}
+		if r := d.call("POST", "/api/v1/appeals/"+n2+"/messages", d.alfa, map[string]any{"text": "x", "internal": true}); r.status != 400 ||
+			!strings.Contains(r.raw, "internal") {
+			t.Errorf("a portal user's internal note: %d %s", r.status, r.raw)
+		}
+		auditor := d.user("aud", auth.RoleAuditor, "")
+		if r := d.call("POST", "/api/v1/appeals/"+n2+"/messages", auditor, map[string]any{"text": "x"}); r.status != 403 {
+			t.Errorf("an auditor wrote: %d %s", r.status, r.raw)
+		}
+		if r := d.call("POST", "/api/v1/appeals/"+n2+"/messages", d.op, map[string]any{"text": "  "}); r.status != 400 || !strings.Contains(r.raw, `"text"`) {
+			t.Errorf("an empty message: %d %s", r.status, r.raw)
 		}
 	})
 }
