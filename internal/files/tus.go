@@ -1,6 +1,7 @@
 package files
 
 import (
+	"context"
 	"database/sql"
 	"encoding/base64"
 	"errors"
@@ -223,8 +224,10 @@ func (s *Service) patch(w http.ResponseWriter, r *http.Request) error {
 	}
 	got := off + n
 	now := s.Now().UTC()
-	if err := s.DB.Tx(r.Context(), func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(r.Context(), Queries["upload-progress"], u.id, got, store.T(now))
+	// Recorded even when the client has gone: that is what resuming needs.
+	rctx := context.WithoutCancel(r.Context())
+	if err := s.DB.Tx(rctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(rctx, Queries["upload-progress"], u.id, got, store.T(now))
 		return err
 	}); err != nil {
 		return apperr.Wrap(err, "record upload")
