@@ -346,8 +346,8 @@ func (h *Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, action j
 				return err
 			}
 			d.Actions, d.Proposals = after.Decision, after.Recommendations
-			if d.Cause == d.Actions {
-				d.Cause = ""
+			if d.Cause == d.Actions { // a refutation closed with its reasons
+				d.Actions = ""
 			}
 			n = notify.Notification{Event: Closed(a.Number), Kind: templates.Closed}
 		}
