@@ -15,6 +15,7 @@ import (
 
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/auth"
+	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/config"
 	"tenderdesk/internal/convo"
 	"tenderdesk/internal/files"
@@ -34,9 +35,11 @@ type App struct {
 	Metrics *web.Metrics
 	Web     *web.Server
 	Now     func() time.Time
-	// Convo and Files are the conversation and uploads (issue 11).
-	Convo *convo.Service
-	Files *files.Service
+	// Convo and Files are the conversation and uploads (issue 11); Clocks
+	// the live clocks (bounced notices flag them).
+	Convo  *convo.Service
+	Files  *files.Service
+	Clocks *clocks.Service
 
 	// Workers run beside the HTTP server from Serve until shutdown, which
 	// cancels their context and waits for them (schedulers, outbox, mail

@@ -100,6 +100,18 @@ func (d *convoDesk) outbox(prefix string) []map[string]any {
 	return out
 }
 
+// relay is an SMTP sink and a function delivering the outbox to it, as
+// the worker does, driven by the test at the desk's clock.
+func (d *convoDesk) relay() (*notifytest.Sink, func()) {
+	d.t.Helper()
+	sink := notifytest.Start(d.t)
+	s, err := mail.NewSender(mail.Config{RelayURL: sink.URL(), From: "desk@tenderdesk.kz", Now: d.now.Now})
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return sink, func() { notifytest.Drain(d.t, &notify.Worker{DB: d.a.DB, Sender: s, Now: d.now.Now}) }
+}
+
 func find(rows []map[string]any, key string, val any) map[string]any {
 	for _, r := range rows {
 		if r[key] == val {
@@ -225,12 +237,7 @@ func TestInfoRequestQ38PausesUntilTheReporterAnswers(t *testing.T) {
 func TestStaffRepliesAndInternalNotes(t *testing.T) {
 	clockBackends(t, func(t *testing.T, dsn string) {
 		d := newConvoDesk(t, dsn, astana("2026-11-19 10:00"))
-		sink := notifytest.Start(t)
-		s, err := mail.NewSender(mail.Config{RelayURL: sink.URL(), From: "desk@tenderdesk.kz", Now: d.now.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		deliver := func() { notifytest.Drain(t, &notify.Worker{DB: d.a.DB, Sender: s, Now: d.now.Now}) }
+		sink, deliver := d.relay()
 
 		// an email appeal: the reply threads under the reporter's message
 		raw := "From: mailer@example.kz\r\nTo: desk@tenderdesk.kz\r\nSubject: Portal down\r\nMessage-ID: <orig-1@example.kz>\r\n" +
@@ -291,6 +298,52 @@ func TestStaffRepliesAndInternalNotes(t *testing.T) {
 		}
 		if r := d.call("POST", "/api/v1/appeals/"+n2+"/messages", d.op, map[string]any{"text": "  "}); r.status != 400 || !strings.Contains(r.raw, `"text"`) {
 			t.Errorf("an empty message: %d %s", r.status, r.raw)
+		}
+	})
+}
+
+// Bounces: a notice the relay accepted and the recipient's server returned
+// (RFC 3464) is matched by its Message-ID, marked bounced with the reason
+// (GET /api/v1/notifications?status=bounced, the metrics), and the notice
+// clock it had met is flagged: Q36.2's notice must be given another way.
+func TestBouncedNoticeFlagsItsClock(t *testing.T) {
+	clockBackends(t, func(t *testing.T, dsn string) {
+		d := newConvoDesk(t, dsn, astana("2026-11-19 10:00"))
+		_, deliver := d.relay()
+		reg := d.must(d.call("POST", "/api/v1/appeals", d.op, map[string]any{"channel": "phone", "received_at": "2026-11-19T10:00:00+05:00",
+			"organization": "ТОО Бидер", "bin": "990340005977", "contact_email": "bidder@example.kz", "contact_phone": "+7 701 000 0000",
+			"description": "не подаётся ценовое предложение"}), 201)
+		number, inc := reg.body["number"].(string), int64(reg.body["incident_id"].(float64))
+		ipath := "/api/v1/incidents/" + itoa(inc)
+		d.must(d.call("POST", ipath+"/analyse", d.op, nil), 200)
+		d.must(d.call("POST", ipath+"/confirm", d.op, map[string]any{"criticality": "medium", "operator_dependent": true}), 200)
+		deliver()
+		d.now.Set(astana("2026-11-19 10:50")) // the scheduler looks at its warning time and finds the notice sent
+		d.scan()
+		if c := d.must(d.call("GET", ipath+"/clocks", d.op, nil), 200).clock("medium_supplier_notice"); c["state"] != "met" || c["flag"] != nil {
+			t.Fatalf("Q36.2 notice clock before the bounce: %v", c)
+		}
+		level := find(d.outbox("appeal.level:"+number), "to", "bidder@example.kz")
+		report := "From: MAILER-DAEMON@mx.example.kz\r\nTo: desk@tenderdesk.kz\r\nSubject: Undelivered Mail Returned to Sender\r\nAuto-Submitted: auto-replied\r\n" +
+			"Message-ID: <bounce-1@mx.example.kz>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n" +
+			"--B\r\nContent-Type: text/plain\r\n\r\nThe mail system could not deliver.\r\n" +
+			"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.kz\r\n\r\n" +
+			"Final-Recipient: rfc822; bidder@example.kz\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 mailbox unavailable\r\n" +
+			"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: " + level["message_id"].(string) + "\r\nSubject: x\r\n--B--\r\n"
+		if err := smtp.SendMail(d.smtp, nil, "", []string{"desk@tenderdesk.kz"}, []byte(report)); err != nil {
+			t.Fatal(err)
+		}
+		r := d.must(d.call("GET", "/api/v1/notifications?status=bounced", d.op, nil), 200)
+		items := r.body["items"].([]any)
+		if len(items) != 1 || items[0].(map[string]any)["to"] != "bidder@example.kz" || !strings.Contains(items[0].(map[string]any)["bounce_reason"].(string), "5.1.1") {
+			t.Fatalf("the bounced notice is listed with its reason: %s", r.raw)
+		}
+		c := d.must(d.call("GET", ipath+"/clocks", d.op, nil), 200).clock("medium_supplier_notice")
+		if f, _ := c["flag"].(string); !strings.Contains(f, "notice bounced, tell another way") {
+			t.Fatalf("Q36.2: the clock shows the bounce: %v", c)
+		}
+		if m := d.call("GET", "/metrics", "", nil); !strings.Contains(m.raw, "tenderdesk_outbox_bounced 1") {
+			t.Errorf("metrics lack the bounce")
 		}
 	})
 }

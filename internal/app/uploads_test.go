@@ -198,4 +198,3 @@ func TestUploadsNeedAScannerQ26(t *testing.T) {
 		}
 	})
 }
-

@@ -2,14 +2,18 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"tenderdesk/internal/audit"
 	"tenderdesk/internal/convo"
 	"tenderdesk/internal/files"
+	"tenderdesk/internal/intake/email"
+	"tenderdesk/internal/notify"
 	"tenderdesk/internal/notify/events"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/web"
@@ -74,6 +78,58 @@ func wireConvo(ctx context.Context, a *App) error {
 	a.Web.BodyLimits[files.PatchPattern] = files.PartMax + 1
 	a.Web.Mounts = append(a.Web.Mounts, func(s *web.Server) { c.Mount(s); fs.Mount(s) })
 	return nil
+}
+
+// bounce matches a bounce (RFC 3464) to the desk's notice it answers, by
+// the original Message-ID or, when the report quotes none, by the
+// X-Tenderdesk-Event header and the failed recipient (Message-IDs derive
+// from both); marks that outbox row bounced with the reason and flags the
+// notice clock it had met (tell another way). Delays are not bounces.
+func (a *App) bounce(ctx context.Context, raw []byte) error {
+	d, ok := email.ParseDSN(raw)
+	if !ok {
+		return nil
+	}
+	reason, rcpt := "bounced (no delivery status given)", ""
+	for _, r := range d.Recipients {
+		if r.Failed() {
+			reason, rcpt = r.Reason(), r.Address
+			break
+		}
+	}
+	if len(d.Recipients) > 0 && rcpt == "" {
+		return nil // delayed, relayed: the message may still arrive
+	}
+	mid := "<" + d.OriginalMessageID + ">"
+	if d.OriginalMessageID == "" {
+		if rcpt == "" {
+			return nil
+		}
+		domain, err := mailDomain(a.Cfg.MailFrom)
+		if err != nil {
+			return err
+		}
+		mid = notify.MessageID(d.Event, "email:"+rcpt, domain)
+	}
+	return a.DB.Tx(ctx, func(tx *sql.Tx) error {
+		now := a.Now().UTC()
+		rows, err := notify.MarkBounced(ctx, tx, now, mid, rcpt, reason)
+		if err != nil {
+			return err
+		}
+		for _, b := range rows {
+			if _, err := audit.Append(ctx, tx, a.DB.Dialect, now, audit.System, audit.Entry{Action: "notification.bounced", ObjectType: "notification",
+				ObjectID: strconv.FormatInt(b.ID, 10), After: map[string]any{"event": b.Event, "to": b.To, "reason": reason}}); err != nil {
+				return err
+			}
+			if a.Clocks != nil {
+				if _, err := a.Clocks.FlagBounced(ctx, tx, now, b.Event, b.To, reason); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // parseSize reads "100MB", "20MiB", "512KB" or bytes; MB means MiB here.

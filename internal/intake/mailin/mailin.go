@@ -70,6 +70,10 @@ type Service struct {
 	// resumes an information request, Q38). Its error is logged: the mail
 	// itself is kept.
 	FollowUp func(ctx context.Context, number string, mailID int64, from, text string) error
+	// Bounce, when set, is given each bounce after it is stored (kept as
+	// ignored mail): it matches the desk's notice it answers (RFC 3464).
+	// Its error is logged.
+	Bounce func(ctx context.Context, raw []byte) error
 }
 
 var _ email.Handler = (*Service)(nil)
@@ -155,7 +159,13 @@ func (s *Service) Deliver(ctx context.Context, env email.Envelope, raw email.Raw
 	switch {
 	case msg.Auto.NoReply():
 		rc.disp, rc.reason = DispIgnored, "automatic mail: "+strings.Join(msg.Auto.Reasons, "; ")
-		return s.store(ctx, rc, number)
+		if err := s.store(ctx, rc, number); err != nil || !msg.Auto.Bounce || s.Bounce == nil {
+			return err
+		}
+		if err := s.Bounce(ctx, rc.raw); err != nil {
+			s.Log.Error("bounce not matched to its notice", "message_id", msg.MessageID, "error", err.Error())
+		}
+		return nil
 	case number != "":
 		rc.disp, rc.reason = DispFollowUp, how
 		return s.store(ctx, rc, number)

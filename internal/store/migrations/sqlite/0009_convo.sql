@@ -73,3 +73,7 @@ CREATE INDEX outbox_bounced ON outbox(id) WHERE bounced_at IS NOT NULL;
 -- Inbound attachments are scanned like uploads: 'infected' ones are kept in
 -- the raw message but never served.
 ALTER TABLE mail_attachments ADD COLUMN scan TEXT NOT NULL DEFAULT '';
+
+-- A notice clock whose notice bounced after it was met: the duty must be
+-- done another way (phone, cabinet); the clock shows why.
+ALTER TABLE clocks ADD COLUMN flag TEXT NOT NULL DEFAULT '';
