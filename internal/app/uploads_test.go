@@ -198,3 +198,37 @@ func TestUploadsNeedAScannerQ26(t *testing.T) {
 		}
 	})
 }
+
+// Q26 for inbound mail: attachments are scanned by the same clamd as
+// they are parsed; the appeal is registered all the same, the infected
+// attachment is listed with its verdict and never served.
+func TestInboundAttachmentsScannedQ26(t *testing.T) {
+	clamdtest.Addr(t)
+	backends(t, func(t *testing.T, dsn string) {
+		d, addr := bootMail(t, dsn)
+		msg := "From: ivan@supplier.kz\r\nTo: support@portal.kz\r\nSubject: token-V1\r\nMessage-ID: <v1@supplier.kz>\r\nMIME-Version: 1.0\r\n" +
+			"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nсм. вложения\r\n" +
+			"--XX\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"eicar.com\"\r\n\r\n" + clamdtest.EICAR + "\r\n" +
+			"--XX\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"log.txt\"\r\n\r\nall fine\r\n--XX--\r\n"
+		if err := sendMail(addr, "ivan@supplier.kz", "support@portal.kz", msg); err != nil {
+			t.Fatal(err)
+		}
+		rows := d.emailAppeals("token-V1")
+		if len(rows) != 1 {
+			t.Fatalf("the appeal is registered all the same: %d", len(rows))
+		}
+		number := rows[0]["number"].(string)
+		m0 := d.thread(number)[0].(map[string]any)
+		atts := m0["attachments"].([]any)
+		if len(atts) != 2 || !strings.HasPrefix(atts[0].(map[string]any)["scan"].(string), "infected: ") || atts[1].(map[string]any)["scan"] != "clean" {
+			t.Fatalf("verdicts: %v", atts)
+		}
+		base := fmt.Sprintf("/api/v1/appeals/%s/messages/%.0f/attachments/", number, m0["id"].(float64))
+		if r := d.req("GET", base+"0", d.Admin, nil); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.errField(""), "infected") {
+			t.Fatalf("the infected attachment is served: %s", r)
+		}
+		if r := d.must(d.req("GET", base+"1", d.Admin, nil), http.StatusOK); !strings.Contains(string(r.Raw), "all fine") {
+			t.Fatalf("the clean one: %s", r)
+		}
+	})
+}

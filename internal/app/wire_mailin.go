@@ -38,6 +38,7 @@ func wireMailin(ctx context.Context, a *App) error {
 	if a.Convo != nil { // a reporter's reply joins the conversation (Q38)
 		svc.FollowUp = a.Convo.MailReply
 	}
+	svc.Files = a.Files   // attachments are scanned like uploads (Q26)
 	svc.Bounce = a.bounce // a bounce marks the notice it answers (wire_convo.go)
 	a.Web.Mounts = append(a.Web.Mounts, func(s *web.Server) { svc.Mount(s) })
 	if a.Cfg.SMTPListen == "" {

@@ -181,3 +181,50 @@ func (s *Service) audit(ctx context.Context, by audit.Actor, e audit.Entry) erro
 		return err
 	})
 }
+
+// Verdicts of an inbound attachment (mail_attachments.scan).
+const (
+	ScanClean     = "clean"
+	ScanUnscanned = "unscanned"
+)
+
+// ScanVerdict scans r for inbound mail (Q26): "clean", "infected: SIG", or
+// "unscanned" (scanning off, no scanner, or clamd failing: the appeal is
+// registered anyway and the attachment is scanned again before it is
+// served). It reads r to the end.
+func (s *Service) ScanVerdict(ctx context.Context, r io.Reader) string {
+	defer io.Copy(io.Discard, r)
+	if s == nil || s.Scanner == nil {
+		return ScanUnscanned
+	}
+	v, err := s.Scanner.Scan(ctx, r)
+	switch {
+	case err != nil:
+		if s.Log != nil {
+			s.Log.Error("inbound attachment not scanned", "error", err.Error())
+		}
+		return ScanUnscanned
+	case v.Infected:
+		return "infected: " + v.Signature
+	}
+	return ScanClean
+}
+
+// Servable says whether an inbound attachment with verdict may be served,
+// scanning content again when it was not scanned clean; the error is the
+// message for the caller (422).
+func (s *Service) Servable(ctx context.Context, verdict string, content io.Reader) error {
+	if verdict != ScanClean {
+		if s != nil && s.ScanOff {
+			return nil
+		}
+		verdict = s.ScanVerdict(ctx, content)
+	}
+	switch {
+	case verdict == ScanClean:
+		return nil
+	case verdict == ScanUnscanned:
+		return apperr.New(apperr.Unprocessable, "the attachment has not been checked for viruses yet (no virus scanner answers); it is not served (Q26)")
+	}
+	return apperr.New(apperr.Unprocessable, "the attachment is %s and blocked (Q26)", verdict)
+}

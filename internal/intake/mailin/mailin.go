@@ -31,6 +31,7 @@ import (
 
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/audit"
+	"tenderdesk/internal/files"
 	"tenderdesk/internal/intake/email"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/store"
@@ -74,6 +75,19 @@ type Service struct {
 	// ignored mail): it matches the desk's notice it answers (RFC 3464).
 	// Its error is logged.
 	Bounce func(ctx context.Context, raw []byte) error
+	// Files scans every attachment as it is parsed (Q26), like uploads;
+	// nil: attachments are recorded unscanned.
+	Files *files.Service
+}
+
+// scanStore is the parser's attachment store: it scans each attachment as
+// it streams by and returns the verdict as the attachment's Ref.
+type scanStore struct {
+	files *files.Service
+}
+
+func (st scanStore) Put(ctx context.Context, _ email.Attachment, r io.Reader) (string, error) {
+	return st.files.ScanVerdict(ctx, r), nil
 }
 
 var _ email.Handler = (*Service)(nil)
@@ -136,7 +150,7 @@ func (s *Service) Deliver(ctx context.Context, env email.Envelope, raw email.Raw
 	if env.ReceivedAt.IsZero() {
 		rc.env.ReceivedAt = s.Now()
 	}
-	msg, perr := email.Parse(ctx, raw.Reader(), email.Options{Envelope: &env})
+	msg, perr := email.Parse(ctx, raw.Reader(), email.Options{Envelope: &env, Store: scanStore{s.Files}})
 	if msg == nil {
 		msg = &email.Message{}
 	}
@@ -413,7 +427,7 @@ func (s *Service) insert(ctx context.Context, tx *sql.Tx, rc *received, appealID
 	}
 	for i, a := range m.Attachments {
 		if _, err := tx.ExecContext(ctx, Queries["insert-attachment"], id, i, a.Filename, a.ContentType, a.ContentID, a.Inline,
-			a.Size, a.SHA256); err != nil {
+			a.Size, a.SHA256, a.Ref); err != nil {
 			return 0, fmt.Errorf("mailin: store attachment: %w", err)
 		}
 	}
