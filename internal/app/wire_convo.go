@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"tenderdesk/internal/convo"
 	"tenderdesk/internal/files"
 	"tenderdesk/internal/intake/email"
+	"tenderdesk/internal/kb"
 	"tenderdesk/internal/notify"
 	"tenderdesk/internal/notify/events"
 	"tenderdesk/internal/store"
@@ -26,7 +28,7 @@ import (
 func init() { register("convo", wireConvo) }
 
 func wireConvo(ctx context.Context, a *App) error {
-	for _, q := range []store.Queries{convo.Queries, files.Queries} {
+	for _, q := range []store.Queries{convo.Queries, files.Queries, kb.Queries} {
 		if err := a.DB.Check(ctx, q); err != nil {
 			return err
 		}
@@ -76,7 +78,9 @@ func wireConvo(ctx context.Context, a *App) error {
 		a.Web.BodyLimits = map[string]int64{}
 	}
 	a.Web.BodyLimits[files.PatchPattern] = files.PartMax + 1
-	a.Web.Mounts = append(a.Web.Mounts, func(s *web.Server) { c.Mount(s); fs.Mount(s) })
+	a.Web.Extra["GET /track"] = http.HandlerFunc(c.TrackPage) // R7, the public page
+	answers := &kb.Service{DB: a.DB, Now: func() time.Time { return a.Now() }} // Q21
+	a.Web.Mounts = append(a.Web.Mounts, func(s *web.Server) { c.Mount(s); fs.Mount(s); answers.Mount(s) })
 	return nil
 }
 

@@ -71,14 +71,14 @@ func metadata(h string) map[string]string {
 }
 
 func cleanName(name string) string {
-	name = filepath.Base(strings.ReplaceAll(strings.TrimSpace(name), "\\", "/"))
-	name = strings.Map(func(r rune) rune {
+	name = strings.Map(func(r rune) rune { // control characters first: "..\x00" must not become ".."
 		if r < 0x20 || r == 0x7f {
 			return -1
 		}
 		return r
 	}, name)
-	if name == "." || name == "/" || name == "" {
+	name = filepath.Base(strings.ReplaceAll(strings.TrimSpace(name), "\\", "/"))
+	if name == "." || name == ".." || name == "/" || name == "" {
 		name = "file"
 	}
 	if r := []rune(name); len(r) > 200 {
