@@ -21,7 +21,7 @@ func outboxTo(t *testing.T, d *desk, sink *notifytest.Sink) func() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &notify.Worker{DB: d.App.DB, Sender: s, Now: d.App.Now}
+	w := &notify.Worker{DB: d.App.DB, Sender: s, Now: d.App.Now, StatusURL: d.App.Outbox.StatusURL}
 	return func() { t.Helper(); notifytest.Drain(t, w) }
 }
 
@@ -109,7 +109,7 @@ func itoa(v any) string { f, _ := v.(float64); return strconv.FormatInt(int64(f)
 
 func metrics(t *testing.T, d *desk) string {
 	t.Helper()
-	resp, err := http.Get(d.Base + "/metrics")
+	resp, err := d.hc.Get(d.Base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

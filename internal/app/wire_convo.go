@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"time"
 
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/convo"
@@ -18,28 +16,17 @@ import (
 	"tenderdesk/internal/notify"
 	"tenderdesk/internal/notify/events"
 	"tenderdesk/internal/store"
-	"tenderdesk/internal/web"
 )
 
-// The conversation and safe uploads (issue 11): messages of an appeal,
-// the information request whose answer resumes the clocks (Q38), staff
-// replies, tracking by number (R7); resumable uploads scanned by clamd
-// (Q8, Q26). wire_mailin hands reporters' email replies to a.Convo.
-func init() { register("convo", wireConvo) }
-
-func wireConvo(ctx context.Context, a *App) error {
-	for _, q := range []store.Queries{convo.Queries, files.Queries, kb.Queries} {
-		if err := a.DB.Check(ctx, q); err != nil {
-			return err
-		}
-	}
+// openConvo builds the conversation and safe uploads (issue 11): messages
+// of an appeal, the information request whose answer resumes the clocks
+// (Q38), staff replies, tracking by number (R7), resumable uploads scanned
+// by clamd (Q8, Q26), the knowledge base (Q21). Call after the Journal's
+// other hooks and before the web server is built.
+func (a *App) openConvo() error {
 	clamd, off, err := files.ParseClamd(a.Cfg.Clamd)
 	if err != nil {
 		return fmt.Errorf("--clamd: %w", err)
-	}
-	max, err := parseSize(a.Cfg.UploadMax)
-	if err != nil {
-		return fmt.Errorf("--upload-max: %w", err)
 	}
 	dir := a.Cfg.FilesDir
 	if dir == "" {
@@ -49,39 +36,39 @@ func wireConvo(ctx context.Context, a *App) error {
 		}
 	}
 	var sc files.Scanner
-	if clamd != nil {
+	switch {
+	case clamd != nil:
 		sc = clamd
-	}
-	fs := files.New(a.DB, dir, sc, off, max, func() time.Time { return a.Now() }, a.Log.With("component", "files"))
-	a.Files = fs
-	a.Workers = append(a.Workers, func(ctx context.Context) {
-		switch {
-		case off:
-			a.Log.Warn("virus scanning is OFF (--clamd off): uploaded files are stored unscanned (Q26)")
-		case clamd == nil:
-			a.Log.Warn("no virus scanner (--clamd): uploads are refused until one is configured (Q26)")
-		default:
+		a.workers = append(a.workers, func(ctx context.Context) {
 			if err := clamd.Ping(ctx); err != nil {
 				a.Log.Error("clamd does not answer: uploads will fail until it does", "error", err.Error())
 			}
-		}
-	})
-	domain, err := mailDomain(a.Cfg.MailFrom)
-	if err != nil {
-		return err
+		})
+	case off:
+		a.Warnings = append(a.Warnings, "virus scanning is OFF (--clamd off): uploaded files are stored unscanned (Q26)")
+	default:
+		a.Warnings = append(a.Warnings, "no virus scanner (--clamd): uploads are refused until one is configured (Q26)")
 	}
-	notices := events.New(events.Config{Domain: domain})
-	c := convo.New(a.DB, a.Journal, notices, fs, func() time.Time { return a.Now() }, a.Log.With("component", "convo"))
-	a.Convo = c
-	a.Journal.AddHooks(c.Hooks())
+	a.Files = files.New(a.DB, dir, sc, off, a.Cfg.UploadMax, a.Now, a.Log.With("component", "files"))
+	notices := events.New(events.Config{Domain: a.Cfg.MailFrom.Domain})
+	a.Convo = convo.New(a.DB, a.Journal, notices, a.Files, a.Now, a.Log.With("component", "convo"))
+	a.Journal.AddHooks(a.Convo.Hooks())
+	a.KB = &kb.Service{DB: a.DB, Now: a.Now}
+	return nil
+}
+
+// mountConvo adds the routes, the /track page and the upload part limit,
+// and hands inbound mail's replies, attachments and bounces over.
+func (a *App) mountConvo() {
+	a.MailIn.FollowUp = a.Convo.MailReply // a reporter's reply joins the conversation (Q38)
+	a.MailIn.Files = a.Files              // attachments are scanned like uploads (Q26)
+	a.MailIn.Bounce = a.bounce            // a bounce marks the notice it answers
+	a.Web.Extra["GET /track"] = http.HandlerFunc(a.Convo.TrackPage)
 	if a.Web.BodyLimits == nil {
 		a.Web.BodyLimits = map[string]int64{}
 	}
 	a.Web.BodyLimits[files.PatchPattern] = files.PartMax + 1
-	a.Web.Extra["GET /track"] = http.HandlerFunc(c.TrackPage) // R7, the public page
-	answers := &kb.Service{DB: a.DB, Now: func() time.Time { return a.Now() }} // Q21
-	a.Web.Mounts = append(a.Web.Mounts, func(s *web.Server) { c.Mount(s); fs.Mount(s); answers.Mount(s) })
-	return nil
+	a.Web.Mounts = append(a.Web.Mounts, a.Convo.Mount, a.Files.Mount, a.KB.Mount)
 }
 
 // bounce matches a bounce (RFC 3464) to the desk's notice it answers, by
@@ -109,11 +96,7 @@ func (a *App) bounce(ctx context.Context, raw []byte) error {
 		if rcpt == "" {
 			return nil
 		}
-		domain, err := mailDomain(a.Cfg.MailFrom)
-		if err != nil {
-			return err
-		}
-		mid = notify.MessageID(d.Event, "email:"+rcpt, domain)
+		mid = notify.MessageID(d.Event, "email:"+rcpt, a.Cfg.MailFrom.Domain)
 	}
 	return a.DB.Tx(ctx, func(tx *sql.Tx) error {
 		now := a.Now().UTC()
@@ -134,27 +117,4 @@ func (a *App) bounce(ctx context.Context, raw []byte) error {
 		}
 		return nil
 	})
-}
-
-// parseSize reads "100MB", "20MiB", "512KB" or bytes; MB means MiB here.
-func parseSize(s string) (int64, error) {
-	s = strings.ToUpper(strings.TrimSpace(s))
-	if s == "" {
-		return files.DefaultMaxSize, nil
-	}
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix string
-		m      int64
-	}{{"GIB", 1 << 30}, {"GB", 1 << 30}, {"MIB", 1 << 20}, {"MB", 1 << 20}, {"KIB", 1 << 10}, {"KB", 1 << 10}, {"B", 1}} {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.m
-			break
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("a size such as 100MB")
-	}
-	return n * mult, nil
 }

@@ -104,12 +104,12 @@ func (s *Service) views(rows []row) ([]View, error) {
 // OfIncident lists the clocks of an incident and of its appeals.
 func (s *Service) OfIncident(ctx context.Context, id int64) ([]View, error) {
 	var profile string
-	if err := s.DB.R.QueryRowContext(ctx, Queries["incident-profile"], id).Scan(&profile); errors.Is(err, sql.ErrNoRows) {
+	if err := s.DB.R.QueryRowContext(ctx, Q.IncidentProfile, id).Scan(&profile); errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.New(apperr.NotFound, "no incident %d", id)
 	} else if err != nil {
 		return nil, wrap(err, "incident")
 	}
-	rows, err := queryRows(ctx, s.DB.R, Queries["of-incident"], id)
+	rows, err := queryRows(ctx, s.DB.R, Q.OfIncident, id)
 	if err != nil {
 		return nil, wrap(err, "clocks")
 	}
@@ -120,12 +120,12 @@ func (s *Service) OfIncident(ctx context.Context, id int64) ([]View, error) {
 // appeal's organization (callers check a portal user may see it).
 func (s *Service) OfAppeal(ctx context.Context, number string) (views []View, bin string, err error) {
 	var inc int64
-	if err := s.DB.R.QueryRowContext(ctx, Queries["appeal-access"], number).Scan(&inc, &bin); errors.Is(err, sql.ErrNoRows) {
+	if err := s.DB.R.QueryRowContext(ctx, Q.AppealAccess, number).Scan(&inc, &bin); errors.Is(err, sql.ErrNoRows) {
 		return nil, "", apperr.New(apperr.NotFound, "no appeal %s", number)
 	} else if err != nil {
 		return nil, "", wrap(err, "appeal")
 	}
-	rows, err := queryRows(ctx, s.DB.R, Queries["of-incident"], inc)
+	rows, err := queryRows(ctx, s.DB.R, Q.OfIncident, inc)
 	if err != nil {
 		return nil, "", wrap(err, "clocks")
 	}
@@ -258,7 +258,7 @@ func (s *Service) Meet(ctx context.Context, by audit.Actor, incident int64, cloc
 }
 
 func (s *Service) find(ctx context.Context, tx *sql.Tx, incident int64, clock, appeal string) (*row, error) {
-	rows, err := queryRows(ctx, tx, Queries["of-incident"], incident)
+	rows, err := queryRows(ctx, tx, Q.OfIncident, incident)
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +301,7 @@ func (s *Service) FlagBounced(ctx context.Context, tx *sql.Tx, now time.Time, ev
 	}
 	var inc int64
 	var bin string
-	if err := tx.QueryRowContext(ctx, Queries["appeal-access"], number).Scan(&inc, &bin); err != nil {
+	if err := tx.QueryRowContext(ctx, Q.AppealAccess, number).Scan(&inc, &bin); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return 0, nil
 		}
@@ -315,7 +315,7 @@ func (s *Service) FlagBounced(ctx context.Context, tx *sql.Tx, now time.Time, ev
 		}
 		for _, appeal := range []string{number, ""} { // the appeal's own clock, or the incident's
 			var id int64
-			err := tx.QueryRowContext(ctx, Queries["flag"], inc, appeal, c, flag, store.T(now)).Scan(&id)
+			err := tx.QueryRowContext(ctx, Q.Flag, inc, appeal, c, flag, store.T(now)).Scan(&id)
 			if errors.Is(err, sql.ErrNoRows) {
 				continue
 			}

@@ -17,11 +17,6 @@ SELECT id, incident_id, appeal_number, clock, level, channel, profile, basis, ev
     warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version, flag
 FROM clocks WHERE incident_id = $1 ORDER BY event_at, id
 
--- name: of-appeal
-SELECT id, incident_id, appeal_number, clock, level, channel, profile, basis, event_at, start_at, base_deadline, deadline,
-    warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version, flag
-FROM clocks WHERE appeal_number = $1 ORDER BY event_at, id
-
 -- name: open
 SELECT id, incident_id, appeal_number, clock, level, channel, profile, basis, event_at, start_at, base_deadline, deadline,
     warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version, flag
@@ -51,8 +46,10 @@ SELECT id FROM incidents WHERE merged_into = $1
 -- name: incident-receipt
 SELECT MIN(received_at) FROM appeals WHERE incident_id = $1
 
--- name: first-appeal
-SELECT number FROM appeals WHERE incident_id = $1 ORDER BY registered_at, id LIMIT 1
+-- name: incident-numbers
+SELECT COALESCE(i.number, ''),
+    COALESCE((SELECT a.number FROM appeals a WHERE a.incident_id = i.id ORDER BY a.registered_at, a.id LIMIT 1), '')
+FROM incidents i WHERE i.id = $1
 
 -- name: appeal-access
 SELECT incident_id, bin FROM appeals WHERE number = $1

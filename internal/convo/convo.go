@@ -163,7 +163,7 @@ func (s *Service) Write(ctx context.Context, by auth.Principal, addr, number str
 		kind = KindStaffReply
 	}
 	actor := by.Actor(addr)
-	m := Message{Kind: kind, Author: by.Login, Internal: p.Internal, Text: p.Text, Via: "cabinet"}
+	m := Message{Kind: kind, Author: by.Login, Internal: p.Internal, Text: p.Text, Via: "cabinet", Files: []FileRef{}}
 	write := func(ctx context.Context, htx journal.HookTx) error {
 		for _, id := range p.Attachments {
 			if err := s.Files.Attachable(ctx, htx.Tx, by, id); err != nil {
@@ -174,7 +174,7 @@ func (s *Service) Write(ctx context.Context, by auth.Principal, addr, number str
 			return err
 		}
 		for _, id := range p.Attachments {
-			if _, err := htx.ExecContext(ctx, Queries["attach-file"], m.ID, id); err != nil {
+			if _, err := htx.ExecContext(ctx, Q.AttachFile, m.ID, id); err != nil {
 				return apperr.Wrap(err, "attach file")
 			}
 		}
@@ -247,7 +247,7 @@ func (s *Service) insert(ctx context.Context, htx journal.HookTx, appealID, auth
 	if authorID != 0 {
 		author = authorID
 	}
-	err := htx.QueryRowContext(ctx, Queries["insert-message"], appealID, m.Kind, author, m.Author, m.Internal, m.Text, m.Via,
+	err := htx.QueryRowContext(ctx, Q.InsertMessage, appealID, m.Kind, author, m.Author, m.Internal, m.Text, m.Via,
 		mailID, store.T(htx.Now)).Scan(&m.ID)
 	return apperr.Wrap(err, "insert message")
 }
@@ -256,9 +256,9 @@ func (s *Service) insert(ctx context.Context, htx journal.HookTx, appealID, auth
 // email on the appeal or the desk's registration notice.
 func (s *Service) replyNotice(ctx context.Context, htx journal.HookTx, a journal.Appeal, m Message) error {
 	var parent string
-	err := htx.QueryRowContext(ctx, Queries["last-reporter-mail"], a.ID).Scan(&parent)
+	err := htx.QueryRowContext(ctx, Q.LastReporterMail, a.ID).Scan(&parent)
 	if errors.Is(err, sql.ErrNoRows) {
-		err = htx.QueryRowContext(ctx, Queries["registration-notice"], events.Registered(a.Number)).Scan(&parent)
+		err = htx.QueryRowContext(ctx, Q.RegistrationNotice, events.Registered(a.Number)).Scan(&parent)
 	}
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return apperr.Wrap(err, "thread of the reply")
@@ -270,16 +270,16 @@ func (s *Service) replyNotice(ctx context.Context, htx journal.HookTx, a journal
 // role, that the reporter answered (Q38).
 func (s *Service) answered(ctx context.Context, htx journal.HookTx, a journal.Appeal, m Message, author string) error {
 	var asker int64
-	if err := htx.QueryRowContext(ctx, Queries["last-requester"], a.IncidentID).Scan(&asker); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := htx.QueryRowContext(ctx, Q.LastRequester, a.IncidentID).Scan(&asker); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return apperr.Wrap(err, "who asked")
 	}
-	return s.Notices.AnswerToStaff(ctx, htx, a.Number, a.IncidentID, m.ID, author, m.Text, asker, s.StaffRole)
+	return s.Notices.AnswerToStaff(ctx, htx, a.Number, a.IncidentNumber, m.ID, author, m.Text, asker, s.StaffRole)
 }
 
 // Thread is the appeal's conversation, oldest first; portal users do not
 // see internal notes.
 func (s *Service) Thread(ctx context.Context, a journal.Appeal, withInternal bool) ([]Message, error) {
-	rows, err := s.DB.R.QueryContext(ctx, Queries["messages-of-appeal"], a.ID)
+	rows, err := s.DB.R.QueryContext(ctx, Q.MessagesOfAppeal, a.ID)
 	if err != nil {
 		return nil, apperr.Wrap(err, "conversation")
 	}
@@ -303,7 +303,7 @@ func (s *Service) Thread(ctx context.Context, a journal.Appeal, withInternal boo
 	if err := rows.Err(); err != nil {
 		return nil, apperr.Wrap(err, "conversation")
 	}
-	frows, err := s.DB.R.QueryContext(ctx, Queries["files-of-appeal-messages"], a.ID)
+	frows, err := s.DB.R.QueryContext(ctx, Q.FilesOfAppealMessages, a.ID)
 	if err != nil {
 		return nil, apperr.Wrap(err, "files")
 	}
@@ -333,13 +333,13 @@ func (s *Service) MailReply(ctx context.Context, number string, mailID int64, fr
 	}
 	from = strings.ToLower(strings.TrimSpace(from))
 	var n, seen int
-	if err := s.DB.R.QueryRowContext(ctx, Queries["reporter-address"], a.IncidentID, from).Scan(&n); err != nil {
+	if err := s.DB.R.QueryRowContext(ctx, Q.ReporterAddress, a.IncidentID, from).Scan(&n); err != nil {
 		return apperr.Wrap(err, "reporter")
 	}
 	if n == 0 || from == "" {
 		return nil
 	}
-	if err := s.DB.R.QueryRowContext(ctx, Queries["message-of-mail"], mailID).Scan(&seen); err == nil {
+	if err := s.DB.R.QueryRowContext(ctx, Q.MessageOfMail, mailID).Scan(&seen); err == nil {
 		return nil
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return apperr.Wrap(err, "mail reply")
@@ -351,7 +351,7 @@ func (s *Service) MailReply(ctx context.Context, number string, mailID int64, fr
 	if utf8.RuneCountInString(text) > MaxText {
 		text = string([]rune(text)[:MaxText])
 	}
-	m := Message{Kind: KindReply, Author: from, Text: text, Via: "email"}
+	m := Message{Kind: KindReply, Author: from, Text: text, Via: "email", Files: []FileRef{}}
 	actor := audit.Actor{Login: from, Role: "reporter"}
 	write := func(ctx context.Context, htx journal.HookTx) error {
 		if err := s.insert(ctx, htx, a.ID, 0, &m, mailID); err != nil {
@@ -394,7 +394,7 @@ func (h *Hooks) AppealRegistered(ctx context.Context, tx journal.HookTx, a journ
 	if a.AccessCode == "" {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, Queries["insert-access"], a.ID, HashCode(a.AccessCode))
+	_, err := tx.ExecContext(ctx, Q.InsertAccess, a.ID, HashCode(a.AccessCode))
 	return apperr.Wrap(err, "access code")
 }
 
@@ -405,10 +405,10 @@ func (h *Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, action j
 		return nil
 	}
 	var question string
-	if err := tx.QueryRowContext(ctx, Queries["last-note"], after.ID).Scan(&question); err != nil {
+	if err := tx.QueryRowContext(ctx, Q.LastNote, after.ID).Scan(&question); err != nil {
 		return apperr.Wrap(err, "question")
 	}
-	rows, err := tx.QueryContext(ctx, Queries["appeals-of-incident"], after.ID)
+	rows, err := tx.QueryContext(ctx, Q.AppealsOfIncident, after.ID)
 	if err != nil {
 		return apperr.Wrap(err, "appeals")
 	}

@@ -50,6 +50,6 @@ SELECT id FROM appeal_messages WHERE mail_id = $1
 INSERT INTO appeal_access (appeal_id, code_hash) VALUES ($1, $2)
 
 -- name: track
-SELECT a.number, c.code_hash, i.state, i.paused_from, i.id, i.criticality, i.planned_fix_at, i.fixed_at
+SELECT a.number, c.code_hash, i.state, i.paused_from, COALESCE(i.number, ''), i.criticality, i.planned_fix_at, i.fixed_at
 FROM appeals a JOIN appeal_access c ON c.appeal_id = a.id JOIN incidents i ON i.id = a.incident_id
 WHERE a.number = $1

@@ -34,9 +34,8 @@ func (s *Service) Track(ctx context.Context, number, code string) (Tracked, erro
 	var t Tracked
 	var hash string
 	var paused, level sql.NullString
-	var id int64
 	var planned, fixed store.Time
-	err := s.DB.R.QueryRowContext(ctx, Queries["track"], number).Scan(&t.Number, &hash, &t.State, &paused, &id, &level, &planned, &fixed)
+	err := s.DB.R.QueryRowContext(ctx, Q.Track, number).Scan(&t.Number, &hash, &t.State, &paused, &t.FailureNumber, &level, &planned, &fixed)
 	if errors.Is(err, sql.ErrNoRows) {
 		HashCode(code) // the same work as a wrong code
 		return Tracked{}, errNotFound
@@ -47,7 +46,6 @@ func (s *Service) Track(ctx context.Context, number, code string) (Tracked, erro
 	if !codeMatches(code, hash) {
 		return Tracked{}, errNotFound
 	}
-	t.FailureNumber = "INC-" + itoa(id)
 	t.Level, t.PlannedFixAt, t.FixedAt = level.String, planned.Ptr(), fixed.Ptr()
 	return t, nil
 }

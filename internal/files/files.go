@@ -145,7 +145,7 @@ func (s *Service) file(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, id int64) (File, error) {
 	var f File
-	err := q.QueryRowContext(ctx, Queries["file"], id).Scan(&f.ID, &f.SHA256, &f.Size, &f.Filename, &f.ContentType, &f.UploaderID, &f.BIN, &f.Scan)
+	err := q.QueryRowContext(ctx, Q.File, id).Scan(&f.ID, &f.SHA256, &f.Size, &f.Filename, &f.ContentType, &f.UploaderID, &f.BIN, &f.Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, apperr.New(apperr.NotFound, "no file %d", id)
 	}
@@ -170,7 +170,7 @@ func (s *Service) mayRead(ctx context.Context, p auth.Principal, f File) (bool, 
 		return auth.Allowed(p.Role, auth.PermIncidentRead), nil
 	}
 	var n int
-	err := s.DB.R.QueryRowContext(ctx, Queries["file-of-bin"], f.ID, p.BIN, false).Scan(&n)
+	err := s.DB.R.QueryRowContext(ctx, Q.FileOfBin, f.ID, p.BIN, false).Scan(&n)
 	return n > 0 && p.BIN != "", err
 }
 

@@ -113,7 +113,7 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
 	id := newID()
 	now := store.T(s.Now().UTC())
 	if err := s.DB.Tx(r.Context(), func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(r.Context(), Queries["insert-upload"], id, p.ID, p.BIN, name, ct, length, now)
+		_, err := tx.ExecContext(r.Context(), Q.InsertUpload, id, p.ID, p.BIN, name, ct, length, now)
 		return err
 	}); err != nil {
 		return apperr.Wrap(err, "create upload")
@@ -143,7 +143,7 @@ type upload struct {
 func (s *Service) upload(r *http.Request) (upload, error) {
 	var u upload
 	id := r.PathValue("id")
-	err := s.DB.R.QueryRowContext(r.Context(), Queries["upload"], id).Scan(&u.id, &u.user, &u.bin, &u.filename, &u.contentType,
+	err := s.DB.R.QueryRowContext(r.Context(), Q.Upload, id).Scan(&u.id, &u.user, &u.bin, &u.filename, &u.contentType,
 		&u.length, &u.received, &u.status, &u.reason, &u.fileID)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && u.user != web.Principal(r).ID) {
 		return u, apperr.New(apperr.NotFound, "no upload %q of yours", id)
@@ -239,7 +239,7 @@ func (s *Service) patch(w http.ResponseWriter, r *http.Request) error {
 	// Recorded even when the client has gone: that is what resuming needs.
 	rctx := context.WithoutCancel(r.Context())
 	if err := s.DB.Tx(rctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(rctx, Queries["upload-progress"], u.id, got, store.T(now))
+		_, err := tx.ExecContext(rctx, Q.UploadProgress, u.id, got, store.T(now))
 		return err
 	}); err != nil {
 		return apperr.Wrap(err, "record upload")
@@ -277,7 +277,7 @@ func (s *Service) finish(r *http.Request, u upload) (int64, error) {
 	if v.Infected {
 		reason := "infected: " + v.Signature
 		err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, Queries["upload-done"], u.id, "infected", reason, nil, store.T(now)); err != nil {
+			if _, err := tx.ExecContext(ctx, Q.UploadDone, u.id, "infected", reason, nil, store.T(now)); err != nil {
 				return err
 			}
 			_, err := audit.Append(ctx, tx, s.DB.Dialect, now, actor, audit.Entry{Action: "file.blocked", ObjectType: "upload", ObjectID: u.id,
@@ -292,10 +292,10 @@ func (s *Service) finish(r *http.Request, u upload) (int64, error) {
 	}
 	var id int64
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, Queries["insert-file"], sha, size, u.filename, u.contentType, u.user, u.bin, scan, store.T(now)).Scan(&id); err != nil {
+		if err := tx.QueryRowContext(ctx, Q.InsertFile, sha, size, u.filename, u.contentType, u.user, u.bin, scan, store.T(now)).Scan(&id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, Queries["upload-done"], u.id, "done", "", id, store.T(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, Q.UploadDone, u.id, "done", "", id, store.T(now)); err != nil {
 			return err
 		}
 		_, err := audit.Append(ctx, tx, s.DB.Dialect, now, actor, audit.Entry{Action: "file.upload", ObjectType: "file", ObjectID: strconv.FormatInt(id, 10),

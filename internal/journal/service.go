@@ -6,11 +6,13 @@ import (
 	_ "embed"
 	"errors"
 	"strconv"
+	"tenderdesk/internal/regulation"
 	"time"
 
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 //go:embed queries.sql
@@ -41,9 +43,13 @@ type Service struct {
 	Now            func() time.Time
 	Zone           *time.Location // numbering year and local times
 	resolveProfile ProfileResolver
-	batch          *batcher
-	metrics        metricsHook
-	hooks          []Hooks
+	// Lapsed reports a profile version used at a time outside its period
+	// (the catalogue with the administrator's recorded dates); default: the
+	// shipped catalogue's dates.
+	Lapsed  func(profileID string, at time.Time) bool
+	batch   *batcher
+	metrics metricsHook
+	hooks   []Hooks
 }
 
 func (s *Service) hookTx(tx *sql.Tx, now time.Time) HookTx {
@@ -55,28 +61,27 @@ func (s *Service) hookTx(tx *sql.Tx, now time.Time) HookTx {
 
 // New starts the registration writer; Close stops it.
 func New(db *store.DB, now func() time.Time, zone *time.Location, resolve ProfileResolver, m Metrics) *Service {
-	s := &Service{DB: db, Now: now, Zone: zone, resolveProfile: resolve, metrics: metricsHook{m}}
+	s := &Service{DB: db, Now: now, Zone: zone, resolveProfile: resolve, metrics: metricsHook{m}, Lapsed: regulation.Default().LapsedAt}
 	s.batch = newBatcher(s, 256)
 	return s
 }
 
 func (s *Service) Close() { s.batch.close() }
 
-const appealCols = 16
-
 func scanAppeal(r interface{ Scan(...any) error }) (Appeal, error) {
 	var a Appeal
 	var recv, reg, det store.Time
 	var ann, lots string
 	err := r.Scan(&a.ID, &a.Number, &a.IncidentID, &a.Channel, &recv, &reg, &det, &a.Organization, &a.BIN, &a.ContactEmail,
-		&a.ContactPhone, &a.Description, &a.Module, &ann, &lots, &a.Profile)
+		&a.ContactPhone, &a.Description, &a.Module, &ann, &lots, &a.Profile, &a.IncidentNumber)
 	a.ReceivedAt, a.RegisteredAt, a.DetectedAt = recv.Time, reg.Time, det.Ptr()
 	a.Announcements, a.Lots = strList(ann), strList(lots)
 	return a, err
 }
 
 func (s *Service) appeal(ctx context.Context, q querier, number string) (Appeal, error) {
-	a, err := scanAppeal(q.QueryRowContext(ctx, Queries["appeal-by-number"], number))
+	a, err := scanAppeal(q.QueryRowContext(ctx, Q.AppealByNumber, number))
+	a.ProfileLapsed = s.Lapsed(a.Profile, a.ReceivedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, apperr.New(apperr.NotFound, "no appeal %s", number)
 	}
@@ -90,9 +95,9 @@ func scanIncident(r interface{ Scan(...any) error }) (Incident, error) {
 	var first, started, planned, fixed, created, updated store.Time
 	var modules string
 	var merged sql.NullInt64
-	err := r.Scan(&i.ID, &i.State, &paused, &i.Profile, &first, &crit, &opdep, &i.Cause, &started, &planned, &fixed,
+	err := r.Scan(&i.ID, &i.Number, &i.State, &paused, &i.Profile, &first, &crit, &opdep, &i.Cause, &started, &planned, &fixed,
 		&modules, &i.Decision, &i.Recommendations, &merged, &created, &updated, &i.Version)
-	i.PausedFrom, i.Criticality = State(paused.String), crit.String
+	i.PausedFrom, i.Criticality = State(paused.String), vocab.Criticality(crit.String)
 	if opdep.Valid {
 		i.OperatorDependent = &opdep.Bool
 	}
@@ -105,11 +110,21 @@ func scanIncident(r interface{ Scan(...any) error }) (Incident, error) {
 }
 
 func (s *Service) incident(ctx context.Context, q querier, id int64) (Incident, error) {
-	i, err := scanIncident(q.QueryRowContext(ctx, Queries["incident-by-id"], id))
+	i, err := scanIncident(q.QueryRowContext(ctx, Q.IncidentByID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return i, apperr.New(apperr.NotFound, "no incident %d", id)
 	}
 	return i, apperr.Wrap(err, "load incident")
+}
+
+// incidentAt loads an incident to change it; expected (when not 0) is the
+// version the caller read (optimistic lock).
+func (s *Service) incidentAt(ctx context.Context, tx *sql.Tx, id int64, expected int) (Incident, error) {
+	inc, err := s.incident(ctx, tx, id)
+	if err == nil && expected != 0 && expected != inc.Version {
+		return inc, apperr.New(apperr.Conflict, "incident %d is at version %d, not %d; reload and retry", id, inc.Version, expected)
+	}
+	return inc, err
 }
 
 // Appeal returns one appeal by its number.
@@ -133,7 +148,7 @@ func (s *Service) Incident(ctx context.Context, id int64) (IncidentView, error) 
 	if v.Appeals, err = s.appealsOf(ctx, s.DB.R, id); err != nil {
 		return v, err
 	}
-	rows, err := s.DB.R.QueryContext(ctx, Queries["transitions-of-incident"], id)
+	rows, err := s.DB.R.QueryContext(ctx, Q.TransitionsOfIncident, id)
 	if err != nil {
 		return v, apperr.Wrap(err, "transitions")
 	}
@@ -155,7 +170,7 @@ type rowsQuerier interface {
 }
 
 func (s *Service) appealsOf(ctx context.Context, q rowsQuerier, id int64) ([]Appeal, error) {
-	rows, err := q.QueryContext(ctx, Queries["appeals-of-incident"], id)
+	rows, err := q.QueryContext(ctx, Q.AppealsOfIncident, id)
 	if err != nil {
 		return nil, apperr.Wrap(err, "appeals")
 	}
@@ -166,6 +181,7 @@ func (s *Service) appealsOf(ctx context.Context, q rowsQuerier, id int64) ([]App
 		if err != nil {
 			return nil, apperr.Wrap(err, "appeals")
 		}
+		a.ProfileLapsed = s.Lapsed(a.Profile, a.ReceivedAt)
 		out = append(out, a)
 	}
 	return out, apperr.Wrap(rows.Err(), "appeals")
@@ -193,7 +209,7 @@ func (s *Service) save(ctx context.Context, tx *sql.Tx, before, after Incident) 
 		}
 		return store.T(*t)
 	}
-	res, err := tx.ExecContext(ctx, Queries["update-incident"], after.ID, before.Version, string(after.State), paused, crit, opdep,
+	res, err := tx.ExecContext(ctx, Q.UpdateIncident, after.ID, before.Version, string(after.State), paused, crit, opdep,
 		after.Cause, pt(after.FailureStartedAt), pt(after.PlannedFixAt), pt(after.FixedAt), mustJSON(after.Modules),
 		after.Decision, after.Recommendations, merged, store.T(after.FirstRegisteredAt), store.T(after.UpdatedAt))
 	if err != nil {
@@ -201,6 +217,9 @@ func (s *Service) save(ctx context.Context, tx *sql.Tx, before, after Incident) 
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return apperr.New(apperr.Conflict, "incident %d was changed by someone else; reload and retry", after.ID)
+	}
+	if _, err := tx.ExecContext(ctx, Q.SyncAppeals, after.ID, string(after.State), after.Criticality); err != nil {
+		return apperr.Wrap(err, "sync appeals")
 	}
 	return nil
 }
@@ -211,12 +230,9 @@ func (s *Service) Transition(ctx context.Context, by audit.Actor, id int64, in T
 	var out Incident
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		now := s.Now().UTC()
-		before, err := s.incident(ctx, tx, id)
+		before, err := s.incidentAt(ctx, tx, id, in.ExpectedVersion)
 		if err != nil {
 			return err
-		}
-		if in.ExpectedVersion != 0 && in.ExpectedVersion != before.Version {
-			return apperr.New(apperr.Conflict, "incident %d is at version %d, not %d; reload and retry", id, before.Version, in.ExpectedVersion)
 		}
 		after, err := Apply(before, in, now)
 		if err != nil {
@@ -229,7 +245,7 @@ func (s *Service) Transition(ctx context.Context, by audit.Actor, id int64, in T
 		if by.ID != 0 {
 			actorID = by.ID
 		}
-		if _, err := tx.ExecContext(ctx, Queries["insert-transition"], id, string(before.State), string(after.State), actorID, store.T(now), in.Note); err != nil {
+		if _, err := tx.ExecContext(ctx, Q.InsertTransition, id, string(before.State), string(after.State), actorID, store.T(now), in.Note); err != nil {
 			return apperr.Wrap(err, "transition")
 		}
 		after.Version = before.Version + 1
@@ -281,10 +297,11 @@ func (s *Service) Merge(ctx context.Context, by audit.Actor, number string, targ
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, Queries["move-appeal"], a.ID, target); err != nil {
+		if _, err := tx.ExecContext(ctx, Q.MoveAppeal, a.ID, target); err != nil {
 			return apperr.Wrap(err, "move appeal")
 		}
 		newDst := dst
+		newDst.Modules, _ = withModule(dst.Modules, a.Module)
 		if a.RegisteredAt.Before(dst.FirstRegisteredAt) {
 			newDst.FirstRegisteredAt = a.RegisteredAt
 		}
@@ -293,7 +310,7 @@ func (s *Service) Merge(ctx context.Context, by audit.Actor, number string, targ
 			return err
 		}
 		var left int
-		if err := tx.QueryRowContext(ctx, Queries["count-appeals-of-incident"], src.ID).Scan(&left); err != nil {
+		if err := tx.QueryRowContext(ctx, Q.CountAppealsOfIncident, src.ID).Scan(&left); err != nil {
 			return apperr.Wrap(err, "count")
 		}
 		if left == 0 {
@@ -302,7 +319,7 @@ func (s *Service) Merge(ctx context.Context, by audit.Actor, number string, targ
 			if err := s.save(ctx, tx, src, newSrc); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, Queries["insert-transition"], src.ID, string(src.State), string(Merged), nullID(by.ID), store.T(now),
+			if _, err := tx.ExecContext(ctx, Q.InsertTransition, src.ID, string(src.State), string(Merged), nullID(by.ID), store.T(now),
 				"merged into incident "+itoa(target)); err != nil {
 				return apperr.Wrap(err, "transition")
 			}

@@ -115,7 +115,7 @@ func (s *Service) tx(ctx context.Context, by audit.Actor, fn func(tx *sql.Tx, no
 func (s *Service) get(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, id int64) (Article, error) {
-	a, err := scan(q.QueryRowContext(ctx, Queries["get"], id))
+	a, err := scan(q.QueryRowContext(ctx, Q.Get, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, apperr.New(apperr.NotFound, "no article %d", id)
 	}
@@ -138,7 +138,7 @@ func (s *Service) Draft(ctx context.Context, by auth.Principal, addr string, in 
 		if by.ID != 0 {
 			uid = by.ID
 		}
-		if err := tx.QueryRowContext(ctx, Queries["insert"], mustJSON(in.Question), mustJSON(in.Answer), uid, store.T(now)).Scan(&id); err != nil {
+		if err := tx.QueryRowContext(ctx, Q.Insert, mustJSON(in.Question), mustJSON(in.Answer), uid, store.T(now)).Scan(&id); err != nil {
 			return audit.Entry{}, apperr.Wrap(err, "draft")
 		}
 		return audit.Entry{Action: "kb.draft", ObjectType: "kb_article", ObjectID: strconv.FormatInt(id, 10), After: in}, nil
@@ -162,7 +162,7 @@ func (s *Service) Edit(ctx context.Context, by auth.Principal, addr string, id i
 		if in.Version == 0 {
 			in.Version = before.Version
 		}
-		res, err := tx.ExecContext(ctx, Queries["update"], id, mustJSON(in.Question), mustJSON(in.Answer), store.T(now), in.Version)
+		res, err := tx.ExecContext(ctx, Q.Update, id, mustJSON(in.Question), mustJSON(in.Answer), store.T(now), in.Version)
 		if err != nil {
 			return audit.Entry{}, apperr.Wrap(err, "edit")
 		}
@@ -206,7 +206,7 @@ func (s *Service) SetStatus(ctx context.Context, by auth.Principal, addr string,
 				return audit.Entry{}, apperr.New(apperr.Conflict, "article %d is withdrawn already", id)
 			}
 		}
-		res, err := tx.ExecContext(ctx, Queries["set-status"], id, status, approver, at, a.Version)
+		res, err := tx.ExecContext(ctx, Q.SetStatus, id, status, approver, at, a.Version)
 		if err != nil {
 			return audit.Entry{}, apperr.Wrap(err, status)
 		}
@@ -225,7 +225,7 @@ func (s *Service) SetStatus(ctx context.Context, by auth.Principal, addr string,
 
 // List returns the articles of a status ("" all).
 func (s *Service) List(ctx context.Context, status string) ([]Article, error) {
-	rows, err := s.DB.R.QueryContext(ctx, Queries["list"], status)
+	rows, err := s.DB.R.QueryContext(ctx, Q.List, status)
 	if err != nil {
 		return nil, apperr.Wrap(err, "knowledge base")
 	}

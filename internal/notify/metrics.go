@@ -58,7 +58,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	var pending, failed, overdue, bounced float64
-	if err := m.db.R.QueryRowContext(ctx, Queries["counts"], store.T(m.now())).Scan(&pending, &failed, &overdue, &bounced); err != nil {
+	if err := m.db.R.QueryRowContext(ctx, Q.Counts, store.T(m.now())).Scan(&pending, &failed, &overdue, &bounced); err != nil {
 		ch <- prometheus.NewInvalidMetric(m.pending, err)
 		return
 	}

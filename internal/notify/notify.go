@@ -211,7 +211,7 @@ var (
 // enqueueParts splits the checked one-row statement into the text before
 // its VALUES tuple, the tuple, and the ON CONFLICT clause.
 func enqueueParts() [3]string {
-	q := Queries["enqueue"]
+	q := Q.Enqueue
 	i := strings.Index(q, "VALUES") + len("VALUES")
 	j := strings.Index(q, "ON CONFLICT")
 	return [3]string{q[:i], strings.TrimSpace(q[i:j]), q[j:]}
@@ -320,13 +320,13 @@ var dataFields = func() []struct {
 // ToUser addresses a notification to one active user, in the cabinet and,
 // when they have one, by email; none when the user is not active.
 func ToUser(ctx context.Context, tx *sql.Tx, id int64, base Notification) ([]Notification, error) {
-	return toUsers(ctx, tx, Queries["user-by-id"], id, base)
+	return toUsers(ctx, tx, Q.UserByID, id, base)
 }
 
 // ToRole addresses a notification to every active user of a role, in the
 // cabinet and, where they have one, by email.
 func ToRole(ctx context.Context, tx *sql.Tx, role string, base Notification) ([]Notification, error) {
-	return toUsers(ctx, tx, Queries["users-of-role"], role, base)
+	return toUsers(ctx, tx, Q.UsersOfRole, role, base)
 }
 
 func toUsers(ctx context.Context, tx *sql.Tx, q string, arg any, base Notification) ([]Notification, error) {

@@ -25,7 +25,7 @@ FROM procedures WHERE external_id = $1
 SELECT kind, lot, supplier, at FROM procedure_deadlines WHERE procedure_id = $1 ORDER BY kind, lot, supplier
 
 -- name: changes-of-procedure
-SELECT c.plan_id, c.event, c.lot, c.kind, c.supplier, c.action, c.rule, c.old_at, c.new_at, c.recipients, r.ru, r.en
+SELECT c.plan_id, c.event, c.lot, c.kind, c.supplier, c.action, c.rule, c.old_at, c.new_at, c.recipients, r.ru, r.kk, r.en
 FROM plan_changes c JOIN applied_plans a ON a.id = c.plan_id JOIN plan_reasons r ON r.id = c.reason_id
 WHERE c.procedure_id = $1 AND a.status = 'applied' ORDER BY c.id
 
@@ -102,7 +102,7 @@ INSERT INTO plan_changes (plan_id, procedure_id, lot, kind, supplier, action, ru
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 
 -- name: insert-reason
-INSERT INTO plan_reasons (plan_id, ru, en) VALUES ($1, $2, $3) RETURNING id
+INSERT INTO plan_reasons (plan_id, ru, kk, en) VALUES ($1, $2, $3, $4) RETURNING id
 
 -- name: change-range-of-plan
 SELECT coalesce(min(id), 0), coalesce(max(id), -1) FROM plan_changes WHERE plan_id = $1
@@ -144,17 +144,6 @@ SELECT plan_id, id, 'revert', $4 FROM plan_changes WHERE plan_id = $1 AND id > $
 SELECT id, incident_id, status, profile, plan_hash, procedures, changes, applied_at, applied_by, reverted_at, reverted_by, revert_reason
 FROM applied_plans WHERE id = $1
 
--- name: plans-of-incident
-SELECT id, incident_id, status, profile, plan_hash, procedures, changes, applied_at, applied_by, reverted_at, reverted_by, revert_reason
-FROM applied_plans WHERE incident_id = $1 ORDER BY id
-
--- name: plan-changes-page
--- The changes of a plan with the procedure's current deadline value, by id.
-SELECT c.id, c.procedure_id, p.external_id, p.announcement, c.lot, c.kind, c.supplier, c.action, c.rule, c.old_at, c.new_at, d.at
-FROM plan_changes c JOIN procedures p ON p.id = c.procedure_id
-LEFT JOIN procedure_deadlines d ON d.procedure_id = c.procedure_id AND d.kind = c.kind AND d.lot = c.lot AND d.supplier = c.supplier
-WHERE c.plan_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3
-
 -- name: later-plan-on-same-deadlines
 -- An applied plan after $1 that changed a deadline $1 changed: revert it first.
 SELECT min(c2.plan_id) FROM plan_changes c1
@@ -167,7 +156,7 @@ UPDATE applied_plans SET status = 'reverted', reverted_at = $2, reverted_by = $3
 
 -- name: feed-page
 SELECT f.seq, f.op, f.plan_id, a.incident_id, p.external_id, p.announcement, c.lot, c.kind, c.supplier, c.action, c.rule,
-    c.old_at, c.new_at, r.ru, r.en, f.at
+    c.old_at, c.new_at, r.ru, r.kk, r.en, f.at
 FROM procurement_feed f
 JOIN plan_changes c ON c.id = f.change_id
 JOIN plan_reasons r ON r.id = c.reason_id

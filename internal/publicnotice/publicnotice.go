@@ -19,15 +19,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"tenderdesk/internal/audit"
-	"tenderdesk/internal/impact"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 //go:embed queries.sql
@@ -63,15 +62,11 @@ func (s *Service) recent() time.Duration {
 // StatusVersion implements statuspage.Source.
 func (s *Service) StatusVersion(ctx context.Context) (uint64, error) {
 	var v int64
-	if err := s.DB.R.QueryRowContext(ctx, Queries["version"]).Scan(&v); err != nil {
+	if err := s.DB.R.QueryRowContext(ctx, Q.Version).Scan(&v); err != nil {
 		return 0, fmt.Errorf("publicnotice: version: %w", err)
 	}
 	return uint64(v) + uint64(s.Now().Unix()/86400), nil
 }
-
-// Label is how an incident is named in public: the same as in the
-// desk's messages.
-func Label(id int64) string { return "INC-" + strconv.FormatInt(id, 10) }
 
 // StatusSnapshot implements statuspage.Source.
 func (s *Service) StatusSnapshot(ctx context.Context) (statuspage.Snapshot, error) {
@@ -82,14 +77,14 @@ func (s *Service) StatusSnapshot(ctx context.Context) (statuspage.Snapshot, erro
 	now := s.Now().UTC()
 	snap := statuspage.Snapshot{Version: v}
 	var upd store.Time
-	if err := s.DB.R.QueryRowContext(ctx, Queries["updated"]).Scan(&upd); err != nil {
+	if err := s.DB.R.QueryRowContext(ctx, Q.Updated).Scan(&upd); err != nil {
 		return snap, fmt.Errorf("publicnotice: updated: %w", err)
 	}
 	snap.Updated = upd.Time
 	if snap.Failures, err = s.failures(ctx, now); err != nil {
 		return snap, err
 	}
-	ms, err := s.maintenance(ctx, Queries["maintenance-public"], store.T(now.Add(-s.recent())))
+	ms, err := s.maintenance(ctx, Q.MaintenancePublic, store.T(now.Add(-s.recent())))
 	if err != nil {
 		return snap, err
 	}
@@ -110,7 +105,7 @@ func (s *Service) StatusSnapshot(ctx context.Context) (statuspage.Snapshot, erro
 }
 
 func (s *Service) failures(ctx context.Context, now time.Time) ([]statuspage.Failure, error) {
-	rows, err := s.DB.R.QueryContext(ctx, Queries["failures"], store.T(now.Add(-s.recent())))
+	rows, err := s.DB.R.QueryContext(ctx, Q.Failures, store.T(now.Add(-s.recent())))
 	if err != nil {
 		return nil, fmt.Errorf("publicnotice: failures: %w", err)
 	}
@@ -124,11 +119,12 @@ func (s *Service) failures(ctx context.Context, now time.Time) ([]statuspage.Fai
 		var state, modules, title, pubModules string
 		var started, first, planned, fixed, updated, confirmed, noticeUpd store.Time
 		if err := rows.Scan(&r.id, &state, &r.f.Level, &started, &first, &planned, &fixed, &modules, &updated, &confirmed,
-			&title, &pubModules, &noticeUpd); err != nil {
+			&title, &pubModules, &noticeUpd, &r.f.Number); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("publicnotice: failures: %w", err)
 		}
-		r.f.Number, r.f.State = Label(r.id), publicState(state)
+		// The failure's own number, as in every notice (defect 10).
+		r.f.State = publicState(state)
 		r.f.Started = started.Time
 		if r.f.Started.IsZero() {
 			r.f.Started = first.Time
@@ -184,7 +180,7 @@ func publicState(s string) string {
 // shown whole, as is one named anywhere without lots: the notice must not
 // leave out a lot that may be hit.
 func (s *Service) affected(ctx context.Context, incidentID int64) ([]statuspage.Procurement, error) {
-	rows, err := s.DB.R.QueryContext(ctx, Queries["refs-of-incident"], incidentID)
+	rows, err := s.DB.R.QueryContext(ctx, Q.RefsOfIncident, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("publicnotice: appeals: %w", err)
 	}
@@ -246,7 +242,7 @@ func lotsOf(a string, lots []string) []string {
 // procurement mirror, issue 4); a supplier's own deadline (a tariff) is not
 // published.
 func (s *Service) extensions(ctx context.Context, incidentID int64) ([]statuspage.Extension, error) {
-	rows, err := s.DB.R.QueryContext(ctx, Queries["extensions-of-incident"], incidentID)
+	rows, err := s.DB.R.QueryContext(ctx, Q.ExtensionsOfIncident, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("publicnotice: extensions: %w", err)
 	}
@@ -259,23 +255,10 @@ func (s *Service) extensions(ctx context.Context, incidentID int64) ([]statuspag
 			return nil, fmt.Errorf("publicnotice: extensions: %w", err)
 		}
 		e.Old, e.New = old.Time, nw.Time
-		if w, ok := publicKind[impact.Kind(e.DeadlineKind)]; ok {
-			e.DeadlineKind = w
-		}
+		e.DeadlineKind = vocab.DeadlineKind(e.DeadlineKind).Public()
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// publicKind names the mirror's deadline kinds (internal/impact) with the
-// codes of the page, the feeds' deadline_kind and the email templates
-// (docs/status-feed.md); the same words procurement's notices use.
-var publicKind = map[impact.Kind]string{
-	impact.BidsEnd: "bid_acceptance", impact.PriceOffersEnd: "price_offer_acceptance", impact.BidsStart: "acceptance_start",
-	impact.AuctionRound: "auction_round", impact.AuctionTrading: "auction_trading", impact.Decryption: "decryption",
-	impact.OpeningProtocol: "opening_protocol", impact.AdmissionProtocol: "admission_protocol", impact.ResultsProtocol: "results_protocol",
-	impact.ContractApproval: "contract_signing", impact.ContractSigning: "contract_signing", impact.ComplaintsEnd: "complaint",
-	impact.DiscussionEnd: "documentation_discussion", impact.TariffEnd: "tariff",
 }
 
 // Hooks bumps the version in the transaction of every Journal change the
@@ -299,7 +282,7 @@ func (Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, _ journal.A
 }
 
 func bump(ctx context.Context, tx *sql.Tx, now time.Time) error {
-	if _, err := tx.ExecContext(ctx, Queries["bump"], store.T(now)); err != nil {
+	if _, err := tx.ExecContext(ctx, Q.Bump, store.T(now)); err != nil {
 		return fmt.Errorf("publicnotice: bump version: %w", err)
 	}
 	return nil

@@ -84,7 +84,7 @@ func list(s string) []string {
 // Thread returns the messages of an appeal, oldest first: the one that
 // opened it, follow-ups, and automatic mail about it.
 func (s *Service) Thread(ctx context.Context, appealID int64) ([]Message, error) {
-	rows, err := s.DB.R.QueryContext(ctx, Queries["messages-of-appeal"], appealID)
+	rows, err := s.DB.R.QueryContext(ctx, Q.MessagesOfAppeal, appealID)
 	if err != nil {
 		return nil, apperr.Wrap(err, "mail thread")
 	}
@@ -103,7 +103,7 @@ func (s *Service) Thread(ctx context.Context, appealID int64) ([]Message, error)
 	if err := rows.Err(); err != nil {
 		return nil, apperr.Wrap(err, "mail thread")
 	}
-	arows, err := s.DB.R.QueryContext(ctx, Queries["attachments-of-messages"], appealID)
+	arows, err := s.DB.R.QueryContext(ctx, Q.AttachmentsOfMessages, appealID)
 	if err != nil {
 		return nil, apperr.Wrap(err, "attachments")
 	}
@@ -127,7 +127,7 @@ func (s *Service) Ignored(ctx context.Context, before int64, limit int) ([]Messa
 	if before <= 0 {
 		before = 1<<62 - 1
 	}
-	rows, err := s.DB.R.QueryContext(ctx, Queries["ignored-messages"], before, limit)
+	rows, err := s.DB.R.QueryContext(ctx, Q.IgnoredMessages, before, limit)
 	if err != nil {
 		return nil, apperr.Wrap(err, "ignored mail")
 	}
@@ -167,10 +167,23 @@ func (s *Service) getThread(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) getIgnored(w http.ResponseWriter, r *http.Request) error {
-	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	if limit <= 0 || limit > 500 {
-		limit = 100
+	q, v := r.URL.Query(), apperr.Validation{}
+	var before int64
+	limit := 100
+	if q.Has("before") {
+		var err error
+		if before, err = strconv.ParseInt(q.Get("before"), 10, 64); err != nil || before < 0 {
+			v.Add("before", "a message id from the previous page")
+		}
+	}
+	if q.Has("limit") {
+		var err error
+		if limit, err = strconv.Atoi(q.Get("limit")); err != nil || limit < 1 || limit > 500 {
+			v.Add("limit", "a number 1–500 (leave it out for 100)")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
 	}
 	ms, err := s.Ignored(r.Context(), before, limit)
 	if err != nil {
@@ -197,7 +210,7 @@ func (s *Service) getAttachment(w http.ResponseWriter, r *http.Request) error {
 	}
 	var raw []byte
 	var appealID sql.NullInt64
-	err = s.DB.R.QueryRowContext(r.Context(), Queries["raw-of-message"], id).Scan(&raw, &appealID)
+	err = s.DB.R.QueryRowContext(r.Context(), Q.RawOfMessage, id).Scan(&raw, &appealID)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && appealID.Int64 != a.ID) {
 		return apperr.New(apperr.NotFound, "no message %d on appeal %s", id, a.Number)
 	}
@@ -213,7 +226,7 @@ func (s *Service) getAttachment(w http.ResponseWriter, r *http.Request) error {
 		return apperr.New(apperr.NotFound, "message %d has no attachment %d", id, index)
 	}
 	var verdict string
-	if err := s.DB.R.QueryRowContext(r.Context(), Queries["attachment-scan"], id, index).Scan(&verdict); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := s.DB.R.QueryRowContext(r.Context(), Q.AttachmentScan, id, index).Scan(&verdict); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return apperr.Wrap(err, "attachment scan")
 	}
 	if err := s.Files.Servable(r.Context(), verdict, bytes.NewReader(pick.got)); err != nil {

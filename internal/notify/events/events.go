@@ -26,6 +26,7 @@ import (
 	"tenderdesk/internal/regulation"
 	"tenderdesk/internal/sla"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 // Event keys. With the recipient each is unique in the outbox, so raising
@@ -94,9 +95,6 @@ func InfoAnswered(number string, message int64) string {
 
 // Closed is the closing notice of an appeal with the cause and actions (R1–R5).
 func Closed(number string) string { return "appeal.closed:" + number }
-
-// IncidentLabel is how an incident is named in messages.
-func IncidentLabel(id int64) string { return "INC-" + strconv.FormatInt(id, 10) }
 
 // Config of the notices.
 type Config struct {
@@ -177,7 +175,7 @@ func (b *batch) language(ctx context.Context, addr string) (string, error) {
 		return l, nil
 	}
 	var l string
-	err := b.tx.QueryRowContext(ctx, notify.Queries["language-of-email"], addr).Scan(&l)
+	err := b.tx.QueryRowContext(ctx, notify.Q.LanguageOfEmail, addr).Scan(&l)
 	if err != nil && !isNoRows(err) {
 		return "", fmt.Errorf("notify: reporter's language: %w", err)
 	}
@@ -193,7 +191,7 @@ func (b *batch) usersOfBIN(ctx context.Context, bin string) ([]cabinetUser, erro
 	if us, ok := b.bins[bin]; ok {
 		return us, nil
 	}
-	rows, err := b.tx.QueryContext(ctx, notify.Queries["users-of-bin"], bin)
+	rows, err := b.tx.QueryContext(ctx, notify.Q.UsersOfBin, bin)
 	if err != nil {
 		return nil, fmt.Errorf("notify: cabinets of BIN: %w", err)
 	}
@@ -242,10 +240,8 @@ func (h *Hooks) zone(profile string) string {
 // Russian profile an appeal that named no System section is asked for one
 // (R2).
 func (h *Hooks) AppealRegistered(ctx context.Context, tx journal.HookTx, a journal.Appeal, newIncident bool) error {
-	d := templates.Data{Number: a.Number, Received: a.ReceivedAt, Zone: h.zone(a.Profile), AccessCode: a.AccessCode}
-	if !newIncident {
-		d.IncidentNumber = IncidentLabel(a.IncidentID)
-	}
+	// Both numbers, the appeal's and its failure's (defect 10).
+	d := templates.Data{Number: a.Number, IncidentNumber: a.IncidentNumber, Received: a.ReceivedAt, Zone: h.zone(a.Profile), Profile: a.Profile, AccessCode: a.AccessCode}
 	if strings.HasPrefix(a.Profile, "ru-khmao") && strings.TrimSpace(a.Module) == "" {
 		d.SectionMissing, d.Sections = true, email.SectionNames()
 	}
@@ -301,7 +297,8 @@ func (h *Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, action j
 		return err
 	}
 	b := h.batch(tx)
-	base := templates.Data{Level: after.Criticality, Zone: h.zone(after.Profile), Modules: strings.Join(after.Modules, ", ")}
+	base := templates.Data{IncidentNumber: after.Number, Level: string(after.Criticality), Zone: h.zone(after.Profile),
+		Profile: after.Profile, Modules: strings.Join(after.Modules, ", ")}
 	if after.FailureStartedAt != nil {
 		base.Started = *after.FailureStartedAt
 	}
@@ -356,7 +353,7 @@ func (h *Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, action j
 			return err
 		}
 	}
-	if action == journal.ActConfirm && !merged && (after.Criticality == "medium" || after.Criticality == "high") {
+	if action == journal.ActConfirm && !merged && after.Criticality.Extends() {
 		if err := h.toAuthority(ctx, b, after, base, appeals, now); err != nil {
 			return err
 		}
@@ -369,7 +366,7 @@ func (h *Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, action j
 // the confirmation itself. The desk sends the email; the phone call is the
 // operator's.
 func (h *Hooks) toAuthority(ctx context.Context, b *batch, inc journal.Incident, d templates.Data, appeals []appealRef, now time.Time) error {
-	d.Number, d.Confirmed = IncidentLabel(inc.ID), now
+	d.Number, d.IncidentNumber, d.Confirmed = inc.Number, "", now
 	if len(appeals) > 0 {
 		d.Summary = clip(appeals[0].Description, 500)
 	}
@@ -398,11 +395,11 @@ func (h *Hooks) toAuthority(ctx context.Context, b *batch, inc journal.Incident,
 // 30 working minutes), Q36.2 (medium, 1 working hour); Q37 prescribes no
 // reporter notice for high — reading: the 30 calendar minutes of its
 // home-page post (Q37.3).
-func levelClock(level string) string {
+func levelClock(level vocab.Criticality) string {
 	switch level {
-	case "low":
+	case vocab.Low:
 		return regulation.ClockLowNotice
-	case "medium":
+	case vocab.Medium:
 		return regulation.ClockMediumSupplierNotice
 	}
 	return regulation.ClockHighPublicNotice
@@ -430,8 +427,8 @@ func (h *Hooks) ReplyToReporter(ctx context.Context, tx journal.HookTx, number s
 // AnswerToStaff tells the staff member who asked (assignee, 0: none) that
 // the reporter answered, else every active user of role (Q38: the terms
 // resumed). Cabinet and, where they have one, email.
-func (h *Hooks) AnswerToStaff(ctx context.Context, tx journal.HookTx, number string, incidentID, message int64, author, text string, assignee int64, role string) error {
-	d := templates.Data{Number: number, IncidentNumber: IncidentLabel(incidentID), Author: author, Message: text, Zone: "Asia/Almaty"}
+func (h *Hooks) AnswerToStaff(ctx context.Context, tx journal.HookTx, number, incident string, message int64, author, text string, assignee int64, role string) error {
+	d := templates.Data{Number: number, IncidentNumber: incident, Author: author, Message: text, Zone: "Asia/Almaty"}
 	if a, err := h.appeal(ctx, tx, number); err == nil {
 		d.Zone = h.zone(a.Profile)
 	} else {
@@ -458,7 +455,7 @@ func (h *Hooks) AnswerToStaff(ctx context.Context, tx journal.HookTx, number str
 func (h *Hooks) appeal(ctx context.Context, tx journal.HookTx, number string) (appealRef, error) {
 	var a appealRef
 	var recv, reg store.Time
-	err := tx.QueryRowContext(ctx, notify.Queries["appeal-by-number"], number).Scan(&a.Number, &a.BIN, &a.Email, &a.Profile, &recv, &reg, &a.Module, &a.Description)
+	err := tx.QueryRowContext(ctx, notify.Q.AppealByNumber, number).Scan(&a.Number, &a.BIN, &a.Email, &a.Profile, &recv, &reg, &a.Module, &a.Description)
 	if err != nil {
 		return a, fmt.Errorf("notify: appeal %s: %w", number, err)
 	}
@@ -474,7 +471,7 @@ func samePlan(a, b *time.Time) bool {
 }
 
 func (h *Hooks) appeals(ctx context.Context, tx journal.HookTx, incidentID int64) ([]appealRef, error) {
-	rows, err := tx.QueryContext(ctx, notify.Queries["appeals-of-incident"], incidentID)
+	rows, err := tx.QueryContext(ctx, notify.Q.AppealsOfIncident, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("notify: appeals of incident: %w", err)
 	}
@@ -494,7 +491,7 @@ func (h *Hooks) appeals(ctx context.Context, tx journal.HookTx, incidentID int64
 
 func lastNote(ctx context.Context, tx journal.HookTx, incidentID int64) (string, error) {
 	var note string
-	if err := tx.QueryRowContext(ctx, notify.Queries["last-transition-note"], incidentID).Scan(&note); err != nil && !isNoRows(err) {
+	if err := tx.QueryRowContext(ctx, notify.Q.LastTransitionNote, incidentID).Scan(&note); err != nil && !isNoRows(err) {
 		return "", fmt.Errorf("notify: refutation note: %w", err)
 	}
 	return note, nil
