@@ -17,7 +17,7 @@ var trackPage = template.Must(template.New("track").Parse(trackHTML))
 
 type trackWords struct {
 	Title, Language, Number, Code, Show, State, Failure, Level, Planned, Fixed, NotFound, TooMany string
-	States, Levels                                                                              map[string]string
+	States, Levels                                                                                map[string]string
 }
 
 // The /track page's words (glossary: обращение / өтініш; технический сбой / техникалық іркіліс).
@@ -53,8 +53,8 @@ func (s *Service) TrackPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	page := struct {
 		Lang, Number, Error, StateName, LevelName, Planned, Fixed string
-		T                                                        trackWords
-		Result                                                   *Tracked
+		T                                                         trackWords
+		Result                                                    *Tracked
 	}{Lang: lang, T: tw, Number: q.Get("number")}
 	status := http.StatusOK
 	if q.Get("number") != "" || q.Get("code") != "" {
