@@ -5,11 +5,13 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"sync"
 	"time"
 
@@ -89,6 +91,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, fmt.Errorf("profile: %w", err)
 	}
 	a.Auth = auth.New(db, a.Now)
+	mem := cfg.HashMemory()
+	if mem == 0 {
+		mem = auth.DefaultHashMemory
+	}
+	a.Auth.Gate = auth.NewGate(auth.GateSlots(mem, auth.HashCost))
 	a.Metrics = web.NewMetrics()
 	resolve := func(name string, at time.Time) (string, error) {
 		if name == "" {
@@ -101,7 +108,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return p.ID(), nil
 	}
 	a.Journal = journal.New(db, a.Now, zone, resolve, a.Metrics)
-	a.Web = &web.Server{Log: log, DB: db, Auth: a.Auth, Journal: a.Journal, Metrics: a.Metrics, Extra: map[string]http.Handler{}}
+	if a.Journal.Announcement, err = refPattern(cfg.AnnouncementPattern, config.DefaultAnnouncementPattern); err == nil {
+		a.Journal.Lot, err = refPattern(cfg.LotPattern, config.DefaultLotPattern)
+	}
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Web = &web.Server{Log: log, DB: db, Auth: a.Auth, Journal: a.Journal, Metrics: a.Metrics, Extra: map[string]http.Handler{},
+		Security: web.Security{PublicHTTPS: cfg.SecurePublic(), MetricsAccess: cfg.MetricsAccess, MetricsToken: cfg.MetricsToken}}
 	for _, w := range wirings {
 		if err := w.fn(ctx, a); err != nil {
 			a.Close()
@@ -109,6 +124,18 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		}
 	}
 	return a, nil
+}
+
+// refPattern compiles a number-format setting (empty: the default).
+func refPattern(p, def string) (*regexp.Regexp, error) {
+	if p == "" {
+		p = def
+	}
+	re, err := regexp.Compile(p)
+	if err != nil {
+		return nil, fmt.Errorf("number pattern %q: %w", p, err)
+	}
+	return re, nil
 }
 
 // Bootstrap creates the first administrator; it returns the generated
@@ -130,6 +157,14 @@ func (a *App) Listen() error {
 	ln, err := net.Listen("tcp", a.Cfg.Addr)
 	if err != nil {
 		return err
+	}
+	if a.Cfg.TLSCert != "" {
+		certs, err := newCertReloader(a.Cfg.TLSCert, a.Cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		ln = tls.NewListener(ln, certs.config())
 	}
 	a.ln = ln
 	a.srv = &http.Server{Handler: a.Web.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,

@@ -22,7 +22,8 @@ func wireStatus(ctx context.Context, a *App) error {
 		return err
 	}
 	now := func() time.Time { return a.Now() }
-	src := &publicnotice.Service{DB: a.DB, Now: now, NoticeBy: publicnotice.NoticeDeadline(a.Cfg.DefaultProfile)}
+	src := &publicnotice.Service{DB: a.DB, Now: now, NoticeBy: publicnotice.NoticeDeadline(a.Cfg.DefaultProfile),
+		Announcement: a.Journal.Announcement, Lot: a.Journal.Lot}
 	h, err := statuspage.New(src, statuspage.Options{Now: now, Location: zone, Logger: a.Log.With("component", "statuspage")})
 	if err != nil {
 		return err

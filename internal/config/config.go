@@ -5,7 +5,10 @@ package config
 import (
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -31,7 +34,31 @@ type Config struct {
 	// notices of Q37.1 and Q42 (issue 5).
 	AuthorityEmail         string
 	AuthoritySecurityEmail string
+
+	// Issue 9 (hardening). PublicURL is the address users reach the desk
+	// at; https:// makes the session cookie Secure behind a TLS proxy, sends
+	// HSTS and refuses sign-in over plain HTTP from off the machine (E30).
+	PublicURL string
+	TLSCert   string // PEM certificate chain: the desk serves TLS itself (reloaded on change)
+	TLSKey    string
+	// MetricsAccess is who may read /metrics: open, token (MetricsToken as
+	// a bearer token) or loopback.
+	MetricsAccess string
+	MetricsToken  string
+	HashMemoryMiB string // memory all concurrent password checks share
+	// Patterns of the portal's announcement and lot numbers an appeal may
+	// name (they are published on the status page).
+	AnnouncementPattern string
+	LotPattern          string
 }
+
+// Default patterns of goszakup-like numbers: an announcement "1234567-1"
+// (the Russian region's 19-digit notice numbers fit too), a lot "1",
+// "1234567-ЗЦП1" or "100200-1-2".
+const (
+	DefaultAnnouncementPattern = `^[0-9]{1,20}(-[0-9]{1,4})?$`
+	DefaultLotPattern          = `^[0-9]{1,20}(-[\p{L}0-9]{1,16}){0,2}$`
+)
 
 // Var is one setting: flag name, environment variable, default, help.
 type Var struct {
@@ -56,6 +83,14 @@ func (c *Config) vars() []Var {
 		{"mail-profile", "TENDERDESK_MAIL_PROFILE", "", "support addresses the SMTP listener takes mail for, each with the regulation profile of its appeals: addr=profile,@domain=profile (--mail-from is always accepted, with --profile)", &c.MailProfile},
 		{"authority-email", "TENDERDESK_AUTHORITY_EMAIL", "", "the authorized body's address for medium/high failure notices (Q37.1)", &c.AuthorityEmail},
 		{"authority-security-email", "TENDERDESK_AUTHORITY_SECURITY_EMAIL", "", "its IT-security unit's address for those notices (Q42)", &c.AuthoritySecurityEmail},
+		{"public-url", "TENDERDESK_PUBLIC_URL", "", "the address users reach the desk at; https://… marks the session cookie Secure, sends HSTS and refuses sign-in over plain HTTP except from loopback (E30)", &c.PublicURL},
+		{"tls-cert", "TENDERDESK_TLS_CERT", "", "PEM certificate (chain) file: serve HTTPS; re-read when the file changes", &c.TLSCert},
+		{"tls-key", "TENDERDESK_TLS_KEY", "", "PEM private key file for --tls-cert", &c.TLSKey},
+		{"metrics-access", "TENDERDESK_METRICS_ACCESS", "loopback", "who may read /metrics: open, token (bearer --metrics-token) or loopback", &c.MetricsAccess},
+		{"metrics-token", "TENDERDESK_METRICS_TOKEN", "", "bearer token for /metrics when --metrics-access=token", &c.MetricsToken},
+		{"hash-memory", "TENDERDESK_HASH_MEMORY", "128", "MiB that concurrent password checks may use together (64 MiB each; more sign-ins at once get 429)", &c.HashMemoryMiB},
+		{"announcement-pattern", "TENDERDESK_ANNOUNCEMENT_PATTERN", DefaultAnnouncementPattern, "regular expression an announcement number in an appeal must match (it is published)", &c.AnnouncementPattern},
+		{"lot-pattern", "TENDERDESK_LOT_PATTERN", DefaultLotPattern, "regular expression a lot number in an appeal must match (it is published)", &c.LotPattern},
 	}
 }
 
@@ -86,7 +121,46 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.DB) == "" {
 		return fmt.Errorf("db: empty")
 	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("public-url %q: want http://host… or https://host…", c.PublicURL)
+		}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return fmt.Errorf("tls-cert and tls-key: give both or neither")
+	}
+	switch c.MetricsAccess {
+	case "", "open", "loopback":
+	case "token":
+		if len(c.MetricsToken) < 16 {
+			return fmt.Errorf("metrics-token: at least 16 characters with metrics-access=token")
+		}
+	default:
+		return fmt.Errorf("metrics-access %q: accepted: open, token, loopback", c.MetricsAccess)
+	}
+	if c.HashMemoryMiB != "" {
+		if n, err := strconv.Atoi(c.HashMemoryMiB); err != nil || n < 1 {
+			return fmt.Errorf("hash-memory %q: a whole number of MiB", c.HashMemoryMiB)
+		}
+	}
+	for name, p := range map[string]string{"announcement-pattern": c.AnnouncementPattern, "lot-pattern": c.LotPattern} {
+		if _, err := regexp.Compile(p); err != nil {
+			return fmt.Errorf("%s: %v", name, err)
+		}
+	}
 	return nil
+}
+
+// SecurePublic reports whether the public URL is https (E30).
+func (c *Config) SecurePublic() bool {
+	return strings.HasPrefix(strings.ToLower(c.PublicURL), "https://")
+}
+
+// HashMemory is the hash-memory setting in bytes (0: the default).
+func (c *Config) HashMemory() int64 {
+	n, _ := strconv.Atoi(c.HashMemoryMiB)
+	return int64(n) << 20
 }
 
 func envOr(k, def string) string {

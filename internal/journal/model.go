@@ -43,6 +43,10 @@ type Appeal struct {
 	Announcements []string   `json:"announcements"`
 	Lots          []string   `json:"lots"`
 	Profile       string     `json:"profile"`
+	// PossibleThreadOf is the appeal a message named in its subject without
+	// the right to continue it (issue 9.4): registered apart, shown to the
+	// operator, who merges it or not.
+	PossibleThreadOf string `json:"possible_thread_of,omitempty"`
 	// SourceMessageID is set for hooks at registration only (from
 	// NewAppeal): the Message-ID of the email the appeal came from. It is
 	// not stored with the appeal; the mail thread keeps it.

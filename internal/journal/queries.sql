@@ -9,8 +9,8 @@ VALUES ('registered', $1, $2, $2, $2) RETURNING id
 
 -- name: insert-appeal
 INSERT INTO appeals (number, year, seq, incident_id, channel, received_at, registered_at, detected_at, organization, bin,
-    contact_email, contact_phone, description, module, announcements, lots, profile, created_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id
+    contact_email, contact_phone, description, module, announcements, lots, profile, created_by, possible_thread_of)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id
 
 -- name: idempotency-get
 SELECT k.request_hash, a.number FROM idempotency_keys k JOIN appeals a ON a.id = k.appeal_id
@@ -21,12 +21,12 @@ INSERT INTO idempotency_keys (user_id, key, request_hash, appeal_id, created_at)
 
 -- name: appeal-by-number
 SELECT id, number, incident_id, channel, received_at, registered_at, detected_at, organization, bin, contact_email,
-    contact_phone, description, module, announcements, lots, profile
+    contact_phone, description, module, announcements, lots, profile, possible_thread_of
 FROM appeals WHERE number = $1
 
 -- name: appeals-of-incident
 SELECT id, number, incident_id, channel, received_at, registered_at, detected_at, organization, bin, contact_email,
-    contact_phone, description, module, announcements, lots, profile
+    contact_phone, description, module, announcements, lots, profile, possible_thread_of
 FROM appeals WHERE incident_id = $1 ORDER BY registered_at, id
 
 -- name: incident-by-id

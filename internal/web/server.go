@@ -40,8 +40,10 @@ type Server struct {
 	// BodyLimits raises (or lowers) MaxBody for single routes by pattern,
 	// e.g. a streamed bulk import; set them before Handler.
 	BodyLimits map[string]int64
-	mux        *http.ServeMux
-	routes     []Route
+	// Security: cookies, headers, sign-in channel and /metrics access.
+	Security Security
+	mux      *http.ServeMux
+	routes   []Route
 }
 
 // Route is one API route and the permission it needs ("" public, "*" any
@@ -96,6 +98,8 @@ func (s *Server) Handler() http.Handler {
 	s.route("GET /api/v1/users", auth.PermUserManage, s.listUsers)
 	s.route("POST /api/v1/users", auth.PermUserManage, s.createUser)
 	s.route("POST /api/v1/users/{login}/suspend", auth.PermUserManage, s.suspendUser)
+	s.route("POST /api/v1/users/{login}/reactivate", auth.PermUserManage, s.reactivateUser)
+	s.route("POST /api/v1/users/{login}/unlock", auth.PermUserManage, s.unlockUser)
 	s.route("POST /api/v1/users/{login}/tokens", auth.PermUserManage, s.createToken)
 	s.route("POST /api/v1/users/{login}/password", auth.PermUserManage, s.resetPassword)
 	s.route("GET /api/v1/roles", "*", s.roles)
@@ -107,7 +111,7 @@ func (s *Server) Handler() http.Handler {
 		m(s)
 	}
 	if s.Metrics != nil {
-		s.mux.Handle("GET /metrics", s.Metrics.Handler())
+		s.mux.Handle("GET /metrics", s.metricsGuard(s.Metrics.Handler()))
 	}
 	for pattern, h := range s.Extra {
 		s.mux.Handle(pattern, h)
@@ -115,7 +119,7 @@ func (s *Server) Handler() http.Handler {
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such endpoint: %s %s (see /api/v1/openapi.json)", r.Method, r.URL.Path))
 	})
-	return s.recoverer(s.mux)
+	return s.recoverer(s.headers(s.mux))
 }
 
 // Route registers h behind authentication and the permission check (perm
@@ -171,10 +175,18 @@ func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 	if err != nil {
 		return auth.Principal{}, apperr.New(apperr.Unauthorized, "sign in (POST /api/v1/login) or send a bearer token")
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) {
-		return auth.Principal{}, apperr.New(apperr.Forbidden, "cross-site request refused")
+	if err := csrf(r); err != nil {
+		return auth.Principal{}, err
 	}
 	return s.Auth.Authenticate(r.Context(), c.Value)
+}
+
+// csrf refuses a cookie-borne state change from another origin.
+func csrf(r *http.Request) error {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) {
+		return apperr.New(apperr.Forbidden, "cross-site request refused")
+	}
+	return nil
 }
 
 func sameOrigin(r *http.Request) bool {
