@@ -52,12 +52,15 @@ type Config struct {
 	LotPattern          string
 }
 
-// Default patterns of goszakup-like numbers: an announcement "1234567-1"
-// (the Russian region's 19-digit notice numbers fit too), a lot "1",
-// "1234567-ЗЦП1" or "100200-1-2".
+// Default patterns of the portals' numbers: letters and digits in groups
+// joined by hyphens, as goszakup's announcements ("1234567-1"), lots ("1",
+// "1234567-ЗЦП1") and the quasi-state portal's long ones
+// ("2026-ЗЦП-0001234567-1", "ЛОТ-0001234567-0000000001"), and the Russian
+// region's 19-digit notice numbers; no spaces, markup, links or phone
+// numbers in words. Narrow them per portal with the settings.
 const (
-	DefaultAnnouncementPattern = `^[0-9]{1,20}(-[0-9]{1,4})?$`
-	DefaultLotPattern          = `^[0-9]{1,20}(-[\p{L}0-9]{1,16}){0,2}$`
+	DefaultAnnouncementPattern = `^[\p{L}0-9]{1,24}(-[\p{L}0-9]{1,24}){0,5}$`
+	DefaultLotPattern          = `^[\p{L}0-9]{1,24}(-[\p{L}0-9]{1,24}){0,5}$`
 )
 
 // Var is one setting: flag name, environment variable, default, help.

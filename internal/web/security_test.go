@@ -1,0 +1,64 @@
+package web
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// E30 (issue 9.7): with an https public address a password over plain HTTP
+// is refused from another machine, before it is even read; from loopback
+// (a local TLS proxy, the administrator's console) it is taken.
+func TestPlainSignInRefusedOffLoopback(t *testing.T) {
+	s := &Server{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Security: Security{PublicHTTPS: true}}
+	h := s.Handler()
+	for _, c := range []struct {
+		remote string
+		want   int
+	}{{"192.0.2.10:4000", http.StatusForbidden}, {"[2001:db8::1]:4000", http.StatusForbidden}} {
+		r := httptest.NewRequest("POST", "/api/v1/login", strings.NewReader(`{"login":"admin","password":"secret-password"}`))
+		r.RemoteAddr = c.remote
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != c.want || !strings.Contains(w.Body.String(), "https") {
+			t.Errorf("sign-in over HTTP from %s: %d %s, want %d", c.remote, w.Code, w.Body, c.want)
+		}
+		if w.Header().Get("Strict-Transport-Security") == "" {
+			t.Errorf("no HSTS with an https public URL")
+		}
+	}
+	if err := s.plainSignIn(loopbackRequest()); err != nil {
+		t.Errorf("from loopback: %v", err)
+	}
+	s.Security.PublicHTTPS = false
+	r := loopbackRequest()
+	r.RemoteAddr = "192.0.2.10:4000"
+	if err := s.plainSignIn(r); err != nil {
+		t.Errorf("without an https public URL plain HTTP is the only way in: %v", err)
+	}
+}
+
+func loopbackRequest() *http.Request {
+	r := httptest.NewRequest("POST", "/api/v1/login", nil)
+	r.RemoteAddr = "127.0.0.1:4000"
+	return r
+}
+
+// /metrics with metrics-access=loopback (the default) is refused to
+// another machine.
+func TestMetricsLoopback(t *testing.T) {
+	s := &Server{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: NewMetrics()}
+	h := s.Handler()
+	for remote, want := range map[string]int{"192.0.2.10:4000": http.StatusForbidden, "127.0.0.1:4000": http.StatusOK, "[::1]:4000": http.StatusOK} {
+		r := httptest.NewRequest("GET", "/metrics", nil)
+		r.RemoteAddr = remote
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != want {
+			t.Errorf("/metrics from %s: %d, want %d", remote, w.Code, want)
+		}
+	}
+}
