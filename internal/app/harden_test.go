@@ -125,6 +125,15 @@ func TestUserEmailRefused(t *testing.T) {
 			t.Errorf("email %q: %s, want 400 naming email", bad, r)
 		}
 	}
+	d.must(d.req("POST", "/api/v1/users", d.Admin, map[string]any{"login": "u1", "password": "long-enough-1", "role": "operator",
+		"email": "u1@desk.kz"}), http.StatusCreated)
+	r := d.req("PATCH", "/api/v1/users/u1", d.Admin, map[string]any{"email": "u1@desk.kz\nBcc: all@evil.kz"})
+	if r.Status != http.StatusBadRequest || r.errField("email") == "" {
+		t.Errorf("changing the email to one with a header break: %s", r)
+	}
+	if r = d.must(d.req("PATCH", "/api/v1/users/u1", d.Admin, map[string]any{"email": "u1.new@desk.kz", "language": "kk"}), http.StatusOK); r.str("email") != "u1.new@desk.kz" || r.str("language") != "kk" {
+		t.Errorf("change: %s", r)
+	}
 }
 
 // Issue 9.7: with an https public URL the session cookie is Secure behind a
@@ -325,6 +334,39 @@ func TestMailThreadingNeedsTheSender(t *testing.T) {
 		}
 		if n := len(d.emailAppeals("token-X2")) + len(d.emailAppeals("token-X3")); n != 0 {
 			t.Fatalf("the contact's or colleague's reply opened %d appeals", n)
+		}
+
+		// Knowing a Message-ID is no credential either: the contact's own
+		// message, or the desk's registration notice to the contact.
+		var deskMID string
+		if err := d.App.DB.R.QueryRowContext(t.Context(), "SELECT message_id FROM outbox WHERE to_address = 'ivan@alfa.kz' ORDER BY id LIMIT 1").Scan(&deskMID); err != nil {
+			t.Fatalf("the desk's notice to the contact: %v", err)
+		}
+		for i, irt := range []string{"<x2@alfa.kz>", deskMID} {
+			token := fmt.Sprintf("token-Y%d", i)
+			if err := sendMail(addr, "attacker@evil.kz", "support@portal.kz", eml("attacker@evil.kz", "support@portal.kz", "", "дополнение "+token, "текст",
+				"In-Reply-To: "+irt)); err != nil {
+				t.Fatal(err)
+			}
+			rows := d.emailAppeals(token)
+			if len(rows) != 1 {
+				t.Fatalf("a stranger's reply to %s opened %d appeals, want 1", irt, len(rows))
+			}
+			a := d.must(d.req("GET", "/api/v1/appeals/"+rows[0]["number"].(string), d.Admin, nil), http.StatusOK).JSON["appeal"].(map[string]any)
+			if a["possible_thread_of"] != number {
+				t.Errorf("a stranger's reply to %s: possible_thread_of %v, want %s", irt, a["possible_thread_of"], number)
+			}
+		}
+		if n := len(d.thread(number)); n != 2 {
+			t.Fatalf("thread of %s after the strangers' replies: %d messages, want 2", number, n)
+		}
+		// The contact answering the desk's notice threads by it.
+		if err := sendMail(addr, "ivan@alfa.kz", "support@portal.kz", eml("ivan@alfa.kz", "support@portal.kz", "", "ответ token-Y9", "текст",
+			"In-Reply-To: "+deskMID)); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(d.thread(number)); n != 3 || len(d.emailAppeals("token-Y9")) != 0 {
+			t.Fatalf("the contact's answer to the desk's notice did not thread (%d messages)", n)
 		}
 	})
 }

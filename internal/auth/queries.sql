@@ -56,3 +56,6 @@ UPDATE users SET status = 'active', suspended_at = NULL WHERE id = $1 AND status
 
 -- name: count-active-admins
 SELECT count(*) FROM users WHERE role = 'admin' AND status = 'active'
+
+-- name: update-user
+UPDATE users SET full_name = $2, organization = $3, email = $4, language = $5 WHERE id = $1

@@ -347,6 +347,19 @@ func (s *Server) suspendUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
+	var in auth.UserChange
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	u, err := s.Auth.UpdateUser(r.Context(), principal(r).Actor(clientAddr(r)), r.PathValue("login"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
 // reactivateUser lifts a suspension (E9), with the reason recorded.
 func (s *Server) reactivateUser(w http.ResponseWriter, r *http.Request) error {
 	var in struct {

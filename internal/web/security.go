@@ -88,9 +88,12 @@ func loopback(r *http.Request) bool {
 }
 
 // plainSignIn refuses a password sent over plain HTTP when the desk is
-// meant to be reached over https (E30), unless it comes from this machine.
+// meant to be reached over https (E30), unless it comes from this machine
+// or a TLS proxy says it arrived over https (X-Forwarded-Proto): the
+// refusal protects a user who typed http://, whose browser sends no such
+// header; a client that forges it only exposes its own password.
 func (s *Server) plainSignIn(r *http.Request) error {
-	if s.Security.PublicHTTPS && r.TLS == nil && !loopback(r) {
+	if s.Security.PublicHTTPS && r.TLS == nil && !loopback(r) && !strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
 		return apperr.New(apperr.Forbidden, "sign in over https: this desk is served at an https address (E30)")
 	}
 	return nil

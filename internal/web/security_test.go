@@ -33,6 +33,12 @@ func TestPlainSignInRefusedOffLoopback(t *testing.T) {
 	if err := s.plainSignIn(loopbackRequest()); err != nil {
 		t.Errorf("from loopback: %v", err)
 	}
+	proxied := loopbackRequest()
+	proxied.RemoteAddr = "10.0.0.5:4000"
+	proxied.Header.Set("X-Forwarded-Proto", "https")
+	if err := s.plainSignIn(proxied); err != nil {
+		t.Errorf("from a TLS proxy on another machine: %v", err)
+	}
 	s.Security.PublicHTTPS = false
 	r := loopbackRequest()
 	r.RemoteAddr = "192.0.2.10:4000"

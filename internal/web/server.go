@@ -97,6 +97,7 @@ func (s *Server) Handler() http.Handler {
 
 	s.route("GET /api/v1/users", auth.PermUserManage, s.listUsers)
 	s.route("POST /api/v1/users", auth.PermUserManage, s.createUser)
+	s.route("PATCH /api/v1/users/{login}", auth.PermUserManage, s.updateUser)
 	s.route("POST /api/v1/users/{login}/suspend", auth.PermUserManage, s.suspendUser)
 	s.route("POST /api/v1/users/{login}/reactivate", auth.PermUserManage, s.reactivateUser)
 	s.route("POST /api/v1/users/{login}/unlock", auth.PermUserManage, s.unlockUser)
