@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -141,7 +142,7 @@ func TestUserEmailRefused(t *testing.T) {
 // referrer policy; API answers are not stored; a cross-origin logout is
 // refused like every other state change.
 func TestCookiesAndHeaders(t *testing.T) {
-	d := boot(t, t.TempDir()+"/data", func(c *config.Config) { c.PublicURL = "https://desk.example.kz" })
+	d := boot(t, t.TempDir()+"/data", func(c *config.Config) { c.PublicURL, _ = url.Parse("https://desk.example.kz") })
 	rq, _ := http.NewRequest("POST", d.Base+"/api/v1/login", strings.NewReader(`{"login":"admin","password":"`+adminPassword+`"}`))
 	rq.Header.Set("Content-Type", "application/json")
 	resp, err := d.hc.Do(rq)

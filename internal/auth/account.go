@@ -38,7 +38,7 @@ func (s *Service) Reactivate(ctx context.Context, by audit.Actor, login, reason 
 	}
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, Queries["reactivate-user"], u.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, Q.ReactivateUser, u.ID); err != nil {
 			return apperr.Wrap(err, "reactivate")
 		}
 		_, err := audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "user.reactivate", ObjectType: "user", ObjectID: u.Login,
@@ -98,7 +98,7 @@ func (s *Service) UpdateUser(ctx context.Context, by audit.Actor, login string, 
 	}
 	now := s.Now().UTC()
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, Queries["update-user"], u.ID, u.FullName, u.Organization, u.Email, u.Language); err != nil {
+		if _, err := tx.ExecContext(ctx, Q.UpdateUser, u.ID, u.FullName, u.Organization, u.Email, u.Language); err != nil {
 			return apperr.Wrap(err, "update user")
 		}
 		_, err := audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "user.update", ObjectType: "user", ObjectID: u.Login,

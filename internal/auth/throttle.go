@@ -73,7 +73,7 @@ func (s *Service) strike(ctx context.Context, q interface {
 }, key string) (Strike, error) {
 	var st Strike
 	var last, until store.Time
-	err := q.QueryRowContext(ctx, Queries["throttle-get"], key).Scan(&st.Failures, &last, &until)
+	err := q.QueryRowContext(ctx, Q.ThrottleGet, key).Scan(&st.Failures, &last, &until)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Strike{}, nil
 	}
@@ -112,7 +112,7 @@ func (s *Service) failed(ctx context.Context, login, addr string) error {
 				return apperr.Wrap(err, "throttle")
 			}
 			st, locked := k.b.Fail(st, now)
-			if _, err := tx.ExecContext(ctx, Queries["throttle-put"], k.key, st.Failures, store.T(st.LastFailure),
+			if _, err := tx.ExecContext(ctx, Q.ThrottlePut, k.key, st.Failures, store.T(st.LastFailure),
 				store.T(st.LockedUntil)); err != nil {
 				return apperr.Wrap(err, "throttle")
 			}
@@ -148,7 +148,7 @@ func (s *Service) Unlock(ctx context.Context, by audit.Actor, login, addr string
 				return apperr.Wrap(err, "throttle")
 			}
 			before = append(before, map[string]any{"key": k, "failures": st.Failures, "locked_until": store.T(st.LockedUntil).Ptr()})
-			if _, err := tx.ExecContext(ctx, Queries["throttle-clear"], k); err != nil {
+			if _, err := tx.ExecContext(ctx, Q.ThrottleClear, k); err != nil {
 				return apperr.Wrap(err, "unlock")
 			}
 		}
@@ -159,7 +159,7 @@ func (s *Service) Unlock(ctx context.Context, by audit.Actor, login, addr string
 }
 
 func (s *Service) clearLogin(ctx context.Context, login string) error {
-	_, err := s.DB.W.ExecContext(ctx, Queries["throttle-clear"], loginKey(login))
+	_, err := s.DB.W.ExecContext(ctx, Q.ThrottleClear, loginKey(login))
 	if err != nil {
 		return fmt.Errorf("auth: clear throttle: %w", err)
 	}

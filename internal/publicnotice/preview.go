@@ -45,7 +45,7 @@ func (s *Service) PreviewNotice(ctx context.Context, incidentID int64) (Preview,
 	p := Preview{IncidentID: incidentID, Number: Label(incidentID), Procurements: []PublicRef{}}
 	var state, level, modules, title, pubModules string
 	var refs sql.NullString
-	err := s.DB.R.QueryRowContext(ctx, Queries["notice-of-incident"], incidentID).Scan(&state, &level, &modules, &title, &pubModules,
+	err := s.DB.R.QueryRowContext(ctx, Q.NoticeOfIncident, incidentID).Scan(&state, &level, &modules, &title, &pubModules,
 		&p.Hidden, &refs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, apperr.New(apperr.NotFound, "no incident %d", incidentID)

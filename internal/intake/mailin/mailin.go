@@ -69,25 +69,6 @@ type Service struct {
 
 var _ email.Handler = (*Service)(nil)
 
-// ParseProfiles reads "addr=profile,@domain=profile" (the --mail-profile
-// setting); addresses are compared case-insensitively.
-func ParseProfiles(s string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		addr, prof, ok := strings.Cut(part, "=")
-		addr, prof = strings.ToLower(strings.TrimSpace(addr)), strings.TrimSpace(prof)
-		if !ok || addr == "" || prof == "" || !strings.Contains(addr, "@") {
-			return nil, fmt.Errorf("mail profile %q: want address=profile or @domain=profile", part)
-		}
-		out[addr] = prof
-	}
-	return out, nil
-}
-
 // profileFor picks the profile of the first recipient that has one.
 func (s *Service) profileFor(to []string) string {
 	for _, rcpt := range to {
@@ -167,7 +148,7 @@ func (s *Service) Deliver(ctx context.Context, env email.Envelope, raw email.Raw
 
 func (s *Service) seen(ctx context.Context, key string) (bool, error) {
 	var id int64
-	err := s.DB.R.QueryRowContext(ctx, Queries["seen"], key).Scan(&id)
+	err := s.DB.R.QueryRowContext(ctx, Q.Seen, key).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -231,7 +212,7 @@ func (s *Service) threadOf(ctx context.Context, m *email.Message, from string) (
 			continue
 		}
 		var number, origin string
-		err := s.DB.R.QueryRowContext(ctx, Queries["appeal-of-message-id"], id).Scan(&number, &origin)
+		err := s.DB.R.QueryRowContext(ctx, Q.AppealOfMessageID, id).Scan(&number, &origin)
 		if err == nil {
 			if done, err := consider(thread{number: number, how: "In-Reply-To/References " + id}, from != "" && origin == from); done || err != nil {
 				return first, err
@@ -242,7 +223,7 @@ func (s *Service) threadOf(ctx context.Context, m *email.Message, from string) (
 			return thread{}, fmt.Errorf("mailin: threading: %w", err)
 		}
 		var event, to string
-		err = s.DB.R.QueryRowContext(ctx, Queries["event-of-outbox-message-id"], "<"+id+">").Scan(&event, &to)
+		err = s.DB.R.QueryRowContext(ctx, Q.EventOfOutboxMessageID, "<"+id+">").Scan(&event, &to)
 		if err == nil {
 			if n := email.FindAppealNumber(event); n != "" {
 				ok, err := s.appealExists(ctx, n)
@@ -281,7 +262,7 @@ func (s *Service) mayContinue(ctx context.Context, number, from string) (bool, e
 		return false, nil
 	}
 	var n int
-	if err := s.DB.R.QueryRowContext(ctx, Queries["sender-of-appeal"], number, from).Scan(&n); err != nil {
+	if err := s.DB.R.QueryRowContext(ctx, Q.SenderOfAppeal, number, from).Scan(&n); err != nil {
 		return false, fmt.Errorf("mailin: threading: %w", err)
 	}
 	return n > 0, nil
@@ -289,7 +270,7 @@ func (s *Service) mayContinue(ctx context.Context, number, from string) (bool, e
 
 func (s *Service) appealExists(ctx context.Context, number string) (bool, error) {
 	var id int64
-	err := s.DB.R.QueryRowContext(ctx, Queries["appeal-id-by-number"], number).Scan(&id)
+	err := s.DB.R.QueryRowContext(ctx, Q.AppealIDByNumber, number).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -307,7 +288,7 @@ func (s *Service) store(ctx context.Context, rc *received, number string) error 
 		var appealID any
 		if number != "" {
 			var id int64
-			if err := tx.QueryRowContext(ctx, Queries["appeal-id-by-number"], number).Scan(&id); err != nil {
+			if err := tx.QueryRowContext(ctx, Q.AppealIDByNumber, number).Scan(&id); err != nil {
 				return fmt.Errorf("mailin: appeal %s: %w", number, err)
 			}
 			appealID = id
@@ -447,11 +428,11 @@ func clip(s string, n int) string {
 // attachments.
 func (s *Service) insert(ctx context.Context, tx *sql.Tx, rc *received, appealID any) (int64, error) {
 	m, env := rc.msg, rc.env
-	if _, err := tx.ExecContext(ctx, Queries["insert-raw"], rc.sha, len(rc.raw), rc.raw, store.T(env.ReceivedAt)); err != nil {
+	if _, err := tx.ExecContext(ctx, Q.InsertRaw, rc.sha, len(rc.raw), rc.raw, store.T(env.ReceivedAt)); err != nil {
 		return 0, fmt.Errorf("mailin: store raw message: %w", err)
 	}
 	var id int64
-	err := tx.QueryRowContext(ctx, Queries["insert-message"], rc.key, m.MessageID, appealID, rc.disp, rc.reason,
+	err := tx.QueryRowContext(ctx, Q.InsertMessage, rc.key, m.MessageID, appealID, rc.disp, rc.reason,
 		store.T(env.ReceivedAt), env.From, jsonList(env.To), m.From.Address, m.From.Name, strings.ToValidUTF8(m.Subject, "\uFFFD"),
 		strings.ToValidUTF8(m.Text, "\uFFFD"), jsonList(m.InReplyTo), jsonList(m.References), rc.section, rc.sectionGap,
 		jsonList(m.Problems), rc.sha, len(rc.raw)).Scan(&id)
@@ -459,7 +440,7 @@ func (s *Service) insert(ctx context.Context, tx *sql.Tx, rc *received, appealID
 		return 0, fmt.Errorf("mailin: store message: %w", err)
 	}
 	for i, a := range m.Attachments {
-		if _, err := tx.ExecContext(ctx, Queries["insert-attachment"], id, i, a.Filename, a.ContentType, a.ContentID, a.Inline,
+		if _, err := tx.ExecContext(ctx, Q.InsertAttachment, id, i, a.Filename, a.ContentType, a.ContentID, a.Inline,
 			a.Size, a.SHA256); err != nil {
 			return 0, fmt.Errorf("mailin: store attachment: %w", err)
 		}
