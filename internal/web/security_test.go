@@ -68,3 +68,30 @@ func TestMetricsLoopback(t *testing.T) {
 		}
 	}
 }
+
+// Behind a proxy on this machine the client is the address the proxy
+// appended last to X-Forwarded-For (so the per-address throttle is per
+// client, not one lock for all); a remote peer cannot choose its address.
+func TestClientAddrBehindLocalProxy(t *testing.T) {
+	for _, c := range []struct {
+		remote string
+		xff    []string
+		want   string
+	}{
+		{"127.0.0.1:5000", nil, "127.0.0.1"},
+		{"127.0.0.1:5000", []string{"203.0.113.9"}, "203.0.113.9"},
+		{"[::1]:5000", []string{"10.9.9.9, 203.0.113.9"}, "203.0.113.9"},
+		{"127.0.0.1:5000", []string{"1.1.1.1", "198.51.100.7"}, "198.51.100.7"},
+		{"127.0.0.1:5000", []string{"not-an-ip"}, "127.0.0.1"},
+		{"192.0.2.10:5000", []string{"127.0.0.1"}, "192.0.2.10"},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = c.remote
+		for _, v := range c.xff {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		if got := clientAddr(r); got != c.want {
+			t.Errorf("peer %s, X-Forwarded-For %q: %s, want %s", c.remote, c.xff, got, c.want)
+		}
+	}
+}

@@ -245,10 +245,24 @@ func sameOrigin(r *http.Request) bool {
 	return err == nil && u.Host == r.Host
 }
 
+// clientAddr is the caller's address. Behind a reverse proxy on this
+// machine every peer is loopback, which would make the sign-in throttle
+// per address one lock for everybody: then the address the proxy appended
+// last to X-Forwarded-For is the client's. Only a loopback peer is trusted
+// with that header, so a remote client cannot choose its address.
 func clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			last := xff[len(xff)-1]
+			last = strings.TrimSpace(last[strings.LastIndex(last, ",")+1:])
+			if net.ParseIP(last) != nil {
+				return last
+			}
+		}
 	}
 	return host
 }
