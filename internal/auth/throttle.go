@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
+	"net"
 	"time"
 
 	"tenderdesk/internal/apperr"
@@ -66,7 +66,14 @@ func (s Strike) Locked(now time.Time) time.Duration {
 }
 
 func loginKey(login string) string { return "login:" + login }
-func addrKey(addr string) string   { return "addr:" + addr }
+
+// addrKey spells an address one way ("::1" and "0:0::1" are one client).
+func addrKey(addr string) string {
+	if ip := net.ParseIP(addr); ip != nil {
+		addr = ip.String()
+	}
+	return "addr:" + addr
+}
 
 func (s *Service) strike(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
@@ -156,12 +163,4 @@ func (s *Service) Unlock(ctx context.Context, by audit.Actor, login, addr string
 			Before: before, After: map[string]any{"cleared": keys}})
 		return err
 	})
-}
-
-func (s *Service) clearLogin(ctx context.Context, login string) error {
-	_, err := s.DB.W.ExecContext(ctx, Q.ThrottleClear, loginKey(login))
-	if err != nil {
-		return fmt.Errorf("auth: clear throttle: %w", err)
-	}
-	return nil
 }
