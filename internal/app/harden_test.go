@@ -408,7 +408,7 @@ func TestPublicTextFromApplicants(t *testing.T) {
 		if p = d.must(d.req("GET", path, d.Admin, nil), http.StatusOK); p.JSON["published"] != true {
 			t.Fatalf("preview after confirmation: %s", p)
 		}
-		label := fmt.Sprintf("INC-%d", inc)
+		label := d.incidentNumber(inc)
 		d.eventually("the confirmed failure is posted", func() bool { return d.feedItem("urn:tenderdesk:failure:"+label) != nil })
 		if _, page := d.public("/status?lang=ru"); !strings.Contains(page, "7654321-1") || strings.Contains(page, "1234567") {
 			t.Fatalf("the page does not show staff's numbers")

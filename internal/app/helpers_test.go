@@ -228,6 +228,18 @@ func (d *desk) register(token string, set map[string]any) (string, int64) {
 	return r.str("number"), int64(r.JSON["incident_id"].(float64))
 }
 
+// incidentNumber is an incident's public number as the API gives it: its
+// own, not an appeal's (defect 10).
+func (d *desk) incidentNumber(id int64) string {
+	d.t.Helper()
+	r := d.must(d.req("GET", fmt.Sprintf("/api/v1/incidents/%d", id), d.Admin, nil), http.StatusOK)
+	n := r.str("incident_number")
+	if !strings.HasPrefix(n, "TF-") {
+		d.t.Fatalf("incident %d: incident_number %q", id, n)
+	}
+	return n
+}
+
 // verifyAudit asserts the audit chain is intact, through the API.
 func (d *desk) verifyAudit() {
 	d.t.Helper()

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 // Filter selects Journal rows. Zero fields do not filter.
@@ -54,7 +56,7 @@ func ValidateFilter(f *Filter) error {
 	if f.State != "" && !slices.Contains([]State{Registered, Analysing, InfoRequested, Confirmed, Refuted, Fixing, Fixed, Closed, Merged}, State(f.State)) {
 		v.Add("state", "unknown state")
 	}
-	if f.Criticality != "" && !slices.Contains([]string{"low", "medium", "high"}, f.Criticality) {
+	if f.Criticality != "" && !vocab.Criticality(f.Criticality).Valid() {
 		v.Add("criticality", "one of low, medium, high")
 	}
 	if f.Channel != "" && !slices.Contains(Channels, f.Channel) {
@@ -91,13 +93,42 @@ func searchWords(q string) []string {
 }
 
 // List returns one page of the Journal, newest first. Paging is by keyset
-// (appeal id), so a page costs the same however deep it is.
+// (appeal id), so a page costs the same however deep it is: each filter has
+// an index in the listing's order (0010_journal_listing), the incident's
+// state and criticality are read from the appeal's own copy, and a period
+// pages along registered_at, the index that finds a period's first row.
 func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if err := ValidateFilter(&f); err != nil {
 		return Page{}, err
 	}
+	period := !f.From.IsZero() || !f.To.IsZero()
+	if s.DB.Dialect == store.Postgres && !period && len(searchWords(f.Query)) > 0 {
+		// A common word fills the page from the newest appeals: try them first.
+		if p, full, err := s.list(ctx, f, ftsWindow); err != nil || full {
+			return p, err
+		}
+	}
+	p, _, err := s.list(ctx, f, ftsIndex)
+	return p, err
+}
+
+// How PostgreSQL full text is matched (SQLite's FTS5 walks its own index).
+const (
+	ftsIndex  = iota // through the GIN index (journal.fewMatches)
+	ftsWindow        // among the ftsWindowRows newest appeals, by the tsvector
+)
+
+// ftsWindowRows is how many of the newest appeals a full-text query looks
+// at before it asks the GIN index: a common word fills its page among them.
+const ftsWindowRows = 20000
+
+// list runs one query of the listing; full reports a whole page (more rows
+// than the limit existed), which settles a window attempt.
+func (s *Service) list(ctx context.Context, f Filter, fts int) (Page, bool, error) {
 	var where []string
 	var args []any
+	period := !f.From.IsZero() || !f.To.IsZero()
+	from, order := "appeals a JOIN incidents i ON i.id = a.incident_id", "a.id"
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
@@ -109,10 +140,10 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		where = append(where, "a.registered_at < "+arg(store.T(f.To)))
 	}
 	if f.State != "" {
-		where = append(where, "i.state = "+arg(f.State))
+		where = append(where, "a.state = "+arg(f.State))
 	}
 	if f.Criticality != "" {
-		where = append(where, "i.criticality = "+arg(f.Criticality))
+		where = append(where, "a.criticality = "+arg(f.Criticality))
 	}
 	if f.Channel != "" {
 		where = append(where, "a.channel = "+arg(f.Channel))
@@ -123,36 +154,69 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if f.BIN != "" {
 		where = append(where, "a.bin = "+arg(f.BIN))
 	}
-	if f.After != "" {
-		id, _ := strconv.ParseInt(f.After, 10, 64)
-		where = append(where, "a.id < "+arg(id))
-	}
 	if words := searchWords(f.Query); len(words) > 0 {
 		if s.DB.Dialect == store.Postgres {
 			for i := range words {
 				words[i] += ":*"
 			}
-			where = append(where, "a.search @@ to_tsquery('simple', "+arg(strings.Join(words, " & "))+")")
+			tsq := strings.Join(words, " & ")
+			if fts == ftsWindow {
+				below := ""
+				if f.After != "" {
+					id, _ := strconv.ParseInt(f.After, 10, 64)
+					below = " WHERE id < " + arg(id)
+				}
+				where = append(where, "a.search @@ to_tsquery('simple', "+arg(tsq)+")",
+					"a.id >= COALESCE((SELECT id FROM appeals"+below+" ORDER BY id DESC OFFSET "+strconv.Itoa(ftsWindowRows)+" LIMIT 1), 0)")
+			} else if ids, few, err := s.fewMatches(ctx, tsq); err != nil {
+				return Page{}, false, err
+			} else if few {
+				where = append(where, "a.id = ANY("+arg(ids)+")")
+			} else {
+				where = append(where, "a.search @@ to_tsquery('simple', "+arg(tsq)+")")
+			}
 		} else {
 			for i := range words {
 				words[i] = `"` + words[i] + `"*`
 			}
-			where = append(where, "a.id IN (SELECT rowid FROM appeals_fts WHERE appeals_fts MATCH "+arg(strings.Join(words, " "))+")")
+			if period {
+				where = append(where, "a.id IN (SELECT rowid FROM appeals_fts WHERE appeals_fts MATCH "+arg(strings.Join(words, " "))+")")
+			} else {
+				// Drive from the index's own rowid order, newest first, so a
+				// common word stops at the page instead of collecting every match.
+				from = "appeals_fts f JOIN appeals a ON a.id = f.rowid JOIN incidents i ON i.id = a.incident_id"
+				where = append(where, "appeals_fts MATCH "+arg(strings.Join(words, " ")))
+				order = "f.rowid"
+			}
 		}
 	} else if strings.TrimSpace(f.Query) != "" {
-		return Page{Rows: []Row{}}, nil // only punctuation: nothing can match
+		return Page{Rows: []Row{}}, false, nil // only punctuation: nothing can match
+	}
+	if f.After != "" {
+		id, _ := strconv.ParseInt(f.After, 10, 64)
+		if period {
+			p := arg(id)
+			where = append(where, "(a.registered_at < (SELECT registered_at FROM appeals WHERE id = "+p+
+				") OR (a.registered_at = (SELECT registered_at FROM appeals WHERE id = "+p+") AND a.id < "+p+"))")
+		} else {
+			where = append(where, order+" < "+arg(id))
+		}
 	}
 	q := `SELECT a.id, a.number, a.incident_id, a.channel, a.received_at, a.registered_at, a.detected_at, a.organization, a.bin,
-	a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile,
+	a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile, COALESCE(i.number, ''),
 	i.state, i.criticality, i.operator_dependent, i.cause, i.decision, i.recommendations
-	FROM appeals a JOIN incidents i ON i.id = a.incident_id`
+	FROM ` + from
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY a.id DESC LIMIT " + arg(f.Limit+1)
+	if period {
+		q += " ORDER BY a.registered_at DESC, a.id DESC LIMIT " + arg(f.Limit+1)
+	} else {
+		q += " ORDER BY " + order + " DESC LIMIT " + arg(f.Limit+1)
+	}
 	rows, err := s.DB.R.QueryContext(ctx, q, args...)
 	if err != nil {
-		return Page{}, apperr.Wrap(err, "journal")
+		return Page{}, false, apperr.Wrap(err, "journal")
 	}
 	defer rows.Close()
 	p := Page{Rows: []Row{}}
@@ -163,23 +227,25 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		var crit, cause, decision, recs *string
 		var opdep *bool
 		if err := rows.Scan(&r.ID, &r.Number, &r.IncidentID, &r.Channel, &recv, &reg, &det, &r.Organization, &r.BIN,
-			&r.ContactEmail, &r.ContactPhone, &r.Description, &r.Module, &ann, &lots, &r.Profile,
+			&r.ContactEmail, &r.ContactPhone, &r.Description, &r.Module, &ann, &lots, &r.Profile, &r.IncidentNumber,
 			&r.State, &crit, &opdep, &cause, &decision, &recs); err != nil {
-			return Page{}, apperr.Wrap(err, "journal")
+			return Page{}, false, apperr.Wrap(err, "journal")
 		}
 		r.ReceivedAt, r.RegisteredAt, r.DetectedAt = recv.Time, reg.Time, det.Ptr()
 		r.Announcements, r.Lots, r.OperatorDependent = strList(ann), strList(lots), opdep
+		r.ProfileLapsed = s.Lapsed(r.Profile, r.ReceivedAt)
 		r.Criticality, r.Cause, r.Decision, r.Recommendations = deref(crit), deref(cause), deref(decision), deref(recs)
 		p.Rows = append(p.Rows, r)
 	}
 	if err := rows.Err(); err != nil {
-		return Page{}, apperr.Wrap(err, "journal")
+		return Page{}, false, apperr.Wrap(err, "journal")
 	}
-	if len(p.Rows) > f.Limit {
+	full := len(p.Rows) > f.Limit
+	if full {
 		p.Rows = p.Rows[:f.Limit]
 		p.Next = strconv.FormatInt(p.Rows[len(p.Rows)-1].ID, 10)
 	}
-	return p, nil
+	return p, full, nil
 }
 
 func deref(s *string) string {
@@ -187,4 +253,42 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// fewMatchesCap is how many full-text matches are paged through the id list
+// rather than by walking the Journal newest first.
+const fewMatchesCap = 2000
+
+// fewMatches asks PostgreSQL's GIN index alone for the appeals matching tsq.
+// The planner cannot estimate prefix queries: for a rare word it walked the
+// whole Journal newest first (204 ms over 1M appeals), so the index is asked
+// first, and up to fewMatchesCap matches are paged by id; more (a common
+// word) are left to the newest-first walk, which stops at the page.
+func (s *Service) fewMatches(ctx context.Context, tsq string) ([]int64, bool, error) {
+	tx, err := s.DB.R.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, false, apperr.Wrap(err, "journal search")
+	}
+	defer tx.Rollback()
+	// Only for this transaction: the bitmap scan of the GIN index, nothing else.
+	if _, err := tx.ExecContext(ctx, "SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off"); err != nil {
+		return nil, false, apperr.Wrap(err, "journal search")
+	}
+	rows, err := tx.QueryContext(ctx, Q.SearchIdsPostgres, tsq, fewMatchesCap+1)
+	if err != nil {
+		return nil, false, apperr.Wrap(err, "journal search")
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, false, apperr.Wrap(err, "journal search")
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, apperr.Wrap(err, "journal search")
+	}
+	return ids, len(ids) <= fewMatchesCap, nil
 }

@@ -3,14 +3,22 @@ INSERT INTO appeal_counters (year, last) VALUES ($1, 1)
 ON CONFLICT (year) DO UPDATE SET last = appeal_counters.last + 1
 RETURNING last
 
--- name: insert-incident
-INSERT INTO incidents (state, profile, first_registered_at, created_at, updated_at)
-VALUES ('registered', $1, $2, $2, $2) RETURNING id
+-- name: next-incident-number
+INSERT INTO incident_counters (year, last) VALUES ($1, 1)
+ON CONFLICT (year) DO UPDATE SET last = incident_counters.last + 1
+RETURNING last
 
+-- name: insert-incident
+INSERT INTO incidents (state, profile, first_registered_at, created_at, updated_at, number)
+VALUES ('registered', $1, $2, $2, $2, $3) RETURNING id
+
+-- An appeal carries its incident's state and criticality for the listing
+-- (0010_journal_listing); a new incident's are 'registered' and none.
 -- name: insert-appeal
 INSERT INTO appeals (number, year, seq, incident_id, channel, received_at, registered_at, detected_at, organization, bin,
-    contact_email, contact_phone, description, module, announcements, lots, profile, created_by, possible_thread_of)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id
+    contact_email, contact_phone, description, module, announcements, lots, profile, created_by, state, criticality, possible_thread_of)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+    (SELECT state FROM incidents WHERE id = $4), (SELECT COALESCE(criticality, '') FROM incidents WHERE id = $4), $19) RETURNING id
 
 -- name: idempotency-get
 SELECT k.request_hash, a.number FROM idempotency_keys k JOIN appeals a ON a.id = k.appeal_id
@@ -20,17 +28,17 @@ WHERE k.user_id = $1 AND k.key = $2
 INSERT INTO idempotency_keys (user_id, key, request_hash, appeal_id, created_at) VALUES ($1, $2, $3, $4, $5)
 
 -- name: appeal-by-number
-SELECT id, number, incident_id, channel, received_at, registered_at, detected_at, organization, bin, contact_email,
-    contact_phone, description, module, announcements, lots, profile, possible_thread_of
-FROM appeals WHERE number = $1
+SELECT a.id, a.number, a.incident_id, a.channel, a.received_at, a.registered_at, a.detected_at, a.organization, a.bin,
+    a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile, COALESCE(i.number, ''), a.possible_thread_of
+FROM appeals a JOIN incidents i ON i.id = a.incident_id WHERE a.number = $1
 
 -- name: appeals-of-incident
-SELECT id, number, incident_id, channel, received_at, registered_at, detected_at, organization, bin, contact_email,
-    contact_phone, description, module, announcements, lots, profile, possible_thread_of
-FROM appeals WHERE incident_id = $1 ORDER BY registered_at, id
+SELECT a.id, a.number, a.incident_id, a.channel, a.received_at, a.registered_at, a.detected_at, a.organization, a.bin,
+    a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile, COALESCE(i.number, ''), a.possible_thread_of
+FROM appeals a JOIN incidents i ON i.id = a.incident_id WHERE a.incident_id = $1 ORDER BY a.registered_at, a.id
 
 -- name: incident-by-id
-SELECT id, state, paused_from, profile, first_registered_at, criticality, operator_dependent, cause,
+SELECT id, COALESCE(number, ''), state, paused_from, profile, first_registered_at, criticality, operator_dependent, cause,
     failure_started_at, planned_fix_at, fixed_at, modules, decision, recommendations, merged_into, created_at, updated_at, version
 FROM incidents WHERE id = $1
 
@@ -39,6 +47,10 @@ UPDATE incidents SET state = $3, paused_from = $4, criticality = $5, operator_de
     failure_started_at = $8, planned_fix_at = $9, fixed_at = $10, modules = $11, decision = $12, recommendations = $13,
     merged_into = $14, first_registered_at = $15, updated_at = $16, version = version + 1
 WHERE id = $1 AND version = $2
+
+-- The incident's appeals follow its state and criticality (listing filters).
+-- name: sync-appeals
+UPDATE appeals SET state = $2, criticality = $3 WHERE incident_id = $1 AND (state <> $2 OR criticality <> $3)
 
 -- name: insert-transition
 INSERT INTO incident_transitions (incident_id, from_state, to_state, actor_id, at, note) VALUES ($1, $2, $3, $4, $5, $6)
@@ -65,3 +77,7 @@ ROLLBACK TO SAVEPOINT reg
 -- name: fts-index-sqlite
 INSERT INTO appeals_fts (rowid, description, organization)
 SELECT id, description, organization FROM appeals WHERE id >= $1
+
+-- The appeals a full-text query matches, from the GIN index (journal.fewMatches).
+-- name: search-ids-postgres
+SELECT id FROM appeals WHERE search @@ to_tsquery('simple', $1) LIMIT $2

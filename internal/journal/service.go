@@ -13,6 +13,7 @@ import (
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 //go:embed queries.sql
@@ -43,9 +44,13 @@ type Service struct {
 	Now            func() time.Time
 	Zone           *time.Location // numbering year and local times
 	resolveProfile ProfileResolver
-	batch          *batcher
-	metrics        metricsHook
-	hooks          []Hooks
+	// Lapsed reports a profile version used at a time outside its period
+	// (the catalogue with the administrator's recorded dates); default: the
+	// shipped catalogue's dates.
+	Lapsed  func(profileID string, at time.Time) bool
+	batch   *batcher
+	metrics metricsHook
+	hooks   []Hooks
 	// Announcement and Lot, when set, are the formats of the portal's
 	// numbers an appeal may name: they are published on the status page
 	// once the failure is confirmed, so free text is refused (issue 9.9).
@@ -61,7 +66,7 @@ func (s *Service) hookTx(tx *sql.Tx, now time.Time) HookTx {
 
 // New starts the registration writer; Close stops it.
 func New(db *store.DB, now func() time.Time, zone *time.Location, resolve ProfileResolver, m Metrics) *Service {
-	s := &Service{DB: db, Now: now, Zone: zone, resolveProfile: resolve, metrics: metricsHook{m}}
+	s := &Service{DB: db, Now: now, Zone: zone, resolveProfile: resolve, metrics: metricsHook{m}, Lapsed: regulation.Default().LapsedAt}
 	s.batch = newBatcher(s, 256)
 	return s
 }
@@ -73,15 +78,15 @@ func scanAppeal(r interface{ Scan(...any) error }) (Appeal, error) {
 	var recv, reg, det store.Time
 	var ann, lots string
 	err := r.Scan(&a.ID, &a.Number, &a.IncidentID, &a.Channel, &recv, &reg, &det, &a.Organization, &a.BIN, &a.ContactEmail,
-		&a.ContactPhone, &a.Description, &a.Module, &ann, &lots, &a.Profile, &a.PossibleThreadOf)
+		&a.ContactPhone, &a.Description, &a.Module, &ann, &lots, &a.Profile, &a.IncidentNumber, &a.PossibleThreadOf)
 	a.ReceivedAt, a.RegisteredAt, a.DetectedAt = recv.Time, reg.Time, det.Ptr()
 	a.Announcements, a.Lots = strList(ann), strList(lots)
-	a.ProfileLapsed = regulation.Default().LapsedAt(a.Profile, a.ReceivedAt)
 	return a, err
 }
 
 func (s *Service) appeal(ctx context.Context, q querier, number string) (Appeal, error) {
 	a, err := scanAppeal(q.QueryRowContext(ctx, Q.AppealByNumber, number))
+	a.ProfileLapsed = s.Lapsed(a.Profile, a.ReceivedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, apperr.New(apperr.NotFound, "no appeal %s", number)
 	}
@@ -95,9 +100,9 @@ func scanIncident(r interface{ Scan(...any) error }) (Incident, error) {
 	var first, started, planned, fixed, created, updated store.Time
 	var modules string
 	var merged sql.NullInt64
-	err := r.Scan(&i.ID, &i.State, &paused, &i.Profile, &first, &crit, &opdep, &i.Cause, &started, &planned, &fixed,
+	err := r.Scan(&i.ID, &i.Number, &i.State, &paused, &i.Profile, &first, &crit, &opdep, &i.Cause, &started, &planned, &fixed,
 		&modules, &i.Decision, &i.Recommendations, &merged, &created, &updated, &i.Version)
-	i.PausedFrom, i.Criticality = State(paused.String), crit.String
+	i.PausedFrom, i.Criticality = State(paused.String), vocab.Criticality(crit.String)
 	if opdep.Valid {
 		i.OperatorDependent = &opdep.Bool
 	}
@@ -171,6 +176,7 @@ func (s *Service) appealsOf(ctx context.Context, q rowsQuerier, id int64) ([]App
 		if err != nil {
 			return nil, apperr.Wrap(err, "appeals")
 		}
+		a.ProfileLapsed = s.Lapsed(a.Profile, a.ReceivedAt)
 		out = append(out, a)
 	}
 	return out, apperr.Wrap(rows.Err(), "appeals")
@@ -206,6 +212,9 @@ func (s *Service) save(ctx context.Context, tx *sql.Tx, before, after Incident) 
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return apperr.New(apperr.Conflict, "incident %d was changed by someone else; reload and retry", after.ID)
+	}
+	if _, err := tx.ExecContext(ctx, Q.SyncAppeals, after.ID, string(after.State), after.Criticality); err != nil {
+		return apperr.Wrap(err, "sync appeals")
 	}
 	return nil
 }

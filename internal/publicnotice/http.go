@@ -92,9 +92,10 @@ func (s *Service) putNotice(w http.ResponseWriter, r *http.Request) error {
 	if err := web.Decode(r, &n); err != nil {
 		return err
 	}
-	if err := s.SetNotice(r.Context(), actor(r), id, n); err != nil {
+	number, err := s.SetNotice(r.Context(), actor(r), id, n)
+	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"incident_id": id, "number": Label(id), "notice": n})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"incident_id": id, "number": number, "notice": n})
 	return nil
 }

@@ -42,11 +42,11 @@ var onPage = []journal.State{journal.Confirmed, journal.Fixing, journal.InfoRequ
 
 // PreviewNotice reads what the notice of incidentID publishes.
 func (s *Service) PreviewNotice(ctx context.Context, incidentID int64) (Preview, error) {
-	p := Preview{IncidentID: incidentID, Number: Label(incidentID), Procurements: []PublicRef{}}
+	p := Preview{IncidentID: incidentID, Procurements: []PublicRef{}}
 	var state, level, modules, title, pubModules string
 	var refs sql.NullString
 	err := s.DB.R.QueryRowContext(ctx, Q.NoticeOfIncident, incidentID).Scan(&state, &level, &modules, &title, &pubModules,
-		&p.Hidden, &refs)
+		&p.Hidden, &refs, &p.Number)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, apperr.New(apperr.NotFound, "no incident %d", incidentID)
 	}

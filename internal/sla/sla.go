@@ -17,6 +17,7 @@ import (
 
 	"tenderdesk/internal/calendar"
 	"tenderdesk/internal/regulation"
+	"tenderdesk/internal/vocab"
 )
 
 // State of a clock at a given moment.
@@ -31,7 +32,7 @@ const (
 
 // Channels an appeal arrives through (REQUIREMENTS "Appeal"): the Journal's
 // vocabulary, one for the API, the CLI and the clocks (issue 8, defect 4).
-var Channels = []string{"email", "phone", "voice", "letter", "forum", "cabinet", "monitoring", "system_log", "specialist", "authority"}
+var Channels = vocab.ChannelNames()
 
 // ErrNotApplicable: the clock does not run in this situation (a phone call
 // outside hours is not answered, Q29; resolution terms of an incident that

@@ -12,6 +12,7 @@ import (
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/journal"
+	"tenderdesk/internal/vocab"
 )
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
@@ -209,7 +210,7 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	v := apperr.Validation{}
-	t := journal.TransitionInput{Action: journal.Action(r.PathValue("action")), Note: in.Note, Criticality: in.Criticality,
+	t := journal.TransitionInput{Action: journal.Action(r.PathValue("action")), Note: in.Note, Criticality: vocab.Criticality(in.Criticality),
 		Cause: in.Cause, OperatorDependent: in.OperatorDependent, Modules: in.Modules, Decision: in.Decision,
 		Recommendations: in.Recommendations, ExpectedVersion: in.ExpectedVersion,
 		FailureStartedAt: parseTime(v, "failure_started_at", in.FailureStartedAt),
