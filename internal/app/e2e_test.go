@@ -136,6 +136,9 @@ func TestEndToEnd(t *testing.T) {
 		// The lifecycle of incident 1, with the info_requested pause.
 		act := func(id int64, action string, body map[string]any) reply {
 			t.Helper()
+			if body == nil {
+				return d.req("POST", fmt.Sprintf("/api/v1/incidents/%d/%s", id, action), op, nil) // no body, not "null"
+			}
 			return d.req("POST", fmt.Sprintf("/api/v1/incidents/%d/%s", id, action), op, body)
 		}
 		d.must(act(inc1, "analyse", nil), http.StatusOK)

@@ -176,8 +176,11 @@ func fix(out *Incident, in TransitionInput, now time.Time, v apperr.Validation) 
 		}
 		at = *in.FixedAt
 	}
-	if out.FailureStartedAt != nil && at.Before(*out.FailureStartedAt) {
-		v.Add("fixed_at", "is before the failure started")
+	switch {
+	case out.FailureStartedAt != nil && at.Before(*out.FailureStartedAt):
+		v.Add("fixed_at", "is before the failure started ("+out.FailureStartedAt.Format(time.RFC3339)+")")
+	case at.Before(out.FirstRegisteredAt):
+		v.Add("fixed_at", "is before the failure's first registration ("+out.FirstRegisteredAt.Format(time.RFC3339)+")")
 	}
 	out.FixedAt = &at
 	if in.Decision != "" {

@@ -120,7 +120,7 @@ const (
 
 // ftsWindowRows is how many of the newest appeals a full-text query looks
 // at before it asks the GIN index: a common word fills its page among them.
-const ftsWindowRows = 20000
+const ftsWindowRows = 5000
 
 // list runs one query of the listing; full reports a whole page (more rows
 // than the limit existed), which settles a window attempt.

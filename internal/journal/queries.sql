@@ -9,8 +9,8 @@ ON CONFLICT (year) DO UPDATE SET last = incident_counters.last + 1
 RETURNING last
 
 -- name: insert-incident
-INSERT INTO incidents (state, profile, first_registered_at, created_at, updated_at, number)
-VALUES ('registered', $1, $2, $2, $2, $3) RETURNING id
+INSERT INTO incidents (state, profile, first_registered_at, created_at, updated_at, number, modules)
+VALUES ('registered', $1, $2, $2, $2, $3, $4) RETURNING id
 
 -- An appeal carries its incident's state and criticality for the listing
 -- (0010_journal_listing); a new incident's are 'registered' and none.

@@ -334,6 +334,13 @@ func (s *Service) incidentOf(ctx context.Context, tx *batchTx, n NewAppeal, year
 		if inc.State == Closed || inc.State == Merged {
 			return 0, "", apperr.New(apperr.Conflict, "incident %s is %s; attach the appeal to an open incident", inc.Number, inc.State)
 		}
+		if mods, added := withModule(inc.Modules, n.Module); added { // the appeal names a module the incident lacks
+			after := inc
+			after.Modules, after.UpdatedAt = mods, now
+			if err := s.save(ctx, tx.Tx, inc, after); err != nil {
+				return 0, "", err
+			}
+		}
 		return inc.ID, inc.Number, nil
 	}
 	var seq, id int64
@@ -341,7 +348,7 @@ func (s *Service) incidentOf(ctx context.Context, tx *batchTx, n NewAppeal, year
 		return 0, "", apperr.Wrap(err, "incident number")
 	}
 	number := IncidentNumber(year, seq)
-	if err := tx.stmt(ctx, "insert-incident").QueryRowContext(ctx, n.Profile, store.T(now), number).Scan(&id); err != nil {
+	if err := tx.stmt(ctx, "insert-incident").QueryRowContext(ctx, n.Profile, store.T(now), number, mustJSON(withoutModule(n.Module))).Scan(&id); err != nil {
 		return 0, "", apperr.Wrap(err, "insert incident")
 	}
 	return id, number, nil

@@ -122,6 +122,16 @@ func (s *Service) incident(ctx context.Context, q querier, id int64) (Incident, 
 	return i, apperr.Wrap(err, "load incident")
 }
 
+// incidentAt loads an incident to change it; expected (when not 0) is the
+// version the caller read (optimistic lock).
+func (s *Service) incidentAt(ctx context.Context, tx *sql.Tx, id int64, expected int) (Incident, error) {
+	inc, err := s.incident(ctx, tx, id)
+	if err == nil && expected != 0 && expected != inc.Version {
+		return inc, apperr.New(apperr.Conflict, "incident %d is at version %d, not %d; reload and retry", id, inc.Version, expected)
+	}
+	return inc, err
+}
+
 // Appeal returns one appeal by its number.
 func (s *Service) Appeal(ctx context.Context, number string) (Appeal, error) {
 	return s.appeal(ctx, s.DB.R, number)
@@ -225,12 +235,9 @@ func (s *Service) Transition(ctx context.Context, by audit.Actor, id int64, in T
 	var out Incident
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		now := s.Now().UTC()
-		before, err := s.incident(ctx, tx, id)
+		before, err := s.incidentAt(ctx, tx, id, in.ExpectedVersion)
 		if err != nil {
 			return err
-		}
-		if in.ExpectedVersion != 0 && in.ExpectedVersion != before.Version {
-			return apperr.New(apperr.Conflict, "incident %d is at version %d, not %d; reload and retry", id, before.Version, in.ExpectedVersion)
 		}
 		after, err := Apply(before, in, now)
 		if err != nil {
@@ -294,6 +301,7 @@ func (s *Service) Merge(ctx context.Context, by audit.Actor, number string, targ
 			return apperr.Wrap(err, "move appeal")
 		}
 		newDst := dst
+		newDst.Modules, _ = withModule(dst.Modules, a.Module)
 		if a.RegisteredAt.Before(dst.FirstRegisteredAt) {
 			newDst.FirstRegisteredAt = a.RegisteredAt
 		}
