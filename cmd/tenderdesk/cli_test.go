@@ -143,6 +143,25 @@ func TestCLIUsersTokensJournalAudit(t *testing.T) {
 			t.Errorf("user list:\n%s", out)
 		}
 
+		// Issue 9.8 and 9.2: reactivation and unlocking from the console.
+		tdRun(t, 2, "", "user", "reactivate", "--login", "op1", "--db", db) // no reason
+		out, _ = tdRun(t, 0, "", "user", "reactivate", "--login", "op1", "--reason", "вернулся", "--db", db)
+		if !strings.Contains(out, "op1 reactivated") {
+			t.Errorf("reactivate: %q", out)
+		}
+		tdRun(t, 1, "", "user", "reactivate", "--login", "op1", "--reason", "again", "--db", db) // active
+		for range auth.LoginBackoff.Free + 1 {
+			a.Auth.Login(context.Background(), "op1", "wrong-password", "10.1.1.1")
+		}
+		if _, _, err := a.Auth.Login(context.Background(), "op1", "operator-password-1", "10.1.1.2"); err == nil {
+			t.Fatal("no lockout after wrong passwords")
+		}
+		tdRun(t, 1, "", "user", "unlock", "--login", "nobody", "--db", db)
+		tdRun(t, 0, "", "user", "unlock", "--login", "op1", "--address", "10.1.1.1", "--db", db)
+		if _, _, err := a.Auth.Login(context.Background(), "op1", "operator-password-1", "10.1.1.2"); err != nil {
+			t.Fatalf("after user unlock: %v", err)
+		}
+
 		// journal list shows a registered appeal, and filters.
 		c := journal.Caller{Actor: p.Actor("test")}
 		recv := time.Now().Add(-time.Hour)

@@ -18,6 +18,8 @@ import (
 func init() {
 	register(command{name: "user add", summary: "add a user (--login L --role R [--password-stdin])", run: runUserAdd})
 	register(command{name: "user suspend", summary: "suspend a user (accounts are never deleted, E9)", run: runUserSuspend})
+	register(command{name: "user reactivate", summary: "lift a suspension (E9; audited)", run: runUserReactivate})
+	register(command{name: "user unlock", summary: "clear a sign-in lockout of a login [and a client address]", run: runUserUnlock})
 	register(command{name: "user list", summary: "list users", run: runUserList})
 	register(command{name: "user password", summary: "reset a user's password (Q22; ends their browser sessions)", run: runUserPassword})
 	register(command{name: "token create", summary: "create a bearer API token for a user (printed once)", run: runTokenCreate})
@@ -86,6 +88,50 @@ func runUserSuspend(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "user %s suspended; its sessions and tokens are revoked\n", login)
+	return 0
+}
+
+func runUserReactivate(args []string, stdout, stderr io.Writer) int {
+	var login, reason string
+	a, code := open("user reactivate", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&login, "login", "", "login (required)")
+		fs.StringVar(&reason, "reason", "", "why the account is reactivated (required)")
+	})
+	if a == nil {
+		return code
+	}
+	defer a.Close()
+	if login == "" || reason == "" {
+		fmt.Fprintln(stderr, "tenderdesk user reactivate: --login and --reason are required")
+		return 2
+	}
+	if err := a.Auth.Reactivate(context.Background(), cli(), login, reason); err != nil {
+		fmt.Fprintf(stderr, "tenderdesk user reactivate: %v\n", describe(err))
+		return 1
+	}
+	fmt.Fprintf(stdout, "user %s reactivated; they sign in again\n", login)
+	return 0
+}
+
+func runUserUnlock(args []string, stdout, stderr io.Writer) int {
+	var login, addr string
+	a, code := open("user unlock", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&login, "login", "", "login (required)")
+		fs.StringVar(&addr, "address", "", "also clear this client address's failed sign-ins")
+	})
+	if a == nil {
+		return code
+	}
+	defer a.Close()
+	if login == "" {
+		fmt.Fprintln(stderr, "tenderdesk user unlock: --login is required")
+		return 2
+	}
+	if err := a.Auth.Unlock(context.Background(), cli(), login, addr); err != nil {
+		fmt.Fprintf(stderr, "tenderdesk user unlock: %v\n", describe(err))
+		return 1
+	}
+	fmt.Fprintf(stdout, "failed sign-ins of %s cleared\n", login)
 	return 0
 }
 

@@ -6,7 +6,9 @@
 package app
 
 import (
+	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -128,8 +130,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	}
 	a.Warnings = append(a.Warnings, ws...)
 	a.Auth = auth.New(db, now)
+	a.Auth.Gate = auth.NewGate(auth.GateSlots(cmp.Or(cfg.HashMemory, auth.DefaultHashMemory), auth.HashCost))
 	a.Journal = journal.New(db, now, cfg.Zone, a.profileResolver(cfg.DefaultProfile), a.Metrics)
 	a.Journal.Lapsed = func(id string, at time.Time) bool { return a.Profiles.Registry().LapsedAt(id, at) }
+	a.Journal.Announcement, a.Journal.Lot = cfg.AnnouncementPattern, cfg.LotPattern
 
 	// The hooks run inside the registration transaction in this order:
 	// clocks start, then notices are queued (they read the clocks' terms),
@@ -157,6 +161,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 
 	a.Web = &web.Server{Log: log, DB: db, Auth: a.Auth, Journal: a.Journal, Metrics: a.Metrics,
 		Warnings: func() []string { return append(slices.Clone(a.Warnings), a.Profiles.Registry().Lapsed(a.Now())...) },
+		Security: web.Security{PublicHTTPS: cfg.SecurePublic(), MetricsAccess: cfg.MetricsAccess, MetricsToken: cfg.MetricsToken},
 		Extra:    map[string]http.Handler{"/status": a.Status, "/status/": a.Status},
 		Mounts:   []func(*web.Server){a.Profiles.Mount, a.Clocks.Mount, a.Notices.Mount, a.Procurement.Mount, a.PublicNotice.Mount, a.MailIn.Mount}}
 	a.mountConvo()
@@ -250,7 +255,8 @@ func (a *App) openOutbox() error {
 // openStatus builds the public notice (its data, from the database) and the
 // page serving it; a committed change re-renders the page at once.
 func (a *App) openStatus() error {
-	a.PublicNotice = &publicnotice.Service{DB: a.DB, Now: a.Now, NoticeBy: publicnotice.NoticeDeadline(a.Cfg.DefaultProfile)}
+	a.PublicNotice = &publicnotice.Service{DB: a.DB, Now: a.Now, NoticeBy: publicnotice.NoticeDeadline(a.Cfg.DefaultProfile),
+		Announcement: a.Cfg.AnnouncementPattern, Lot: a.Cfg.LotPattern}
 	opt := statuspage.Options{Now: a.Now, Location: a.Cfg.Zone, Logger: a.Log.With("component", "statuspage")}
 	if a.Cfg.PublicURL != nil {
 		opt.BaseURL = a.Cfg.PublicURL.String()
@@ -317,6 +323,14 @@ func (a *App) Listen() error {
 	ln, err := net.Listen("tcp", a.Cfg.Addr)
 	if err != nil {
 		return err
+	}
+	if a.Cfg.TLSCert != "" {
+		certs, err := newCertReloader(a.Cfg.TLSCert, a.Cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		ln = tls.NewListener(ln, certs.config())
 	}
 	a.ln = ln
 	a.srv = &http.Server{Handler: a.Web.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,

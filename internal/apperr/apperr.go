@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 type Code string
@@ -20,7 +21,7 @@ const (
 	TooLarge      Code = "too_large"     // 413
 	Unsupported   Code = "unsupported"   // 415
 	Unprocessable Code = "unprocessable" // 422: well-formed but semantically refused
-	TooMany       Code = "too_many"      // 429: rate-limited
+	TooMany       Code = "too_many"      // 429: throttled; RetryAfter says when to come back
 	Internal      Code = "internal"      // 500
 )
 
@@ -30,6 +31,9 @@ type Error struct {
 	Message string
 	Fields  map[string]string
 	Err     error // internal cause, never shown to users
+	// RetryAfter, with TooMany, is how long the caller should wait (the
+	// Retry-After header).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -80,4 +84,12 @@ func (v Validation) Err() error {
 		return nil
 	}
 	return &Error{Code: Invalid, Message: "validation failed", Fields: v}
+}
+
+// Throttled is a 429 telling the caller to retry after d (at least a second).
+func Throttled(d time.Duration, format string, args ...any) *Error {
+	if d < time.Second {
+		d = time.Second
+	}
+	return &Error{Code: TooMany, Message: fmt.Sprintf(format, args...), RetryAfter: d}
 }

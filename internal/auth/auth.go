@@ -60,6 +60,11 @@ type Service struct {
 	// pool: the driver otherwise parses it again for every request.
 	credMu   sync.Mutex
 	credUser *sql.Stmt
+
+	// Gate bounds concurrent password hashing (nil: sized for
+	// DefaultHashMemory on first use).
+	Gate     *Gate
+	gateOnce sync.Once
 }
 
 func New(db *store.DB, now func() time.Time) *Service { return &Service{DB: db, Now: now} }
@@ -92,6 +97,11 @@ func (n *NewUser) validate() error {
 	if len([]rune(n.Password)) < MinPasswordLen {
 		v.Add("password", fmt.Sprintf("at least %d characters", MinPasswordLen))
 	}
+	if n.Email != "" {
+		if err := ValidEmail(n.Email); err != nil {
+			v.Add("email", err.Error())
+		}
+	}
 	if n.BIN != "" {
 		if err := iin.Validate(n.BIN); err != nil {
 			v.Add("bin", err.Error())
@@ -123,9 +133,9 @@ func (s *Service) CreateUser(ctx context.Context, by audit.Actor, n NewUser) (Us
 	if err := n.validate(); err != nil {
 		return User{}, err
 	}
-	hash, err := HashPassword(n.Password)
+	hash, err := s.hash(ctx, n.Password)
 	if err != nil {
-		return User{}, apperr.Wrap(err, "hash password")
+		return User{}, err
 	}
 	now := s.Now().UTC()
 	u := User{Login: n.Login, Role: Role(n.Role), FullName: n.FullName, Organization: n.Organization, BIN: n.BIN,
@@ -156,6 +166,19 @@ func (s *Service) Suspend(ctx context.Context, by audit.Actor, login, reason str
 	}
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if u.Role == RoleAdmin {
+			// E9 and issue 9.8: nobody could administer the desk after
+			// this. (Counted in the transaction: on SQLite's one writer it
+			// is exact; on PostgreSQL two administrators suspended at the
+			// same instant by different sessions could still both pass.)
+			var n int
+			if err := tx.QueryRowContext(ctx, Q.CountActiveAdmins).Scan(&n); err != nil {
+				return apperr.Wrap(err, "count administrators")
+			}
+			if n <= 1 {
+				return apperr.New(apperr.Conflict, "%q is the last active administrator; make another administrator first", u.Login)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, Q.SuspendUser, u.ID, store.T(now)); err != nil {
 			return apperr.Wrap(err, "suspend")
 		}
@@ -242,21 +265,31 @@ func (s *Service) issue(ctx context.Context, tx *sql.Tx, u User, kind, label str
 
 var errBadLogin = apperr.New(apperr.Unauthorized, "wrong login or password")
 
-// Login checks the password and opens a browser session.
+// Login checks the password and opens a browser session. A login or client
+// address with too many recent failures is refused before any hashing
+// (429), and so is a check that finds every hashing slot busy.
 func (s *Service) Login(ctx context.Context, login, password, clientAddr string) (string, User, error) {
-	u, err := s.ByLogin(ctx, login)
-	if apperr.CodeOf(err) == apperr.NotFound {
-		_, _ = HashPassword(password) // same cost as a real check: no user enumeration by timing
-		return "", u, errBadLogin
+	login = strings.ToLower(strings.TrimSpace(login))
+	if err := s.throttled(ctx, login, clientAddr); err != nil {
+		return "", User{}, err
 	}
-	if err != nil {
+	u, err := s.ByLogin(ctx, login)
+	if err != nil && apperr.CodeOf(err) != apperr.NotFound {
 		return "", u, err
 	}
-	ok, err := CheckPassword(u.PasswordHash, password)
+	ok := false
 	if err != nil {
-		return "", u, apperr.Wrap(err, "check password")
+		// Same cost as a real check: no user enumeration by timing.
+		if _, herr := s.hash(ctx, password); herr != nil {
+			return "", u, herr
+		}
+	} else if ok, err = s.check(ctx, u.PasswordHash, password); err != nil {
+		return "", u, err
 	}
 	if !ok {
+		if err := s.failed(ctx, login, clientAddr); err != nil {
+			return "", u, err
+		}
 		return "", u, errBadLogin
 	}
 	if u.Status != "active" {
@@ -265,6 +298,9 @@ func (s *Service) Login(ctx context.Context, login, password, clientAddr string)
 	var tok string
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
+		if _, err = tx.ExecContext(ctx, Q.ThrottleClear, loginKey(u.Login)); err != nil {
+			return apperr.Wrap(err, "throttle")
+		}
 		if tok, err = s.issue(ctx, tx, u, "session", "", SessionTTL); err != nil {
 			return apperr.Wrap(err, "session")
 		}
@@ -273,6 +309,30 @@ func (s *Service) Login(ctx context.Context, login, password, clientAddr string)
 		return err
 	})
 	return tok, u, err
+}
+
+// hash and check run argon2id inside the gate (429 when it is full).
+func (s *Service) hash(ctx context.Context, pw string) (h string, err error) {
+	if gerr := s.gate().Do(ctx, func() { h, err = HashPassword(pw) }); gerr != nil {
+		return "", gerr
+	}
+	return h, apperr.Wrap(err, "hash password")
+}
+
+func (s *Service) check(ctx context.Context, hash, pw string) (ok bool, err error) {
+	if gerr := s.gate().Do(ctx, func() { ok, err = CheckPassword(hash, pw) }); gerr != nil {
+		return false, gerr
+	}
+	return ok, apperr.Wrap(err, "check password")
+}
+
+func (s *Service) gate() *Gate {
+	s.gateOnce.Do(func() {
+		if s.Gate == nil {
+			s.Gate = NewGate(GateSlots(DefaultHashMemory, HashCost))
+		}
+	})
+	return s.Gate
 }
 
 // CreateToken issues a bearer API token for login.

@@ -23,9 +23,9 @@ func (s *Service) SetPassword(ctx context.Context, by audit.Actor, login, passwo
 	if err != nil {
 		return err
 	}
-	hash, err := HashPassword(password)
+	hash, err := s.hash(ctx, password)
 	if err != nil {
-		return apperr.Wrap(err, "hash password")
+		return err
 	}
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
@@ -50,9 +50,9 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, p Principal, clientAddr
 	if err != nil {
 		return err
 	}
-	ok, err := CheckPassword(u.PasswordHash, current)
+	ok, err := s.check(ctx, u.PasswordHash, current)
 	if err != nil {
-		return apperr.Wrap(err, "check password")
+		return err
 	}
 	if !ok {
 		return &apperr.Error{Code: apperr.Forbidden, Message: "the current password is wrong",

@@ -39,3 +39,23 @@ UPDATE users SET password_hash = $2 WHERE id = $1
 
 -- name: revoke-user-sessions
 UPDATE credentials SET revoked_at = $2 WHERE user_id = $1 AND kind = 'session' AND revoked_at IS NULL
+
+-- name: throttle-get
+SELECT failures, last_failure_at, locked_until FROM login_throttle WHERE key = $1
+
+-- name: throttle-put
+INSERT INTO login_throttle (key, failures, last_failure_at, locked_until) VALUES ($1, $2, $3, $4)
+ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at,
+    locked_until = excluded.locked_until
+
+-- name: throttle-clear
+DELETE FROM login_throttle WHERE key = $1
+
+-- name: reactivate-user
+UPDATE users SET status = 'active', suspended_at = NULL WHERE id = $1 AND status = 'suspended'
+
+-- name: count-active-admins
+SELECT count(*) FROM users WHERE role = 'admin' AND status = 'active'
+
+-- name: update-user
+UPDATE users SET full_name = $2, organization = $3, email = $4, language = $5 WHERE id = $1

@@ -6,32 +6,44 @@ import "tenderdesk/internal/store"
 
 // QuerySet is queries.sql, one field per statement.
 type QuerySet struct {
+	CountActiveAdmins     string // -- name: count-active-admins
 	CountUsers            string // -- name: count-users
 	CredentialUser        string // -- name: credential-user
 	InsertCredential      string // -- name: insert-credential
 	InsertUser            string // -- name: insert-user
 	ListUsers             string // -- name: list-users
+	ReactivateUser        string // -- name: reactivate-user
 	RevokeCredential      string // -- name: revoke-credential
 	RevokeUserCredentials string // -- name: revoke-user-credentials
 	RevokeUserSessions    string // -- name: revoke-user-sessions
 	SetPassword           string // -- name: set-password
 	SuspendUser           string // -- name: suspend-user
+	ThrottleClear         string // -- name: throttle-clear
+	ThrottleGet           string // -- name: throttle-get
+	ThrottlePut           string // -- name: throttle-put
+	UpdateUser            string // -- name: update-user
 	UserByID              string // -- name: user-by-id
 	UserByLogin           string // -- name: user-by-login
 }
 
 // Q holds this package's statements; store.Registered lists them for the boot check.
 var Q = QuerySet{
+	CountActiveAdmins:     Queries["count-active-admins"],
 	CountUsers:            Queries["count-users"],
 	CredentialUser:        Queries["credential-user"],
 	InsertCredential:      Queries["insert-credential"],
 	InsertUser:            Queries["insert-user"],
 	ListUsers:             Queries["list-users"],
+	ReactivateUser:        Queries["reactivate-user"],
 	RevokeCredential:      Queries["revoke-credential"],
 	RevokeUserCredentials: Queries["revoke-user-credentials"],
 	RevokeUserSessions:    Queries["revoke-user-sessions"],
 	SetPassword:           Queries["set-password"],
 	SuspendUser:           Queries["suspend-user"],
+	ThrottleClear:         Queries["throttle-clear"],
+	ThrottleGet:           Queries["throttle-get"],
+	ThrottlePut:           Queries["throttle-put"],
+	UpdateUser:            Queries["update-user"],
 	UserByID:              Queries["user-by-id"],
 	UserByLogin:           Queries["user-by-login"],
 }

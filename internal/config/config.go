@@ -13,6 +13,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,7 +47,9 @@ type Config struct {
 	AuthorityEmail         Mailbox
 	AuthoritySecurityEmail Mailbox
 	// PublicURL is where people reach the desk (absolute links in feeds,
-	// emails and pages); nil: links are relative to the request.
+	// emails and pages); nil: links are relative to the request. https://
+	// also makes the session cookie Secure behind a TLS proxy, sends HSTS
+	// and refuses sign-in over plain HTTP from off the machine (E30).
 	PublicURL *url.URL
 	// Uploads (issue 11): Clamd is the clamd every file is scanned by
 	// ("unix:/path" or "tcp:host:port"; "off": scanning off, a warning;
@@ -56,7 +59,32 @@ type Config struct {
 	Clamd     string
 	FilesDir  string
 	UploadMax int64
+
+	// Issue 9 (hardening).
+	TLSCert, TLSKey string // PEM files: the desk serves TLS itself, re-read on change
+	// MetricsAccess is who may read /metrics: "open", "token"
+	// (MetricsToken as a bearer token) or "loopback".
+	MetricsAccess string
+	MetricsToken  string
+	HashMemory    int64 // bytes all concurrent password checks share
+	// The formats of the portal's announcement and lot numbers an appeal
+	// may name (they are published on the status page).
+	AnnouncementPattern, LotPattern *regexp.Regexp
 }
+
+// SecurePublic reports whether the desk is reached over https (E30).
+func (c Config) SecurePublic() bool { return c.PublicURL != nil && c.PublicURL.Scheme == "https" }
+
+// Default patterns of the portals' numbers: letters and digits in groups
+// joined by hyphens, as goszakup's announcements ("1234567-1"), lots ("1",
+// "1234567-ЗЦП1") and the quasi-state portal's long ones
+// ("2026-ЗЦП-0001234567-1", "ЛОТ-0001234567-0000000001"), and the Russian
+// region's 19-digit notice numbers; no spaces, markup, links or phone
+// numbers in words. Narrow them per portal with the settings.
+const (
+	DefaultAnnouncementPattern = `^[\p{L}0-9]{1,24}(-[\p{L}0-9]{1,24}){0,5}$`
+	DefaultLotPattern          = `^[\p{L}0-9]{1,24}(-[\p{L}0-9]{1,24}){0,5}$`
+)
 
 // Mailbox is a parsed address: Name may be empty; Domain is derived once.
 type Mailbox struct {
@@ -215,6 +243,39 @@ var settings = []Setting{
 		func(c *Config, v string) error { c.FilesDir = v; return nil }},
 	{"upload-max", "TENDERDESK_UPLOAD_MAX", "100MB", "largest uploaded file (parts are at most 20 MB, Q8)", "a size such as 100MB, 512KB, 1GB",
 		func(c *Config, v string) (err error) { c.UploadMax, err = parseSize(v); return }},
+	{"tls-cert", "TENDERDESK_TLS_CERT", "", "PEM certificate (chain) file: serve HTTPS (TLS ≥ 1.2); re-read when it changes", "a file path, or empty for plain HTTP",
+		func(c *Config, v string) error { c.TLSCert = v; return nil }},
+	{"tls-key", "TENDERDESK_TLS_KEY", "", "PEM private key file for --tls-cert", "a file path, with --tls-cert",
+		func(c *Config, v string) error { c.TLSKey = v; return nil }},
+	{"metrics-access", "TENDERDESK_METRICS_ACCESS", "loopback", "who may read /metrics: open, token (bearer --metrics-token) or loopback", "open, token, loopback",
+		func(c *Config, v string) error {
+			if !slices.Contains([]string{"open", "token", "loopback"}, v) {
+				return errors.New("unknown access")
+			}
+			c.MetricsAccess = v
+			return nil
+		}},
+	{"metrics-token", "TENDERDESK_METRICS_TOKEN", "", "bearer token for /metrics when --metrics-access=token", "at least 16 characters, or empty",
+		func(c *Config, v string) error {
+			if v != "" && len(v) < 16 {
+				return errors.New("shorter than 16 characters")
+			}
+			c.MetricsToken = v
+			return nil
+		}},
+	{"hash-memory", "TENDERDESK_HASH_MEMORY", "128", "MiB that concurrent password checks share (argon2id, 64 MiB each; at most 2 per CPU); more sign-ins at once wait up to 2 s, then get 429", "a whole number of MiB ≥ 1",
+		func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return errors.New("not a positive whole number")
+			}
+			c.HashMemory = int64(n) << 20
+			return nil
+		}},
+	{"announcement-pattern", "TENDERDESK_ANNOUNCEMENT_PATTERN", DefaultAnnouncementPattern, "regular expression an appeal's announcement numbers must match (they are published on /status)", "a Go regular expression",
+		func(c *Config, v string) (err error) { c.AnnouncementPattern, err = regexp.Compile(v); return }},
+	{"lot-pattern", "TENDERDESK_LOT_PATTERN", DefaultLotPattern, "regular expression an appeal's lot numbers must match (they are published on /status)", "a Go regular expression",
+		func(c *Config, v string) (err error) { c.LotPattern, err = regexp.Compile(v); return }},
 }
 
 // parseSize reads "100MB", "20MiB", "512KB" or bytes; MB means MiB here.
@@ -235,6 +296,18 @@ func parseSize(s string) (int64, error) {
 		return 0, errors.New("not a size")
 	}
 	return n * mult, nil
+}
+
+// together checks settings that only make sense with one another.
+func (c Config) together() []string {
+	var bad []string
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		bad = append(bad, "--tls-cert and --tls-key: give both or neither")
+	}
+	if c.MetricsAccess == "token" && c.MetricsToken == "" {
+		bad = append(bad, "--metrics-access=token needs --metrics-token")
+	}
+	return bad
 }
 
 // Settings lists every setting, for the README table and --help.
@@ -258,6 +331,9 @@ func Parse(raw map[string]string) (Config, error) {
 		if err := s.parse(&c, strings.TrimSpace(v)); err != nil {
 			bad = append(bad, fmt.Sprintf("--%s (env %s) %q: %v; accepted: %s", s.Flag, s.Env, v, err, s.Accepts))
 		}
+	}
+	if len(bad) == 0 {
+		bad = c.together()
 	}
 	if len(bad) > 0 {
 		return c, fmt.Errorf("bad settings:\n  %s", strings.Join(bad, "\n  "))

@@ -81,3 +81,24 @@ func TestBindOnly(t *testing.T) {
 		t.Fatalf("%v %+v", err, c)
 	}
 }
+
+// Issue 9: the hardening settings, typed, and the pairs that go together.
+func TestHardeningSettings(t *testing.T) {
+	c := Default()
+	if c.MetricsAccess != "loopback" || c.HashMemory != 128<<20 || c.SecurePublic() || c.TLSCert != "" ||
+		!c.AnnouncementPattern.MatchString("1234567-1") || !c.LotPattern.MatchString("1234567-ЗЦП1") ||
+		c.LotPattern.MatchString("позвоните 8-701-000") || c.AnnouncementPattern.MatchString("<b>1</b>") {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if c = MustParse(map[string]string{"public-url": "https://desk.kz"}); !c.SecurePublic() {
+		t.Fatal("https public URL not secure")
+	}
+	for _, raw := range []map[string]string{
+		{"tls-cert": "cert.pem"}, {"metrics-access": "token"}, {"metrics-access": "everyone"}, {"metrics-token": "short"},
+		{"hash-memory": "0"}, {"lot-pattern": "(["},
+	} {
+		if _, err := Parse(raw); err == nil {
+			t.Errorf("%v accepted", raw)
+		}
+	}
+}

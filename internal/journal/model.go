@@ -52,6 +52,10 @@ type Appeal struct {
 	// its period because the catalogue has none for that time (issue 8,
 	// defect 3): never refused, shown to staff until a successor is recorded.
 	ProfileLapsed bool `json:"profile_lapsed,omitempty"`
+	// PossibleThreadOf is the appeal a message named in its subject without
+	// the right to continue it (issue 9.4): registered apart, shown to the
+	// operator, who merges it or not.
+	PossibleThreadOf string `json:"possible_thread_of,omitempty"`
 	// SourceMessageID is set for hooks at registration only (from
 	// NewAppeal): the Message-ID of the email the appeal came from. It is
 	// not stored with the appeal; the mail thread keeps it.

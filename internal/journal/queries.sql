@@ -16,9 +16,9 @@ VALUES ('registered', $1, $2, $2, $2, $3, $4) RETURNING id
 -- (0010_journal_listing); a new incident's are 'registered' and none.
 -- name: insert-appeal
 INSERT INTO appeals (number, year, seq, incident_id, channel, received_at, registered_at, detected_at, organization, bin,
-    contact_email, contact_phone, description, module, announcements, lots, profile, created_by, state, criticality)
+    contact_email, contact_phone, description, module, announcements, lots, profile, created_by, state, criticality, possible_thread_of)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-    (SELECT state FROM incidents WHERE id = $4), (SELECT COALESCE(criticality, '') FROM incidents WHERE id = $4)) RETURNING id
+    (SELECT state FROM incidents WHERE id = $4), (SELECT COALESCE(criticality, '') FROM incidents WHERE id = $4), $19) RETURNING id
 
 -- name: idempotency-get
 SELECT k.request_hash, a.number FROM idempotency_keys k JOIN appeals a ON a.id = k.appeal_id
@@ -29,12 +29,12 @@ INSERT INTO idempotency_keys (user_id, key, request_hash, appeal_id, created_at)
 
 -- name: appeal-by-number
 SELECT a.id, a.number, a.incident_id, a.channel, a.received_at, a.registered_at, a.detected_at, a.organization, a.bin,
-    a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile, COALESCE(i.number, '')
+    a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile, COALESCE(i.number, ''), a.possible_thread_of
 FROM appeals a JOIN incidents i ON i.id = a.incident_id WHERE a.number = $1
 
 -- name: appeals-of-incident
 SELECT a.id, a.number, a.incident_id, a.channel, a.received_at, a.registered_at, a.detected_at, a.organization, a.bin,
-    a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile, COALESCE(i.number, '')
+    a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile, COALESCE(i.number, ''), a.possible_thread_of
 FROM appeals a JOIN incidents i ON i.id = a.incident_id WHERE a.incident_id = $1 ORDER BY a.registered_at, a.id
 
 -- name: incident-by-id

@@ -42,6 +42,8 @@ type NewAppeal struct {
 	// (channel email); hooks see it on Appeal, so the registration notice
 	// can thread under the reporter's message (In-Reply-To).
 	SourceMessageID string `json:"-"`
+	// PossibleThreadOf: see Appeal.
+	PossibleThreadOf string `json:"-"`
 	// InTx, when set, runs inside the registration's transaction after the
 	// appeal is inserted and before the hooks: what it writes (the inbound
 	// message, its attachments) commits with the appeal or not at all. An
@@ -73,6 +75,7 @@ type Caller struct {
 	PortalUser   bool   // applicants and customers: BIN forced to their own
 	BIN          string // the caller's organization BIN
 	Organization string
+	Email        string // the caller's account address: the contact of a self-service appeal
 }
 
 const (
@@ -97,6 +100,16 @@ func (s *Service) validate(n *NewAppeal, c Caller, now time.Time) error {
 func (s *Service) validateInto(n *NewAppeal, c Caller, now time.Time, v apperr.Validation) error {
 	if !slices.Contains(Channels, n.Channel) {
 		v.Add("channel", fmt.Sprintf("unknown channel %q; accepted: %s", n.Channel, strings.Join(Channels, ", ")))
+	}
+	if c.PortalUser {
+		// Self-service (issue 9.5): the desk, not the applicant, says when
+		// the appeal arrived; a stated time would start its clocks in the
+		// past and breach them at once.
+		at := now
+		n.ReceivedAt = &at
+		if n.ContactEmail == "" && n.ContactPhone == "" {
+			n.ContactEmail = c.Email
+		}
 	}
 	if n.ReceivedAt == nil {
 		// (Add keeps a problem the caller already recorded, e.g. a missing offset.)
@@ -150,9 +163,17 @@ func (s *Service) validateInto(n *NewAppeal, c Caller, now time.Time, v apperr.V
 		if len(refs) > maxRefs {
 			v.Add(field, fmt.Sprintf("more than %d numbers", maxRefs))
 		}
+		format := s.Announcement
+		if field == "lots" {
+			format = s.Lot
+		}
 		for _, r := range refs {
 			if r = strings.TrimSpace(r); r == "" || len(r) > maxRefLen {
 				v.Add(field, fmt.Sprintf("each number must be 1–%d characters", maxRefLen))
+				break
+			}
+			if format != nil && !format.MatchString(r) {
+				v.Add(field, fmt.Sprintf("%q is not a number of the portal (format %s)", r, format))
 				break
 			}
 		}
@@ -280,7 +301,7 @@ func (s *Service) registerTx(ctx context.Context, tx *batchTx, p *pending, now t
 	var appealID int64
 	if err := tx.stmt(ctx, "insert-appeal").QueryRowContext(ctx, number, year, seq, incID, n.Channel, store.T(*n.ReceivedAt),
 		store.T(now), detected, n.Organization, n.BIN, n.ContactEmail, n.ContactPhone, n.Description, n.Module,
-		mustJSON(n.Announcements), mustJSON(n.Lots), n.Profile, createdBy).Scan(&appealID); err != nil {
+		mustJSON(n.Announcements), mustJSON(n.Lots), n.Profile, createdBy, n.PossibleThreadOf).Scan(&appealID); err != nil {
 		return Registration{}, apperr.Wrap(err, "insert appeal")
 	}
 	if tx.firstAppeal == 0 {
@@ -300,7 +321,8 @@ func (s *Service) registerTx(ctx context.Context, tx *batchTx, p *pending, now t
 		a := Appeal{ID: appealID, Number: number, IncidentID: incID, IncidentNumber: incNumber, Channel: n.Channel, ReceivedAt: *n.ReceivedAt, RegisteredAt: now,
 			DetectedAt: n.DetectedAt, Organization: n.Organization, BIN: n.BIN, ContactEmail: n.ContactEmail, ContactPhone: n.ContactPhone,
 			Description: n.Description, Module: n.Module, Announcements: n.Announcements, Lots: n.Lots, Profile: n.Profile,
-			ProfileLapsed: s.Lapsed(n.Profile, *n.ReceivedAt), SourceMessageID: n.SourceMessageID, AccessCode: newAccessCode()}
+			ProfileLapsed: s.Lapsed(n.Profile, *n.ReceivedAt), SourceMessageID: n.SourceMessageID, AccessCode: newAccessCode(),
+			PossibleThreadOf: n.PossibleThreadOf}
 		htx := HookTx{Tx: tx.Tx, Dialect: s.DB.Dialect, Now: now, Audit: func(ctx context.Context, by audit.Actor, e audit.Entry) error {
 			_, err := tx.chain.Append(ctx, now, by, e)
 			return err

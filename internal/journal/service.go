@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	_ "embed"
 	"errors"
+	"regexp"
 	"strconv"
 	"tenderdesk/internal/regulation"
 	"time"
@@ -50,6 +51,10 @@ type Service struct {
 	batch   *batcher
 	metrics metricsHook
 	hooks   []Hooks
+	// Announcement and Lot, when set, are the formats of the portal's
+	// numbers an appeal may name: they are published on the status page
+	// once the failure is confirmed, so free text is refused (issue 9.9).
+	Announcement, Lot *regexp.Regexp
 }
 
 func (s *Service) hookTx(tx *sql.Tx, now time.Time) HookTx {
@@ -73,7 +78,7 @@ func scanAppeal(r interface{ Scan(...any) error }) (Appeal, error) {
 	var recv, reg, det store.Time
 	var ann, lots string
 	err := r.Scan(&a.ID, &a.Number, &a.IncidentID, &a.Channel, &recv, &reg, &det, &a.Organization, &a.BIN, &a.ContactEmail,
-		&a.ContactPhone, &a.Description, &a.Module, &ann, &lots, &a.Profile, &a.IncidentNumber)
+		&a.ContactPhone, &a.Description, &a.Module, &ann, &lots, &a.Profile, &a.IncidentNumber, &a.PossibleThreadOf)
 	a.ReceivedAt, a.RegisteredAt, a.DetectedAt = recv.Time, reg.Time, det.Ptr()
 	a.Announcements, a.Lots = strList(ann), strList(lots)
 	return a, err

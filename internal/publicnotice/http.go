@@ -17,6 +17,7 @@ func (s *Service) Mount(w *web.Server) {
 	w.Route("POST /api/v1/maintenance", auth.PermMaintenanceManage, s.postMaintenance)
 	w.Route("GET /api/v1/maintenance/{id}", "*", s.getMaintenance)
 	w.Route("DELETE /api/v1/maintenance/{id}", auth.PermMaintenanceManage, s.deleteMaintenance)
+	w.Route("GET /api/v1/incidents/{id}/public-notice", auth.PermStatusPublish, s.getNotice)
 	w.Route("PUT /api/v1/incidents/{id}/public-notice", auth.PermStatusPublish, s.putNotice)
 }
 

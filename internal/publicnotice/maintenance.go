@@ -201,6 +201,10 @@ type Notice struct {
 	Title   statuspage.Text `json:"title"`
 	Modules statuspage.Text `json:"modules"`
 	Hidden  bool            `json:"hidden"` // e.g. confirmed by mistake; recorded in the audit trail
+	// Procurements replaces the announcement and lot numbers the appeals
+	// gave (issue 9.9: staff check what applicants typed before it is
+	// public); absent or null: the appeals' own; [] publishes none.
+	Procurements *[]PublicRef `json:"procurements,omitempty"`
 }
 
 // SetNotice writes the public text of an incident's notice.
@@ -216,6 +220,11 @@ func (s *Service) SetNotice(ctx context.Context, by audit.Actor, incidentID int6
 			}
 		}
 	}
+	var refs any
+	if n.Procurements != nil {
+		s.checkRefs(v, *n.Procurements)
+		refs = mustJSON(*n.Procurements)
+	}
 	if err := v.Err(); err != nil {
 		return "", err
 	}
@@ -227,7 +236,7 @@ func (s *Service) SetNotice(ctx context.Context, by audit.Actor, incidentID int6
 			return audit.Entry{}, apperr.Wrap(err, "incident")
 		}
 		if _, err := tx.ExecContext(ctx, Q.UpsertNotice, incidentID, mustText(n.Title), mustText(n.Modules), n.Hidden,
-			store.T(now), by.Login); err != nil {
+			store.T(now), by.Login, refs); err != nil {
 			return audit.Entry{}, apperr.Wrap(err, "public notice")
 		}
 		return audit.Entry{Action: "incident.public_notice", ObjectType: "incident", ObjectID: strconv.FormatInt(incidentID, 10), After: n}, nil

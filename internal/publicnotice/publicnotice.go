@@ -18,6 +18,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -48,6 +49,9 @@ type Service struct {
 	// Changed is called after a change this package committed (the wiring
 	// invalidates the page so it shows at once).
 	Changed func()
+	// Announcement and Lot are the portal's number formats, for staff's
+	// edit of a notice's numbers (the journal checks the appeals').
+	Announcement, Lot *regexp.Regexp
 }
 
 var _ statuspage.Source = (*Service)(nil)
@@ -110,8 +114,9 @@ func (s *Service) failures(ctx context.Context, now time.Time) ([]statuspage.Fai
 		return nil, fmt.Errorf("publicnotice: failures: %w", err)
 	}
 	type row struct {
-		id int64
-		f  statuspage.Failure
+		id   int64
+		f    statuspage.Failure
+		refs sql.NullString // staff's edit of the numbers, else the appeals'
 	}
 	var rs []row
 	for rows.Next() {
@@ -119,7 +124,7 @@ func (s *Service) failures(ctx context.Context, now time.Time) ([]statuspage.Fai
 		var state, modules, title, pubModules string
 		var started, first, planned, fixed, updated, confirmed, noticeUpd store.Time
 		if err := rows.Scan(&r.id, &state, &r.f.Level, &started, &first, &planned, &fixed, &modules, &updated, &confirmed,
-			&title, &pubModules, &noticeUpd, &r.f.Number); err != nil {
+			&title, &pubModules, &noticeUpd, &r.f.Number, &r.refs); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("publicnotice: failures: %w", err)
 		}
@@ -135,12 +140,7 @@ func (s *Service) failures(ctx context.Context, now time.Time) ([]statuspage.Fai
 			r.f.Updated = noticeUpd.Time
 		}
 		r.f.Title = text(title)
-		r.f.Modules = text(pubModules)
-		if len(r.f.Modules) == 0 {
-			if ms := list(modules); len(ms) > 0 {
-				r.f.Modules = statuspage.Text{"ru": strings.Join(ms, ", ")}
-			}
-		}
+		r.f.Modules = publicModules(pubModules, modules)
 		rs = append(rs, r)
 	}
 	rows.Close()
@@ -149,13 +149,41 @@ func (s *Service) failures(ctx context.Context, now time.Time) ([]statuspage.Fai
 	}
 	out := make([]statuspage.Failure, 0, len(rs))
 	for _, r := range rs {
-		if r.f.Affected, err = s.affected(ctx, r.id); err != nil {
+		if r.f.Affected, err = s.procurements(ctx, r.id, r.refs); err != nil {
 			return nil, err
 		}
 		if r.f.Extensions, err = s.extensions(ctx, r.id); err != nil {
 			return nil, err
 		}
 		out = append(out, r.f)
+	}
+	return out, nil
+}
+
+// publicModules is the operator's text of the modules, else the incident's own.
+func publicModules(pub, own string) statuspage.Text {
+	t := text(pub)
+	if len(t) == 0 {
+		if ms := list(own); len(ms) > 0 {
+			t = statuspage.Text{"ru": strings.Join(ms, ", ")}
+		}
+	}
+	return t
+}
+
+// procurements are the numbers a notice publishes: staff's edit when there
+// is one, else those of the incident's appeals.
+func (s *Service) procurements(ctx context.Context, incidentID int64, edited sql.NullString) ([]statuspage.Procurement, error) {
+	if !edited.Valid {
+		return s.affected(ctx, incidentID)
+	}
+	var refs []PublicRef
+	if err := json.Unmarshal([]byte(edited.String), &refs); err != nil {
+		return nil, fmt.Errorf("publicnotice: edited numbers of incident %d: %w", incidentID, err)
+	}
+	out := []statuspage.Procurement{}
+	for _, r := range refs {
+		out = append(out, statuspage.Procurement{Announcement: r.Announcement, Lots: r.Lots})
 	}
 	return out, nil
 }

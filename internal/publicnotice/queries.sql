@@ -13,7 +13,7 @@ SELECT updated_at FROM public_version WHERE id = 1
 SELECT i.id, i.state, COALESCE(i.criticality, ''), i.failure_started_at, i.first_registered_at, i.planned_fix_at, i.fixed_at,
     i.modules, i.updated_at,
     (SELECT max(t.at) FROM incident_transitions t WHERE t.incident_id = i.id AND t.to_state = 'confirmed'),
-    COALESCE(n.title, '{}'), COALESCE(n.modules, '{}'), n.updated_at, COALESCE(i.number, '')
+    COALESCE(n.title, '{}'), COALESCE(n.modules, '{}'), n.updated_at, COALESCE(i.number, ''), n.procurements
 FROM incidents i LEFT JOIN public_notices n ON n.incident_id = i.id
 WHERE i.criticality IN ('medium', 'high') AND (n.hidden IS NULL OR n.hidden = false)
   AND (i.state IN ('confirmed', 'fixing', 'info_requested') OR (i.state IN ('fixed', 'closed') AND i.fixed_at >= $1))
@@ -57,6 +57,13 @@ WHERE id = $1 AND withdrawn_at IS NULL
 SELECT COALESCE(number, '') FROM incidents WHERE id = $1
 
 -- name: upsert-notice
-INSERT INTO public_notices (incident_id, title, modules, hidden, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO public_notices (incident_id, title, modules, hidden, updated_at, updated_by, procurements) VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (incident_id) DO UPDATE SET title = excluded.title, modules = excluded.modules, hidden = excluded.hidden,
-    updated_at = excluded.updated_at, updated_by = excluded.updated_by
+    updated_at = excluded.updated_at, updated_by = excluded.updated_by, procurements = excluded.procurements
+
+-- name: notice-of-incident
+-- What the notice of one incident would publish, in any state (issue 9.9:
+-- staff see it before it is public).
+SELECT i.state, COALESCE(i.criticality, ''), i.modules, COALESCE(n.title, '{}'), COALESCE(n.modules, '{}'),
+    COALESCE(n.hidden, false), n.procurements, COALESCE(i.number, '')
+FROM incidents i LEFT JOIN public_notices n ON n.incident_id = i.id WHERE i.id = $1

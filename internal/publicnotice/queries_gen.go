@@ -14,6 +14,7 @@ type QuerySet struct {
 	MaintenanceAll       string // -- name: maintenance-all
 	MaintenanceByID      string // -- name: maintenance-by-id
 	MaintenancePublic    string // -- name: maintenance-public
+	NoticeOfIncident     string // -- name: notice-of-incident
 	RefsOfIncident       string // -- name: refs-of-incident
 	Updated              string // -- name: updated
 	UpsertNotice         string // -- name: upsert-notice
@@ -31,6 +32,7 @@ var Q = QuerySet{
 	MaintenanceAll:       Queries["maintenance-all"],
 	MaintenanceByID:      Queries["maintenance-by-id"],
 	MaintenancePublic:    Queries["maintenance-public"],
+	NoticeOfIncident:     Queries["notice-of-incident"],
 	RefsOfIncident:       Queries["refs-of-incident"],
 	Updated:              Queries["updated"],
 	UpsertNotice:         Queries["upsert-notice"],

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,6 +20,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		Login    string `json:"login"`
 		Password string `json:"password"`
 	}
+	if err := s.plainSignIn(r); err != nil {
+		return err
+	}
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -27,18 +31,22 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil, MaxAge: int(auth.SessionTTL / time.Second)})
+		Secure: r.TLS != nil || s.Security.PublicHTTPS, MaxAge: int(auth.SessionTTL / time.Second)})
 	writeJSON(w, http.StatusOK, map[string]any{"user": u})
 	return nil
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := csrf(r); err != nil {
+			return err
+		}
 		if err := s.Auth.Logout(r.Context(), c.Value); err != nil {
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: r.TLS != nil || s.Security.PublicHTTPS, SameSite: http.SameSiteLaxMode})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -90,13 +98,20 @@ type appealRequest struct {
 
 func caller(r *http.Request) journal.Caller {
 	p := principal(r)
-	return journal.Caller{Actor: p.Actor(clientAddr(r)), PortalUser: p.Role.PortalUser(), BIN: p.BIN, Organization: p.Organization}
+	return journal.Caller{Actor: p.Actor(clientAddr(r)), PortalUser: p.Role.PortalUser(), BIN: p.BIN, Organization: p.Organization,
+		Email: p.Email}
 }
 
 func (s *Server) createAppeal(w http.ResponseWriter, r *http.Request) error {
 	var in appealRequest
 	if err := decode(r, &in); err != nil {
 		return err
+	}
+	if p := principal(r); in.IncidentID != 0 && !auth.Allowed(p.Role, auth.PermIncidentMerge) {
+		// Naming an incident attaches the appeal to another failure, maybe
+		// another organization's (issue 9.3): that is a merge.
+		return &apperr.Error{Code: apperr.Forbidden, Message: "only staff who merge appeals may name an incident",
+			Fields: map[string]string{"incident_id": fmt.Sprintf("role %s lacks permission %s", p.Role, auth.PermIncidentMerge)}}
 	}
 	v := apperr.Validation{}
 	n := journal.NewAppeal{Channel: in.Channel, Organization: in.Organization, BIN: in.BIN, ContactEmail: in.ContactEmail,
@@ -346,6 +361,58 @@ func (s *Server) suspendUser(w http.ResponseWriter, r *http.Request) error {
 		return &apperr.Error{Code: apperr.Invalid, Message: "validation failed", Fields: map[string]string{"reason": "required: the basis of the suspension is recorded (E9)"}}
 	}
 	if err := s.Auth.Suspend(r.Context(), principal(r).Actor(clientAddr(r)), r.PathValue("login"), in.Reason); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
+	var in auth.UserChange
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	u, err := s.Auth.UpdateUser(r.Context(), principal(r).Actor(clientAddr(r)), r.PathValue("login"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+// reactivateUser lifts a suspension (E9), with the reason recorded.
+func (s *Server) reactivateUser(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.Reason) == "" {
+		return &apperr.Error{Code: apperr.Invalid, Message: "validation failed", Fields: map[string]string{"reason": "required: why the account is reactivated is recorded (E9)"}}
+	}
+	if err := s.Auth.Reactivate(r.Context(), principal(r).Actor(clientAddr(r)), r.PathValue("login"), in.Reason); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// unlockUser clears a sign-in lockout of a login (and of a client address
+// when given).
+func (s *Server) unlockUser(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Address string `json:"address"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(r, &in); err != nil {
+			return err
+		}
+	}
+	if in.Address != "" && net.ParseIP(in.Address) == nil {
+		return &apperr.Error{Code: apperr.Invalid, Message: "validation failed", Fields: map[string]string{"address": "an IPv4 or IPv6 address"}}
+	}
+	if err := s.Auth.Unlock(r.Context(), principal(r).Actor(clientAddr(r)), r.PathValue("login"), in.Address); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -37,6 +37,8 @@ type Server struct {
 	// BodyLimits raises (or lowers) MaxBody for single routes by pattern,
 	// e.g. a streamed bulk import; set them before Handler.
 	BodyLimits map[string]int64
+	// Security: cookies, headers, sign-in channel and /metrics access.
+	Security Security
 	// Warnings are what the administrator must know (settings the desk runs
 	// without, profile versions used past their end); /readyz shows them.
 	Warnings func() []string
@@ -96,7 +98,10 @@ func (s *Server) Handler() http.Handler {
 
 	s.route("GET /api/v1/users", auth.PermUserManage, s.listUsers)
 	s.route("POST /api/v1/users", auth.PermUserManage, s.createUser)
+	s.route("PATCH /api/v1/users/{login}", auth.PermUserManage, s.updateUser)
 	s.route("POST /api/v1/users/{login}/suspend", auth.PermUserManage, s.suspendUser)
+	s.route("POST /api/v1/users/{login}/reactivate", auth.PermUserManage, s.reactivateUser)
+	s.route("POST /api/v1/users/{login}/unlock", auth.PermUserManage, s.unlockUser)
 	s.route("POST /api/v1/users/{login}/tokens", auth.PermUserManage, s.createToken)
 	s.route("POST /api/v1/users/{login}/password", auth.PermUserManage, s.resetPassword)
 	s.route("GET /api/v1/roles", "*", s.roles)
@@ -108,7 +113,7 @@ func (s *Server) Handler() http.Handler {
 		m(s)
 	}
 	if s.Metrics != nil {
-		s.mux.Handle("GET /metrics", s.Metrics.Handler())
+		s.mux.Handle("GET /metrics", s.metricsGuard(s.Metrics.Handler()))
 	}
 	for pattern, h := range s.Extra {
 		s.mux.Handle(pattern, h)
@@ -121,7 +126,7 @@ func (s *Server) Handler() http.Handler {
 		}
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such endpoint: %s %s (see /api/v1/openapi.json)", r.Method, r.URL.Path))
 	})
-	return s.recoverer(s.canonical(s.mux))
+	return s.recoverer(s.headers(s.canonical(s.mux)))
 }
 
 // allowed lists the methods that have a route for r's path (a known path
@@ -211,10 +216,18 @@ func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 	if err != nil {
 		return auth.Principal{}, apperr.New(apperr.Unauthorized, "sign in (POST /api/v1/login) or send a bearer token")
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) {
-		return auth.Principal{}, apperr.New(apperr.Forbidden, "cross-site request refused")
+	if err := csrf(r); err != nil {
+		return auth.Principal{}, err
 	}
 	return s.Auth.Authenticate(r.Context(), c.Value)
+}
+
+// csrf refuses a cookie-borne state change from another origin.
+func csrf(r *http.Request) error {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) {
+		return apperr.New(apperr.Forbidden, "cross-site request refused")
+	}
+	return nil
 }
 
 func sameOrigin(r *http.Request) bool {
@@ -229,10 +242,24 @@ func sameOrigin(r *http.Request) bool {
 	return err == nil && u.Host == r.Host
 }
 
+// clientAddr is the caller's address. Behind a reverse proxy on this
+// machine every peer is loopback, which would make the sign-in throttle
+// per address one lock for everybody: then the address the proxy appended
+// last to X-Forwarded-For is the client's. Only a loopback peer is trusted
+// with that header, so a remote client cannot choose its address.
 func clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			last := xff[len(xff)-1]
+			last = strings.TrimSpace(last[strings.LastIndex(last, ",")+1:])
+			if net.ParseIP(last) != nil {
+				return last
+			}
+		}
 	}
 	return host
 }

@@ -119,6 +119,7 @@ type received struct {
 	reason     string
 	section    string
 	sectionGap bool
+	possible   string // the appeal it names without the right to continue it
 }
 
 // Deliver implements email.Handler.
@@ -147,23 +148,29 @@ func (s *Service) Deliver(ctx context.Context, env email.Envelope, raw email.Raw
 		rc.disp, rc.reason = DispIgnored, "not a MIME message: "+perr.Error()
 		return s.store(ctx, rc, "")
 	}
-	number, how, err := s.threadOf(ctx, msg)
+	th, err := s.threadOf(ctx, msg, sender(msg, env))
 	if err != nil {
 		return err
 	}
 	switch {
 	case msg.Auto.NoReply():
 		rc.disp, rc.reason = DispIgnored, "automatic mail: "+strings.Join(msg.Auto.Reasons, "; ")
-		if err := s.store(ctx, rc, number); err != nil || !msg.Auto.Bounce || s.Bounce == nil {
+		if !th.trusted {
+			th.number = ""
+		}
+		if err := s.store(ctx, rc, th.number); err != nil || !msg.Auto.Bounce || s.Bounce == nil {
 			return err
 		}
 		if err := s.Bounce(ctx, rc.raw); err != nil {
 			s.Log.Error("bounce not matched to its notice", "message_id", msg.MessageID, "error", err.Error())
 		}
 		return nil
-	case number != "":
-		rc.disp, rc.reason = DispFollowUp, how
-		return s.store(ctx, rc, number)
+	case th.trusted:
+		rc.disp, rc.reason = DispFollowUp, th.how
+		return s.store(ctx, rc, th.number)
+	case th.number != "":
+		rc.possible = th.number
+		rc.reason = "names appeal " + th.number + " (" + th.how + ") but the sender is neither its contact nor a user of its organization"
 	}
 	return s.register(ctx, rc)
 }
@@ -184,10 +191,24 @@ func (s *Service) seen(ctx context.Context, key string) (bool, error) {
 // References header must not cost thousands of queries).
 const maxThreadIDs = 50
 
+// thread is the appeal a message continues, or seems to.
+type thread struct {
+	number string
+	how    string
+	// trusted: the sender may add to that appeal's thread. Otherwise the
+	// message opens an appeal of its own that names this one for the
+	// operator (issue 9.4: a subject is not a credential).
+	trusted bool
+}
+
 // threadOf finds the appeal a message continues: In-Reply-To and References
 // (newest first) naming a message of an appeal, received or sent by the
-// desk; else an existing appeal number in the subject. how says which.
-func (s *Service) threadOf(ctx context.Context, m *email.Message) (number, how string, err error) {
+// desk; else an existing appeal number in the subject. It is trusted when
+// the desk's message was sent to this sender, the referenced message came
+// from this sender, or the sender is the appeal's contact or a user of its
+// organization; the first trusted candidate wins, else the first found.
+func (s *Service) threadOf(ctx context.Context, m *email.Message, from string) (thread, error) {
+	from = strings.ToLower(from)
 	ids := append([]string{}, m.InReplyTo...)
 	for i := len(m.References) - 1; i >= 0; i-- {
 		ids = append(ids, m.References[i])
@@ -195,38 +216,85 @@ func (s *Service) threadOf(ctx context.Context, m *email.Message) (number, how s
 	if len(ids) > maxThreadIDs {
 		ids = ids[:maxThreadIDs]
 	}
+	var first thread
+	consider := func(t thread, direct bool) (bool, error) {
+		if !direct {
+			ok, err := s.mayContinue(ctx, t.number, from)
+			if err != nil {
+				return false, err
+			}
+			t.trusted = ok
+		} else {
+			t.trusted = true
+		}
+		if t.trusted {
+			first = t
+			return true, nil
+		}
+		if first.number == "" {
+			first = t
+		}
+		return false, nil
+	}
 	for _, id := range ids {
 		if id == "" || id == m.MessageID {
 			continue
 		}
-		err := s.DB.R.QueryRowContext(ctx, Q.AppealOfMessageID, id).Scan(&number)
+		var number, origin string
+		err := s.DB.R.QueryRowContext(ctx, Q.AppealOfMessageID, id).Scan(&number, &origin)
 		if err == nil {
-			return number, "In-Reply-To/References " + id, nil
+			if done, err := consider(thread{number: number, how: "In-Reply-To/References " + id}, from != "" && origin == from); done || err != nil {
+				return first, err
+			}
+			continue
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return "", "", fmt.Errorf("mailin: threading: %w", err)
+			return thread{}, fmt.Errorf("mailin: threading: %w", err)
 		}
-		var event string
-		err = s.DB.R.QueryRowContext(ctx, Q.EventOfOutboxMessageID, "<"+id+">").Scan(&event)
+		var event, to string
+		err = s.DB.R.QueryRowContext(ctx, Q.EventOfOutboxMessageID, "<"+id+">").Scan(&event, &to)
 		if err == nil {
 			if n := email.FindAppealNumber(event); n != "" {
-				if ok, err := s.appealExists(ctx, n); err != nil || ok {
-					return n, "In-Reply-To/References of the desk's message " + id, err
+				ok, err := s.appealExists(ctx, n)
+				if err != nil {
+					return thread{}, err
+				}
+				if ok {
+					if done, err := consider(thread{number: n, how: "In-Reply-To/References of the desk's message " + id}, from != "" && to == from); done || err != nil {
+						return first, err
+					}
 				}
 			}
 			continue
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return "", "", fmt.Errorf("mailin: threading: %w", err)
+			return thread{}, fmt.Errorf("mailin: threading: %w", err)
 		}
 	}
 	if n := m.AppealNumber; n != "" {
 		ok, err := s.appealExists(ctx, n)
-		if err != nil || ok {
-			return n, "appeal number in the subject", err
+		if err != nil {
+			return thread{}, err
+		}
+		if ok {
+			_, err := consider(thread{number: n, how: "appeal number in the subject"}, false)
+			return first, err
 		}
 	}
-	return "", "", nil
+	return first, nil
+}
+
+// mayContinue: the sender is the appeal's contact or an active user of its
+// organization.
+func (s *Service) mayContinue(ctx context.Context, number, from string) (bool, error) {
+	if from == "" {
+		return false, nil
+	}
+	var n int
+	if err := s.DB.R.QueryRowContext(ctx, Q.SenderOfAppeal, number, from).Scan(&n); err != nil {
+		return false, fmt.Errorf("mailin: threading: %w", err)
+	}
+	return n > 0, nil
 }
 
 func (s *Service) appealExists(ctx context.Context, number string) (bool, error) {
@@ -284,7 +352,8 @@ func (s *Service) store(ctx context.Context, rc *received, number string) error 
 
 func (s *Service) auditAfter(rc *received, mailID int64, number string) map[string]any {
 	return map[string]any{"mail_id": mailID, "message_id": rc.msg.MessageID, "from": rc.msg.From.Address, "subject": rc.msg.Subject,
-		"disposition": rc.disp, "reason": rc.reason, "appeal": number, "raw_sha256": rc.sha, "received_at": rc.env.ReceivedAt.UTC()}
+		"disposition": rc.disp, "reason": rc.reason, "appeal": number, "raw_sha256": rc.sha, "received_at": rc.env.ReceivedAt.UTC(),
+		"possible_thread_of": rc.possible}
 }
 
 // register opens a new appeal from the message; the message itself is
@@ -293,7 +362,7 @@ func (s *Service) register(ctx context.Context, rc *received) error {
 	m := rc.msg
 	profile := s.profileFor(rc.env.To)
 	n := journal.NewAppeal{Channel: "email", ReceivedAt: &rc.env.ReceivedAt, ContactEmail: sender(m, rc.env),
-		Description: s.description(m), Profile: profile, SourceMessageID: m.MessageID}
+		Description: s.description(m), Profile: profile, SourceMessageID: m.MessageID, PossibleThreadOf: rc.possible}
 	// R2 (Russian profile): the subject must name the System section. The
 	// appeal is registered anyway; the section goes to Module, and an empty
 	// Module makes the registration notice ask for it (docs/email.md).

@@ -4,11 +4,17 @@
 SELECT id FROM mail_messages WHERE dedup_key = $1
 
 -- name: appeal-of-message-id
-SELECT a.number FROM mail_messages m JOIN appeals a ON a.id = m.appeal_id
+SELECT a.number, lower(m.from_address) FROM mail_messages m JOIN appeals a ON a.id = m.appeal_id
 WHERE m.message_id = $1 AND m.appeal_id IS NOT NULL ORDER BY m.id LIMIT 1
 
 -- name: event-of-outbox-message-id
-SELECT event FROM outbox WHERE message_id = $1 LIMIT 1
+SELECT event, lower(to_address) FROM outbox WHERE message_id = $1 LIMIT 1
+
+-- name: sender-of-appeal
+-- The sender ($2, lower case) may continue appeal $1: its contact, or an
+-- active user of its organization (issue 9.4).
+SELECT count(*) FROM appeals a WHERE a.number = $1 AND (lower(a.contact_email) = $2
+    OR (a.bin <> '' AND EXISTS (SELECT 1 FROM users u WHERE u.bin = a.bin AND lower(u.email) = $2 AND u.status = 'active')))
 
 -- name: appeal-id-by-number
 SELECT id FROM appeals WHERE number = $1

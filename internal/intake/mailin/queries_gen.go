@@ -18,6 +18,7 @@ type QuerySet struct {
 	MessagesOfAppeal       string // -- name: messages-of-appeal
 	RawOfMessage           string // -- name: raw-of-message
 	Seen                   string // -- name: seen
+	SenderOfAppeal         string // -- name: sender-of-appeal
 }
 
 // Q holds this package's statements; store.Registered lists them for the boot check.
@@ -34,6 +35,7 @@ var Q = QuerySet{
 	MessagesOfAppeal:       Queries["messages-of-appeal"],
 	RawOfMessage:           Queries["raw-of-message"],
 	Seen:                   Queries["seen"],
+	SenderOfAppeal:         Queries["sender-of-appeal"],
 }
 
 func init() { store.Register("mailin", Queries) }
