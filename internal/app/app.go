@@ -15,9 +15,13 @@ import (
 
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/auth"
+	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/config"
+	"tenderdesk/internal/console"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/notify"
+	"tenderdesk/internal/procurement"
+	"tenderdesk/internal/publicnotice"
 	"tenderdesk/internal/regulation"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/web"
@@ -32,6 +36,12 @@ type App struct {
 	Metrics *web.Metrics
 	Web     *web.Server
 	Now     func() time.Time
+
+	// Services features build (set by their wirings, read by the console).
+	Clocks      *clocks.Service
+	Procurement *procurement.Service
+	Notices     *publicnotice.Service
+	Console     *console.Console
 
 	// Workers run beside the HTTP server from Serve until shutdown, which
 	// cancels their context and waits for them (schedulers, outbox, mail

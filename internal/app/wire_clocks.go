@@ -51,6 +51,7 @@ func init() {
 		if err := s.Prepare(ctx); err != nil {
 			return err
 		}
+		a.Clocks = s
 		a.Closers = append(a.Closers, s.Close)
 		if err := s.Register(a.Metrics.Reg); err != nil {
 			return err

@@ -21,6 +21,7 @@ func init() {
 			domain = d
 		}
 		svc := procurement.New(a.DB, a.Now, a.Journal, a.Log, domain)
+		a.Procurement = svc
 		a.Web.Mounts = append(a.Web.Mounts, svc.Mount)
 		client := &http.Client{Timeout: 30 * time.Second}
 		a.Workers = append(a.Workers, func(ctx context.Context) { svc.RunWebhook(ctx, client, a.Now, 5*time.Second) })

@@ -28,6 +28,7 @@ func wireStatus(ctx context.Context, a *App) error {
 		return err
 	}
 	src.Changed = h.Invalidate
+	a.Notices = src
 	a.Journal.AddHooks(publicnotice.Hooks{})
 	a.Web.Extra["/status"] = h
 	a.Web.Extra["/status/"] = h

@@ -17,6 +17,7 @@ import (
 type Filter struct {
 	From, To     time.Time // registered_at in [From, To)
 	State        string
+	Open         bool // only incidents still worked on (not closed or merged): the console's queue
 	Criticality  string
 	Channel      string
 	Organization string
@@ -110,6 +111,9 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	}
 	if f.State != "" {
 		where = append(where, "i.state = "+arg(f.State))
+	}
+	if f.Open {
+		where = append(where, "i.state NOT IN ('closed', 'merged')")
 	}
 	if f.Criticality != "" {
 		where = append(where, "i.criticality = "+arg(f.Criticality))

@@ -65,3 +65,15 @@ ROLLBACK TO SAVEPOINT reg
 -- name: fts-index-sqlite
 INSERT INTO appeals_fts (rowid, description, organization)
 SELECT id, description, organization FROM appeals WHERE id >= $1
+
+-- The console (issue 10): counts of open incidents per state.
+-- name: count-open-by-state
+SELECT state, COUNT(*) FROM incidents WHERE state NOT IN ('closed', 'merged') GROUP BY state
+
+-- The console's registration form: open incidents of the same module or
+-- announcement, newest first ($2 is the announcement as a JSON string,
+-- e.g. '%"2026-ЗЦП-1"%').
+-- name: open-incidents-like
+SELECT DISTINCT i.id FROM appeals a JOIN incidents i ON i.id = a.incident_id
+WHERE i.state NOT IN ('closed', 'merged', 'refuted') AND ((a.module <> '' AND a.module = $1) OR ($2 <> '' AND a.announcements LIKE $2))
+ORDER BY i.id DESC LIMIT 10
