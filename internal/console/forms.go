@@ -41,13 +41,14 @@ func (c *Console) formErrors(p *Page, err error) bool {
 	return true
 }
 
-// localTime reads a datetime-local field (no offset) as the desk's zone.
+// localTime reads a date and time without offset (DD.MM.YYYY HH:MM as typed,
+// or a datetime-local field) in the desk's zone.
 func (c *Console) localTime(p *Page, field, v string) *time.Time {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return nil
 	}
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04"} {
+	for _, layout := range []string{"02.01.2006 15:04", "2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04"} {
 		if t, err := time.ParseInLocation(layout, v, c.d.Zone); err == nil {
 			return &t
 		}

@@ -144,5 +144,5 @@ func (b *browser) signIn(login, password string) {
 // nowLocal is the form value of a time in the desk's zone.
 func nowLocal(t time.Time) string {
 	zone, _ := time.LoadLocation("Asia/Almaty")
-	return t.In(zone).Format("2006-01-02T15:04")
+	return t.In(zone).Format("02.01.2006 15:04")
 }

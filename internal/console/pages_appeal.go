@@ -25,7 +25,7 @@ type appealFormData struct {
 func (c *Console) appealForm(q *req) error {
 	p := c.page(q, q.L.T("appeal.new.title"), &appealFormData{Channels: formChannels})
 	p.Form.Set("channel", "phone")
-	p.Form.Set("received_at", c.d.Now().In(c.d.Zone).Format("2006-01-02T15:04"))
+	p.Form.Set("received_at", c.d.Now().In(c.d.Zone).Format("02.01.2006 15:04"))
 	c.renderPage(q, http.StatusOK, "appeal_new", p)
 	return nil
 }
