@@ -151,6 +151,13 @@ func TestConsoleFlowsInBrowser(t *testing.T) {
 			t.Errorf("live update took %s, want ≤ 1 s", took)
 		}
 
+		// The second operator opens it from the live queue and takes it (t).
+		do(t, b, "take", chromedp.Click(`#queue a[href="/appeals/`+number+`"]`), chromedp.WaitVisible("[data-key-take]"),
+			chromedp.KeyEvent("t"), chromedp.WaitNotPresent("[data-key-take]"))
+		if p := text(t, b); !strings.Contains(p, "Исполнитель: ivan") {
+			t.Fatalf("take:\n%s", p)
+		}
+		do(t, b, "back to the queue", chromedp.KeyEvent("g"), chromedp.WaitVisible("#queue"))
 		ap, err := d.App.Journal.Appeal(t.Context(), number)
 		if err != nil {
 			t.Fatal(err)

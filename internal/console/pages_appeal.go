@@ -152,6 +152,7 @@ type appealPageData struct {
 	Clocks   []clocks.View
 	History  []audit.Record
 	New      bool
+	Assignee string
 }
 
 func (c *Console) appealPage(q *req) error {
@@ -164,6 +165,9 @@ func (c *Console) appealPage(q *req) error {
 	}
 	d := &appealPageData{Appeal: a, New: q.r.URL.Query().Get("registered") != ""}
 	if d.Incident, err = c.d.Journal.Incident(q.ctx(), a.IncidentID); err != nil {
+		return err
+	}
+	if d.Assignee, err = c.d.Journal.Assignee(q.ctx(), a.IncidentID); err != nil {
 		return err
 	}
 	if c.d.Clocks != nil {

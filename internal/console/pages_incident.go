@@ -23,6 +23,8 @@ type incidentData struct {
 	History  []audit.Record
 	Plan     *planData
 	Impact   bool // the procurement mirror is wired
+	Assignee string
+	Staff    []string // who it can be handed to
 }
 
 type planData struct {
@@ -58,6 +60,20 @@ func (c *Console) incidentData(q *req, id int64) (*incidentData, error) {
 	d := &incidentData{Incident: v, Crits: []string{"low", "medium", "high"}, Causes: causeList(), Impact: c.d.Procurement != nil}
 	if q.can("incident:transition") {
 		d.Actions = journal.ActionsFrom(v.State)
+	}
+	if d.Assignee, err = c.d.Journal.Assignee(q.ctx(), id); err != nil {
+		return nil, err
+	}
+	if q.can("incident:transition") {
+		us, err := c.d.Auth.List(q.ctx())
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range us {
+			if u.Status == "active" && (u.Role == "operator" || u.Role == "specialist" || u.Role == "admin") && u.Login != d.Assignee {
+				d.Staff = append(d.Staff, u.Login)
+			}
+		}
 	}
 	if c.d.Clocks != nil {
 		if d.Clocks, err = c.d.Clocks.OfIncident(q.ctx(), id); err != nil {
@@ -208,5 +224,28 @@ func (c *Console) incidentApply(q *req) error {
 		return err
 	}
 	http.Redirect(q.w, q.r, fmt.Sprintf("/incidents/%d?done=applied&n=%d", id, res.Procedures), http.StatusSeeOther)
+	return nil
+}
+
+// incidentAssign takes the incident (assignee "me") or hands it to a
+// colleague; back is the page to return to.
+func (c *Console) incidentAssign(q *req) error {
+	id, err := incidentID(q)
+	if err != nil {
+		return err
+	}
+	who := strings.TrimSpace(q.r.PostFormValue("assignee"))
+	if who == "me" {
+		who = q.user.Login
+	}
+	if err := c.d.Journal.Assign(q.ctx(), q.user.Actor(clientAddr(q.r)), id, who); err != nil {
+		return err
+	}
+	c.Broker.Publish(Event{Kind: "incident", Incident: id})
+	back := safeNext(q.r.PostFormValue("back"))
+	if back == "/" {
+		back = fmt.Sprintf("/incidents/%d", id)
+	}
+	http.Redirect(q.w, q.r, back, http.StatusSeeOther)
 	return nil
 }

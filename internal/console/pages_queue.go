@@ -16,8 +16,9 @@ import (
 // running clock.
 type queueRow struct {
 	journal.Row
-	Clock *clocks.View
-	Level string // "", "warned", "breached", "paused"
+	Clock    *clocks.View
+	Level    string // "", "warned", "breached", "paused"
+	Assignee string
 }
 
 type queueData struct {
@@ -66,7 +67,16 @@ func (c *Console) queue(q *req) error {
 		Query: v.Get("q"), BIN: v.Get("bin"), After: v.Get("after"), Limit: 50}
 	d := queueData{States: journal.OpenStates, Channels: journal.Channels, Crits: []string{"low", "medium", "high"}}
 	p := c.page(q, q.L.T("queue.title"), &d)
-	for _, k := range []string{"state", "channel", "criticality", "q", "bin", "within", "all"} {
+	switch v.Get("who") {
+	case "":
+	case "mine":
+		f.AssigneeID = q.user.ID
+	case "unassigned":
+		f.Unassigned = true
+	default:
+		p.Errors["who"] = q.L.T("bad.field")
+	}
+	for _, k := range []string{"state", "channel", "criticality", "q", "bin", "within", "all", "who"} {
 		p.Form.Set(k, v.Get(k))
 	}
 	if w := v.Get("within"); w != "" {
@@ -86,8 +96,17 @@ func (c *Console) queue(q *req) error {
 			return err
 		}
 		now := c.d.Now()
+		assignees := map[int64]string{}
 		for _, r := range page.Rows {
 			row := queueRow{Row: r}
+			who, seen := assignees[r.IncidentID]
+			if !seen {
+				if who, err = c.d.Journal.Assignee(q.ctx(), r.IncidentID); err != nil {
+					return err
+				}
+				assignees[r.IncidentID] = who
+			}
+			row.Assignee = who
 			if c.d.Clocks != nil {
 				vs, _, err := c.d.Clocks.OfAppeal(q.ctx(), r.Number)
 				if err != nil && apperr.CodeOf(err) != apperr.NotFound {

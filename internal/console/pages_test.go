@@ -316,6 +316,26 @@ func TestActionsOfferedAndRefused(t *testing.T) {
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("confirm: %d %s", p.Status, p.Body)
 	}
+	// Take it: audited, in "mine", out of "unassigned".
+	op.get(path)
+	if p := op.post(path+"/assign", url.Values{"assignee": {"me"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("take: %d %s", p.Status, p.Body)
+	}
+	if p := op.get("/?who=mine"); !strings.Contains(p.Body, number) {
+		t.Errorf("the taken appeal is not in mine")
+	}
+	if p := op.get("/?who=unassigned"); strings.Contains(p.Body, number) {
+		t.Errorf("the taken appeal is still unassigned")
+	}
+	recs, err := audit.ForObject(t.Context(), d.App.DB, "incident", fmt.Sprint(a.IncidentID))
+	if err != nil || !strings.Contains(fmt.Sprint(recs), "incident.assign") {
+		t.Errorf("take not audited: %v %v", err, recs)
+	}
+	// Handing over to an auditor is refused, naming the field.
+	op.get(path + "?lang=ru")
+	if p := op.post(path+"/assign", url.Values{"assignee": {"aud"}}); p.Status != http.StatusBadRequest {
+		t.Errorf("hand over to an auditor: %d", p.Status)
+	}
 	// The auditor reads and is offered nothing; forcing is refused by role.
 	aud := d.browser()
 	aud.signIn("aud", "password-of-aud")
@@ -325,5 +345,8 @@ func TestActionsOfferedAndRefused(t *testing.T) {
 	}
 	if p := aud.post(path+"/act/start_fix", url.Values{}); p.Status != http.StatusForbidden {
 		t.Fatalf("auditor forcing start_fix: %d", p.Status)
+	}
+	if p := aud.post(path+"/assign", url.Values{"assignee": {"me"}}); p.Status != http.StatusForbidden {
+		t.Fatalf("auditor taking: %d", p.Status)
 	}
 }

@@ -26,6 +26,7 @@ func (c *Console) routesTable() {
 	c.route("POST /appeals/{number}/merge", auth.PermIncidentMerge, c.appealMerge)
 	c.route("GET /incidents/{id}", auth.PermIncidentRead, c.incidentPage)
 	c.route("POST /incidents/{id}/act/{action}", auth.PermIncidentTransition, c.incidentAct)
+	c.route("POST /incidents/{id}/assign", auth.PermIncidentTransition, c.incidentAssign)
 	c.route("POST /incidents/{id}/plan", auth.PermImpactApply, c.incidentPlan)
 	c.route("POST /incidents/{id}/apply", auth.PermImpactApply, c.incidentApply)
 	c.route("/", "", func(q *req) error {

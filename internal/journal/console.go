@@ -2,10 +2,14 @@ package journal
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"slices"
 
 	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/audit"
+	"tenderdesk/internal/store"
 )
 
 // ActionsFrom are the transitions allowed from state s, in lifecycle order:
@@ -84,4 +88,60 @@ func (s *Service) OpenIncidentsLike(ctx context.Context, module, announcement st
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// staffRoles may be assigned an incident.
+var staffRoles = []string{"operator", "specialist", "admin"}
+
+// Assignee is the login of who works on incident id ("" when nobody).
+func (s *Service) Assignee(ctx context.Context, id int64) (string, error) {
+	var login string
+	err := s.DB.R.QueryRowContext(ctx, Queries["assignee-of"], id).Scan(&login)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return login, apperr.Wrap(err, "assignee")
+}
+
+// Assign gives incident id to the staff user login ("" unassigns): take
+// (login is the caller) and hand over (a colleague). Audited with the
+// assignee before and after.
+func (s *Service) Assign(ctx context.Context, by audit.Actor, id int64, login string) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.incident(ctx, tx, id); err != nil {
+			return err
+		}
+		var before string
+		if err := tx.QueryRowContext(ctx, Queries["assignee-of"], id).Scan(&before); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return apperr.Wrap(err, "assignee")
+		}
+		if before == login {
+			return nil
+		}
+		now := s.Now().UTC()
+		if _, err := tx.ExecContext(ctx, Queries["assign-delete"], id); err != nil {
+			return apperr.Wrap(err, "assign")
+		}
+		if login != "" {
+			var uid int64
+			var role, status string
+			err := tx.QueryRowContext(ctx, Queries["assignable-user"], login).Scan(&uid, &role, &status)
+			if errors.Is(err, sql.ErrNoRows) {
+				return &apperr.Error{Code: apperr.Invalid, Message: "validation failed", Fields: map[string]string{"assignee": "no such user"}}
+			}
+			if err != nil {
+				return apperr.Wrap(err, "assign")
+			}
+			if !slices.Contains(staffRoles, role) || status != "active" {
+				return &apperr.Error{Code: apperr.Invalid, Message: "validation failed",
+					Fields: map[string]string{"assignee": "an active operator, specialist or administrator"}}
+			}
+			if _, err := tx.ExecContext(ctx, Queries["assign-insert"], id, uid, store.T(now)); err != nil {
+				return apperr.Wrap(err, "assign")
+			}
+		}
+		_, err := audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "incident.assign", ObjectType: "incident",
+			ObjectID: itoa(id), Before: map[string]string{"assignee": before}, After: map[string]string{"assignee": login}})
+		return err
+	})
 }

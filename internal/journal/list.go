@@ -17,7 +17,9 @@ import (
 type Filter struct {
 	From, To     time.Time // registered_at in [From, To)
 	State        string
-	Open         bool // only incidents still worked on (not closed or merged): the console's queue
+	Open         bool  // only incidents still worked on (not closed or merged): the console's queue
+	AssigneeID   int64 // only incidents assigned to this user ("mine")
+	Unassigned   bool  // only incidents nobody works on
 	Criticality  string
 	Channel      string
 	Organization string
@@ -114,6 +116,12 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	}
 	if f.Open {
 		where = append(where, "i.state NOT IN ('closed', 'merged')")
+	}
+	if f.AssigneeID != 0 {
+		where = append(where, "a.incident_id IN (SELECT incident_id FROM assignments WHERE assignee_id = "+arg(f.AssigneeID)+")")
+	}
+	if f.Unassigned {
+		where = append(where, "a.incident_id NOT IN (SELECT incident_id FROM assignments)")
 	}
 	if f.Criticality != "" {
 		where = append(where, "i.criticality = "+arg(f.Criticality))

@@ -159,6 +159,7 @@
       case "?": if (keys) { keys.showModal(); e.preventDefault(); } break;
       case "n": if (document.querySelector('a[href="/appeals/new"]')) { location.href = "/appeals/new"; e.preventDefault(); } break;
       case "g": location.href = "/"; e.preventDefault(); break;
+      case "t": var tk = document.querySelector("[data-key-take]"); if (tk) { tk.click(); e.preventDefault(); } break;
       case "/": var s = document.querySelector("[data-key-search]"); if (s) { s.focus(); e.preventDefault(); } break;
       case "j": sel(cur + 1); e.preventDefault(); break;
       case "k": sel(cur - 1); e.preventDefault(); break;
