@@ -3,7 +3,6 @@ package console
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
@@ -32,15 +31,27 @@ type queueData struct {
 	Within   int
 }
 
-// urgent is the running (or paused) clock with the least time left.
+// urgent is the clock that matters most: a breached one, else the running
+// one with the least time left, else a paused one.
 func urgent(vs []clocks.View, now time.Time) (*clocks.View, string) {
+	rank := func(v *clocks.View) int {
+		switch v.State {
+		case clocks.Breached:
+			return 0
+		case clocks.Running:
+			return 1
+		case clocks.Paused:
+			return 2
+		}
+		return 3
+	}
 	var best *clocks.View
 	for i := range vs {
 		v := &vs[i]
-		if v.State != clocks.Running && v.State != clocks.Paused {
+		if rank(v) == 3 {
 			continue
 		}
-		if best == nil || (v.State == clocks.Running && (best.State == clocks.Paused || v.RemainingSeconds < best.RemainingSeconds)) {
+		if best == nil || rank(v) < rank(best) || (rank(v) == rank(best) && v.RemainingSeconds < best.RemainingSeconds) {
 			best = v
 		}
 	}
@@ -50,7 +61,7 @@ func urgent(vs []clocks.View, now time.Time) (*clocks.View, string) {
 	switch {
 	case best.State == clocks.Paused:
 		return best, "paused"
-	case best.RemainingSeconds <= 0:
+	case best.State == clocks.Breached || best.RemainingSeconds <= 0:
 		return best, "breached"
 	case !best.WarnAt.IsZero() && !now.Before(best.WarnAt):
 		return best, "warned"
@@ -58,13 +69,12 @@ func urgent(vs []clocks.View, now time.Time) (*clocks.View, string) {
 	return best, ""
 }
 
-// queue is the operators' list: open appeals, the most urgent first.
-// Paging is the Journal's keyset (stays fast deep into the list); the
-// urgency order holds within a page.
+// queue is the operators' list: open appeals, the nearest running deadline
+// first (the Journal's urgent order, paged by keyset on it).
 func (c *Console) queue(q *req) error {
 	v := q.r.URL.Query()
 	f := journal.Filter{Open: v.Get("all") == "", State: v.Get("state"), Channel: v.Get("channel"), Criticality: v.Get("criticality"),
-		Query: v.Get("q"), BIN: v.Get("bin"), After: v.Get("after"), Limit: 50}
+		Query: v.Get("q"), BIN: v.Get("bin"), After: v.Get("after"), Limit: 50, Urgent: true}
 	d := queueData{States: journal.OpenStates, Channels: journal.Channels, Crits: []string{"low", "medium", "high"}}
 	p := c.page(q, q.L.T("queue.title"), &d)
 	switch v.Get("who") {
@@ -119,17 +129,6 @@ func (c *Console) queue(q *req) error {
 			}
 			d.Rows = append(d.Rows, row)
 		}
-		slices.SortStableFunc(d.Rows, func(a, b queueRow) int {
-			switch {
-			case a.Clock == nil && b.Clock == nil:
-				return 0
-			case a.Clock == nil:
-				return 1
-			case b.Clock == nil:
-				return -1
-			}
-			return int(a.Clock.RemainingSeconds - b.Clock.RemainingSeconds)
-		})
 		d.Next = page.Next
 		if d.Counts, err = c.d.Journal.CountOpen(q.ctx()); err != nil {
 			return err

@@ -27,6 +27,11 @@ type Filter struct {
 	Query        string // full text: every word must start a word of the description or organization
 	Limit        int
 	After        string // cursor from the previous page
+	// Urgent orders by the nearest deadline of the appeal's running or
+	// breached clocks (its own and its incident's), soonest first (a breach
+	// is past, so first), appeals without one last;
+	// the console's queue. Otherwise the Journal is newest first.
+	Urgent bool
 }
 
 // Row is one Journal line: the appeal and what the incident says of it (the
@@ -73,7 +78,7 @@ func ValidateFilter(f *Filter) error {
 		f.Limit = DefaultLimit
 	}
 	if f.After != "" {
-		if id, err := strconv.ParseInt(f.After, 10, 64); err != nil || id <= 0 {
+		if _, _, ok := parseCursor(f.After, f.Urgent); !ok {
 			v.Add("after", "not a cursor returned by this listing")
 		}
 	}
@@ -135,8 +140,8 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if f.BIN != "" {
 		where = append(where, "a.bin = "+arg(f.BIN))
 	}
-	if f.After != "" {
-		id, _ := strconv.ParseInt(f.After, 10, 64)
+	if f.After != "" && !f.Urgent {
+		_, id, _ := parseCursor(f.After, false)
 		where = append(where, "a.id < "+arg(id))
 	}
 	if words := searchWords(f.Query); len(words) > 0 {
@@ -161,28 +166,55 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY a.id DESC LIMIT " + arg(f.Limit+1)
+	if f.Urgent {
+		// The nearest running deadline of the appeal, or a far sentinel, as a
+		// column of a derived table, so the keyset can compare it. The
+		// sentinel is a literal: the select list comes before the WHERE's
+		// arguments, and SQLite binds $N in order of appearance.
+		far := "'9999-12-31T00:00:00.000000Z'"
+		if s.DB.Dialect == store.Postgres {
+			far = "'9999-12-31T00:00:00Z'::timestamptz"
+		}
+		q = strings.Replace(q, "FROM appeals a JOIN", ", COALESCE((SELECT MIN(c.deadline) FROM clocks c WHERE c.state IN ('running', 'breached')"+
+			" AND c.incident_id = a.incident_id AND (c.appeal_number = a.number OR c.appeal_number = '')), "+far+") AS urgent_at FROM appeals a JOIN", 1)
+		q = "SELECT * FROM (" + q + ") u"
+		if f.After != "" {
+			at, id, _ := parseCursor(f.After, true)
+			x, y := arg(store.T(at)), arg(id)
+			q += " WHERE (u.urgent_at > " + x + " OR (u.urgent_at = " + x + " AND u.id > " + y + "))"
+		}
+		q += " ORDER BY u.urgent_at, u.id LIMIT " + arg(f.Limit+1)
+	} else {
+		q += " ORDER BY a.id DESC LIMIT " + arg(f.Limit+1)
+	}
 	rows, err := s.DB.R.QueryContext(ctx, q, args...)
 	if err != nil {
 		return Page{}, apperr.Wrap(err, "journal")
 	}
 	defer rows.Close()
 	p := Page{Rows: []Row{}}
+	var urgents []time.Time
 	for rows.Next() {
 		var r Row
 		var recv, reg, det store.Time
 		var ann, lots string
 		var crit, cause, decision, recs *string
 		var opdep *bool
-		if err := rows.Scan(&r.ID, &r.Number, &r.IncidentID, &r.Channel, &recv, &reg, &det, &r.Organization, &r.BIN,
+		var urgent store.Time
+		dest := []any{&r.ID, &r.Number, &r.IncidentID, &r.Channel, &recv, &reg, &det, &r.Organization, &r.BIN,
 			&r.ContactEmail, &r.ContactPhone, &r.Description, &r.Module, &ann, &lots, &r.Profile,
-			&r.State, &crit, &opdep, &cause, &decision, &recs); err != nil {
+			&r.State, &crit, &opdep, &cause, &decision, &recs}
+		if f.Urgent {
+			dest = append(dest, &urgent)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return Page{}, apperr.Wrap(err, "journal")
 		}
 		r.ReceivedAt, r.RegisteredAt, r.DetectedAt = recv.Time, reg.Time, det.Ptr()
 		r.Announcements, r.Lots, r.OperatorDependent = strList(ann), strList(lots), opdep
 		r.Criticality, r.Cause, r.Decision, r.Recommendations = deref(crit), deref(cause), deref(decision), deref(recs)
 		p.Rows = append(p.Rows, r)
+		urgents = append(urgents, urgent.Time)
 	}
 	if err := rows.Err(); err != nil {
 		return Page{}, apperr.Wrap(err, "journal")
@@ -190,6 +222,9 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if len(p.Rows) > f.Limit {
 		p.Rows = p.Rows[:f.Limit]
 		p.Next = strconv.FormatInt(p.Rows[len(p.Rows)-1].ID, 10)
+		if f.Urgent {
+			p.Next = strconv.FormatInt(urgents[f.Limit-1].UnixMicro(), 10) + "_" + p.Next
+		}
 	}
 	return p, nil
 }
@@ -199,4 +234,19 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// parseCursor reads "<id>" (newest first) or "<deadline µs>_<id>" (urgent).
+func parseCursor(s string, urgent bool) (time.Time, int64, bool) {
+	if !urgent {
+		id, err := strconv.ParseInt(s, 10, 64)
+		return time.Time{}, id, err == nil && id > 0
+	}
+	us, ids, ok := strings.Cut(s, "_")
+	if !ok {
+		return time.Time{}, 0, false
+	}
+	u, err1 := strconv.ParseInt(us, 10, 64)
+	id, err2 := strconv.ParseInt(ids, 10, 64)
+	return time.UnixMicro(u).UTC(), id, err1 == nil && err2 == nil && id > 0
 }
