@@ -71,8 +71,9 @@ type Console struct {
 	assets *assets
 	Broker *Broker
 	key    []byte // CSRF HMAC key, per process
-	mux    *http.ServeMux
-	routes []Route
+	mux      *http.ServeMux
+	routes   []Route
+	presence presence
 }
 
 // New builds the console: templates and catalogues are parsed now, so a

@@ -181,6 +181,7 @@ func (c *Console) appealPage(q *req) error {
 		}
 	}
 	p := c.page(q, q.L.T("appeal.title", a.Number), d)
+	c.present(q, p, presenceKey("incident", strconv.FormatInt(a.IncidentID, 10)))
 	if d.New {
 		p.Notice = q.L.T("appeal.registered", a.Number)
 	}

@@ -96,6 +96,7 @@ func (c *Console) incidentPage(q *req) error {
 		return err
 	}
 	p := c.page(q, q.L.T("incident.title", id), d)
+	c.present(q, p, presenceKey("incident", strconv.FormatInt(id, 10)))
 	switch q.r.URL.Query().Get("done") {
 	case "":
 	case "applied":

@@ -350,3 +350,36 @@ func TestActionsOfferedAndRefused(t *testing.T) {
 		t.Fatalf("auditor taking: %d", p.Status)
 	}
 }
+
+// Collision (issue 10): an incident page shows who else has it open, and
+// the heartbeat tells who is typing a reply.
+func TestPresence(t *testing.T) {
+	d := boot(t, t.TempDir())
+	d.user("olga", auth.RoleOperator)
+	d.user("ivan", auth.RoleOperator)
+	op := d.browser()
+	op.signIn("admin", adminPassword)
+	op.get("/appeals/new")
+	p := op.post("/appeals/new", url.Values{"channel": {"phone"}, "received_at": {nowLocal(time.Now())}, "contact_phone": {"+7 701 000 0000"},
+		"description": {"Не открывается портал"}})
+	a, err := d.App.Journal.Appeal(t.Context(), strings.TrimPrefix(strings.Split(p.Header.Get("Location"), "?")[0], "/appeals/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/incidents/%d", a.IncidentID)
+	olga, ivan := d.browser(), d.browser()
+	olga.signIn("olga", "password-of-olga")
+	ivan.signIn("ivan", "password-of-ivan")
+	olga.get(path + "?lang=ru")
+	p = ivan.get(path + "?lang=ru")
+	if !regexp.MustCompile(`data-presence="incident:\d+"[^>]*>Сейчас открыто также у: <span translate="no">olga</span>`).MatchString(p.Body) {
+		t.Fatalf("ivan's page does not say olga has it open:\n%s", p.Body)
+	}
+	key := fmt.Sprintf("incident:%d", a.IncidentID)
+	ivan.post("/presence", url.Values{"key": {key}, "typing": {"1"}})
+	olga.get(path)
+	r := olga.post("/presence", url.Values{"key": {key}, "typing": {"0"}})
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, `{"login":"ivan","typing":true}`) {
+		t.Fatalf("olga is not told ivan is typing: %d %s", r.Status, r.Body)
+	}
+}

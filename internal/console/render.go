@@ -70,6 +70,10 @@ type Page struct {
 	Errors map[string]string // bad form fields, by name
 	Form   url.Values        // the form as submitted, to show it again
 	Notice string            // a one-line message above the content
+	// Presence is the key of a page that shows who else has it open, and
+	// Others who they are at render time (the script keeps it current).
+	Presence string
+	Others   []Present
 	Data   any
 	assets *assets
 	q      *req

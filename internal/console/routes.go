@@ -19,6 +19,7 @@ func (c *Console) routesTable() {
 
 	c.route("GET /{$}", auth.PermIncidentRead, c.queue)
 	c.route("GET /events", auth.PermIncidentRead, c.events)
+	c.route("POST /presence", auth.PermIncidentRead, c.postPresence)
 	c.route("GET /appeals/new", auth.PermAppealCreate, c.appealForm)
 	c.route("POST /appeals/new", auth.PermAppealCreate, c.appealPost)
 	c.route("GET /appeals/suggest", auth.PermAppealCreate, c.appealSuggest)

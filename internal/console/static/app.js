@@ -135,6 +135,33 @@
     form.querySelectorAll("[data-similar]").forEach(function (el) { el.addEventListener("change", look); });
   }
 
+  // Presence: who else has this appeal or incident open or is typing.
+  var pres = document.querySelector("[data-presence]");
+  if (pres && window.fetch) {
+    var typingUntil = 0;
+    var beat = function () {
+      var tok = document.querySelector('input[name="csrf"]');
+      if (!tok) return;
+      var body = new URLSearchParams({ key: pres.dataset.presence, typing: Date.now() < typingUntil ? "1" : "0", csrf: tok.value });
+      fetch("/presence", { method: "POST", credentials: "same-origin", headers: { "Accept": "application/json" }, body: body })
+        .then(function (r) { return r.ok ? r.json() : null; }).then(function (j) {
+          if (!j) return;
+          var os = j.others || [];
+          pres.hidden = os.length === 0;
+          pres.textContent = os.length ? pres.dataset.msgOpen + " " + os.map(function (o) { return o.login + (o.typing ? " (" + pres.dataset.msgTyping + ")" : ""); }).join(", ") : "";
+        });
+    };
+    beat();
+    setInterval(beat, 10000);
+    // Typing in a text area is told at once, then with the heartbeats.
+    document.addEventListener("input", function (e) {
+      if (!e.target || e.target.tagName !== "TEXTAREA") return;
+      var was = Date.now() < typingUntil;
+      typingUntil = Date.now() + 8000;
+      if (!was) beat();
+    });
+  }
+
   // Keyboard: n new appeal, / search, j/k move in the queue, Enter open, g queue, ? help.
   var keys = document.getElementById("keys");
   var opener = document.querySelector("[data-keys-open]");
