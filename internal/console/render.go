@@ -49,6 +49,7 @@ func parsePages() (map[string]*template.Template, error) {
 var funcs = template.FuncMap{
 	"field": func(errs map[string]string, name string) string { return errs[name] },
 	"join":  strings.Join,
+	"split3": func(a, b, c string) []string { return []string{a, b, c} },
 	"eq2": func(a any, bs ...any) bool {
 		for _, b := range bs {
 			if a == b {

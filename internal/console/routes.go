@@ -30,6 +30,16 @@ func (c *Console) routesTable() {
 	c.route("POST /incidents/{id}/assign", auth.PermIncidentTransition, c.incidentAssign)
 	c.route("POST /incidents/{id}/plan", auth.PermImpactApply, c.incidentPlan)
 	c.route("POST /incidents/{id}/apply", auth.PermImpactApply, c.incidentApply)
+	c.route("GET /admin/users", auth.PermUserManage, c.users)
+	c.route("POST /admin/users", auth.PermUserManage, c.userCreate)
+	c.route("POST /admin/users/{login}/{action}", auth.PermUserManage, c.userAction)
+	c.route("GET /admin/notifications", auth.PermNotificationRead, c.notifications)
+	c.route("POST /admin/notifications/{id}/retry", auth.PermNotificationRetry, c.notificationRetry)
+	c.route("GET /audit", auth.PermAuditRead, c.auditPage)
+	c.route("POST /audit/verify", auth.PermAuditRead, c.auditVerify)
+	c.route("GET /maintenance", auth.PermMaintenanceManage, c.maintenance)
+	c.route("POST /maintenance", auth.PermMaintenanceManage, c.maintenanceAnnounce)
+	c.route("POST /maintenance/{id}/withdraw", auth.PermMaintenanceManage, c.maintenanceWithdraw)
 	c.route("/", "", func(q *req) error {
 		c.fail(q, http.StatusNotFound, q.L.T("err.notfound"))
 		return nil
