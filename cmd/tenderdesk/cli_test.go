@@ -74,7 +74,7 @@ func tdRun(t *testing.T, want int, stdin string, args ...string) (string, string
 // (register an appeal) or to check what it did.
 func openApp(t *testing.T, db string) *app.App {
 	t.Helper()
-	a, err := app.Open(context.Background(), config.Config{DB: db, Zone: "Asia/Almaty", DefaultProfile: "kz-quasi", LogLevel: "error"},
+	a, err := app.Open(context.Background(), config.MustParse(map[string]string{"db": db, "log-level": "error"}),
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +217,43 @@ func TestCLIHelpVersionUnknown(t *testing.T) {
 			tdRun(t, 0, "", append(strings.Fields(n), "--help")...)
 		})
 	}
-	_, errOut := tdRun(t, 2, "", "frobnicate")
+	// Issue 8, defect 5: every group of commands answers --help with its commands.
+	groups := map[string]bool{}
+	for _, n := range names() {
+		w := strings.Fields(n)
+		for i := 1; i < len(w); i++ {
+			if g := strings.Join(w[:i], " "); commands[g].run == nil {
+				groups[g] = true
+			}
+		}
+	}
+	if !groups["calendar override"] || !groups["user"] {
+		t.Fatalf("groups %v", groups)
+	}
+	for g := range groups {
+		out, _ := tdRun(t, 0, "", append(strings.Fields(g), "--help")...)
+		for _, n := range group(g) {
+			if !strings.Contains(out, n) {
+				t.Errorf("%s --help does not list %q: %s", g, n, out)
+			}
+		}
+		tdRun(t, 2, "", strings.Fields(g)...)
+	}
+	// Issue 8, defect 4: the CLI takes the API's channel words.
+	out, _ = tdRun(t, 0, "", "sla", "deadline", "--profile", "kz-quasi", "--clock", "registration", "--channel", "system_log", "--at", "2026-10-01T10:00:00+05:00")
+	if !strings.Contains(out, `"channel":"system_log"`) {
+		t.Errorf("sla deadline --channel system_log: %s", out)
+	}
+	for _, old := range []string{"web", "log", "operator"} {
+		tdRun(t, 2, "", "sla", "deadline", "--profile", "kz-quasi", "--clock", "registration", "--channel", old, "--at", "2026-10-01T10:00:00+05:00")
+	}
+	// Issue 8, defect 3: a family past its last version's end still answers, with a warning.
+	out, errOut := tdRun(t, 0, "", "sla", "deadline", "--profile", "kz-goszakup", "--clock", "registration", "--at", "2026-10-01T10:00:00+05:00")
+	if !strings.Contains(out, `"profile":"kz-goszakup@2022"`) || !strings.Contains(errOut, "used past its end (2024-12-31)") {
+		t.Errorf("sla deadline on a lapsed family: %s / %s", out, errOut)
+	}
+	tdRun(t, 0, "", "calendar", "--profile", "kz-goszakup", "--from", "2026-10-01", "--to", "2026-10-02")
+	_, errOut = tdRun(t, 2, "", "frobnicate")
 	if !strings.Contains(errOut, `unknown command "frobnicate"`) || !strings.Contains(errOut, "audit verify") {
 		t.Errorf("unknown command: %q", errOut)
 	}

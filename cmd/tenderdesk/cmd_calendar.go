@@ -60,6 +60,9 @@ func runCalendar(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
+	if regulation.Default().LapsedAt(p.ID(), from.At(12*time.Hour, time.UTC)) {
+		fmt.Fprintf(stderr, "warning: %s is used past its end (%s): the catalogue has no later version of %s\n", p.ID(), p.Until, p.Family)
+	}
 	cal := p.Calendar()
 	if !*asJSON {
 		fmt.Fprintf(stdout, "# %s, zone %s\n", p.ID(), cal.Location())

@@ -39,7 +39,7 @@ func runImpactApply(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	svc := procurementService(a)
+	svc := a.Procurement
 	ctx := context.Background()
 	if dry {
 		w := bufio.NewWriter(stdout)
@@ -80,7 +80,7 @@ func runImpactRevert(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "tenderdesk impact revert: --plan N and --reason R are required")
 		return 2
 	}
-	rec, err := procurementService(a).Revert(context.Background(), plan, reason, cli())
+	rec, err := a.Procurement.Revert(context.Background(), plan, reason, cli())
 	if err != nil {
 		fmt.Fprintf(stderr, "tenderdesk impact revert: %s\n", describe(err))
 		return 1

@@ -5,23 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
-
-	"tenderdesk/internal/app"
-	"tenderdesk/internal/procurement"
 )
 
 func init() {
 	register(command{name: "procedures import", summary: "import procedures from an NDJSON file (upsert by external_id; docs/procurement-api.md)", run: runProceduresImport})
-}
-
-// procurementService builds the procurement service on an opened app.
-func procurementService(a *app.App) *procurement.Service {
-	domain := "tenderdesk.local"
-	if _, d, ok := strings.Cut(a.Cfg.MailFrom, "@"); ok && d != "" {
-		domain = d
-	}
-	return procurement.New(a.DB, a.Now, a.Journal, a.Log, domain)
 }
 
 func runProceduresImport(args []string, stdout, stderr io.Writer) int {
@@ -47,7 +34,7 @@ func runProceduresImport(args []string, stdout, stderr io.Writer) int {
 		defer f.Close()
 		r = f
 	}
-	res, err := procurementService(a).Import(context.Background(), r, cli())
+	res, err := a.Procurement.Import(context.Background(), r, cli())
 	if err != nil {
 		fmt.Fprintf(stderr, "tenderdesk procedures import: %s (imported before the error: %d inserted, %d updated)\n", describe(err), res.Inserted, res.Updated)
 		return 1

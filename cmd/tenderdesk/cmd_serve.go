@@ -25,7 +25,7 @@ func flags(name string, args []string, stderr io.Writer, extra func(*flag.FlagSe
 	var cfg config.Config
 	fs := flag.NewFlagSet("tenderdesk "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg.Bind(fs, only...)
+	bound := config.Bind(fs, only...)
 	if extra != nil {
 		extra(fs)
 	}
@@ -39,7 +39,8 @@ func flags(name string, args []string, stderr io.Writer, extra func(*flag.FlagSe
 		fmt.Fprintf(stderr, "tenderdesk %s: unexpected argument %q\n", name, fs.Arg(0))
 		return cfg, 2, false
 	}
-	if err := cfg.Validate(); err != nil {
+	cfg, err := bound.Load()
+	if err != nil {
 		fmt.Fprintf(stderr, "tenderdesk %s: %v\n", name, err)
 		return cfg, 2, false
 	}
@@ -47,9 +48,7 @@ func flags(name string, args []string, stderr io.Writer, extra func(*flag.FlagSe
 }
 
 func logger(cfg config.Config, w io.Writer) *slog.Logger {
-	var lvl slog.Level
-	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl}))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
 }
 
 // open opens the desk's database for a CLI command.

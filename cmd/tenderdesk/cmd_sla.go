@@ -99,6 +99,9 @@ func runSLADeadline(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
+	if regulation.Default().LapsedAt(p.ID(), t) {
+		fmt.Fprintf(stderr, "warning: %s is used past its end (%s): the catalogue has no later version of %s\n", p.ID(), p.Until, p.Family)
+	}
 	switch regulation.AfterHoursEmail(*after) {
 	case "":
 	case regulation.Within30, regulation.AnyTimeNextDay:

@@ -73,8 +73,8 @@ func TestSLADeadlineCLIErrors(t *testing.T) {
 			"outside working hours and is not answered (Q29)"},
 		{[]string{"--profile", "kz-quasi", "--clock", "resolution", "--at", "2024-03-20T10:00:00+05:00"},
 			"needs a level; accepted: low, medium, high"},
-		{[]string{"--profile", "kz-goszakup", "--clock", "registration", "--at", "2025-03-20T10:00:00+05:00"},
-			"no version of kz-goszakup in force"},
+		{[]string{"--profile", "kz-goszakup@2030", "--clock", "registration", "--at", "2025-03-20T10:00:00+05:00"},
+			"unknown profile \"kz-goszakup@2030\""},
 		{[]string{"--profile", "kz-quasi"}, "--profile, --clock and --at are required"},
 		{[]string{"--bogus"}, "flag provided but not defined: -bogus"},
 	}

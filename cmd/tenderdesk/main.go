@@ -41,12 +41,45 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	for n := min(len(args), 3); n >= 1; n-- {
-		if c, ok := commands[strings.Join(args[:n], " ")]; ok {
+		name := strings.Join(args[:n], " ")
+		if c, ok := commands[name]; ok {
 			return c.run(args[n:], stdout, stderr)
+		}
+		// "calendar override --help": a group that is no command names its commands.
+		if sub := group(name); len(sub) > 0 && (n == len(args) || strings.HasPrefix(args[n], "-")) {
+			return groupUsage(name, sub, args[n:], stdout, stderr)
 		}
 	}
 	fmt.Fprintf(stderr, "tenderdesk: unknown command %q; accepted: %s\n", strings.Join(args, " "), strings.Join(names(), ", "))
 	return 2
+}
+
+// group lists the commands under name ("calendar override" → add, list, remove).
+func group(name string) []string {
+	var sub []string
+	for _, n := range names() {
+		if strings.HasPrefix(n, name+" ") {
+			sub = append(sub, n)
+		}
+	}
+	return sub
+}
+
+func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "-help" }
+
+func groupUsage(name string, sub, rest []string, stdout, stderr io.Writer) int {
+	w, code := stdout, 0
+	if len(rest) > 0 && !isHelp(rest[0]) {
+		w, code = stderr, 2
+		fmt.Fprintf(w, "tenderdesk %s: unknown flag %q before a command\n", name, rest[0])
+	} else if len(rest) == 0 {
+		w, code = stderr, 2
+	}
+	fmt.Fprintf(w, "Usage: tenderdesk %s COMMAND [flags]   (each command has --help)\n\nCommands:\n", name)
+	for _, n := range sub {
+		fmt.Fprintf(w, "  %-24s %s\n", n, commands[n].summary)
+	}
+	return code
 }
 
 func names() []string {

@@ -1,124 +1,291 @@
-// Package app assembles the desk from its parts: it opens and migrates the
-// database, checks every named query, creates the first administrator, and
-// runs the HTTP server with an orderly shutdown.
+// Package app assembles the desk. Open reads top to bottom as the assembly:
+// the database, then each feature in the order its Journal hooks must run
+// inside the registration transaction, then the HTTP routes and the
+// background workers. A new feature is built here, by hand, into a typed
+// field of App; the CLI reuses those fields.
 package app
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 
-	"tenderdesk/internal/audit"
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/config"
 	"tenderdesk/internal/console"
+	"tenderdesk/internal/intake/email"
+	"tenderdesk/internal/intake/mailin"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/notify"
+	"tenderdesk/internal/notify/events"
+	mailer "tenderdesk/internal/notify/mail"
 	"tenderdesk/internal/procurement"
 	"tenderdesk/internal/publicnotice"
 	"tenderdesk/internal/regulation"
+	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/web"
 )
 
+// App is the assembled desk.
 type App struct {
-	Cfg     config.Config
-	Log     *slog.Logger
-	DB      *store.DB
-	Auth    *auth.Service
-	Journal *journal.Service
-	Metrics *web.Metrics
-	Web     *web.Server
-	Now     func() time.Time
+	Cfg config.Config
+	Log *slog.Logger
+	DB  *store.DB
+	// Now is the desk's one clock: every service is given this function.
+	Now func() time.Time
 
-	// Services features build (set by their wirings, read by the console).
-	Clocks      *clocks.Service
-	Procurement *procurement.Service
-	Notices     *publicnotice.Service
-	Console     *console.Console
+	Metrics      *web.Metrics
+	Auth         *auth.Service
+	Journal      *journal.Service
+	Clocks       *clocks.Service
+	Outbox       *notify.Worker // delivers the outbox; Sender nil without --smtp-relay
+	Notices      *notify.API    // cabinet notifications and the staff's outbox view
+	Procurement  *procurement.Service
+	PublicNotice *publicnotice.Service // what /status shows; maintenance announcements
+	Status       *statuspage.Handler   // /status and its feeds
+	MailIn       *mailin.Service       // inbound mail into the Journal
+	Console      *console.Console      // the operator console at /
+	Web          *web.Server
 
-	// Workers run beside the HTTP server from Serve until shutdown, which
-	// cancels their context and waits for them (schedulers, outbox, mail
-	// listener). Closers run in Close, last added first.
-	Workers []func(ctx context.Context)
-	Closers []func()
+	// Warnings are said when the desk starts serving and shown in /readyz
+	// (settings the desk runs without, profile versions past their end).
+	Warnings []string
 
-	ln  net.Listener
-	srv *http.Server
+	workers []func(ctx context.Context)
+	closers []func()
+	ln      net.Listener
+	srv     *http.Server
 }
 
-// Wiring adds a feature to the app (its services, routes through
-// a.Web.Mounts, workers). Each feature registers one from an init() in its
-// own file of this package (wire_*.go), so features do not edit one shared
-// function; they run in file-name order at the end of Open.
-type Wiring func(ctx context.Context, a *App) error
+// Option injects what is not a setting: the clock, test hooks.
+type Option func(*options)
 
-var wirings []struct {
-	name string
-	fn   Wiring
+type options struct {
+	now        func() time.Time
+	clockTicks <-chan time.Time
+	clockScan  func(int, error)
 }
 
-func register(name string, fn Wiring) {
-	wirings = append(wirings, struct {
-		name string
-		fn   Wiring
-	}{name, fn})
+// WithClock gives every service of the desk this clock (tests).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithClockScans drives the clock scheduler by ticks and reports each scan
+// (tests: a scan happens exactly when the test says).
+func WithClockScans(ticks <-chan time.Time, onScan func(fired int, err error)) Option {
+	return func(o *options) { o.clockTicks, o.clockScan = ticks, onScan }
 }
 
-// Open connects and migrates the database and checks the named queries; the
-// smallest useful app for CLI commands that do not serve.
-func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
-	zone, err := time.LoadLocation(cfg.Zone)
-	if err != nil {
-		return nil, fmt.Errorf("zone: %w", err)
+// Open connects and migrates the database and builds every feature. It
+// starts nothing: Listen and Serve do, so CLI commands reuse the same parts.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (a *App, err error) {
+	o := options{now: time.Now}
+	for _, f := range opts {
+		f(&o)
+	}
+	if cfg.Zone == nil {
+		return nil, errors.New("config: no zone (build the config with config.Parse or config.Default)")
 	}
 	db, err := store.Open(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Cfg: cfg, Log: log, DB: db, Now: time.Now}
+	a = &App{Cfg: cfg, Log: log, DB: db, Now: o.now}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
 	if _, err := db.Migrate(ctx); err != nil {
-		db.Close()
 		return nil, err
 	}
-	for _, q := range []store.Queries{audit.Queries, auth.Queries, journal.Queries, notify.Queries} {
-		if err := db.Check(ctx, q); err != nil {
-			db.Close()
-			return nil, err
-		}
+	if err := checkQueries(ctx, db); err != nil {
+		return nil, err
 	}
-	// The default profile must resolve now, or every appeal would fail later.
-	if _, err := regulation.Resolve(cfg.DefaultProfile, a.Now()); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("profile: %w", err)
-	}
-	a.Auth = auth.New(db, a.Now)
+	now := a.Now
 	a.Metrics = web.NewMetrics()
-	resolve := func(name string, at time.Time) (string, error) {
-		if name == "" {
-			name = cfg.DefaultProfile
+
+	// Profiles: a bare name resolves to the version in force; a family whose
+	// last version has ended still takes appeals on it, flagged (defect 3).
+	a.Warnings = append(a.Warnings, regulation.Default().Lapsed(now())...)
+	a.Auth = auth.New(db, now)
+	a.Journal = journal.New(db, now, cfg.Zone, profileResolver(cfg.DefaultProfile), a.Metrics)
+
+	// The hooks run inside the registration transaction in this order:
+	// clocks start, then notices are queued (they read the clocks' terms),
+	// then the public notice's version moves.
+	if err := a.openClocks(ctx, o); err != nil {
+		return nil, err
+	}
+	a.Journal.AddHooks(a.Clocks)
+	a.Journal.AddHooks(events.New(events.Config{Domain: cfg.MailFrom.Domain,
+		AuthorityEmail: cfg.AuthorityEmail.Address, AuthoritySecurityEmail: cfg.AuthoritySecurityEmail.Address}))
+	a.Journal.AddHooks(publicnotice.Hooks{})
+
+	if err := a.openOutbox(); err != nil {
+		return nil, err
+	}
+	a.Notices = &notify.API{DB: db, Now: now}
+	a.Procurement = procurement.New(db, now, a.Journal, log, cfg.MailFrom.Domain)
+	if err := a.openStatus(); err != nil {
+		return nil, err
+	}
+	a.MailIn = &mailin.Service{DB: db, Journal: a.Journal, Now: now, Log: log.With("component", "mailin"), Profiles: cfg.MailProfile}
+
+	a.Web = &web.Server{Log: log, DB: db, Auth: a.Auth, Journal: a.Journal, Metrics: a.Metrics,
+		Warnings: func() []string { return a.Warnings },
+		Extra:    map[string]http.Handler{"/status": a.Status, "/status/": a.Status},
+		Mounts:   []func(*web.Server){a.Clocks.Mount, a.Notices.Mount, a.Procurement.Mount, a.PublicNotice.Mount, a.MailIn.Mount}}
+
+	// The operator console at "/" (the API's more specific patterns win);
+	// its live queue hears the Journal after the other hooks.
+	a.Console, err = console.New(console.Deps{Log: log.With("component", "console"), DB: db, Auth: a.Auth, Journal: a.Journal,
+		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Zone: cfg.Zone, Now: now})
+	if err != nil {
+		return nil, err
+	}
+	a.Journal.AddHooks(a.Console.Broker)
+	a.Web.Extra["/"] = a.Console.Handler()
+
+	// Background workers, started by Serve.
+	a.workers = append(a.workers, a.Clocks.Run, a.Outbox.Run,
+		func(ctx context.Context) {
+			a.Procurement.RunWebhook(ctx, &http.Client{Timeout: 30 * time.Second}, now, 5*time.Second)
+		})
+	if cfg.SMTPListen != "" {
+		a.workers = append(a.workers, a.runMailListener)
+	}
+	if cfg.AuthorityEmail.IsZero() || cfg.AuthoritySecurityEmail.IsZero() {
+		a.Warnings = append(a.Warnings, "the authorized body's addresses are not set (--authority-email, --authority-security-email): medium/high failure notices (Q37.1, Q42) reach only the cabinets of authority users")
+	}
+	return a, nil
+}
+
+// checkQueries prepares every package's statements against the migrated
+// schema, so a broken query fails the boot, not a request.
+func checkQueries(ctx context.Context, db *store.DB) error {
+	for _, q := range store.Registered() {
+		if err := db.Check(ctx, q); err != nil {
+			return err
 		}
-		p, err := regulation.Resolve(name, at)
+	}
+	return nil
+}
+
+// profileResolver turns the profile an appeal names (or the default) into
+// the version in force at its registration; past the family's last
+// version's end that version is used, and the appeal flagged by the Journal.
+func profileResolver(def string) journal.ProfileResolver {
+	return func(name string, at time.Time) (string, error) {
+		if name == "" {
+			name = def
+		}
+		r, err := regulation.Default().ResolveLenient(name, at)
 		if err != nil {
 			return "", err
 		}
-		return p.ID(), nil
+		return r.Profile.ID(), nil
 	}
-	a.Journal = journal.New(db, a.Now, zone, resolve, a.Metrics)
-	a.Web = &web.Server{Log: log, DB: db, Auth: a.Auth, Journal: a.Journal, Metrics: a.Metrics, Extra: map[string]http.Handler{}}
-	for _, w := range wirings {
-		if err := w.fn(ctx, a); err != nil {
-			a.Close()
-			return nil, fmt.Errorf("%s: %w", w.name, err)
+}
+
+func (a *App) openClocks(ctx context.Context, o options) error {
+	cfg := clocks.Config{Warn: a.Cfg.ClockWarn, Tick: a.Cfg.ClockTick, MailDomain: a.Cfg.MailFrom.Domain,
+		Ticks: o.clockTicks, OnTick: o.clockScan}
+	if cfg.OnTick == nil {
+		cfg.OnTick = func(n int, err error) {
+			if err != nil {
+				a.Log.Error("clock scan", "error", err.Error(), "raised", n)
+			} else if n > 0 {
+				a.Log.Info("clock scan", "raised", n)
+			}
 		}
 	}
-	return a, nil
+	a.Clocks = clocks.New(a.DB, a.Now, regulation.Default(), cfg)
+	if err := a.Clocks.Load(ctx); err != nil {
+		return err
+	}
+	if err := a.Clocks.Prepare(ctx); err != nil {
+		return err
+	}
+	a.closers = append(a.closers, a.Clocks.Close)
+	return a.Clocks.Register(a.Metrics.Reg)
+}
+
+func (a *App) openOutbox() error {
+	m, err := notify.NewMetrics(a.Metrics.Reg, a.DB, a.Now)
+	if err != nil {
+		return err
+	}
+	a.Outbox = &notify.Worker{DB: a.DB, Now: a.Now, Log: a.Log.With("worker", "outbox"), Metrics: m, ReplyTo: a.Cfg.MailFrom.String()}
+	if a.Cfg.PublicURL != nil {
+		a.Outbox.StatusURL = a.Cfg.PublicURL.String() + "/status"
+	}
+	if a.Cfg.SMTPRelay == nil {
+		a.Warnings = append(a.Warnings, "no --smtp-relay: email notices wait in the outbox, due, until one is set")
+		return nil
+	}
+	s, err := mailer.NewSender(mailer.Config{RelayURL: a.Cfg.SMTPRelay.String(), From: a.Cfg.MailFrom.String(), HELO: a.Cfg.MailFrom.Domain, Now: a.Now})
+	if err != nil {
+		return err
+	}
+	a.Outbox.Sender = s
+	return nil
+}
+
+// openStatus builds the public notice (its data, from the database) and the
+// page serving it; a committed change re-renders the page at once.
+func (a *App) openStatus() error {
+	a.PublicNotice = &publicnotice.Service{DB: a.DB, Now: a.Now, NoticeBy: publicnotice.NoticeDeadline(a.Cfg.DefaultProfile)}
+	opt := statuspage.Options{Now: a.Now, Location: a.Cfg.Zone, Logger: a.Log.With("component", "statuspage")}
+	if a.Cfg.PublicURL != nil {
+		opt.BaseURL = a.Cfg.PublicURL.String()
+	}
+	h, err := statuspage.New(a.PublicNotice, opt)
+	if err != nil {
+		return err
+	}
+	a.PublicNotice.Changed = h.Invalidate
+	a.Status = h
+	return nil
+}
+
+// runMailListener serves SMTP for the support addresses (--mail-from and
+// those of --mail-profile) until ctx ends; every message is registered,
+// threaded or ignored and committed before the client hears 250. A port
+// that cannot be bound is retried (logged as an error) rather than
+// silently dropping inbound mail. It runs as a worker, not in Open: CLI
+// commands open the app too and must not take the SMTP port.
+func (a *App) runMailListener(ctx context.Context) {
+	accept := []string{a.Cfg.MailFrom.Address}
+	for addr := range a.Cfg.MailProfile {
+		accept = append(accept, addr)
+	}
+	cfg := email.ListenerConfig{Addr: a.Cfg.SMTPListen, Now: a.Now, Logger: a.Log.With("component", "smtp"),
+		Domain: a.Cfg.MailFrom.Domain, Accept: accept}
+	for {
+		l, err := email.Listen(cfg, a.MailIn)
+		if err == nil {
+			a.Log.Info("smtp listening", "addr", l.Addr().String(), "accept", cfg.Accept)
+			<-ctx.Done()
+			cctx, cancel := context.WithTimeout(context.Background(), a.Cfg.ShutdownGrace)
+			if err := l.Close(cctx); err != nil {
+				a.Log.Warn("smtp listener close", "err", err)
+			}
+			cancel()
+			return
+		}
+		a.Log.Error("smtp listener cannot start; retrying in 5s", "addr", cfg.Addr, "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Second):
+		}
+	}
 }
 
 // Bootstrap creates the first administrator; it returns the generated
@@ -149,12 +316,16 @@ func (a *App) Listen() error {
 
 func (a *App) Addr() string { return a.ln.Addr().String() }
 
-// Serve runs until ctx is cancelled, then stops taking connections and
-// finishes in-flight requests (their appeals commit) before returning.
+// Serve runs the workers and the HTTP server until ctx is cancelled, then
+// stops taking connections and finishes in-flight requests (their appeals
+// commit) before returning.
 func (a *App) Serve(ctx context.Context) error {
+	for _, w := range a.Warnings {
+		a.Log.Warn(w)
+	}
 	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, w := range a.Workers {
+	for _, w := range a.workers {
 		wg.Add(1)
 		go func() { defer wg.Done(); w(wctx) }()
 	}
@@ -177,9 +348,10 @@ func (a *App) Serve(ctx context.Context) error {
 	return err
 }
 
+// Close releases what Open took, last taken first.
 func (a *App) Close() error {
-	for i := len(a.Closers) - 1; i >= 0; i-- {
-		a.Closers[i]()
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
 	}
 	if a.Journal != nil {
 		a.Journal.Close()

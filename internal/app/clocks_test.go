@@ -16,7 +16,6 @@ import (
 
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/auth"
-	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/config"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/store/storetest"
@@ -52,16 +51,6 @@ type clockDesk struct {
 func newClockDesk(t *testing.T, dsn string, now time.Time) *clockDesk {
 	d := &clockDesk{t: t, dsn: dsn, now: &fakeNow{}, ticks: make(chan time.Time), scans: make(chan int, 64)}
 	d.now.Set(now)
-	clocksTest.config = func(c *clocks.Config) {
-		c.Ticks = d.ticks
-		c.OnTick = func(n int, err error) {
-			if err != nil {
-				t.Errorf("scan: %v", err)
-			}
-			d.scans <- n
-		}
-	}
-	t.Cleanup(func() { clocksTest.config = nil })
 	return d
 }
 
@@ -69,14 +58,19 @@ func newClockDesk(t *testing.T, dsn string, now time.Time) *clockDesk {
 // on what fell due while it was down) is returned.
 func (d *clockDesk) start() int {
 	d.t.Helper()
-	cfg := config.Config{Addr: "127.0.0.1:0", DB: d.dsn, AdminLogin: "admin", AdminPassword: "admin-password-clocks",
-		DefaultProfile: "kz-quasi", Zone: "Asia/Almaty", LogLevel: "error", ShutdownGrace: 10 * time.Second, MailFrom: "desk@tenderdesk.kz"}
+	cfg := config.MustParse(map[string]string{"addr": "127.0.0.1:0", "db": d.dsn, "admin-password": "admin-password-clocks",
+		"log-level": "error", "shutdown-grace": "10s", "mail-from": "Tenderdesk <desk@tenderdesk.kz>"})
 	ctx := context.Background()
-	a, err := Open(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	a, err := Open(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), WithClock(d.now.Now),
+		WithClockScans(d.ticks, func(n int, err error) {
+			if err != nil {
+				d.t.Errorf("scan: %v", err)
+			}
+			d.scans <- n
+		}))
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	a.Now, a.Journal.Now = d.now.Now, d.now.Now
 	if _, err := a.Bootstrap(ctx); err != nil {
 		d.t.Fatal(err)
 	}
@@ -168,6 +162,11 @@ func TestClocksDueWhileDownFireOnceAfterRestart(t *testing.T) {
 		}
 		if n := d.count(`SELECT COUNT(*) FROM outbox WHERE kind = 'breach_warning' AND event LIKE 'clock.breach:%'`); n != 2 {
 			t.Errorf("%d breach notifications, want the operator's cabinet and email", n)
+		}
+		// Issue 8, defect 1: Message-IDs take the domain of --mail-from, even
+		// with a display name ("Tenderdesk <desk@tenderdesk.kz>").
+		if n := d.count(`SELECT COUNT(*) FROM outbox WHERE message_id NOT LIKE '%@tenderdesk.kz>' AND message_id NOT LIKE '%@tenderdesk.kz'`); n != 0 {
+			t.Errorf("%d outbox rows with a Message-ID outside the --mail-from domain", n)
 		}
 		if n := d.count(`SELECT COUNT(*) FROM clocks WHERE appeal_number = $1 AND state = 'breached'`, reg.Number); n != 1 {
 			t.Errorf("%d breached clocks of %s", n, reg.Number)

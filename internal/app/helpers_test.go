@@ -54,8 +54,8 @@ const adminPassword = "admin-password-e2e"
 // configuration (e.g. an SMTP listener).
 func boot(t *testing.T, dsn string, opts ...func(*config.Config)) *desk {
 	t.Helper()
-	cfg := config.Config{Addr: "127.0.0.1:0", DB: dsn, AdminLogin: "admin", AdminPassword: adminPassword,
-		DefaultProfile: "kz-quasi", Zone: "Asia/Almaty", LogLevel: "error", ShutdownGrace: 10 * time.Second}
+	cfg := config.MustParse(map[string]string{"addr": "127.0.0.1:0", "db": dsn, "admin-password": adminPassword,
+		"log-level": "error", "shutdown-grace": "10s"})
 	for _, o := range opts {
 		o(&cfg)
 	}

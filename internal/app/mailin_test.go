@@ -27,8 +27,8 @@ func bootMail(t *testing.T, dsn string) (*desk, string) {
 	ln.Close()
 	d := boot(t, dsn, func(c *config.Config) {
 		c.SMTPListen = addr
-		c.MailFrom = "support@portal.kz"
-		c.MailProfile = "zakaz@ugra.example=ru-khmao-goszakaz"
+		c.MailFrom = config.MustMailbox("support@portal.kz")
+		c.MailProfile = map[string]string{"zakaz@ugra.example": "ru-khmao-goszakaz"}
 	})
 	// The listener is a worker started beside the HTTP server: wait until
 	// it answers (readiness, not a timing assertion).

@@ -29,7 +29,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if err := doc.Validate(context.Background()); err != nil {
 		t.Fatalf("openapi.json is not valid OpenAPI 3.0: %v", err)
 	}
-	cfg := config.Config{DB: t.TempDir(), Zone: "Asia/Almaty", DefaultProfile: "kz-quasi", LogLevel: "error", Addr: "127.0.0.1:0"}
+	cfg := config.MustParse(map[string]string{"db": t.TempDir(), "log-level": "error", "addr": "127.0.0.1:0"})
 	a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ const (
 	Unauthorized  Code = "unauthorized"  // 401: no or bad credentials
 	Forbidden     Code = "forbidden"     // 403: authenticated, not allowed
 	NotFound      Code = "not_found"     // 404
+	Method        Code = "method"        // 405: known path, other methods (Allow names them)
 	Conflict      Code = "conflict"      // 409: illegal state transition, duplicate
 	TooLarge      Code = "too_large"     // 413
 	Unsupported   Code = "unsupported"   // 415

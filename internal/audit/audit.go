@@ -79,16 +79,16 @@ type Stmts struct{ lockHead, insert, setHead *sql.Stmt }
 // Prepare prepares the chain's statements on db (call it outside any
 // transaction: on SQLite the write pool has one connection).
 func Prepare(ctx context.Context, db *sql.DB, d store.Dialect) (*Stmts, error) {
-	lock := Queries["lock-head-postgres"]
+	lock := Q.LockHeadPostgres
 	if d == store.SQLite {
-		lock = Queries["lock-head-sqlite"]
+		lock = Q.LockHeadSQLite
 	}
 	var s Stmts
 	var err error
 	for _, p := range []struct {
 		dst **sql.Stmt
 		q   string
-	}{{&s.lockHead, lock}, {&s.insert, Queries["insert"]}, {&s.setHead, Queries["set-head"]}} {
+	}{{&s.lockHead, lock}, {&s.insert, Q.Insert}, {&s.setHead, Q.SetHead}} {
 		if *p.dst, err = db.PrepareContext(ctx, p.q); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("audit: prepare: %w", err)
@@ -128,9 +128,9 @@ func Begin(ctx context.Context, tx *sql.Tx, d store.Dialect, st *Stmts) (*Chain,
 	if st != nil {
 		row = tx.StmtContext(ctx, st.lockHead).QueryRowContext(ctx)
 	} else if d == store.SQLite {
-		row = tx.QueryRowContext(ctx, Queries["lock-head-sqlite"])
+		row = tx.QueryRowContext(ctx, Q.LockHeadSQLite)
 	} else {
-		row = tx.QueryRowContext(ctx, Queries["lock-head-postgres"])
+		row = tx.QueryRowContext(ctx, Q.LockHeadPostgres)
 	}
 	if err := row.Scan(&c.seq, &c.hash); err != nil {
 		return nil, fmt.Errorf("audit head: %w", err)
@@ -166,7 +166,7 @@ func (c *Chain) Append(ctx context.Context, now time.Time, a Actor, e Entry) (Re
 	if a.ID != 0 {
 		actorID = a.ID
 	}
-	if err := c.exec(ctx, func(s *Stmts) *sql.Stmt { return s.insert }, Queries["insert"], r.Seq, store.T(r.At), actorID, r.Actor, r.Role, r.Action,
+	if err := c.exec(ctx, func(s *Stmts) *sql.Stmt { return s.insert }, Q.Insert, r.Seq, store.T(r.At), actorID, r.Actor, r.Role, r.Action,
 		r.ObjectType, r.ObjectID, nullable(r.Before), nullable(r.After), r.ClientAddr, r.PrevHash, r.Hash); err != nil {
 		return Record{}, fmt.Errorf("audit insert: %w", err)
 	}
@@ -184,7 +184,7 @@ func (c *Chain) Save(ctx context.Context) error {
 	if !c.dirty {
 		return nil
 	}
-	if err := c.exec(ctx, func(s *Stmts) *sql.Stmt { return s.setHead }, Queries["set-head"], c.seq, c.hash); err != nil {
+	if err := c.exec(ctx, func(s *Stmts) *sql.Stmt { return s.setHead }, Q.SetHead, c.seq, c.hash); err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
 	c.dirty = false
@@ -235,14 +235,14 @@ func (p *Problem) Error() string { return fmt.Sprintf("audit record %d: %s", p.S
 func Verify(ctx context.Context, db *store.DB) (int64, error) {
 	var headSeq int64
 	var headHash string
-	if err := db.R.QueryRowContext(ctx, Queries["head"]).Scan(&headSeq, &headHash); err != nil {
+	if err := db.R.QueryRowContext(ctx, Q.Head).Scan(&headSeq, &headHash); err != nil {
 		return 0, fmt.Errorf("audit head: %w", err)
 	}
 	var n, last int64
 	prev := ""
 	const page = 5000
 	for {
-		rows, err := db.R.QueryContext(ctx, Queries["scan"], last, page)
+		rows, err := db.R.QueryContext(ctx, Q.Scan, last, page)
 		if err != nil {
 			return n, err
 		}
@@ -306,7 +306,7 @@ func scan(s scanner) (Record, error) {
 
 // ForObject lists the records about one object, oldest first.
 func ForObject(ctx context.Context, db *store.DB, typ, id string) ([]Record, error) {
-	rows, err := db.R.QueryContext(ctx, Queries["list-object"], typ, id)
+	rows, err := db.R.QueryContext(ctx, Q.ListObject, typ, id)
 	if err != nil {
 		return nil, err
 	}

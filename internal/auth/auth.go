@@ -131,7 +131,7 @@ func (s *Service) CreateUser(ctx context.Context, by audit.Actor, n NewUser) (Us
 	u := User{Login: n.Login, Role: Role(n.Role), FullName: n.FullName, Organization: n.Organization, BIN: n.BIN,
 		Email: n.Email, Language: n.Language, Status: "active", CreatedAt: now}
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, Queries["insert-user"], n.Login, hash, n.Role, n.FullName, n.Organization,
+		if err := tx.QueryRowContext(ctx, Q.InsertUser, n.Login, hash, n.Role, n.FullName, n.Organization,
 			n.BIN, n.Email, n.Language, store.T(now)).Scan(&u.ID); err != nil {
 			if store.IsUniqueViolation(err) {
 				return apperr.New(apperr.Conflict, "login %q is taken", n.Login)
@@ -156,10 +156,10 @@ func (s *Service) Suspend(ctx context.Context, by audit.Actor, login, reason str
 	}
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, Queries["suspend-user"], u.ID, store.T(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, Q.SuspendUser, u.ID, store.T(now)); err != nil {
 			return apperr.Wrap(err, "suspend")
 		}
-		if _, err := tx.ExecContext(ctx, Queries["revoke-user-credentials"], u.ID, store.T(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, Q.RevokeUserCredentials, u.ID, store.T(now)); err != nil {
 			return apperr.Wrap(err, "revoke")
 		}
 		_, err := audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "user.suspend", ObjectType: "user", ObjectID: login,
@@ -184,7 +184,7 @@ func scanUser(r rowScanner, extra ...any) (User, error) {
 }
 
 func (s *Service) ByLogin(ctx context.Context, login string) (User, error) {
-	u, err := scanUser(s.DB.R.QueryRowContext(ctx, Queries["user-by-login"], strings.ToLower(login)))
+	u, err := scanUser(s.DB.R.QueryRowContext(ctx, Q.UserByLogin, strings.ToLower(login)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, apperr.New(apperr.NotFound, "no user %q", login)
 	}
@@ -195,7 +195,7 @@ func (s *Service) ByLogin(ctx context.Context, login string) (User, error) {
 }
 
 func (s *Service) ByID(ctx context.Context, id int64) (User, error) {
-	u, err := scanUser(s.DB.R.QueryRowContext(ctx, Queries["user-by-id"], id))
+	u, err := scanUser(s.DB.R.QueryRowContext(ctx, Q.UserByID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, apperr.New(apperr.NotFound, "no user %d", id)
 	}
@@ -203,7 +203,7 @@ func (s *Service) ByID(ctx context.Context, id int64) (User, error) {
 }
 
 func (s *Service) List(ctx context.Context) ([]User, error) {
-	rows, err := s.DB.R.QueryContext(ctx, Queries["list-users"])
+	rows, err := s.DB.R.QueryContext(ctx, Q.ListUsers)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list users")
 	}
@@ -236,7 +236,7 @@ func (s *Service) issue(ctx context.Context, tx *sql.Tx, u User, kind, label str
 	if ttl > 0 {
 		exp = store.T(now.Add(ttl))
 	}
-	_, err := tx.ExecContext(ctx, Queries["insert-credential"], hashToken(tok), u.ID, kind, label, store.T(now), exp)
+	_, err := tx.ExecContext(ctx, Q.InsertCredential, hashToken(tok), u.ID, kind, label, store.T(now), exp)
 	return tok, err
 }
 
@@ -333,7 +333,7 @@ func (s *Service) credentialStmt(ctx context.Context) (*sql.Stmt, error) {
 	s.credMu.Lock()
 	defer s.credMu.Unlock()
 	if s.credUser == nil {
-		st, err := s.DB.R.PrepareContext(ctx, Queries["credential-user"])
+		st, err := s.DB.R.PrepareContext(ctx, Q.CredentialUser)
 		if err != nil {
 			return nil, err
 		}
@@ -343,7 +343,7 @@ func (s *Service) credentialStmt(ctx context.Context) (*sql.Stmt, error) {
 }
 
 func (s *Service) Logout(ctx context.Context, tok string) error {
-	_, err := s.DB.W.ExecContext(ctx, Queries["revoke-credential"], hashToken(tok), store.T(s.Now()))
+	_, err := s.DB.W.ExecContext(ctx, Q.RevokeCredential, hashToken(tok), store.T(s.Now()))
 	return apperr.Wrap(err, "logout")
 }
 
@@ -351,7 +351,7 @@ func (s *Service) Logout(ctx context.Context, tok string) error {
 // empty password generates one, returned so it can be printed once.
 func (s *Service) Bootstrap(ctx context.Context, login, password string) (created bool, pw string, err error) {
 	var n int
-	if err := s.DB.R.QueryRowContext(ctx, Queries["count-users"]).Scan(&n); err != nil {
+	if err := s.DB.R.QueryRowContext(ctx, Q.CountUsers).Scan(&n); err != nil {
 		return false, "", apperr.Wrap(err, "count users")
 	}
 	if n > 0 {

@@ -29,10 +29,10 @@ func (s *Service) SetPassword(ctx context.Context, by audit.Actor, login, passwo
 	}
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, Queries["set-password"], u.ID, hash); err != nil {
+		if _, err := tx.ExecContext(ctx, Q.SetPassword, u.ID, hash); err != nil {
 			return apperr.Wrap(err, "set password")
 		}
-		if _, err := tx.ExecContext(ctx, Queries["revoke-user-sessions"], u.ID, store.T(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, Q.RevokeUserSessions, u.ID, store.T(now)); err != nil {
 			return apperr.Wrap(err, "revoke sessions")
 		}
 		action := "user.password_reset"

@@ -50,27 +50,22 @@ const (
 	PermImpactRevert      Permission = "impact:revert"       // revert an applied plan, with a reason
 )
 
-// grants is the role → permission matrix (docs/roles.md renders it).
+// grants is the role → permission matrix, the one literal (docs/roles.md
+// renders it). Portal users (applicant, customer) see their own
+// organization only; the authority and the auditor only read.
 var grants = map[Role][]Permission{
-	RoleApplicant:  {PermAppealCreate, PermAppealRead, PermJournalRead},
-	RoleCustomer:   {PermAppealCreate, PermAppealRead, PermJournalRead},
-	RoleOperator:   {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermClockExtend},
-	RoleSpecialist: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermClockExtend},
-	RoleAdmin:      {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermUserManage, PermAuditRead, PermClockExtend, PermCalendarManage},
-	RoleAuthority:  {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead},
-	RoleAuditor:    {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead},
-	RolePortal:     {PermProcurementImport, PermProcurementRead},
-}
-
-// Issue 4 (procurement mirror, extension plans): who previews, applies and
-// reverts plans and reads the feed, beside the portal's own account.
-func init() {
-	add := func(r Role, ps ...Permission) { grants[r] = append(grants[r], ps...) }
-	add(RoleOperator, PermProcurementRead, PermImpactApply)
-	add(RoleSpecialist, PermProcurementRead, PermImpactApply)
-	add(RoleAdmin, PermProcurementImport, PermProcurementRead, PermProcurementHook, PermImpactApply, PermImpactRevert)
-	add(RoleAuthority, PermProcurementRead)
-	add(RoleAuditor, PermProcurementRead)
+	RoleApplicant: {PermAppealCreate, PermAppealRead, PermJournalRead},
+	RoleCustomer:  {PermAppealCreate, PermAppealRead, PermJournalRead},
+	RoleOperator: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermClockExtend,
+		PermProcurementRead, PermImpactApply, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish},
+	RoleSpecialist: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermClockExtend,
+		PermProcurementRead, PermImpactApply, PermMaintenanceManage, PermStatusPublish},
+	RoleAdmin: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermUserManage,
+		PermAuditRead, PermClockExtend, PermCalendarManage, PermProcurementImport, PermProcurementRead, PermProcurementHook, PermImpactApply,
+		PermImpactRevert, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish},
+	RoleAuthority: {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead},
+	RoleAuditor:   {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead},
+	RolePortal:    {PermProcurementImport, PermProcurementRead},
 }
 
 // Allowed is the one permission check.
@@ -92,21 +87,9 @@ const (
 	PermNotificationRetry Permission = "notification:retry" // requeue a failed notification
 )
 
-func init() {
-	for _, r := range []Role{RoleOperator, RoleAdmin} {
-		grants[r] = append(grants[r], PermNotificationRead, PermNotificationRetry)
-	}
-}
-
 // Issue 5: the public failure notice and maintenance announcements (Q18,
 // Q36.1, Q37.3, Q41): staff who handle failures publish them.
 const (
 	PermMaintenanceManage Permission = "maintenance:manage" // announce / withdraw maintenance works
 	PermStatusPublish     Permission = "status:publish"     // edit or hide the public text of a failure notice
 )
-
-func init() {
-	for _, r := range []Role{RoleOperator, RoleSpecialist, RoleAdmin} {
-		grants[r] = append(grants[r], PermMaintenanceManage, PermStatusPublish)
-	}
-}

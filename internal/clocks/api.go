@@ -98,12 +98,12 @@ func (s *Service) views(rows []row) ([]View, error) {
 // OfIncident lists the clocks of an incident and of its appeals.
 func (s *Service) OfIncident(ctx context.Context, id int64) ([]View, error) {
 	var profile string
-	if err := s.DB.R.QueryRowContext(ctx, Queries["incident-profile"], id).Scan(&profile); errors.Is(err, sql.ErrNoRows) {
+	if err := s.DB.R.QueryRowContext(ctx, Q.IncidentProfile, id).Scan(&profile); errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.New(apperr.NotFound, "no incident %d", id)
 	} else if err != nil {
 		return nil, wrap(err, "incident")
 	}
-	rows, err := queryRows(ctx, s.DB.R, Queries["of-incident"], id)
+	rows, err := queryRows(ctx, s.DB.R, Q.OfIncident, id)
 	if err != nil {
 		return nil, wrap(err, "clocks")
 	}
@@ -114,12 +114,12 @@ func (s *Service) OfIncident(ctx context.Context, id int64) ([]View, error) {
 // appeal's organization (callers check a portal user may see it).
 func (s *Service) OfAppeal(ctx context.Context, number string) (views []View, bin string, err error) {
 	var inc int64
-	if err := s.DB.R.QueryRowContext(ctx, Queries["appeal-access"], number).Scan(&inc, &bin); errors.Is(err, sql.ErrNoRows) {
+	if err := s.DB.R.QueryRowContext(ctx, Q.AppealAccess, number).Scan(&inc, &bin); errors.Is(err, sql.ErrNoRows) {
 		return nil, "", apperr.New(apperr.NotFound, "no appeal %s", number)
 	} else if err != nil {
 		return nil, "", wrap(err, "appeal")
 	}
-	rows, err := queryRows(ctx, s.DB.R, Queries["of-incident"], inc)
+	rows, err := queryRows(ctx, s.DB.R, Q.OfIncident, inc)
 	if err != nil {
 		return nil, "", wrap(err, "clocks")
 	}
@@ -252,7 +252,7 @@ func (s *Service) Meet(ctx context.Context, by audit.Actor, incident int64, cloc
 }
 
 func (s *Service) find(ctx context.Context, tx *sql.Tx, incident int64, clock, appeal string) (*row, error) {
-	rows, err := queryRows(ctx, tx, Queries["of-incident"], incident)
+	rows, err := queryRows(ctx, tx, Q.OfIncident, incident)
 	if err != nil {
 		return nil, err
 	}

@@ -59,9 +59,9 @@ func populate(b *testing.B, db *store.DB) {
 // plan is the database's plan of the due scan.
 func plan(b *testing.B, db *store.DB) string {
 	b.Helper()
-	q, explain := clocks.Queries["due-sqlite"], "EXPLAIN QUERY PLAN "
+	q, explain := clocks.Q.DueSQLite, "EXPLAIN QUERY PLAN "
 	if db.Dialect == store.Postgres {
-		q, explain = clocks.Queries["due-postgres"], "EXPLAIN (ANALYZE, BUFFERS) "
+		q, explain = clocks.Q.DuePostgres, "EXPLAIN (ANALYZE, BUFFERS) "
 	}
 	tx, err := db.W.Begin()
 	if err != nil {
@@ -92,9 +92,9 @@ func plan(b *testing.B, db *store.DB) string {
 // scan runs the scheduler's due query once, in a transaction (rows locked
 // on PostgreSQL), and reads every row.
 func scan(b *testing.B, db *store.DB) {
-	q := clocks.Queries["due-sqlite"]
+	q := clocks.Q.DueSQLite
 	if db.Dialect == store.Postgres {
-		q = clocks.Queries["due-postgres"]
+		q = clocks.Q.DuePostgres
 	}
 	err := func() error {
 		tx, err := db.W.Begin()

@@ -76,7 +76,7 @@ type Service struct {
 // any transaction (on SQLite the write pool has one connection), before
 // serving. Without it statements are parsed on each use.
 func (s *Service) Prepare(ctx context.Context) error {
-	st, err := s.DB.W.PrepareContext(ctx, Queries["insert"])
+	st, err := s.DB.W.PrepareContext(ctx, Q.Insert)
 	if err != nil {
 		return fmt.Errorf("clocks: prepare insert: %w", err)
 	}
@@ -207,7 +207,7 @@ func (s *Service) insertRow(ctx context.Context, tx *sql.Tx, r *row, now time.Ti
 	if r.Extensions == nil {
 		r.Extensions = []extJSON{}
 	}
-	exec := func(args ...any) (sql.Result, error) { return tx.ExecContext(ctx, Queries["insert"], args...) }
+	exec := func(args ...any) (sql.Result, error) { return tx.ExecContext(ctx, Q.Insert, args...) }
 	if s.insert != nil {
 		exec = func(args ...any) (sql.Result, error) { return tx.StmtContext(ctx, s.insert).ExecContext(ctx, args...) }
 	}
@@ -222,7 +222,7 @@ func (s *Service) insertRow(ctx context.Context, tx *sql.Tx, r *row, now time.Ti
 var errStale = errors.New("clocks: clock changed concurrently")
 
 func updateRow(ctx context.Context, tx *sql.Tx, r *row, now time.Time) error {
-	res, err := tx.ExecContext(ctx, Queries["update"], r.ID, r.Version, r.IncidentID, r.Level, store.T(r.EventAt), store.T(r.StartAt),
+	res, err := tx.ExecContext(ctx, Q.Update, r.ID, r.Version, r.IncidentID, r.Level, store.T(r.EventAt), store.T(r.StartAt),
 		store.T(r.BaseDeadline), store.T(r.Deadline), store.T(r.WarnAt), r.State, store.T(r.PausedAt), mustJSON(r.Pauses),
 		mustJSON(r.Extensions), store.T(r.MetAt), store.T(r.WarnedAt), store.T(r.BreachedAt), store.T(r.NextAt), store.T(now))
 	if err != nil {
@@ -235,16 +235,9 @@ func updateRow(ctx context.Context, tx *sql.Tx, r *row, now time.Time) error {
 	return nil
 }
 
-// slaChannel maps the Journal's channels onto the sla package's: only
-// "phone" changes Q29 (not answered outside hours); written channels are
-// treated like email.
+// slaChannel is the Journal's channel as the sla package takes it (one
+// vocabulary); an unknown one (an old row) counts like email.
 func slaChannel(ch string) string {
-	switch ch {
-	case "system_log":
-		return "log"
-	case "specialist":
-		return "operator"
-	}
 	if slices.Contains(sla.Channels, ch) {
 		return ch
 	}

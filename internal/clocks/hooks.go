@@ -193,7 +193,7 @@ func (s *Service) AppealRegistered(ctx context.Context, htx journal.HookTx, a jo
 // IncidentChanged moves the incident's clocks with its lifecycle.
 func (s *Service) IncidentChanged(ctx context.Context, htx journal.HookTx, action journal.Action, by audit.Actor, before, after journal.Incident) error {
 	c := s.change(htx)
-	rows, err := queryRows(ctx, htx.Tx, Queries["of-incident"], after.ID)
+	rows, err := queryRows(ctx, htx.Tx, Q.OfIncident, after.ID)
 	if err != nil {
 		return wrap(err, "clocks of incident")
 	}
@@ -219,7 +219,7 @@ func (s *Service) IncidentChanged(ctx context.Context, htx journal.HookTx, actio
 	case journal.ActAnalyse:
 		// Q31/G9: 2 working hours from receipt of the information
 		var receipt store.Time
-		if err := htx.Tx.QueryRowContext(ctx, Queries["incident-receipt"], inc).Scan(&receipt); err != nil {
+		if err := htx.Tx.QueryRowContext(ctx, Q.IncidentReceipt, inc).Scan(&receipt); err != nil {
 			return wrap(err, "receipt")
 		}
 		if receipt.IsZero() {
@@ -282,7 +282,7 @@ func (s *Service) IncidentChanged(ctx context.Context, htx journal.HookTx, actio
 // incident-level clocks of an incident left without appeals are closed as
 // met at the merge, their duty carried by the target's clocks.
 func (c *change) merge(ctx context.Context, before, after journal.Incident, open func(string) []*row) error {
-	if _, err := c.tx.ExecContext(ctx, Queries["move-appeal-clocks"], after.ID, store.T(c.now)); err != nil {
+	if _, err := c.tx.ExecContext(ctx, Q.MoveAppealClocks, after.ID, store.T(c.now)); err != nil {
 		return err
 	}
 	if !before.FirstRegisteredAt.Equal(after.FirstRegisteredAt) {
@@ -294,7 +294,7 @@ func (c *change) merge(ctx context.Context, before, after journal.Incident, open
 			c.touch(r)
 		}
 	}
-	srcs, err := c.tx.QueryContext(ctx, Queries["merged-sources"], after.ID)
+	srcs, err := c.tx.QueryContext(ctx, Q.MergedSources, after.ID)
 	if err != nil {
 		return err
 	}
@@ -309,7 +309,7 @@ func (c *change) merge(ctx context.Context, before, after journal.Incident, open
 	}
 	srcs.Close()
 	for _, id := range ids {
-		rows, err := queryRows(ctx, c.tx, Queries["of-incident"], id)
+		rows, err := queryRows(ctx, c.tx, Q.OfIncident, id)
 		if err != nil {
 			return err
 		}

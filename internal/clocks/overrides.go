@@ -152,7 +152,7 @@ func (s *Service) current() *profileSet    { return s.profiles.get() }
 func (s *Service) Profile(id string) (*regulation.Profile, error) { return s.current().profile(id) }
 
 func readOverrides(ctx context.Context, q rowsQuerier) ([]Override, error) {
-	rs, err := q.QueryContext(ctx, Queries["overrides"])
+	rs, err := q.QueryContext(ctx, Q.Overrides)
 	if err != nil {
 		return nil, err
 	}
@@ -235,20 +235,20 @@ func (s *Service) PutOverride(ctx context.Context, by audit.Actor, o Override) (
 		o.CreatedBy, o.CreatedAt = by.Login, now
 		var before any
 		var old int64
-		err := tx.QueryRowContext(ctx, Queries["override-find"], o.Scope, o.Kind, o.From, o.To).Scan(&old)
+		err := tx.QueryRowContext(ctx, Q.OverrideFind, o.Scope, o.Kind, o.From, o.To).Scan(&old)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
 			return nil, audit.Entry{}, err
 		default:
-			if _, err := tx.ExecContext(ctx, Queries["override-delete"], old); err != nil {
+			if _, err := tx.ExecContext(ctx, Q.OverrideDelete, old); err != nil {
 				return nil, audit.Entry{}, err
 			}
 			i := slices.IndexFunc(ovs, func(x Override) bool { return x.ID == old })
 			before = ovs[i]
 			ovs = slices.Delete(ovs, i, i+1)
 		}
-		if err := tx.QueryRowContext(ctx, Queries["override-insert"], o.Scope, o.Kind, o.From, o.To, mustJSON(o.Intervals), o.AllDays,
+		if err := tx.QueryRowContext(ctx, Q.OverrideInsert, o.Scope, o.Kind, o.From, o.To, mustJSON(o.Intervals), o.AllDays,
 			o.Reason, o.Source, o.CreatedBy, store.T(now)).Scan(&o.ID); err != nil {
 			return nil, audit.Entry{}, err
 		}
@@ -266,7 +266,7 @@ func (s *Service) DeleteOverride(ctx context.Context, by audit.Actor, id int64, 
 		if i < 0 {
 			return nil, audit.Entry{}, apperr.New(apperr.NotFound, "no calendar override %d", id)
 		}
-		if _, err := tx.ExecContext(ctx, Queries["override-delete"], id); err != nil {
+		if _, err := tx.ExecContext(ctx, Q.OverrideDelete, id); err != nil {
 			return nil, audit.Entry{}, err
 		}
 		before := ovs[i]
@@ -320,7 +320,7 @@ func (s *Service) recompute(ctx context.Context, tx *sql.Tx, set *profileSet, no
 	moved := 0
 	var after int64
 	for {
-		rows, err := queryRows(ctx, tx, Queries["open"], after, 1000)
+		rows, err := queryRows(ctx, tx, Q.Open, after, 1000)
 		if err != nil {
 			return moved, err
 		}

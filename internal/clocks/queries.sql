@@ -17,11 +17,6 @@ SELECT id, incident_id, appeal_number, clock, level, channel, profile, basis, ev
     warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version
 FROM clocks WHERE incident_id = $1 ORDER BY event_at, id
 
--- name: of-appeal
-SELECT id, incident_id, appeal_number, clock, level, channel, profile, basis, event_at, start_at, base_deadline, deadline,
-    warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version
-FROM clocks WHERE appeal_number = $1 ORDER BY event_at, id
-
 -- name: open
 SELECT id, incident_id, appeal_number, clock, level, channel, profile, basis, event_at, start_at, base_deadline, deadline,
     warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version

@@ -48,7 +48,7 @@ func (s *Service) raise(ctx context.Context, tx *sql.Tx, aud auditFunc, now time
 	}
 	number := r.Appeal
 	if number == "" {
-		if err := tx.QueryRowContext(ctx, Queries["first-appeal"], r.IncidentID).Scan(&number); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if err := tx.QueryRowContext(ctx, Q.FirstAppeal, r.IncidentID).Scan(&number); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 	}
@@ -84,7 +84,7 @@ func deliveredAt(ctx context.Context, tx *sql.Tx, r *row) (time.Time, bool, erro
 	}
 	numbers := []string{r.Appeal}
 	if r.Appeal == "" {
-		rs, err := tx.QueryContext(ctx, Queries["incident-appeals"], r.IncidentID)
+		rs, err := tx.QueryContext(ctx, Q.IncidentAppeals, r.IncidentID)
 		if err != nil {
 			return time.Time{}, false, err
 		}
@@ -134,9 +134,9 @@ func (s *Service) Tick(ctx context.Context) (int, error) {
 			s.metrics.scan.Observe(time.Since(start).Seconds())
 		}
 	}()
-	q := Queries["due-postgres"]
+	q := Q.DuePostgres
 	if s.DB.Dialect == store.SQLite {
-		q = Queries["due-sqlite"]
+		q = Q.DueSQLite
 	}
 	total := 0
 	var skipped error // clocks that could not be computed, reported after the scan
@@ -299,10 +299,10 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	var running, due int64
-	if err := m.s.DB.R.QueryRowContext(ctx, Queries["count-running"]).Scan(&running); err == nil {
+	if err := m.s.DB.R.QueryRowContext(ctx, Q.CountRunning).Scan(&running); err == nil {
 		ch <- prometheus.MustNewConstMetric(m.running, prometheus.GaugeValue, float64(running))
 	}
-	if err := m.s.DB.R.QueryRowContext(ctx, Queries["count-overdue"], store.T(m.s.Now().UTC())).Scan(&due); err == nil {
+	if err := m.s.DB.R.QueryRowContext(ctx, Q.CountOverdue, store.T(m.s.Now().UTC())).Scan(&due); err == nil {
 		ch <- prometheus.MustNewConstMetric(m.overdue, prometheus.GaugeValue, float64(due))
 	}
 }

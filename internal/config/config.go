@@ -1,92 +1,265 @@
-// Package config is the desk's one configuration struct, filled from flags
-// with environment variables as defaults, and passed explicitly.
+// Package config is the desk's one configuration: every setting is read from
+// a flag (with an environment variable as its default), parsed and checked
+// once at start into a typed value, and passed explicitly. A bad setting stops
+// the start with one message naming every bad setting and what it accepts.
 package config
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/mail"
+	"net/url"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"tenderdesk/internal/regulation"
+	"tenderdesk/internal/sla"
 )
 
+// Config is every setting, typed. Build it with Parse (or Default in code);
+// the zero value of an optional setting means "not set".
 type Config struct {
-	Addr           string // HTTP listen address
+	Addr           string // HTTP listen address, host:port
 	DB             string // postgres://… URL, or a directory for SQLite
 	AdminLogin     string
 	AdminPassword  string // first start only; generated and printed once when empty
-	DefaultProfile string // regulation profile for appeals that name none
-	Zone           string // IANA zone for numbering years and date filters
-	LogLevel       string
+	DefaultProfile string // regulation profile (family or family@version) for appeals that name none
+	Zone           *time.Location
+	LogLevel       slog.Level
 	ShutdownGrace  time.Duration
-	SMTPListen     string // inbound mail listener; off when empty
-	SMTPRelay      string // outbound relay URL smtp:// or smtps://
-	MailFrom       string
-	ClockWarn      string // when a clock warns before its breach: "20%" of the term left, or "30m" before
-	ClockTick      string // how often the scheduler scans for due clocks
-	// MailProfile maps support addresses to regulation profiles of inbound
-	// mail: "addr=profile,@domain=profile" (issue 5; R1's separate addresses).
-	MailProfile string
+	SMTPListen     string   // inbound mail listener host:port; off when empty
+	SMTPRelay      *url.URL // outbound relay smtp:// or smtps://; nil: mail waits in the outbox
+	MailFrom       Mailbox  // sender of the desk's mail; its domain names Message-IDs
+	ClockWarn      sla.Warn // when a clock warns before its breach
+	ClockTick      time.Duration
+	// MailProfile maps support addresses ("zakaz@x.kz") and domains
+	// ("@x.kz") to the regulation profile of the mail they receive (R1).
+	MailProfile map[string]string
 	// The authorized body's and its IT-security unit's addresses for the
-	// notices of Q37.1 and Q42 (issue 5).
-	AuthorityEmail         string
-	AuthoritySecurityEmail string
+	// notices of Q37.1 and Q42; zero when not set.
+	AuthorityEmail         Mailbox
+	AuthoritySecurityEmail Mailbox
+	// PublicURL is where people reach the desk (absolute links in feeds,
+	// emails and pages); nil: links are relative to the request.
+	PublicURL *url.URL
 }
 
-// Var is one setting: flag name, environment variable, default, help.
-type Var struct {
-	Flag, Env, Default, Help string
-	Dest                     *string
+// Mailbox is a parsed address: Name may be empty; Domain is derived once.
+type Mailbox struct {
+	Name, Address, Domain string
 }
 
-func (c *Config) vars() []Var {
-	return []Var{
-		{"addr", "TENDERDESK_ADDR", "127.0.0.1:8080", "HTTP listen address", &c.Addr},
-		{"db", "TENDERDESK_DB", "tenderdesk-data", "database: postgres://user@host/db URL, or a directory for the embedded SQLite", &c.DB},
-		{"admin-login", "TENDERDESK_ADMIN_LOGIN", "admin", "login of the administrator created on first start", &c.AdminLogin},
-		{"admin-password", "TENDERDESK_ADMIN_PASSWORD", "", "password of that administrator (first start only; generated and printed once when empty)", &c.AdminPassword},
-		{"profile", "TENDERDESK_PROFILE", "kz-quasi", "regulation profile for appeals that name none (bare name: the version in force)", &c.DefaultProfile},
-		{"zone", "TENDERDESK_ZONE", "Asia/Almaty", "time zone of the desk (numbering year, date filters)", &c.Zone},
-		{"log-level", "TENDERDESK_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
-		{"smtp-listen", "TENDERDESK_SMTP_LISTEN", "", "address to receive support mail on (off when empty)", &c.SMTPListen},
-		{"smtp-relay", "TENDERDESK_SMTP_RELAY", "", "outbound mail relay: smtp://user:pass@host:port or smtps://…", &c.SMTPRelay},
-		{"clock-warn", "TENDERDESK_CLOCK_WARN", "20%", "when a clock warns before its breach: a share of the term left (20%) or a time before the deadline (30m), in the clock's own base", &c.ClockWarn},
-		{"clock-tick", "TENDERDESK_CLOCK_TICK", "5s", "how often the scheduler looks for due clocks", &c.ClockTick},
-		{"mail-from", "TENDERDESK_MAIL_FROM", "support@tenderdesk.local", "sender address of the desk's mail", &c.MailFrom},
-		{"mail-profile", "TENDERDESK_MAIL_PROFILE", "", "support addresses the SMTP listener takes mail for, each with the regulation profile of its appeals: addr=profile,@domain=profile (--mail-from is always accepted, with --profile)", &c.MailProfile},
-		{"authority-email", "TENDERDESK_AUTHORITY_EMAIL", "", "the authorized body's address for medium/high failure notices (Q37.1)", &c.AuthorityEmail},
-		{"authority-security-email", "TENDERDESK_AUTHORITY_SECURITY_EMAIL", "", "its IT-security unit's address for those notices (Q42)", &c.AuthoritySecurityEmail},
+func (m Mailbox) IsZero() bool { return m.Address == "" }
+
+// String is the header form: "Name <addr>" or "addr".
+func (m Mailbox) String() string {
+	if m.Address == "" {
+		return ""
 	}
+	return (&mail.Address{Name: m.Name, Address: m.Address}).String()
 }
 
-// Vars lists the settings, for the README table and --help.
-func Vars() []Var { return (&Config{}).vars() }
+// ParseMailbox reads one address with net/mail; the domain is what follows
+// the last "@" of the parsed address, so "Desk <a@b.kz>" gives "b.kz".
+func ParseMailbox(s string) (Mailbox, error) {
+	if strings.ContainsAny(s, "\r\n") {
+		return Mailbox{}, errors.New("contains a line break")
+	}
+	p, err := mail.ParseAddress(s)
+	if err != nil {
+		return Mailbox{}, err
+	}
+	i := strings.LastIndex(p.Address, "@")
+	if i <= 0 || i == len(p.Address)-1 {
+		return Mailbox{}, errors.New("no domain")
+	}
+	return Mailbox{Name: p.Name, Address: p.Address, Domain: strings.ToLower(p.Address[i+1:])}, nil
+}
 
-// Bind registers the flags named in only (all when empty) on fs.
-func (c *Config) Bind(fs *flag.FlagSet, only ...string) {
-	for _, v := range c.vars() {
-		if len(only) > 0 && !contains(only, v.Flag) {
-			*v.Dest = envOr(v.Env, v.Default)
+// MustMailbox is ParseMailbox for literals in code and tests.
+func MustMailbox(s string) Mailbox {
+	m, err := ParseMailbox(s)
+	if err != nil {
+		panic(fmt.Sprintf("config.MustMailbox(%q): %v", s, err))
+	}
+	return m
+}
+
+// Setting is one setting: flag name, environment variable, default, help,
+// and how its text is turned into the typed field.
+type Setting struct {
+	Flag, Env, Default, Help string
+	// Accepts says what a good value looks like, for the error message.
+	Accepts string
+	parse   func(c *Config, v string) error
+}
+
+var settings = []Setting{
+	{"addr", "TENDERDESK_ADDR", "127.0.0.1:8080", "HTTP listen address", "host:port, e.g. 127.0.0.1:8080 or :8080",
+		func(c *Config, v string) (err error) { c.Addr, err = hostPort(v); return }},
+	{"db", "TENDERDESK_DB", "tenderdesk-data", "database: postgres://user@host/db URL, or a directory for the embedded SQLite", "postgres://… or a directory",
+		func(c *Config, v string) error {
+			if strings.TrimSpace(v) == "" {
+				return errors.New("empty")
+			}
+			if strings.Contains(v, "://") {
+				u, err := url.Parse(v)
+				if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+					return errors.New("not a postgres:// URL")
+				}
+			}
+			c.DB = v
+			return nil
+		}},
+	{"admin-login", "TENDERDESK_ADMIN_LOGIN", "admin", "login of the administrator created on first start", "a login",
+		func(c *Config, v string) error {
+			if strings.TrimSpace(v) == "" {
+				return errors.New("empty")
+			}
+			c.AdminLogin = v
+			return nil
+		}},
+	{"admin-password", "TENDERDESK_ADMIN_PASSWORD", "", "password of that administrator (first start only; generated and printed once when empty)", "any text",
+		func(c *Config, v string) error { c.AdminPassword = v; return nil }},
+	{"profile", "TENDERDESK_PROFILE", "kz-quasi", "regulation profile for appeals that name none (bare name: the version in force)", "one of " + strings.Join(regulation.Names(), ", "),
+		func(c *Config, v string) error {
+			if !knownProfile(v) {
+				return errors.New("unknown profile")
+			}
+			c.DefaultProfile = v
+			return nil
+		}},
+	{"zone", "TENDERDESK_ZONE", "Asia/Almaty", "time zone of the desk (numbering year, date filters)", "an IANA zone, e.g. Asia/Almaty",
+		func(c *Config, v string) (err error) { c.Zone, err = time.LoadLocation(v); return }},
+	{"log-level", "TENDERDESK_LOG_LEVEL", "info", "debug, info, warn or error", "debug, info, warn, error",
+		func(c *Config, v string) error {
+			if !slices.Contains([]string{"debug", "info", "warn", "error"}, v) {
+				return errors.New("unknown level")
+			}
+			return c.LogLevel.UnmarshalText([]byte(v))
+		}},
+	{"shutdown-grace", "TENDERDESK_SHUTDOWN_GRACE", "20s", "how long a stop waits for requests in flight", "a positive duration, e.g. 20s",
+		func(c *Config, v string) (err error) { c.ShutdownGrace, err = positive(v); return }},
+	{"smtp-listen", "TENDERDESK_SMTP_LISTEN", "", "address to receive support mail on (off when empty)", "host:port, or empty for off",
+		func(c *Config, v string) (err error) {
+			if v != "" {
+				c.SMTPListen, err = hostPort(v)
+			}
+			return
+		}},
+	{"smtp-relay", "TENDERDESK_SMTP_RELAY", "", "outbound mail relay: smtp://user:pass@host:port or smtps://…", "smtp://[user:pass@]host:port or smtps://…, or empty",
+		func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+				return errors.New("not an smtp:// or smtps:// URL with a host")
+			}
+			c.SMTPRelay = u
+			return nil
+		}},
+	{"clock-warn", "TENDERDESK_CLOCK_WARN", "20%", "when a clock warns before its breach: a share of the term left (20%) or a time before the deadline (30m), in the clock's own base", "a percentage of the term left (0–100%, e.g. 20%) or a duration before the deadline (e.g. 30m)",
+		func(c *Config, v string) (err error) { c.ClockWarn, err = parseWarn(v); return }},
+	{"clock-tick", "TENDERDESK_CLOCK_TICK", "5s", "how often the scheduler looks for due clocks", "a positive duration, e.g. 5s",
+		func(c *Config, v string) (err error) { c.ClockTick, err = positive(v); return }},
+	{"mail-from", "TENDERDESK_MAIL_FROM", "support@tenderdesk.local", "sender address of the desk's mail; its domain names Message-IDs", "an address, e.g. support@desk.kz or \"Desk <support@desk.kz>\"",
+		func(c *Config, v string) (err error) { c.MailFrom, err = ParseMailbox(v); return }},
+	{"mail-profile", "TENDERDESK_MAIL_PROFILE", "", "support addresses the SMTP listener takes mail for, each with the regulation profile of its appeals: addr=profile,@domain=profile (--mail-from is always accepted, with --profile)", "address=profile or @domain=profile, comma-separated, with known profiles",
+		func(c *Config, v string) (err error) { c.MailProfile, err = parseMailProfile(v); return }},
+	{"authority-email", "TENDERDESK_AUTHORITY_EMAIL", "", "the authorized body's address for medium/high failure notices (Q37.1)", "an address name@domain, or empty",
+		func(c *Config, v string) (err error) { c.AuthorityEmail, err = optionalAddress(v); return }},
+	{"authority-security-email", "TENDERDESK_AUTHORITY_SECURITY_EMAIL", "", "its IT-security unit's address for those notices (Q42)", "an address name@domain, or empty",
+		func(c *Config, v string) (err error) { c.AuthoritySecurityEmail, err = optionalAddress(v); return }},
+	{"public-url", "TENDERDESK_PUBLIC_URL", "", "where people reach the desk, for absolute links in feeds, emails and pages (e.g. https://support.portal.kz)", "an absolute http:// or https:// URL, or empty",
+		func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+				return errors.New("not an absolute http(s) URL without query")
+			}
+			u.Path = strings.TrimSuffix(u.Path, "/")
+			c.PublicURL = u
+			return nil
+		}},
+}
+
+// Settings lists every setting, for the README table and --help.
+func Settings() []Setting { return slices.Clone(settings) }
+
+// Parse builds a Config from raw values by flag name; a missing name takes
+// its default. Every bad value is named in the one error returned.
+func Parse(raw map[string]string) (Config, error) {
+	var c Config
+	var bad []string
+	for name := range raw {
+		if !slices.ContainsFunc(settings, func(s Setting) bool { return s.Flag == name }) {
+			bad = append(bad, fmt.Sprintf("unknown setting %q", name))
+		}
+	}
+	for _, s := range settings {
+		v, ok := raw[s.Flag]
+		if !ok {
+			v = s.Default
+		}
+		if err := s.parse(&c, strings.TrimSpace(v)); err != nil {
+			bad = append(bad, fmt.Sprintf("--%s (env %s) %q: %v; accepted: %s", s.Flag, s.Env, v, err, s.Accepts))
+		}
+	}
+	if len(bad) > 0 {
+		return c, fmt.Errorf("bad settings:\n  %s", strings.Join(bad, "\n  "))
+	}
+	return c, nil
+}
+
+// Default is every setting at its default (SQLite in ./tenderdesk-data).
+func Default() Config { return MustParse(nil) }
+
+// MustParse is Parse for code and tests, where a bad literal is a bug.
+func MustParse(raw map[string]string) Config {
+	c, err := Parse(raw)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Flags binds every setting (or those named in only) to fs; the others
+// take their environment value or default. Load turns what was given into
+// a Config after fs.Parse.
+type Flags struct {
+	raw map[string]*string
+}
+
+// Bind registers the flags on fs, defaults from the environment.
+func Bind(fs *flag.FlagSet, only ...string) *Flags {
+	f := &Flags{raw: map[string]*string{}}
+	for _, s := range settings {
+		v := envOr(s.Env, s.Default)
+		if len(only) > 0 && !slices.Contains(only, s.Flag) {
+			f.raw[s.Flag] = &v
 			continue
 		}
-		fs.StringVar(v.Dest, v.Flag, envOr(v.Env, v.Default), v.Help+" (env "+v.Env+")")
+		f.raw[s.Flag] = fs.String(s.Flag, v, s.Help+" (env "+s.Env+")")
 	}
-	c.ShutdownGrace = 20 * time.Second
+	return f
 }
 
-func (c *Config) Validate() error {
-	if _, err := time.LoadLocation(c.Zone); err != nil {
-		return fmt.Errorf("zone %q: %v", c.Zone, err)
+// Load parses the bound values.
+func (f *Flags) Load() (Config, error) {
+	raw := make(map[string]string, len(f.raw))
+	for k, v := range f.raw {
+		raw[k] = *v
 	}
-	switch c.LogLevel {
-	case "debug", "info", "warn", "error":
-	default:
-		return fmt.Errorf("log-level %q: accepted: debug, info, warn, error", c.LogLevel)
-	}
-	if strings.TrimSpace(c.DB) == "" {
-		return fmt.Errorf("db: empty")
-	}
-	return nil
+	return Parse(raw)
 }
 
 func envOr(k, def string) string {
@@ -96,9 +269,90 @@ func envOr(k, def string) string {
 	return def
 }
 
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
+func hostPort(v string) (string, error) {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return "", err
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "", errors.New("bad port")
+	}
+	if strings.ContainsAny(host, " /") {
+		return "", errors.New("bad host")
+	}
+	return v, nil
+}
+
+func positive(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, err
+	}
+	if d <= 0 {
+		return 0, errors.New("not positive")
+	}
+	return d, nil
+}
+
+// parseWarn reads "20%" (warn when a fifth of the term is left) or "30m"
+// (that long before the deadline, in the clock's base).
+func parseWarn(v string) (sla.Warn, error) {
+	if pct, ok := strings.CutSuffix(v, "%"); ok {
+		f, err := strconv.ParseFloat(pct, 64)
+		if err != nil || f <= 0 || f >= 100 {
+			return sla.Warn{}, errors.New("percentage out of range")
+		}
+		return sla.Warn{Fraction: f / 100}, nil
+	}
+	d, err := positive(v)
+	if err != nil {
+		return sla.Warn{}, err
+	}
+	return sla.Warn{Before: d}, nil
+}
+
+// optionalAddress is a bare address (no display name) or empty.
+func optionalAddress(v string) (Mailbox, error) {
+	if v == "" {
+		return Mailbox{}, nil
+	}
+	m, err := ParseMailbox(v)
+	if err != nil {
+		return Mailbox{}, err
+	}
+	if m.Address != v {
+		return Mailbox{}, errors.New("not a bare address")
+	}
+	return m, nil
+}
+
+// parseMailProfile reads "addr=profile,@domain=profile".
+func parseMailProfile(s string) (map[string]string, error) {
+	out := map[string]string{}
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		addr, prof, ok := strings.Cut(part, "=")
+		addr, prof = strings.ToLower(strings.TrimSpace(addr)), strings.TrimSpace(prof)
+		if !ok || addr == "" || prof == "" || !strings.Contains(addr, "@") {
+			return nil, fmt.Errorf("%q is not address=profile or @domain=profile", part)
+		}
+		if !knownProfile(prof) {
+			return nil, fmt.Errorf("%q: unknown profile %q", part, prof)
+		}
+		out[addr] = prof
+	}
+	return out, nil
+}
+
+// knownProfile is a family or a full version ID of the catalogue. Whether a
+// version is in force is not a setting's business: an appeal is registered
+// on the family's last version and flagged when none is (defect 3 of issue 8).
+func knownProfile(name string) bool {
+	for _, p := range regulation.Default().Profiles() {
+		if p.Family == name || p.ID() == name {
 			return true
 		}
 	}

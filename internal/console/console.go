@@ -288,9 +288,3 @@ func clientAddr(r *http.Request) string {
 	}
 	return strings.Trim(h, "[]")
 }
-
-// SetServices supplies the services other features build after the
-// console (the app's assembly order); call before serving.
-func (c *Console) SetServices(cl *clocks.Service, p *procurement.Service, n *publicnotice.Service) {
-	c.d.Clocks, c.d.Procurement, c.d.Notices = cl, p, n
-}

@@ -39,8 +39,7 @@ const adminPassword = "admin-password-console"
 
 func boot(t *testing.T, dsn string) *desk {
 	t.Helper()
-	cfg := config.Config{Addr: "127.0.0.1:0", DB: dsn, AdminLogin: "admin", AdminPassword: adminPassword,
-		DefaultProfile: "kz-quasi", Zone: "Asia/Almaty", LogLevel: "error", ShutdownGrace: 10 * time.Second}
+	cfg := config.MustParse(map[string]string{"addr": "127.0.0.1:0", "db": dsn, "admin-password": adminPassword, "log-level": "error"})
 	ctx := context.Background()
 	a, err := app.Open(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {

@@ -49,13 +49,6 @@ func addWorkingDays(cal Calendar, t time.Time, n int) time.Time {
 	return dayAt(y, m, d, t, loc)
 }
 
-// sameDate reports whether a and b fall on the same local date.
-func sameDate(a, b time.Time, loc *time.Location) bool {
-	ay, am, ad := a.In(loc).Date()
-	by, bm, bd := b.In(loc).Date()
-	return ay == by && am == bm && ad == bd
-}
-
 // startOfDay is local midnight of t's date.
 func startOfDay(t time.Time, loc *time.Location) time.Time {
 	y, m, d := t.In(loc).Date()

@@ -101,7 +101,8 @@ func (b *batcher) loop() {
 // hot are the statements every registration runs, prepared once on the
 // write pool (parsing them again for every appeal cost a fifth of the
 // writer's time on SQLite).
-var hot = []string{"next-number", "insert-incident", "insert-appeal", "savepoint", "release-savepoint", "rollback-to-savepoint"}
+var hot = map[string]string{"next-number": Q.NextNumber, "insert-incident": Q.InsertIncident, "insert-appeal": Q.InsertAppeal,
+	"savepoint": Q.Savepoint, "release-savepoint": Q.ReleaseSavepoint, "rollback-to-savepoint": Q.RollbackToSavepoint}
 
 // prepare readies the writer's statements; it runs outside any
 // transaction (on SQLite the write pool is one connection).
@@ -110,8 +111,8 @@ func (b *batcher) prepare(ctx context.Context) error {
 		return nil
 	}
 	st := map[string]*sql.Stmt{}
-	for _, name := range hot {
-		p, err := b.s.DB.W.PrepareContext(ctx, Queries[name])
+	for name, sql := range hot {
+		p, err := b.s.DB.W.PrepareContext(ctx, sql)
 		if err != nil {
 			for _, p := range st {
 				p.Close()
@@ -121,7 +122,7 @@ func (b *batcher) prepare(ctx context.Context) error {
 		st[name] = p
 	}
 	if b.s.DB.Dialect == store.SQLite {
-		p, err := b.s.DB.W.PrepareContext(ctx, Queries["fts-index-sqlite"])
+		p, err := b.s.DB.W.PrepareContext(ctx, Q.FTSIndexSQLite)
 		if err != nil {
 			for _, p := range st {
 				p.Close()

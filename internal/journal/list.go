@@ -17,9 +17,6 @@ import (
 type Filter struct {
 	From, To     time.Time // registered_at in [From, To)
 	State        string
-	Open         bool  // only incidents still worked on (not closed or merged): the console's queue
-	AssigneeID   int64 // only incidents assigned to this user ("mine")
-	Unassigned   bool  // only incidents nobody works on
 	Criticality  string
 	Channel      string
 	Organization string
@@ -27,10 +24,13 @@ type Filter struct {
 	Query        string // full text: every word must start a word of the description or organization
 	Limit        int
 	After        string // cursor from the previous page
+	Open         bool   // only incidents still worked on (not closed or merged): the console's queue
+	AssigneeID   int64  // only incidents assigned to this user ("mine")
+	Unassigned   bool   // only incidents nobody works on
 	// Urgent orders by the nearest deadline of the appeal's running or
 	// breached clocks (its own and its incident's), soonest first (a breach
-	// is past, so first), appeals without one last;
-	// the console's queue. Otherwise the Journal is newest first.
+	// is past, so first), appeals without one last; the console's queue.
+	// Otherwise the Journal is newest first.
 	Urgent bool
 }
 
@@ -99,13 +99,18 @@ func searchWords(q string) []string {
 }
 
 // List returns one page of the Journal, newest first. Paging is by keyset
-// (appeal id), so a page costs the same however deep it is.
+// (appeal id), so a page costs the same however deep it is: each filter has
+// an index in the listing's order (0010_journal_listing), the incident's
+// state and criticality are read from the appeal's own copy, and a period
+// pages along registered_at, the index that finds a period's first row.
 func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if err := ValidateFilter(&f); err != nil {
 		return Page{}, err
 	}
 	var where []string
 	var args []any
+	period := !f.From.IsZero() || !f.To.IsZero()
+	from, order := "appeals a JOIN incidents i ON i.id = a.incident_id", "a.id"
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
@@ -117,10 +122,10 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		where = append(where, "a.registered_at < "+arg(store.T(f.To)))
 	}
 	if f.State != "" {
-		where = append(where, "i.state = "+arg(f.State))
+		where = append(where, "a.state = "+arg(f.State))
 	}
 	if f.Open {
-		where = append(where, "i.state NOT IN ('closed', 'merged')")
+		where = append(where, "a.state NOT IN ('closed', 'merged')")
 	}
 	if f.AssigneeID != 0 {
 		where = append(where, "a.incident_id IN (SELECT incident_id FROM assignments WHERE assignee_id = "+arg(f.AssigneeID)+")")
@@ -129,7 +134,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		where = append(where, "a.incident_id NOT IN (SELECT incident_id FROM assignments)")
 	}
 	if f.Criticality != "" {
-		where = append(where, "i.criticality = "+arg(f.Criticality))
+		where = append(where, "a.criticality = "+arg(f.Criticality))
 	}
 	if f.Channel != "" {
 		where = append(where, "a.channel = "+arg(f.Channel))
@@ -139,10 +144,6 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	}
 	if f.BIN != "" {
 		where = append(where, "a.bin = "+arg(f.BIN))
-	}
-	if f.After != "" && !f.Urgent {
-		_, id, _ := parseCursor(f.After, false)
-		where = append(where, "a.id < "+arg(id))
 	}
 	if words := searchWords(f.Query); len(words) > 0 {
 		if s.DB.Dialect == store.Postgres {
@@ -154,18 +155,32 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 			for i := range words {
 				words[i] = `"` + words[i] + `"*`
 			}
-			where = append(where, "a.id IN (SELECT rowid FROM appeals_fts WHERE appeals_fts MATCH "+arg(strings.Join(words, " "))+")")
+			if period || f.Urgent {
+				where = append(where, "a.id IN (SELECT rowid FROM appeals_fts WHERE appeals_fts MATCH "+arg(strings.Join(words, " "))+")")
+			} else {
+				// Drive from the index's own rowid order, newest first, so a
+				// common word stops at the page instead of collecting every match.
+				from = "appeals_fts f JOIN appeals a ON a.id = f.rowid JOIN incidents i ON i.id = a.incident_id"
+				where = append(where, "appeals_fts MATCH "+arg(strings.Join(words, " ")))
+				order = "f.rowid"
+			}
 		}
 	} else if strings.TrimSpace(f.Query) != "" {
 		return Page{Rows: []Row{}}, nil // only punctuation: nothing can match
 	}
+	if f.After != "" && !f.Urgent {
+		_, id, _ := parseCursor(f.After, false)
+		if period {
+			p := arg(id)
+			where = append(where, "(a.registered_at < (SELECT registered_at FROM appeals WHERE id = "+p+
+				") OR (a.registered_at = (SELECT registered_at FROM appeals WHERE id = "+p+") AND a.id < "+p+"))")
+		} else {
+			where = append(where, order+" < "+arg(id))
+		}
+	}
 	q := `SELECT a.id, a.number, a.incident_id, a.channel, a.received_at, a.registered_at, a.detected_at, a.organization, a.bin,
 	a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile,
-	i.state, i.criticality, i.operator_dependent, i.cause, i.decision, i.recommendations
-	FROM appeals a JOIN incidents i ON i.id = a.incident_id`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
+	i.state, i.criticality, i.operator_dependent, i.cause, i.decision, i.recommendations`
 	if f.Urgent {
 		// The nearest running deadline of the appeal, or a far sentinel, as a
 		// column of a derived table, so the keyset can compare it. The
@@ -175,8 +190,14 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		if s.DB.Dialect == store.Postgres {
 			far = "'9999-12-31T00:00:00Z'::timestamptz"
 		}
-		q = strings.Replace(q, "FROM appeals a JOIN", ", COALESCE((SELECT MIN(c.deadline) FROM clocks c WHERE c.state IN ('running', 'breached')"+
-			" AND c.incident_id = a.incident_id AND (c.appeal_number = a.number OR c.appeal_number = '')), "+far+") AS urgent_at FROM appeals a JOIN", 1)
+		q += ", COALESCE((SELECT MIN(c.deadline) FROM clocks c WHERE c.state IN ('running', 'breached')" +
+			" AND c.incident_id = a.incident_id AND (c.appeal_number = a.number OR c.appeal_number = '')), " + far + ") AS urgent_at"
+	}
+	q += " FROM " + from
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	if f.Urgent {
 		q = "SELECT * FROM (" + q + ") u"
 		if f.After != "" {
 			at, id, _ := parseCursor(f.After, true)
@@ -184,8 +205,10 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 			q += " WHERE (u.urgent_at > " + x + " OR (u.urgent_at = " + x + " AND u.id > " + y + "))"
 		}
 		q += " ORDER BY u.urgent_at, u.id LIMIT " + arg(f.Limit+1)
+	} else if period {
+		q += " ORDER BY a.registered_at DESC, a.id DESC LIMIT " + arg(f.Limit+1)
 	} else {
-		q += " ORDER BY a.id DESC LIMIT " + arg(f.Limit+1)
+		q += " ORDER BY " + order + " DESC LIMIT " + arg(f.Limit+1)
 	}
 	rows, err := s.DB.R.QueryContext(ctx, q, args...)
 	if err != nil {

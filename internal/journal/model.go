@@ -5,11 +5,12 @@ package journal
 
 import (
 	"encoding/json"
+	"tenderdesk/internal/sla"
 	"time"
 )
 
 // Channels through which an appeal arrives (Q20, Q27, Q28.2, Q46, E19, R1).
-var Channels = []string{"email", "phone", "voice", "letter", "forum", "cabinet", "monitoring", "system_log", "specialist", "authority"}
+var Channels = sla.Channels
 
 // State of an incident.
 type State string
@@ -43,6 +44,10 @@ type Appeal struct {
 	Announcements []string   `json:"announcements"`
 	Lots          []string   `json:"lots"`
 	Profile       string     `json:"profile"`
+	// ProfileLapsed flags an appeal registered on a profile version outside
+	// its period because the catalogue has none for that time (issue 8,
+	// defect 3): never refused, shown to staff until a successor is recorded.
+	ProfileLapsed bool `json:"profile_lapsed,omitempty"`
 	// SourceMessageID is set for hooks at registration only (from
 	// NewAppeal): the Message-ID of the email the appeal came from. It is
 	// not stored with the appeal; the mail thread keeps it.

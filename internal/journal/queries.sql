@@ -7,10 +7,13 @@ RETURNING last
 INSERT INTO incidents (state, profile, first_registered_at, created_at, updated_at)
 VALUES ('registered', $1, $2, $2, $2) RETURNING id
 
+-- An appeal carries its incident's state and criticality for the listing
+-- (0010_journal_listing); a new incident's are 'registered' and none.
 -- name: insert-appeal
 INSERT INTO appeals (number, year, seq, incident_id, channel, received_at, registered_at, detected_at, organization, bin,
-    contact_email, contact_phone, description, module, announcements, lots, profile, created_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id
+    contact_email, contact_phone, description, module, announcements, lots, profile, created_by, state, criticality)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+    (SELECT state FROM incidents WHERE id = $4), (SELECT COALESCE(criticality, '') FROM incidents WHERE id = $4)) RETURNING id
 
 -- name: idempotency-get
 SELECT k.request_hash, a.number FROM idempotency_keys k JOIN appeals a ON a.id = k.appeal_id
@@ -39,6 +42,10 @@ UPDATE incidents SET state = $3, paused_from = $4, criticality = $5, operator_de
     failure_started_at = $8, planned_fix_at = $9, fixed_at = $10, modules = $11, decision = $12, recommendations = $13,
     merged_into = $14, first_registered_at = $15, updated_at = $16, version = version + 1
 WHERE id = $1 AND version = $2
+
+-- The incident's appeals follow its state and criticality (listing filters).
+-- name: sync-appeals
+UPDATE appeals SET state = $2, criticality = $3 WHERE incident_id = $1 AND (state <> $2 OR criticality <> $3)
 
 -- name: insert-transition
 INSERT INTO incident_transitions (incident_id, from_state, to_state, actor_id, at, note) VALUES ($1, $2, $3, $4, $5, $6)

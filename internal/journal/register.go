@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"tenderdesk/internal/regulation"
 	"time"
 	"unicode/utf8"
 
@@ -218,7 +219,7 @@ type querier interface {
 
 func (s *Service) replay(ctx context.Context, q querier, userID int64, key, reqHash string) (Registration, bool, error) {
 	var h, number string
-	err := q.QueryRowContext(ctx, Queries["idempotency-get"], userID, key).Scan(&h, &number)
+	err := q.QueryRowContext(ctx, Q.IdempotencyGet, userID, key).Scan(&h, &number)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Registration{}, false, nil
 	}
@@ -279,7 +280,7 @@ func (s *Service) registerTx(ctx context.Context, tx *batchTx, p *pending, now t
 		tx.firstAppeal = appealID
 	}
 	if p.idemKey != "" {
-		if _, err := tx.ExecContext(ctx, Queries["idempotency-put"], c.Actor.ID, p.idemKey, p.reqHash, appealID, store.T(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, Q.IdempotencyPut, c.Actor.ID, p.idemKey, p.reqHash, appealID, store.T(now)); err != nil {
 			return Registration{}, apperr.Wrap(err, "idempotency")
 		}
 	}
@@ -292,7 +293,7 @@ func (s *Service) registerTx(ctx context.Context, tx *batchTx, p *pending, now t
 		a := Appeal{ID: appealID, Number: number, IncidentID: incID, Channel: n.Channel, ReceivedAt: *n.ReceivedAt, RegisteredAt: now,
 			DetectedAt: n.DetectedAt, Organization: n.Organization, BIN: n.BIN, ContactEmail: n.ContactEmail, ContactPhone: n.ContactPhone,
 			Description: n.Description, Module: n.Module, Announcements: n.Announcements, Lots: n.Lots, Profile: n.Profile,
-			SourceMessageID: n.SourceMessageID}
+			ProfileLapsed: regulation.Default().LapsedAt(n.Profile, *n.ReceivedAt), SourceMessageID: n.SourceMessageID}
 		htx := HookTx{Tx: tx.Tx, Dialect: s.DB.Dialect, Now: now, Audit: func(ctx context.Context, by audit.Actor, e audit.Entry) error {
 			_, err := tx.chain.Append(ctx, now, by, e)
 			return err

@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"errors"
 	"strconv"
+	"tenderdesk/internal/regulation"
 	"time"
 
 	"tenderdesk/internal/apperr"
@@ -62,8 +63,6 @@ func New(db *store.DB, now func() time.Time, zone *time.Location, resolve Profil
 
 func (s *Service) Close() { s.batch.close() }
 
-const appealCols = 16
-
 func scanAppeal(r interface{ Scan(...any) error }) (Appeal, error) {
 	var a Appeal
 	var recv, reg, det store.Time
@@ -72,11 +71,12 @@ func scanAppeal(r interface{ Scan(...any) error }) (Appeal, error) {
 		&a.ContactPhone, &a.Description, &a.Module, &ann, &lots, &a.Profile)
 	a.ReceivedAt, a.RegisteredAt, a.DetectedAt = recv.Time, reg.Time, det.Ptr()
 	a.Announcements, a.Lots = strList(ann), strList(lots)
+	a.ProfileLapsed = regulation.Default().LapsedAt(a.Profile, a.ReceivedAt)
 	return a, err
 }
 
 func (s *Service) appeal(ctx context.Context, q querier, number string) (Appeal, error) {
-	a, err := scanAppeal(q.QueryRowContext(ctx, Queries["appeal-by-number"], number))
+	a, err := scanAppeal(q.QueryRowContext(ctx, Q.AppealByNumber, number))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, apperr.New(apperr.NotFound, "no appeal %s", number)
 	}
@@ -105,7 +105,7 @@ func scanIncident(r interface{ Scan(...any) error }) (Incident, error) {
 }
 
 func (s *Service) incident(ctx context.Context, q querier, id int64) (Incident, error) {
-	i, err := scanIncident(q.QueryRowContext(ctx, Queries["incident-by-id"], id))
+	i, err := scanIncident(q.QueryRowContext(ctx, Q.IncidentByID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return i, apperr.New(apperr.NotFound, "no incident %d", id)
 	}
@@ -133,7 +133,7 @@ func (s *Service) Incident(ctx context.Context, id int64) (IncidentView, error) 
 	if v.Appeals, err = s.appealsOf(ctx, s.DB.R, id); err != nil {
 		return v, err
 	}
-	rows, err := s.DB.R.QueryContext(ctx, Queries["transitions-of-incident"], id)
+	rows, err := s.DB.R.QueryContext(ctx, Q.TransitionsOfIncident, id)
 	if err != nil {
 		return v, apperr.Wrap(err, "transitions")
 	}
@@ -155,7 +155,7 @@ type rowsQuerier interface {
 }
 
 func (s *Service) appealsOf(ctx context.Context, q rowsQuerier, id int64) ([]Appeal, error) {
-	rows, err := q.QueryContext(ctx, Queries["appeals-of-incident"], id)
+	rows, err := q.QueryContext(ctx, Q.AppealsOfIncident, id)
 	if err != nil {
 		return nil, apperr.Wrap(err, "appeals")
 	}
@@ -193,7 +193,7 @@ func (s *Service) save(ctx context.Context, tx *sql.Tx, before, after Incident) 
 		}
 		return store.T(*t)
 	}
-	res, err := tx.ExecContext(ctx, Queries["update-incident"], after.ID, before.Version, string(after.State), paused, crit, opdep,
+	res, err := tx.ExecContext(ctx, Q.UpdateIncident, after.ID, before.Version, string(after.State), paused, crit, opdep,
 		after.Cause, pt(after.FailureStartedAt), pt(after.PlannedFixAt), pt(after.FixedAt), mustJSON(after.Modules),
 		after.Decision, after.Recommendations, merged, store.T(after.FirstRegisteredAt), store.T(after.UpdatedAt))
 	if err != nil {
@@ -201,6 +201,9 @@ func (s *Service) save(ctx context.Context, tx *sql.Tx, before, after Incident) 
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return apperr.New(apperr.Conflict, "incident %d was changed by someone else; reload and retry", after.ID)
+	}
+	if _, err := tx.ExecContext(ctx, Q.SyncAppeals, after.ID, string(after.State), after.Criticality); err != nil {
+		return apperr.Wrap(err, "sync appeals")
 	}
 	return nil
 }
@@ -229,7 +232,7 @@ func (s *Service) Transition(ctx context.Context, by audit.Actor, id int64, in T
 		if by.ID != 0 {
 			actorID = by.ID
 		}
-		if _, err := tx.ExecContext(ctx, Queries["insert-transition"], id, string(before.State), string(after.State), actorID, store.T(now), in.Note); err != nil {
+		if _, err := tx.ExecContext(ctx, Q.InsertTransition, id, string(before.State), string(after.State), actorID, store.T(now), in.Note); err != nil {
 			return apperr.Wrap(err, "transition")
 		}
 		after.Version = before.Version + 1
@@ -276,7 +279,7 @@ func (s *Service) Merge(ctx context.Context, by audit.Actor, number string, targ
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, Queries["move-appeal"], a.ID, target); err != nil {
+		if _, err := tx.ExecContext(ctx, Q.MoveAppeal, a.ID, target); err != nil {
 			return apperr.Wrap(err, "move appeal")
 		}
 		newDst := dst
@@ -288,7 +291,7 @@ func (s *Service) Merge(ctx context.Context, by audit.Actor, number string, targ
 			return err
 		}
 		var left int
-		if err := tx.QueryRowContext(ctx, Queries["count-appeals-of-incident"], src.ID).Scan(&left); err != nil {
+		if err := tx.QueryRowContext(ctx, Q.CountAppealsOfIncident, src.ID).Scan(&left); err != nil {
 			return apperr.Wrap(err, "count")
 		}
 		if left == 0 {
@@ -297,7 +300,7 @@ func (s *Service) Merge(ctx context.Context, by audit.Actor, number string, targ
 			if err := s.save(ctx, tx, src, newSrc); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, Queries["insert-transition"], src.ID, string(src.State), string(Merged), nullID(by.ID), store.T(now),
+			if _, err := tx.ExecContext(ctx, Q.InsertTransition, src.ID, string(src.State), string(Merged), nullID(by.ID), store.T(now),
 				"merged into incident "+itoa(target)); err != nil {
 				return apperr.Wrap(err, "transition")
 			}

@@ -55,7 +55,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	var pending, failed, overdue float64
-	if err := m.db.R.QueryRowContext(ctx, Queries["counts"], store.T(m.now())).Scan(&pending, &failed, &overdue); err != nil {
+	if err := m.db.R.QueryRowContext(ctx, Q.Counts, store.T(m.now())).Scan(&pending, &failed, &overdue); err != nil {
 		ch <- prometheus.NewInvalidMetric(m.pending, err)
 		return
 	}

@@ -211,7 +211,7 @@ var (
 // enqueueParts splits the checked one-row statement into the text before
 // its VALUES tuple, the tuple, and the ON CONFLICT clause.
 func enqueueParts() [3]string {
-	q := Queries["enqueue"]
+	q := Q.Enqueue
 	i := strings.Index(q, "VALUES") + len("VALUES")
 	j := strings.Index(q, "ON CONFLICT")
 	return [3]string{q[:i], strings.TrimSpace(q[i:j]), q[j:]}
@@ -320,7 +320,7 @@ var dataFields = func() []struct {
 // ToRole addresses a notification to every active user of a role, in the
 // cabinet and, where they have one, by email.
 func ToRole(ctx context.Context, tx *sql.Tx, role string, base Notification) ([]Notification, error) {
-	rows, err := tx.QueryContext(ctx, Queries["users-of-role"], role)
+	rows, err := tx.QueryContext(ctx, Q.UsersOfRole, role)
 	if err != nil {
 		return nil, err
 	}

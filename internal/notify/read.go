@@ -39,7 +39,7 @@ func (d Delivery) Met() bool { return d.Emails > 0 && d.Sent == d.Emails }
 func EventDelivery(ctx context.Context, q Querier, event string) (Delivery, error) {
 	var d Delivery
 	var last store.Time
-	if err := q.QueryRowContext(ctx, Queries["event-delivery"], event).Scan(&d.Emails, &d.Sent, &d.Failed, &last); err != nil {
+	if err := q.QueryRowContext(ctx, Q.EventDelivery, event).Scan(&d.Emails, &d.Sent, &d.Failed, &last); err != nil {
 		return d, apperr.Wrap(err, "event delivery")
 	}
 	d.LastSentAt = last.Time
@@ -75,7 +75,7 @@ type Filter struct {
 
 // List returns rows newest first.
 func List(ctx context.Context, q Querier, f Filter) ([]Row, error) {
-	rs, err := q.QueryContext(ctx, Queries["list"], f.Status, f.Channel, f.EventPrefix, f.Before, f.Limit)
+	rs, err := q.QueryContext(ctx, Q.List, f.Status, f.Channel, f.EventPrefix, f.Before, f.Limit)
 	if err != nil {
 		return nil, apperr.Wrap(err, "list notifications")
 	}
@@ -104,7 +104,7 @@ func List(ctx context.Context, q Querier, f Filter) ([]Row, error) {
 // Requeue puts a failed email row back to pending, due now (an operator
 // fixed the relay or the address). It reports whether a row was requeued.
 func Requeue(ctx context.Context, db *store.DB, now time.Time, id int64) (bool, error) {
-	res, err := db.W.ExecContext(ctx, Queries["requeue"], id, store.T(now))
+	res, err := db.W.ExecContext(ctx, Q.Requeue, id, store.T(now))
 	if err != nil {
 		return false, apperr.Wrap(err, "requeue")
 	}
@@ -131,7 +131,7 @@ func Cabinet(ctx context.Context, q Querier, userID int64, unreadOnly bool, befo
 	if unreadOnly {
 		unread = 1
 	}
-	rs, err := q.QueryContext(ctx, Queries["cabinet"], userID, unread, before, limit)
+	rs, err := q.QueryContext(ctx, Q.Cabinet, userID, unread, before, limit)
 	if err != nil {
 		return nil, apperr.Wrap(err, "cabinet")
 	}
@@ -161,14 +161,14 @@ func Cabinet(ctx context.Context, q Querier, userID int64, unreadOnly bool, befo
 // Unread counts a user's unread cabinet notifications.
 func Unread(ctx context.Context, q Querier, userID int64) (int, error) {
 	var n int
-	err := q.QueryRowContext(ctx, Queries["cabinet-unread"], userID).Scan(&n)
+	err := q.QueryRowContext(ctx, Q.CabinetUnread, userID).Scan(&n)
 	return n, apperr.Wrap(err, "unread")
 }
 
 // MarkRead marks one of the user's cabinet notifications read (again is a
 // no-op); another user's or an unknown id is not found.
 func MarkRead(ctx context.Context, db *store.DB, now time.Time, userID, id int64) error {
-	res, err := db.W.ExecContext(ctx, Queries["cabinet-read"], userID, id, store.T(now))
+	res, err := db.W.ExecContext(ctx, Q.CabinetRead, userID, id, store.T(now))
 	if err != nil {
 		return apperr.Wrap(err, "mark read")
 	}

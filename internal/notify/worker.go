@@ -38,6 +38,9 @@ type Worker struct {
 	Metrics *Metrics
 	// ReplyTo of every message (the support address), optional.
 	ReplyTo string
+	// StatusURL is the absolute address of the public failure page
+	// (--public-url + /status), named in every message; empty: not named.
+	StatusURL string
 
 	Concurrency int           // parallel SMTP conversations; default 8
 	Batch       int           // rows claimed at once; default 256
@@ -132,7 +135,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	if w.Sender == nil {
 		if !w.warned.Swap(true) {
 			var pending, failed, overdue int
-			_ = w.DB.R.QueryRowContext(ctx, Queries["counts"], store.T(w.Now())).Scan(&pending, &failed, &overdue)
+			_ = w.DB.R.QueryRowContext(ctx, Q.Counts, store.T(w.Now())).Scan(&pending, &failed, &overdue)
 			w.Log.Warn("outbound mail is off (no --smtp-relay): email notifications stay pending until a relay is configured",
 				"pending", pending)
 		}
@@ -170,7 +173,7 @@ func (w *Worker) claim(ctx context.Context) ([]claimed, error) {
 	now := w.Now().UTC()
 	var rows []claimed
 	err := w.DB.Tx(ctx, func(tx *sql.Tx) error {
-		rs, err := tx.QueryContext(ctx, Queries["claim-"+string(w.DB.Dialect)], store.T(now), store.T(now.Add(w.Lease)), w.Batch)
+		rs, err := tx.QueryContext(ctx, store.ByDialect(w.DB.Dialect, Q.ClaimSQLite, Q.ClaimPostgres), store.T(now), store.T(now.Add(w.Lease)), w.Batch)
 		if err != nil {
 			return err
 		}
@@ -195,6 +198,9 @@ func (w *Worker) deliver(ctx context.Context, c claimed) outcome {
 	var d templates.Data
 	if err := json.Unmarshal([]byte(c.data), &d); err != nil {
 		return outcome{err: &mail.Error{Stage: "build", Err: fmt.Errorf("data: %w", err)}}
+	}
+	if d.StatusURL == "" {
+		d.StatusURL = w.StatusURL
 	}
 	subject, text, html, err := templates.Render(templates.Kind(c.kind), c.lang, d)
 	if err != nil {
@@ -244,13 +250,13 @@ func (w *Worker) record(ctx context.Context, rows []claimed, out []outcome) erro
 				if !mail.IsPermanent(o.err) {
 					msg = fmt.Sprintf("gave up after %d attempts: %s", c.attempts, msg)
 				}
-				if _, err := tx.ExecContext(ctx, Queries["mark-failed"], c.id, msg, store.T(now)); err != nil {
+				if _, err := tx.ExecContext(ctx, Q.MarkFailed, c.id, msg, store.T(now)); err != nil {
 					return err
 				}
 				w.Log.Error("notification failed", "id", c.id, "event", c.event, "to", c.to, "attempts", c.attempts, "error", msg)
 			default:
 				temp++
-				if _, err := tx.ExecContext(ctx, Queries["mark-retry"], c.id, store.T(now.Add(w.backoff(c.attempts))), errText(o.err)); err != nil {
+				if _, err := tx.ExecContext(ctx, Q.MarkRetry, c.id, store.T(now.Add(w.backoff(c.attempts))), errText(o.err)); err != nil {
 					return err
 				}
 			}
@@ -262,7 +268,7 @@ func (w *Worker) record(ctx context.Context, rows []claimed, out []outcome) erro
 		for i, id := range sent {
 			ids[i] = strconv.FormatInt(id, 10)
 		}
-		_, err := tx.ExecContext(ctx, Queries["mark-sent-"+string(w.DB.Dialect)], store.T(now), "["+strings.Join(ids, ",")+"]")
+		_, err := tx.ExecContext(ctx, store.ByDialect(w.DB.Dialect, Q.MarkSentSQLite, Q.MarkSentPostgres), store.T(now), "["+strings.Join(ids, ",")+"]")
 		return err
 	})
 	if err != nil {

@@ -186,7 +186,7 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 	out := Applied{Incident: incidentID}
 	now := s.Now()
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q("lock-writer")); err != nil {
+		if _, err := tx.ExecContext(ctx, store.ByDialect(s.DB.Dialect, Q.LockWriterSQLite, Q.LockWriterPostgres)); err != nil {
 			return err
 		}
 
@@ -202,7 +202,7 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 		if err != nil {
 			return err
 		}
-		ins, err := newBatchInsert(ctx, tx, Queries["insert-change"], changeCols, max(s.InsertBatch, 1))
+		ins, err := newBatchInsert(ctx, tx, Q.InsertChange, changeCols, max(s.InsertBatch, 1))
 		if err != nil {
 			return err
 		}
@@ -231,7 +231,7 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 			if planID == 0 {
 				// The plan row is created with the first change, so an
 				// empty plan leaves no trace.
-				if err := tx.QueryRowContext(ctx, Queries["insert-plan"], incidentID, ps.profile, string(input), store.T(now), by.Login).Scan(&planID); err != nil {
+				if err := tx.QueryRowContext(ctx, Q.InsertPlan, incidentID, ps.profile, string(input), store.T(now), by.Login).Scan(&planID); err != nil {
 					return err
 				}
 			}
@@ -254,7 +254,7 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 				}
 				rid, ok := reasons[a.Reason]
 				if !ok {
-					if err := tx.QueryRowContext(ctx, Queries["insert-reason"], planID, a.Reason.RU, a.Reason.EN).Scan(&rid); err != nil {
+					if err := tx.QueryRowContext(ctx, Q.InsertReason, planID, a.Reason.RU, a.Reason.EN).Scan(&rid); err != nil {
 						return err
 					}
 					reasons[a.Reason] = rid
@@ -309,14 +309,14 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 			return nil // already in force
 		}
 		out.PlanID = planID
-		if _, err := tx.ExecContext(ctx, Queries["finish-plan"], planID, out.PlanHash, out.Procedures, out.Changes); err != nil {
+		if _, err := tx.ExecContext(ctx, Q.FinishPlan, planID, out.PlanHash, out.Procedures, out.Changes); err != nil {
 			return err
 		}
 		if err := overRanges(ctx, tx, planID, false, func(lo, hi int64) error {
-			if _, err := tx.ExecContext(ctx, Queries["set-deadlines-of-plan"], planID, lo, hi); err != nil {
+			if _, err := tx.ExecContext(ctx, Q.SetDeadlinesOfPlan, planID, lo, hi); err != nil {
 				return fmt.Errorf("set deadlines: %w", err)
 			}
-			_, err := tx.ExecContext(ctx, Queries["feed-apply"], planID, lo, hi, store.T(now))
+			_, err := tx.ExecContext(ctx, Q.FeedApply, planID, lo, hi, store.T(now))
 			return err
 		}); err != nil {
 			return err
@@ -411,7 +411,7 @@ func scanPlan(r interface{ Scan(...any) error }) (PlanRecord, error) {
 
 // PlanByID returns an applied plan.
 func (s *Service) PlanByID(ctx context.Context, id int64) (PlanRecord, error) {
-	p, err := scanPlan(s.DB.R.QueryRowContext(ctx, Queries["plan-by-id"], id))
+	p, err := scanPlan(s.DB.R.QueryRowContext(ctx, Q.PlanByID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, apperr.New(apperr.NotFound, "no applied plan %d", id)
 	}
@@ -431,10 +431,10 @@ func (s *Service) Revert(ctx context.Context, planID int64, reason string, by au
 	now := s.Now()
 	var rec PlanRecord
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q("lock-writer")); err != nil {
+		if _, err := tx.ExecContext(ctx, store.ByDialect(s.DB.Dialect, Q.LockWriterSQLite, Q.LockWriterPostgres)); err != nil {
 			return err
 		}
-		p, err := scanPlan(tx.QueryRowContext(ctx, Queries["plan-by-id"], planID))
+		p, err := scanPlan(tx.QueryRowContext(ctx, Q.PlanByID, planID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.New(apperr.NotFound, "no applied plan %d", planID)
 		}
@@ -445,22 +445,22 @@ func (s *Service) Revert(ctx context.Context, planID int64, reason string, by au
 			return apperr.New(apperr.Conflict, "plan %d is already %s", planID, p.Status)
 		}
 		var later sql.NullInt64
-		if err := tx.QueryRowContext(ctx, Queries["later-plan-on-same-deadlines"], planID).Scan(&later); err != nil {
+		if err := tx.QueryRowContext(ctx, Q.LaterPlanOnSameDeadlines, planID).Scan(&later); err != nil {
 			return err
 		}
 		if later.Valid {
 			return apperr.New(apperr.Conflict, "applied plan %d moved the same deadlines later: revert it first", later.Int64)
 		}
 		if err := overRanges(ctx, tx, planID, true, func(lo, hi int64) error {
-			if _, err := tx.ExecContext(ctx, Queries["restore-deadlines-of-plan"], planID, lo, hi); err != nil {
+			if _, err := tx.ExecContext(ctx, Q.RestoreDeadlinesOfPlan, planID, lo, hi); err != nil {
 				return fmt.Errorf("restore deadlines: %w", err)
 			}
-			_, err := tx.ExecContext(ctx, Queries["feed-revert"], planID, lo, hi, store.T(now))
+			_, err := tx.ExecContext(ctx, Q.FeedRevert, planID, lo, hi, store.T(now))
 			return err
 		}); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, Queries["mark-reverted"], planID, store.T(now), by.Login, reason); err != nil {
+		if _, err := tx.ExecContext(ctx, Q.MarkReverted, planID, store.T(now), by.Login, reason); err != nil {
 			return err
 		}
 		before := p
@@ -550,7 +550,7 @@ var rangeSize int64 = 16384
 // ascending or (desc) descending.
 func overRanges(ctx context.Context, tx *sql.Tx, planID int64, desc bool, fn func(lo, hi int64) error) error {
 	var first, last int64
-	if err := tx.QueryRowContext(ctx, Queries["change-range-of-plan"], planID).Scan(&first, &last); err != nil {
+	if err := tx.QueryRowContext(ctx, Q.ChangeRangeOfPlan, planID).Scan(&first, &last); err != nil {
 		return err
 	}
 	var los []int64

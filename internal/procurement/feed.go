@@ -66,7 +66,7 @@ func (s *Service) feed(ctx context.Context, q queryer, after int64, limit int) (
 		limit = 500
 	}
 	limit = min(limit, MaxFeedLimit)
-	rows, err := q.QueryContext(ctx, Queries["feed-page"], after, limit)
+	rows, err := q.QueryContext(ctx, Q.FeedPage, after, limit)
 	if err != nil {
 		return FeedPage{}, apperr.Wrap(err, "feed")
 	}
@@ -104,7 +104,7 @@ func (s *Service) Get(ctx context.Context, externalID string) (Procedure, error)
 	var id int64
 	var lots, parts string
 	var imp, upd store.Time
-	err := s.DB.R.QueryRowContext(ctx, Queries["procedure-by-external-id"], externalID).Scan(&id, &p.ExternalID, &p.Announcement,
+	err := s.DB.R.QueryRowContext(ctx, Q.ProcedureByExternalID, externalID).Scan(&id, &p.ExternalID, &p.Announcement,
 		&p.Method, &p.Customer, &p.Module, &lots, &parts, &imp, &upd)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, apperr.New(apperr.NotFound, "no procedure %q", externalID)
@@ -116,7 +116,7 @@ func (s *Service) Get(ctx context.Context, externalID string) (Procedure, error)
 	_ = json.Unmarshal([]byte(lots), &p.Lots)
 	_ = json.Unmarshal([]byte(parts), &p.Participants)
 	p.Deadlines, p.Changes = []Deadline{}, []Change{}
-	rows, err := s.DB.R.QueryContext(ctx, Queries["deadlines-of-procedure"], id)
+	rows, err := s.DB.R.QueryContext(ctx, Q.DeadlinesOfProcedure, id)
 	if err != nil {
 		return p, apperr.Wrap(err, "deadlines")
 	}
@@ -131,7 +131,7 @@ func (s *Service) Get(ctx context.Context, externalID string) (Procedure, error)
 		p.Deadlines = append(p.Deadlines, d)
 	}
 	rows.Close()
-	rows, err = s.DB.R.QueryContext(ctx, Queries["changes-of-procedure"], id)
+	rows, err = s.DB.R.QueryContext(ctx, Q.ChangesOfProcedure, id)
 	if err != nil {
 		return p, apperr.Wrap(err, "changes")
 	}

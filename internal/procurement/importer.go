@@ -244,17 +244,17 @@ func (s *Service) writeBatch(ctx context.Context, batch []parsed, res *ImportRes
 	now := s.Now()
 	var ins, upd, same int
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		up, err := tx.PrepareContext(ctx, Queries["upsert-procedure"])
+		up, err := tx.PrepareContext(ctx, Q.UpsertProcedure)
 		if err != nil {
 			return err
 		}
 		defer up.Close()
-		del, err := tx.PrepareContext(ctx, Queries["delete-deadlines"])
+		del, err := tx.PrepareContext(ctx, Q.DeleteDeadlines)
 		if err != nil {
 			return err
 		}
 		defer del.Close()
-		insD, err := tx.PrepareContext(ctx, Queries["insert-deadline"])
+		insD, err := tx.PrepareContext(ctx, Q.InsertDeadline)
 		if err != nil {
 			return err
 		}

@@ -51,13 +51,6 @@ func New(db *store.DB, now func() time.Time, j *journal.Service, log *slog.Logge
 	return &Service{DB: db, Now: now, Log: log, Journal: j, MailDomain: mailDomain, ImportBatch: 1000, Chunk: 1000, InsertBatch: 64}
 }
 
-func (s *Service) q(name string) string {
-	if q, ok := Queries[name+"-"+string(s.DB.Dialect)]; ok {
-		return q
-	}
-	return Queries[name]
-}
-
 // Participant is a potential supplier taking part in a procedure.
 type Participant struct {
 	Supplier string `json:"supplier"` // BIN or IIN

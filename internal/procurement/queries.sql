@@ -144,17 +144,6 @@ SELECT plan_id, id, 'revert', $4 FROM plan_changes WHERE plan_id = $1 AND id > $
 SELECT id, incident_id, status, profile, plan_hash, procedures, changes, applied_at, applied_by, reverted_at, reverted_by, revert_reason
 FROM applied_plans WHERE id = $1
 
--- name: plans-of-incident
-SELECT id, incident_id, status, profile, plan_hash, procedures, changes, applied_at, applied_by, reverted_at, reverted_by, revert_reason
-FROM applied_plans WHERE incident_id = $1 ORDER BY id
-
--- name: plan-changes-page
--- The changes of a plan with the procedure's current deadline value, by id.
-SELECT c.id, c.procedure_id, p.external_id, p.announcement, c.lot, c.kind, c.supplier, c.action, c.rule, c.old_at, c.new_at, d.at
-FROM plan_changes c JOIN procedures p ON p.id = c.procedure_id
-LEFT JOIN procedure_deadlines d ON d.procedure_id = c.procedure_id AND d.kind = c.kind AND d.lot = c.lot AND d.supplier = c.supplier
-WHERE c.plan_id = $1 AND c.id > $2 ORDER BY c.id LIMIT $3
-
 -- name: later-plan-on-same-deadlines
 -- An applied plan after $1 that changed a deadline $1 changed: revert it first.
 SELECT min(c2.plan_id) FROM plan_changes c1

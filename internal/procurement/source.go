@@ -137,7 +137,7 @@ func (s *Service) setup(ctx context.Context, q queryer, id int64, req PlanReques
 	if err != nil {
 		return nil, err
 	}
-	active, err := activeInputs(ctx, q, Queries["active-plans"])
+	active, err := activeInputs(ctx, q, Q.ActivePlans)
 	if err != nil {
 		return nil, apperr.Wrap(err, "applied plans")
 	}
@@ -200,20 +200,20 @@ func (s *Service) scopeIDs(ctx context.Context, q queryer, ps *planSetup) ([]int
 	for _, m := range sc.Modules {
 		var err error
 		if sc.To.IsZero() {
-			err = collect(Queries["scope-from"], m, store.T(sc.From))
+			err = collect(Q.ScopeFrom, m, store.T(sc.From))
 		} else {
-			err = collect(Queries["scope-window"], m, store.T(sc.From), store.T(sc.To))
+			err = collect(Q.ScopeWindow, m, store.T(sc.From), store.T(sc.To))
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
 	for _, ext := range sc.Procedures {
-		if err := collect(Queries["scope-named"], ext); err != nil {
+		if err := collect(Q.ScopeNamed, ext); err != nil {
 			return nil, err
 		}
 	}
-	if err := collect(Queries["scope-applied"], ps.incidentID); err != nil {
+	if err := collect(Q.ScopeApplied, ps.incidentID); err != nil {
 		return nil, err
 	}
 	slices.Sort(ids)
@@ -259,7 +259,7 @@ func (s *Service) stream(ctx context.Context, q queryer, ids []int64, cur *int64
 }
 
 func (s *Service) loadChunk(ctx context.Context, q queryer, arg string, buf *[]impact.Procedure, bufIDs *[]int64, idx map[int64]int) error {
-	rows, err := q.QueryContext(ctx, s.q("chunk"), arg)
+	rows, err := q.QueryContext(ctx, store.ByDialect(s.DB.Dialect, Q.ChunkSQLite, Q.ChunkPostgres), arg)
 	if err != nil {
 		return fmt.Errorf("load procedures: %w", err)
 	}
@@ -308,7 +308,7 @@ func (s *Service) loadChunk(ctx context.Context, q queryer, arg string, buf *[]i
 	if !anyApplied {
 		return nil
 	}
-	rows, err = q.QueryContext(ctx, s.q("chunk-changes"), arg)
+	rows, err = q.QueryContext(ctx, store.ByDialect(s.DB.Dialect, Q.ChunkChangesSQLite, Q.ChunkChangesPostgres), arg)
 	if err != nil {
 		return fmt.Errorf("load applied changes: %w", err)
 	}

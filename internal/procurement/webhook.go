@@ -63,11 +63,11 @@ type hookState struct {
 func (s *Service) hookState(ctx context.Context, q queryer) (hookState, error) {
 	var h hookState
 	var next, since, last, upd store.Time
-	err := q.QueryRowContext(ctx, Queries["webhook-state"]).Scan(&h.URL, &h.secret, &h.DeliveredSeq, &h.Attempts, &next, &since, &h.LastError, &last, &upd)
+	err := q.QueryRowContext(ctx, Q.WebhookState).Scan(&h.URL, &h.secret, &h.DeliveredSeq, &h.Attempts, &next, &since, &h.LastError, &last, &upd)
 	if err != nil {
 		return h, err
 	}
-	if err := q.QueryRowContext(ctx, Queries["feed-head"]).Scan(&h.FeedHead); err != nil {
+	if err := q.QueryRowContext(ctx, Q.FeedHead).Scan(&h.FeedHead); err != nil {
 		return h, err
 	}
 	h.Configured = h.URL != ""
@@ -111,13 +111,13 @@ func (s *Service) ConfigureWebhook(ctx context.Context, c WebhookConfig, by audi
 	now := s.Now()
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var head int64
-		if err := tx.QueryRowContext(ctx, Queries["feed-head"]).Scan(&head); err != nil {
+		if err := tx.QueryRowContext(ctx, Q.FeedHead).Scan(&head); err != nil {
 			return err
 		}
 		if c.FromStart {
 			head = 0
 		}
-		if _, err := tx.ExecContext(ctx, Queries["webhook-configure"], c.URL, c.Secret, store.T(now), head); err != nil {
+		if _, err := tx.ExecContext(ctx, Q.WebhookConfigure, c.URL, c.Secret, store.T(now), head); err != nil {
 			return err
 		}
 		_, err := audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "procurement.webhook", ObjectType: "webhook", ObjectID: "1",
@@ -166,7 +166,7 @@ func (s *Service) DeliverOnce(ctx context.Context, client *http.Client, now time
 		if len(msg) > 500 {
 			msg = msg[:500]
 		}
-		_, err := s.DB.W.ExecContext(ctx, Queries["webhook-failed"], store.T(now.Add(Backoff(n))), msg, store.T(now))
+		_, err := s.DB.W.ExecContext(ctx, Q.WebhookFailed, store.T(now.Add(Backoff(n))), msg, store.T(now))
 		if err != nil {
 			return false, err
 		}
@@ -174,7 +174,7 @@ func (s *Service) DeliverOnce(ctx context.Context, client *http.Client, now time
 		return false, nil
 	}
 	last, _ := strconv.ParseInt(page.Next, 10, 64)
-	_, err = s.DB.W.ExecContext(ctx, Queries["webhook-delivered"], last, store.T(now))
+	_, err = s.DB.W.ExecContext(ctx, Q.WebhookDelivered, last, store.T(now))
 	return err == nil, err
 }
 

@@ -31,9 +31,9 @@ func pathID(r *http.Request) (int64, error) {
 }
 
 func (s *Service) listMaintenance(w http.ResponseWriter, r *http.Request) error {
-	q, args := Queries["maintenance-public"], []any{store.T(s.Now().UTC().Add(-s.recent()))}
+	q, args := Q.MaintenancePublic, []any{store.T(s.Now().UTC().Add(-s.recent()))}
 	if r.URL.Query().Get("all") == "true" {
-		q, args = Queries["maintenance-all"], []any{500}
+		q, args = Q.MaintenanceAll, []any{500}
 	}
 	ms, err := s.maintenance(r.Context(), q, args...)
 	if err != nil {

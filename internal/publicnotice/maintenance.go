@@ -152,7 +152,7 @@ func (s *Service) Announce(ctx context.Context, by audit.Actor, n NewMaintenance
 	}
 	var id int64
 	err = s.publish(ctx, by, now, func(tx *sql.Tx) (audit.Entry, error) {
-		if err := tx.QueryRowContext(ctx, Queries["insert-maintenance"], mustText(n.Title), store.T(*n.Start), end, n.Unplanned,
+		if err := tx.QueryRowContext(ctx, Q.InsertMaintenance, mustText(n.Title), store.T(*n.Start), end, n.Unplanned,
 			strings.TrimSpace(n.Agreement), nb, store.T(now), by.Login).Scan(&id); err != nil {
 			return audit.Entry{}, apperr.Wrap(err, "insert maintenance")
 		}
@@ -168,7 +168,7 @@ func (s *Service) Announce(ctx context.Context, by audit.Actor, n NewMaintenance
 func (s *Service) Withdraw(ctx context.Context, by audit.Actor, id int64, reason string) (Maintenance, error) {
 	now := s.Now().UTC()
 	err := s.publish(ctx, by, now, func(tx *sql.Tx) (audit.Entry, error) {
-		res, err := tx.ExecContext(ctx, Queries["withdraw-maintenance"], id, store.T(now), by.Login, strings.TrimSpace(reason))
+		res, err := tx.ExecContext(ctx, Q.WithdrawMaintenance, id, store.T(now), by.Login, strings.TrimSpace(reason))
 		if err != nil {
 			return audit.Entry{}, apperr.Wrap(err, "withdraw maintenance")
 		}
@@ -189,7 +189,7 @@ func (s *Service) Withdraw(ctx context.Context, by audit.Actor, id int64, reason
 
 // MaintenanceByID returns one announcement.
 func (s *Service) MaintenanceByID(ctx context.Context, id int64) (Maintenance, error) {
-	m, err := scanMaintenance(s.DB.R.QueryRowContext(ctx, Queries["maintenance-by-id"], id))
+	m, err := scanMaintenance(s.DB.R.QueryRowContext(ctx, Q.MaintenanceByID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, apperr.New(apperr.NotFound, "no maintenance %d", id)
 	}
@@ -221,12 +221,12 @@ func (s *Service) SetNotice(ctx context.Context, by audit.Actor, incidentID int6
 	now := s.Now().UTC()
 	return s.publish(ctx, by, now, func(tx *sql.Tx) (audit.Entry, error) {
 		var id int64
-		if err := tx.QueryRowContext(ctx, Queries["incident-exists"], incidentID).Scan(&id); errors.Is(err, sql.ErrNoRows) {
+		if err := tx.QueryRowContext(ctx, Q.IncidentExists, incidentID).Scan(&id); errors.Is(err, sql.ErrNoRows) {
 			return audit.Entry{}, apperr.New(apperr.NotFound, "no incident %d", incidentID)
 		} else if err != nil {
 			return audit.Entry{}, apperr.Wrap(err, "incident")
 		}
-		if _, err := tx.ExecContext(ctx, Queries["upsert-notice"], incidentID, mustText(n.Title), mustText(n.Modules), n.Hidden,
+		if _, err := tx.ExecContext(ctx, Q.UpsertNotice, incidentID, mustText(n.Title), mustText(n.Modules), n.Hidden,
 			store.T(now), by.Login); err != nil {
 			return audit.Entry{}, apperr.Wrap(err, "public notice")
 		}

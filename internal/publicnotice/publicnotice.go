@@ -63,7 +63,7 @@ func (s *Service) recent() time.Duration {
 // StatusVersion implements statuspage.Source.
 func (s *Service) StatusVersion(ctx context.Context) (uint64, error) {
 	var v int64
-	if err := s.DB.R.QueryRowContext(ctx, Queries["version"]).Scan(&v); err != nil {
+	if err := s.DB.R.QueryRowContext(ctx, Q.Version).Scan(&v); err != nil {
 		return 0, fmt.Errorf("publicnotice: version: %w", err)
 	}
 	return uint64(v) + uint64(s.Now().Unix()/86400), nil
@@ -82,14 +82,14 @@ func (s *Service) StatusSnapshot(ctx context.Context) (statuspage.Snapshot, erro
 	now := s.Now().UTC()
 	snap := statuspage.Snapshot{Version: v}
 	var upd store.Time
-	if err := s.DB.R.QueryRowContext(ctx, Queries["updated"]).Scan(&upd); err != nil {
+	if err := s.DB.R.QueryRowContext(ctx, Q.Updated).Scan(&upd); err != nil {
 		return snap, fmt.Errorf("publicnotice: updated: %w", err)
 	}
 	snap.Updated = upd.Time
 	if snap.Failures, err = s.failures(ctx, now); err != nil {
 		return snap, err
 	}
-	ms, err := s.maintenance(ctx, Queries["maintenance-public"], store.T(now.Add(-s.recent())))
+	ms, err := s.maintenance(ctx, Q.MaintenancePublic, store.T(now.Add(-s.recent())))
 	if err != nil {
 		return snap, err
 	}
@@ -110,7 +110,7 @@ func (s *Service) StatusSnapshot(ctx context.Context) (statuspage.Snapshot, erro
 }
 
 func (s *Service) failures(ctx context.Context, now time.Time) ([]statuspage.Failure, error) {
-	rows, err := s.DB.R.QueryContext(ctx, Queries["failures"], store.T(now.Add(-s.recent())))
+	rows, err := s.DB.R.QueryContext(ctx, Q.Failures, store.T(now.Add(-s.recent())))
 	if err != nil {
 		return nil, fmt.Errorf("publicnotice: failures: %w", err)
 	}
@@ -184,7 +184,7 @@ func publicState(s string) string {
 // shown whole, as is one named anywhere without lots: the notice must not
 // leave out a lot that may be hit.
 func (s *Service) affected(ctx context.Context, incidentID int64) ([]statuspage.Procurement, error) {
-	rows, err := s.DB.R.QueryContext(ctx, Queries["refs-of-incident"], incidentID)
+	rows, err := s.DB.R.QueryContext(ctx, Q.RefsOfIncident, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("publicnotice: appeals: %w", err)
 	}
@@ -246,7 +246,7 @@ func lotsOf(a string, lots []string) []string {
 // procurement mirror, issue 4); a supplier's own deadline (a tariff) is not
 // published.
 func (s *Service) extensions(ctx context.Context, incidentID int64) ([]statuspage.Extension, error) {
-	rows, err := s.DB.R.QueryContext(ctx, Queries["extensions-of-incident"], incidentID)
+	rows, err := s.DB.R.QueryContext(ctx, Q.ExtensionsOfIncident, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("publicnotice: extensions: %w", err)
 	}
@@ -299,7 +299,7 @@ func (Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, _ journal.A
 }
 
 func bump(ctx context.Context, tx *sql.Tx, now time.Time) error {
-	if _, err := tx.ExecContext(ctx, Queries["bump"], store.T(now)); err != nil {
+	if _, err := tx.ExecContext(ctx, Q.Bump, store.T(now)); err != nil {
 		return fmt.Errorf("publicnotice: bump version: %w", err)
 	}
 	return nil

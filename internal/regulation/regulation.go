@@ -269,9 +269,18 @@ func (r *Registry) Get(id string) (*Profile, bool) {
 
 // Resolve turns a name into a profile: a full "family@version" as is, a bare
 // family into the version in force at at (an incident keeps the version in
-// force at its first registration: pass that time). Unknown names, and a
-// family with no version in force at at, are errors naming what is accepted.
+// force at its first registration: pass that time). Past the family's last
+// version's end that version stays in use (see ResolveLenient): an appeal
+// is never refused for the catalogue's sake. Unknown names are errors
+// naming what is accepted.
 func (r *Registry) Resolve(name string, at time.Time) (*Profile, error) {
+	res, err := r.ResolveLenient(name, at)
+	return res.Profile, err
+}
+
+// inForce is the strict resolution: a bare family with no version in force
+// at at is an error listing the versions.
+func (r *Registry) inForce(name string, at time.Time) (*Profile, error) {
 	if strings.Contains(name, "@") {
 		if p, ok := r.Get(name); ok {
 			return p, nil
@@ -292,6 +301,79 @@ func (r *Registry) Resolve(name string, at time.Time) (*Profile, error) {
 		return nil, fmt.Errorf("unknown profile %q; accepted: %s", name, strings.Join(r.Names(), ", "))
 	}
 	return nil, fmt.Errorf("no version of %s in force at %s; versions: %s", name, at.Format(time.RFC3339), strings.Join(fam, ", "))
+}
+
+// Resolution is a resolved name: the version to use, and whether it is
+// used past its end because the catalogue has no version for that time.
+type Resolution struct {
+	Profile *Profile
+	Lapsed  bool
+}
+
+// ResolveLenient is Resolve for registering appeals, which are never
+// refused for the catalogue's sake (issue 8, defect 3): a bare family at a
+// time no version covers takes the nearest version (the last one after the
+// family's end, the first one before its start), flagged Lapsed. Only an
+// unknown name is an error.
+func (r *Registry) ResolveLenient(name string, at time.Time) (Resolution, error) {
+	p, err := r.inForce(name, at)
+	if err == nil {
+		return Resolution{Profile: p, Lapsed: !p.InForce(at)}, nil
+	}
+	var first, last *Profile
+	for _, q := range r.profiles {
+		if q.Family != name {
+			continue
+		}
+		if first == nil || q.From.Before(first.From) {
+			first = q
+		}
+		if last == nil || last.From.Before(q.From) {
+			last = q
+		}
+	}
+	if last == nil {
+		return Resolution{}, err
+	}
+	if calendar.DateOf(at.In(last.Location())).Before(last.From) {
+		return Resolution{Profile: first, Lapsed: true}, nil
+	}
+	return Resolution{Profile: last, Lapsed: true}, nil
+}
+
+// LapsedAt reports whether version id is used at a time outside its period.
+func (r *Registry) LapsedAt(id string, at time.Time) bool {
+	p, ok := r.Get(id)
+	return ok && !p.InForce(at)
+}
+
+// Lapsed names, for the administrator, each family whose last version has
+// ended by now with no successor in the catalogue: appeals are registered
+// on that version and flagged until a successor or an end is recorded.
+func (r *Registry) Lapsed(now time.Time) []string {
+	var out []string
+	for _, fam := range r.families() {
+		var last *Profile
+		for _, q := range r.profiles {
+			if q.Family == fam && (last == nil || last.From.Before(q.From)) {
+				last = q
+			}
+		}
+		if !last.Until.IsZero() && last.Until.Before(calendar.DateOf(now.In(last.Location()))) {
+			out = append(out, fmt.Sprintf("profile %s: its last version %s ended %s and the catalogue has no successor; appeals naming %s are registered on %s and flagged profile_lapsed", fam, last.ID(), last.Until, fam, last.ID()))
+		}
+	}
+	return out
+}
+
+func (r *Registry) families() []string {
+	var fams []string
+	for _, p := range r.profiles {
+		if !slices.Contains(fams, p.Family) {
+			fams = append(fams, p.Family)
+		}
+	}
+	return fams
 }
 
 func untilText(d calendar.Date) string {

@@ -39,14 +39,45 @@ func TestResolve(t *testing.T) {
 		}
 	}
 	for _, bad := range []struct{ name, at, msg string }{
-		{"kz-goszakup", "2025-01-01T00:00:00+05:00", "no version of kz-goszakup in force"},
-		{"kz-energy", "2025-09-14T23:00:00+05:00", "no version of kz-energy in force"},
 		{"kz-quasi@2020", "2024-01-01T00:00:00+06:00", "accepted: kz-energy, kz-energy@2025, kz-goszakup, kz-goszakup@2020, kz-goszakup@2022, kz-quasi, kz-quasi@2021, ru-khmao-goszakaz"},
 		{"goszakup", "2024-01-01T00:00:00+06:00", "unknown profile \"goszakup\"; accepted:"},
 	} {
 		if _, err := Resolve(bad.name, at(t, bad.at)); err == nil || !strings.Contains(err.Error(), bad.msg) {
 			t.Errorf("Resolve(%s, %s): %v, want %q", bad.name, bad.at, err, bad.msg)
 		}
+	}
+}
+
+// Issue 8, defect 3: a family whose last version has ended (kz-goszakup@2022
+// until 2024-12-31, its successor not in the catalogue) still takes appeals
+// on that version, flagged; so does a time before a family's first version.
+// Only an unknown name is refused.
+func TestResolveLapsed(t *testing.T) {
+	for _, tc := range []struct {
+		name, at, want string
+		lapsed         bool
+	}{
+		{"kz-goszakup", "2024-12-31T23:59:00+05:00", "kz-goszakup@2022", false},
+		{"kz-goszakup", "2025-01-01T00:00:00+05:00", "kz-goszakup@2022", true},
+		{"kz-goszakup", "2026-10-01T09:00:00+05:00", "kz-goszakup@2022", true},
+		{"kz-energy", "2025-09-14T23:00:00+05:00", "kz-energy@2025", true},
+		{"kz-energy", "2025-09-15T00:00:00+05:00", "kz-energy@2025", false},
+		{"kz-goszakup@2020", "2026-01-01T00:00:00+05:00", "kz-goszakup@2020", true},
+	} {
+		r, err := Default().ResolveLenient(tc.name, at(t, tc.at))
+		if err != nil || r.Profile.ID() != tc.want || r.Lapsed != tc.lapsed {
+			t.Errorf("ResolveLenient(%s, %s) = %v lapsed=%v, %v; want %s lapsed=%v", tc.name, tc.at, r.Profile, r.Lapsed, err, tc.want, tc.lapsed)
+		}
+		if got := Default().LapsedAt(tc.want, at(t, tc.at)); got != tc.lapsed {
+			t.Errorf("LapsedAt(%s, %s) = %v", tc.want, tc.at, got)
+		}
+	}
+	ws := Default().Lapsed(at(t, "2026-10-01T09:00:00+05:00"))
+	if len(ws) != 1 || !strings.Contains(ws[0], "kz-goszakup@2022 ended 2024-12-31") {
+		t.Errorf("warnings %q, want the one for kz-goszakup", ws)
+	}
+	if ws := Default().Lapsed(at(t, "2024-06-01T09:00:00+05:00")); len(ws) != 0 {
+		t.Errorf("warnings in 2024: %q", ws)
 	}
 }
 
@@ -121,7 +152,10 @@ func TestRegistryPeriods(t *testing.T) {
 	if p, err := r.Resolve("kz-goszakup", at(t, "2025-03-01T10:00:00+05:00")); err != nil || p.ID() != "kz-goszakup@2022" {
 		t.Errorf("corrected period: %v %v", p, err)
 	}
-	if _, err := Default().Resolve("kz-goszakup", at(t, "2025-03-01T10:00:00+05:00")); err == nil {
+	if r, err := r.ResolveLenient("kz-goszakup", at(t, "2025-03-01T10:00:00+05:00")); err != nil || r.Lapsed {
+		t.Errorf("corrected period still lapsed: %v %v", r, err)
+	}
+	if r, _ := Default().ResolveLenient("kz-goszakup", at(t, "2025-03-01T10:00:00+05:00")); !r.Lapsed {
 		t.Error("correction leaked into the default registry")
 	}
 	if _, err := Default().WithPeriod("kz-goszakup@2022", calendar.D(2021, 1, 1), calendar.D(2024, 12, 31)); err == nil || !strings.Contains(err.Error(), "overlap") {

@@ -29,8 +29,9 @@ const (
 	Breached State = "breached"
 )
 
-// Channels an appeal arrives through (REQUIREMENTS "Appeal").
-var Channels = []string{"email", "phone", "voice", "letter", "forum", "cabinet", "web", "monitoring", "log", "operator", "authority"}
+// Channels an appeal arrives through (REQUIREMENTS "Appeal"): the Journal's
+// vocabulary, one for the API, the CLI and the clocks (issue 8, defect 4).
+var Channels = []string{"email", "phone", "voice", "letter", "forum", "cabinet", "monitoring", "system_log", "specialist", "authority"}
 
 // ErrNotApplicable: the clock does not run in this situation (a phone call
 // outside hours is not answered, Q29; resolution terms of an incident that

@@ -77,7 +77,7 @@ var deadlineCases = []struct {
 	{"G7", gz22, "registration", "", "email", "2023-03-20T13:10:00+06:00", "2023-03-20T15:00:00+06:00", "lunch, UTC+6 year"},
 	{"G7", gz22, "registration", "", "email", "2024-05-04T18:20:00+05:00", "2024-05-06T09:20:00+05:00", "moved working Saturday, then Monday"},
 	{"G7", gz22, "registration", "", "email", "2024-05-07T10:00:00+05:00", "2024-05-10T09:30:00+05:00", "holiday 7 May; 8 May moved off; 9 May"},
-	{"G7", gz22, "registration", "", "web", "2024-12-31T19:00:00+05:00", "2025-01-05T09:30:00+05:00", "1–3 Jan off, Sunday 5 Jan 2025 worked"},
+	{"G7", gz22, "registration", "", "cabinet", "2024-12-31T19:00:00+05:00", "2025-01-05T09:30:00+05:00", "1–3 Jan off, Sunday 5 Jan 2025 worked"},
 	{"Q30", gz22, "incident_id_notice", "", "", "2024-02-29T18:00:00+06:00", "2024-03-01T09:30:00+05:00", "000 repeats Q30; over the offset change"},
 	{"G9", gz22, "analysis", "", "", "2024-12-31T17:00:00+05:00", "2025-01-05T09:30:00+05:00", "1.5h, then the worked Sunday"},
 	{"G6.1", gz22, "user_report", "", "", "2024-02-29T23:30:00+06:00", "2024-02-29T23:30:00+05:00", "one hour later the wall clock repeats"},

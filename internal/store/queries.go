@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"sort"
 	"strings"
+	"sync"
 )
 
 // Queries are named SQL statements read from a .sql file where each statement
@@ -77,4 +79,42 @@ func (db *DB) Check(ctx context.Context, q Queries) error {
 		st.Close()
 	}
 	return nil
+}
+
+// registered are the query sets of the linked packages, by package name.
+var (
+	registered   = map[string]Queries{}
+	registeredMu sync.Mutex
+)
+
+// Register adds a package's query set to those the boot checks (called
+// from each package's generated queries_gen.go).
+func Register(pkg string, q Queries) {
+	registeredMu.Lock()
+	defer registeredMu.Unlock()
+	registered[pkg] = q
+}
+
+// Registered lists the query sets of every linked package, in name order.
+func Registered() []Queries {
+	registeredMu.Lock()
+	defer registeredMu.Unlock()
+	names := make([]string, 0, len(registered))
+	for n := range registered {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]Queries, 0, len(names))
+	for _, n := range names {
+		out = append(out, registered[n])
+	}
+	return out
+}
+
+// ByDialect picks the statement written for db's dialect.
+func ByDialect(d Dialect, sqlite, postgres string) string {
+	if d == Postgres {
+		return postgres
+	}
+	return sqlite
 }

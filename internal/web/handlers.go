@@ -43,10 +43,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	var perms []auth.Permission
-	for _, ps := range auth.Grants()[p.Role] {
-		perms = append(perms, ps)
-	}
+	perms := auth.Grants()[p.Role]
 	writeJSON(w, http.StatusOK, map[string]any{"user": p.User, "permissions": perms})
 	return nil
 }

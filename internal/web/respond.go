@@ -20,6 +20,7 @@ var status = map[apperr.Code]int{
 	apperr.Unauthorized:  http.StatusUnauthorized,
 	apperr.Forbidden:     http.StatusForbidden,
 	apperr.NotFound:      http.StatusNotFound,
+	apperr.Method:        http.StatusMethodNotAllowed,
 	apperr.Conflict:      http.StatusConflict,
 	apperr.TooLarge:      http.StatusRequestEntityTooLarge,
 	apperr.Unsupported:   http.StatusUnsupportedMediaType,

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,8 +41,11 @@ type Server struct {
 	// BodyLimits raises (or lowers) MaxBody for single routes by pattern,
 	// e.g. a streamed bulk import; set them before Handler.
 	BodyLimits map[string]int64
-	mux        *http.ServeMux
-	routes     []Route
+	// Warnings are what the administrator must know (settings the desk runs
+	// without, profile versions used past their end); /readyz shows them.
+	Warnings func() []string
+	mux      *http.ServeMux
+	routes   []Route
 }
 
 // Route is one API route and the permission it needs ("" public, "*" any
@@ -113,9 +117,48 @@ func (s *Server) Handler() http.Handler {
 		s.mux.Handle(pattern, h)
 	}
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := s.allowed(r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.writeError(w, r, apperr.New(apperr.Method, "%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+			return
+		}
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such endpoint: %s %s (see /api/v1/openapi.json)", r.Method, r.URL.Path))
 	})
-	return s.recoverer(s.mux)
+	return s.recoverer(s.canonical(s.mux))
+}
+
+// allowed lists the methods that have a route for r's path (a known path
+// asked with another method is a 405 with Allow, not a 404).
+func (s *Server) allowed(r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/api/" {
+			allow = append(allow, m)
+		}
+	}
+	if slices.Contains(allow, http.MethodGet) {
+		allow = append(allow, http.MethodHead)
+	}
+	return allow
+}
+
+// canonical answers a path the mux would redirect to its cleaned form
+// ("/api/v1/appeals//merge", "/a/./b") with a 404 in the error envelope: an
+// API client gets an answer it can read, not an undocumented 307.
+func (s *Server) canonical(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; strings.Contains(p, "//") || strings.Contains(p, "/./") || strings.Contains(p, "/../") ||
+			strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..") {
+			s.writeError(w, r, apperr.New(apperr.NotFound, "no such endpoint: %s %s (empty or dot path segment)", r.Method, p))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Route registers h behind authentication and the permission check (perm
@@ -225,7 +268,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable", "database": string(s.DB.Dialect)})
 		return nil
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(s.DB.Dialect)})
+	ready := map[string]any{"status": "ready", "database": string(s.DB.Dialect)}
+	if s.Warnings != nil {
+		if ws := s.Warnings(); len(ws) > 0 {
+			ready["warnings"] = ws
+		}
+	}
+	writeJSON(w, http.StatusOK, ready)
 	return nil
 }
 

@@ -69,25 +69,6 @@ type Service struct {
 
 var _ email.Handler = (*Service)(nil)
 
-// ParseProfiles reads "addr=profile,@domain=profile" (the --mail-profile
-// setting); addresses are compared case-insensitively.
-func ParseProfiles(s string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		addr, prof, ok := strings.Cut(part, "=")
-		addr, prof = strings.ToLower(strings.TrimSpace(addr)), strings.TrimSpace(prof)
-		if !ok || addr == "" || prof == "" || !strings.Contains(addr, "@") {
-			return nil, fmt.Errorf("mail profile %q: want address=profile or @domain=profile", part)
-		}
-		out[addr] = prof
-	}
-	return out, nil
-}
-
 // profileFor picks the profile of the first recipient that has one.
 func (s *Service) profileFor(to []string) string {
 	for _, rcpt := range to {
@@ -160,7 +141,7 @@ func (s *Service) Deliver(ctx context.Context, env email.Envelope, raw email.Raw
 
 func (s *Service) seen(ctx context.Context, key string) (bool, error) {
 	var id int64
-	err := s.DB.R.QueryRowContext(ctx, Queries["seen"], key).Scan(&id)
+	err := s.DB.R.QueryRowContext(ctx, Q.Seen, key).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -189,7 +170,7 @@ func (s *Service) threadOf(ctx context.Context, m *email.Message) (number, how s
 		if id == "" || id == m.MessageID {
 			continue
 		}
-		err := s.DB.R.QueryRowContext(ctx, Queries["appeal-of-message-id"], id).Scan(&number)
+		err := s.DB.R.QueryRowContext(ctx, Q.AppealOfMessageID, id).Scan(&number)
 		if err == nil {
 			return number, "In-Reply-To/References " + id, nil
 		}
@@ -197,7 +178,7 @@ func (s *Service) threadOf(ctx context.Context, m *email.Message) (number, how s
 			return "", "", fmt.Errorf("mailin: threading: %w", err)
 		}
 		var event string
-		err = s.DB.R.QueryRowContext(ctx, Queries["event-of-outbox-message-id"], "<"+id+">").Scan(&event)
+		err = s.DB.R.QueryRowContext(ctx, Q.EventOfOutboxMessageID, "<"+id+">").Scan(&event)
 		if err == nil {
 			if n := email.FindAppealNumber(event); n != "" {
 				if ok, err := s.appealExists(ctx, n); err != nil || ok {
@@ -221,7 +202,7 @@ func (s *Service) threadOf(ctx context.Context, m *email.Message) (number, how s
 
 func (s *Service) appealExists(ctx context.Context, number string) (bool, error) {
 	var id int64
-	err := s.DB.R.QueryRowContext(ctx, Queries["appeal-id-by-number"], number).Scan(&id)
+	err := s.DB.R.QueryRowContext(ctx, Q.AppealIDByNumber, number).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -239,7 +220,7 @@ func (s *Service) store(ctx context.Context, rc *received, number string) error 
 		var appealID any
 		if number != "" {
 			var id int64
-			if err := tx.QueryRowContext(ctx, Queries["appeal-id-by-number"], number).Scan(&id); err != nil {
+			if err := tx.QueryRowContext(ctx, Q.AppealIDByNumber, number).Scan(&id); err != nil {
 				return fmt.Errorf("mailin: appeal %s: %w", number, err)
 			}
 			appealID = id
@@ -378,11 +359,11 @@ func clip(s string, n int) string {
 // attachments.
 func (s *Service) insert(ctx context.Context, tx *sql.Tx, rc *received, appealID any) (int64, error) {
 	m, env := rc.msg, rc.env
-	if _, err := tx.ExecContext(ctx, Queries["insert-raw"], rc.sha, len(rc.raw), rc.raw, store.T(env.ReceivedAt)); err != nil {
+	if _, err := tx.ExecContext(ctx, Q.InsertRaw, rc.sha, len(rc.raw), rc.raw, store.T(env.ReceivedAt)); err != nil {
 		return 0, fmt.Errorf("mailin: store raw message: %w", err)
 	}
 	var id int64
-	err := tx.QueryRowContext(ctx, Queries["insert-message"], rc.key, m.MessageID, appealID, rc.disp, rc.reason,
+	err := tx.QueryRowContext(ctx, Q.InsertMessage, rc.key, m.MessageID, appealID, rc.disp, rc.reason,
 		store.T(env.ReceivedAt), env.From, jsonList(env.To), m.From.Address, m.From.Name, strings.ToValidUTF8(m.Subject, "\uFFFD"),
 		strings.ToValidUTF8(m.Text, "\uFFFD"), jsonList(m.InReplyTo), jsonList(m.References), rc.section, rc.sectionGap,
 		jsonList(m.Problems), rc.sha, len(rc.raw)).Scan(&id)
@@ -390,7 +371,7 @@ func (s *Service) insert(ctx context.Context, tx *sql.Tx, rc *received, appealID
 		return 0, fmt.Errorf("mailin: store message: %w", err)
 	}
 	for i, a := range m.Attachments {
-		if _, err := tx.ExecContext(ctx, Queries["insert-attachment"], id, i, a.Filename, a.ContentType, a.ContentID, a.Inline,
+		if _, err := tx.ExecContext(ctx, Q.InsertAttachment, id, i, a.Filename, a.ContentType, a.ContentID, a.Inline,
 			a.Size, a.SHA256); err != nil {
 			return 0, fmt.Errorf("mailin: store attachment: %w", err)
 		}

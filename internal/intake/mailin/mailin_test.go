@@ -5,17 +5,18 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"tenderdesk/internal/config"
 	"tenderdesk/internal/intake/email"
 )
 
 // R1: separate support addresses map to profiles; a domain entry covers the
 // addresses without one of their own.
 func TestProfilesR1(t *testing.T) {
-	p, err := ParseProfiles(" Zakaz-Gos@ugra.example = ru-khmao-goszakaz , @quasi.kz=kz-quasi ,")
+	c, err := config.Parse(map[string]string{"mail-profile": " Zakaz-Gos@ugra.example = ru-khmao-goszakaz , @quasi.kz=kz-quasi ,"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Service{Profiles: p}
+	s := &Service{Profiles: c.MailProfile}
 	for rcpts, want := range map[string]string{
 		"zakaz-gos@UGRA.example":            "ru-khmao-goszakaz",
 		"help@quasi.kz":                     "kz-quasi",
@@ -28,7 +29,7 @@ func TestProfilesR1(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"support@portal.kz", "=kz-quasi", "portal.kz=kz-quasi", "a@b="} {
-		if _, err := ParseProfiles(bad); err == nil {
+		if _, err := config.Parse(map[string]string{"mail-profile": bad}); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}

@@ -83,7 +83,7 @@ func list(s string) []string {
 // Thread returns the messages of an appeal, oldest first: the one that
 // opened it, follow-ups, and automatic mail about it.
 func (s *Service) Thread(ctx context.Context, appealID int64) ([]Message, error) {
-	rows, err := s.DB.R.QueryContext(ctx, Queries["messages-of-appeal"], appealID)
+	rows, err := s.DB.R.QueryContext(ctx, Q.MessagesOfAppeal, appealID)
 	if err != nil {
 		return nil, apperr.Wrap(err, "mail thread")
 	}
@@ -102,7 +102,7 @@ func (s *Service) Thread(ctx context.Context, appealID int64) ([]Message, error)
 	if err := rows.Err(); err != nil {
 		return nil, apperr.Wrap(err, "mail thread")
 	}
-	arows, err := s.DB.R.QueryContext(ctx, Queries["attachments-of-messages"], appealID)
+	arows, err := s.DB.R.QueryContext(ctx, Q.AttachmentsOfMessages, appealID)
 	if err != nil {
 		return nil, apperr.Wrap(err, "attachments")
 	}
@@ -126,7 +126,7 @@ func (s *Service) Ignored(ctx context.Context, before int64, limit int) ([]Messa
 	if before <= 0 {
 		before = 1<<62 - 1
 	}
-	rows, err := s.DB.R.QueryContext(ctx, Queries["ignored-messages"], before, limit)
+	rows, err := s.DB.R.QueryContext(ctx, Q.IgnoredMessages, before, limit)
 	if err != nil {
 		return nil, apperr.Wrap(err, "ignored mail")
 	}
@@ -196,7 +196,7 @@ func (s *Service) getAttachment(w http.ResponseWriter, r *http.Request) error {
 	}
 	var raw []byte
 	var appealID sql.NullInt64
-	err = s.DB.R.QueryRowContext(r.Context(), Queries["raw-of-message"], id).Scan(&raw, &appealID)
+	err = s.DB.R.QueryRowContext(r.Context(), Q.RawOfMessage, id).Scan(&raw, &appealID)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && appealID.Int64 != a.ID) {
 		return apperr.New(apperr.NotFound, "no message %d on appeal %s", id, a.Number)
 	}

@@ -158,7 +158,7 @@ func (b *batch) language(ctx context.Context, addr string) (string, error) {
 		return l, nil
 	}
 	var l string
-	err := b.tx.QueryRowContext(ctx, notify.Queries["language-of-email"], addr).Scan(&l)
+	err := b.tx.QueryRowContext(ctx, notify.Q.LanguageOfEmail, addr).Scan(&l)
 	if err != nil && !isNoRows(err) {
 		return "", fmt.Errorf("notify: reporter's language: %w", err)
 	}
@@ -174,7 +174,7 @@ func (b *batch) usersOfBIN(ctx context.Context, bin string) ([]cabinetUser, erro
 	if us, ok := b.bins[bin]; ok {
 		return us, nil
 	}
-	rows, err := b.tx.QueryContext(ctx, notify.Queries["users-of-bin"], bin)
+	rows, err := b.tx.QueryContext(ctx, notify.Q.UsersOfBin, bin)
 	if err != nil {
 		return nil, fmt.Errorf("notify: cabinets of BIN: %w", err)
 	}
@@ -375,7 +375,7 @@ func samePlan(a, b *time.Time) bool {
 }
 
 func (h *Hooks) appeals(ctx context.Context, tx journal.HookTx, incidentID int64) ([]appealRef, error) {
-	rows, err := tx.QueryContext(ctx, notify.Queries["appeals-of-incident"], incidentID)
+	rows, err := tx.QueryContext(ctx, notify.Q.AppealsOfIncident, incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("notify: appeals of incident: %w", err)
 	}
@@ -395,7 +395,7 @@ func (h *Hooks) appeals(ctx context.Context, tx journal.HookTx, incidentID int64
 
 func lastNote(ctx context.Context, tx journal.HookTx, incidentID int64) (string, error) {
 	var note string
-	if err := tx.QueryRowContext(ctx, notify.Queries["last-transition-note"], incidentID).Scan(&note); err != nil && !isNoRows(err) {
+	if err := tx.QueryRowContext(ctx, notify.Q.LastTransitionNote, incidentID).Scan(&note); err != nil && !isNoRows(err) {
 		return "", fmt.Errorf("notify: refutation note: %w", err)
 	}
 	return note, nil

@@ -37,7 +37,6 @@ type sink struct {
 	user     string // when set, AUTH PLAIN with user/pass is required
 	pass     string
 	rcptCode int // when set, RCPT answers this code
-	tls      bool
 }
 
 type received struct {
