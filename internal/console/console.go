@@ -65,12 +65,12 @@ type Route struct {
 }
 
 type Console struct {
-	d      Deps
-	cat    *Catalogue
-	pages  map[string]*template.Template
-	assets *assets
-	Broker *Broker
-	key    []byte // CSRF HMAC key, per process
+	d        Deps
+	cat      *Catalogue
+	pages    map[string]*template.Template
+	assets   *assets
+	Broker   *Broker
+	key      []byte // CSRF HMAC key, per process
 	mux      *http.ServeMux
 	routes   []Route
 	presence presence

@@ -47,8 +47,8 @@ func parsePages() (map[string]*template.Template, error) {
 
 // funcs are the language-independent helpers; words come from $.L.
 var funcs = template.FuncMap{
-	"field": func(errs map[string]string, name string) string { return errs[name] },
-	"join":  strings.Join,
+	"field":  func(errs map[string]string, name string) string { return errs[name] },
+	"join":   strings.Join,
 	"split3": func(a, b, c string) []string { return []string{a, b, c} },
 	"eq2": func(a any, bs ...any) bool {
 		for _, b := range bs {
@@ -75,9 +75,9 @@ type Page struct {
 	// Others who they are at render time (the script keeps it current).
 	Presence string
 	Others   []Present
-	Data   any
-	assets *assets
-	q      *req
+	Data     any
+	assets   *assets
+	q        *req
 }
 
 // Asset is the fingerprinted URL of a static file.

@@ -32,7 +32,7 @@ var OpenStates = []State{Registered, Analysing, InfoRequested, Confirmed, Fixing
 
 // CountOpen counts incidents per state, leaving out closed and merged ones.
 func (s *Service) CountOpen(ctx context.Context) (map[State]int, error) {
-	rows, err := s.DB.R.QueryContext(ctx, Queries["count-open-by-state"])
+	rows, err := s.DB.R.QueryContext(ctx, Q.CountOpenByState)
 	if err != nil {
 		return nil, apperr.Wrap(err, "count incidents")
 	}
@@ -62,7 +62,7 @@ func (s *Service) OpenIncidentsLike(ctx context.Context, module, announcement st
 		b, _ := json.Marshal(announcement)
 		like = "%" + string(b) + "%"
 	}
-	rows, err := s.DB.R.QueryContext(ctx, Queries["open-incidents-like"], module, like)
+	rows, err := s.DB.R.QueryContext(ctx, Q.OpenIncidentsLike, module, like)
 	if err != nil {
 		return nil, apperr.Wrap(err, "open incidents")
 	}
@@ -96,7 +96,7 @@ var staffRoles = []string{"operator", "specialist", "admin"}
 // Assignee is the login of who works on incident id ("" when nobody).
 func (s *Service) Assignee(ctx context.Context, id int64) (string, error) {
 	var login string
-	err := s.DB.R.QueryRowContext(ctx, Queries["assignee-of"], id).Scan(&login)
+	err := s.DB.R.QueryRowContext(ctx, Q.AssigneeOf, id).Scan(&login)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -112,20 +112,20 @@ func (s *Service) Assign(ctx context.Context, by audit.Actor, id int64, login st
 			return err
 		}
 		var before string
-		if err := tx.QueryRowContext(ctx, Queries["assignee-of"], id).Scan(&before); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if err := tx.QueryRowContext(ctx, Q.AssigneeOf, id).Scan(&before); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return apperr.Wrap(err, "assignee")
 		}
 		if before == login {
 			return nil
 		}
 		now := s.Now().UTC()
-		if _, err := tx.ExecContext(ctx, Queries["assign-delete"], id); err != nil {
+		if _, err := tx.ExecContext(ctx, Q.AssignDelete, id); err != nil {
 			return apperr.Wrap(err, "assign")
 		}
 		if login != "" {
 			var uid int64
 			var role, status string
-			err := tx.QueryRowContext(ctx, Queries["assignable-user"], login).Scan(&uid, &role, &status)
+			err := tx.QueryRowContext(ctx, Q.AssignableUser, login).Scan(&uid, &role, &status)
 			if errors.Is(err, sql.ErrNoRows) {
 				return &apperr.Error{Code: apperr.Invalid, Message: "validation failed", Fields: map[string]string{"assignee": "no such user"}}
 			}
@@ -136,7 +136,7 @@ func (s *Service) Assign(ctx context.Context, by audit.Actor, id int64, login st
 				return &apperr.Error{Code: apperr.Invalid, Message: "validation failed",
 					Fields: map[string]string{"assignee": "an active operator, specialist or administrator"}}
 			}
-			if _, err := tx.ExecContext(ctx, Queries["assign-insert"], id, uid, store.T(now)); err != nil {
+			if _, err := tx.ExecContext(ctx, Q.AssignInsert, id, uid, store.T(now)); err != nil {
 				return apperr.Wrap(err, "assign")
 			}
 		}
