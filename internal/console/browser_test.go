@@ -53,7 +53,7 @@ func allocator(t *testing.T) context.Context {
 func tab(t *testing.T, actx context.Context) context.Context {
 	ctx, cancel := chromedp.NewContext(actx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	ctx, cancel2 := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancel2 := context.WithTimeout(ctx, 6*time.Minute) // the whole window: every page × width × language, slower under -race
 	t.Cleanup(cancel2)
 	return ctx
 }
