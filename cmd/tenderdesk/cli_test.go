@@ -253,6 +253,21 @@ func TestCLIHelpVersionUnknown(t *testing.T) {
 		t.Errorf("sla deadline on a lapsed family: %s / %s", out, errOut)
 	}
 	tdRun(t, 0, "", "calendar", "--profile", "kz-goszakup", "--from", "2026-10-01", "--to", "2026-10-02")
+	// ... until an administrator records the version's period (data, audited).
+	db := filepath.Join(t.TempDir(), "data")
+	out, _ = tdRun(t, 0, "", "profile", "list", "--db", db)
+	if !strings.Contains(out, "kz-goszakup@2022") {
+		t.Errorf("profile list: %s", out)
+	}
+	_, errOut = tdRun(t, 1, "", "profile", "period", "--db", db, "--id", "kz-goszakup@2022", "--from", "2022-01-07")
+	if !strings.Contains(errOut, "basis: required") {
+		t.Errorf("period without a basis: %s", errOut)
+	}
+	out, _ = tdRun(t, 0, "", "profile", "period", "--db", db, "--id", "kz-goszakup@2022", "--from", "2022-01-07", "--basis", "приказ № 1")
+	if !strings.Contains(out, `"in_force": true`) {
+		t.Errorf("profile period: %s", out)
+	}
+	tdRun(t, 0, "", "audit", "verify", "--db", db)
 	_, errOut = tdRun(t, 2, "", "frobnicate")
 	if !strings.Contains(errOut, `unknown command "frobnicate"`) || !strings.Contains(errOut, "audit verify") {
 		t.Errorf("unknown command: %q", errOut)

@@ -37,7 +37,7 @@ func runOverrideAdd(args []string, stdout, stderr io.Writer) int {
 	if hours != "" {
 		o.Intervals = strings.Split(hours, ",")
 	}
-	s := clocks.New(a.DB, a.Now, nil, clocks.Config{})
+	s := a.Clocks
 	stored, err := s.PutOverride(context.Background(), cli(), o)
 	if err != nil {
 		fmt.Fprintf(stderr, "tenderdesk calendar override add: %v\n", describe(err))
@@ -53,7 +53,7 @@ func runOverrideList(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	defer a.Close()
-	ovs, err := clocks.New(a.DB, a.Now, nil, clocks.Config{}).Overrides(context.Background())
+	ovs, err := a.Clocks.Overrides(context.Background())
 	if err != nil {
 		fmt.Fprintf(stderr, "tenderdesk calendar override list: %v\n", err)
 		return 1
@@ -89,7 +89,7 @@ func runOverrideRemove(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "tenderdesk calendar override remove: --id is required (tenderdesk calendar override list shows them)")
 		return 2
 	}
-	if err := clocks.New(a.DB, a.Now, nil, clocks.Config{}).DeleteOverride(context.Background(), cli(), id, reason); err != nil {
+	if err := a.Clocks.DeleteOverride(context.Background(), cli(), id, reason); err != nil {
 		fmt.Fprintf(stderr, "tenderdesk calendar override remove: %v\n", describe(err))
 		return 1
 	}

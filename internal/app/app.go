@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"tenderdesk/internal/notify/events"
 	mailer "tenderdesk/internal/notify/mail"
 	"tenderdesk/internal/procurement"
+	"tenderdesk/internal/profiles"
 	"tenderdesk/internal/publicnotice"
 	"tenderdesk/internal/regulation"
 	"tenderdesk/internal/statuspage"
@@ -41,6 +43,7 @@ type App struct {
 	Now func() time.Time
 
 	Metrics      *web.Metrics
+	Profiles     *profiles.Service // the regulation catalogue with the administrator's recorded version dates
 	Auth         *auth.Service
 	Journal      *journal.Service
 	Clocks       *clocks.Service
@@ -110,11 +113,19 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	now := a.Now
 	a.Metrics = web.NewMetrics()
 
-	// Profiles: a bare name resolves to the version in force; a family whose
-	// last version has ended still takes appeals on it, flagged (defect 3).
-	a.Warnings = append(a.Warnings, regulation.Default().Lapsed(now())...)
+	// Profiles: a bare name resolves to the version in force, by the
+	// catalogue's dates with those an administrator recorded laid over; a
+	// family whose last version has ended still takes appeals on it, flagged
+	// (defect 3), and /readyz says so.
+	a.Profiles = profiles.New(db, now, regulation.Default())
+	ws, err := a.Profiles.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.Warnings = append(a.Warnings, ws...)
 	a.Auth = auth.New(db, now)
-	a.Journal = journal.New(db, now, cfg.Zone, profileResolver(cfg.DefaultProfile), a.Metrics)
+	a.Journal = journal.New(db, now, cfg.Zone, a.profileResolver(cfg.DefaultProfile), a.Metrics)
+	a.Journal.Lapsed = func(id string, at time.Time) bool { return a.Profiles.Registry().LapsedAt(id, at) }
 
 	// The hooks run inside the registration transaction in this order:
 	// clocks start, then notices are queued (they read the clocks' terms),
@@ -138,9 +149,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	a.MailIn = &mailin.Service{DB: db, Journal: a.Journal, Now: now, Log: log.With("component", "mailin"), Profiles: cfg.MailProfile}
 
 	a.Web = &web.Server{Log: log, DB: db, Auth: a.Auth, Journal: a.Journal, Metrics: a.Metrics,
-		Warnings: func() []string { return a.Warnings },
+		Warnings: func() []string { return append(slices.Clone(a.Warnings), a.Profiles.Registry().Lapsed(a.Now())...) },
 		Extra:    map[string]http.Handler{"/status": a.Status, "/status/": a.Status},
-		Mounts:   []func(*web.Server){a.Clocks.Mount, a.Notices.Mount, a.Procurement.Mount, a.PublicNotice.Mount, a.MailIn.Mount}}
+		Mounts:   []func(*web.Server){a.Profiles.Mount, a.Clocks.Mount, a.Notices.Mount, a.Procurement.Mount, a.PublicNotice.Mount, a.MailIn.Mount}}
 
 	// The operator console at "/" (the API's more specific patterns win);
 	// its live queue hears the Journal after the other hooks.
@@ -154,6 +165,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 
 	// Background workers, started by Serve.
 	a.workers = append(a.workers, a.Clocks.Run, a.Outbox.Run,
+		func(ctx context.Context) { a.Profiles.Run(ctx, time.Minute, func(w string) { a.Log.Warn(w) }) },
 		func(ctx context.Context) {
 			a.Procurement.RunWebhook(ctx, &http.Client{Timeout: 30 * time.Second}, now, 5*time.Second)
 		})
@@ -180,12 +192,12 @@ func checkQueries(ctx context.Context, db *store.DB) error {
 // profileResolver turns the profile an appeal names (or the default) into
 // the version in force at its registration; past the family's last
 // version's end that version is used, and the appeal flagged by the Journal.
-func profileResolver(def string) journal.ProfileResolver {
+func (a *App) profileResolver(def string) journal.ProfileResolver {
 	return func(name string, at time.Time) (string, error) {
 		if name == "" {
 			name = def
 		}
-		r, err := regulation.Default().ResolveLenient(name, at)
+		r, err := a.Profiles.Registry().ResolveLenient(name, at)
 		if err != nil {
 			return "", err
 		}
@@ -320,7 +332,7 @@ func (a *App) Addr() string { return a.ln.Addr().String() }
 // stops taking connections and finishes in-flight requests (their appeals
 // commit) before returning.
 func (a *App) Serve(ctx context.Context) error {
-	for _, w := range a.Warnings {
+	for _, w := range a.Web.Warnings() {
 		a.Log.Warn(w)
 	}
 	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))

@@ -100,3 +100,47 @@ func TestPublicURLMakesLinksAbsolute(t *testing.T) {
 		t.Errorf("feed without --public-url names an absolute origin: %.300s", r.Raw)
 	}
 }
+
+// Issue 8, defect 3: profile dates are data. An administrator records that
+// kz-goszakup@2022 stays in force until further notice (audited): appeals
+// naming the family are then no longer flagged and /readyz stops warning;
+// recorded dates that overlap another version are refused.
+func TestProfilePeriodRecordedByAdministrator(t *testing.T) {
+	backends(t, func(t *testing.T, dsn string) {
+		d := boot(t, dsn)
+		op := d.user("op", auth.RoleOperator, "", "")
+		d.must(d.req("PUT", "/api/v1/profiles/kz-goszakup@2022/period", op, map[string]any{"from": "2022-01-07", "basis": "x"}), http.StatusForbidden)
+		bad := d.must(d.req("PUT", "/api/v1/profiles/kz-goszakup@2022/period", d.Admin, map[string]any{"from": "7.1.2022", "basis": "x"}), http.StatusBadRequest)
+		if bad.errField("from") == "" {
+			t.Errorf("bad date: %s", bad)
+		}
+		if r := d.req("PUT", "/api/v1/profiles/kz-goszakup@2022/period", d.Admin, map[string]any{"from": "2022-01-07"}); r.errField("basis") == "" {
+			t.Errorf("no basis: %s", r)
+		}
+		d.must(d.req("PUT", "/api/v1/profiles/kz-goszakup@2022/period", d.Admin, map[string]any{"from": "2021-01-01", "basis": "x"}), http.StatusConflict)
+		d.must(d.req("PUT", "/api/v1/profiles/kz-nowhere@1/period", d.Admin, map[string]any{"from": "2021-01-01", "basis": "x"}), http.StatusNotFound)
+
+		v := d.must(d.req("PUT", "/api/v1/profiles/kz-goszakup@2022/period", d.Admin,
+			map[string]any{"from": "2022-01-07", "until": "", "basis": "письмо уполномоченного органа № 1 от 01.12.2026"}), http.StatusOK)
+		if v.JSON["until"] != nil || v.JSON["in_force"] != true || v.JSON["lapsed"] != false {
+			t.Fatalf("recorded period: %s", v)
+		}
+		r := d.must(d.req("POST", "/api/v1/appeals", op, appeal(map[string]any{"profile": "kz-goszakup", "channel": "phone"})), http.StatusCreated)
+		got := d.must(d.req("GET", "/api/v1/appeals/"+r.str("number"), op, nil), http.StatusOK)
+		if a := got.JSON["appeal"].(map[string]any); a["profile"] != "kz-goszakup@2022" || a["profile_lapsed"] != nil {
+			t.Errorf("appeal after the record: %s", got)
+		}
+		if ready := d.must(d.req("GET", "/readyz", "", nil), http.StatusOK); strings.Contains(string(ready.Raw), "kz-goszakup@2022 ended") {
+			t.Errorf("/readyz still warns: %s", ready)
+		}
+		list := d.must(d.req("GET", "/api/v1/profiles", op, nil), http.StatusOK)
+		if !strings.Contains(string(list.Raw), `"basis":"письмо уполномоченного органа № 1 от 01.12.2026"`) {
+			t.Errorf("versions: %s", list)
+		}
+		audits := d.must(d.req("GET", "/api/v1/audit?object_type=profile&object_id=kz-goszakup@2022", d.Admin, nil), http.StatusOK)
+		if !strings.Contains(string(audits.Raw), "profile.period") {
+			t.Errorf("no audit record: %s", audits)
+		}
+		d.verifyAudit()
+	})
+}

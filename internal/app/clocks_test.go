@@ -19,6 +19,7 @@ import (
 	"tenderdesk/internal/config"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/store/storetest"
+	"tenderdesk/internal/web/apitest"
 )
 
 // fakeNow is the injected clock of the desk in these tests.
@@ -192,7 +193,9 @@ func (d *clockDesk) call(method, path, token string, body any) apiReply {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	hc := apitest.Client(d.t) // checks the call against the OpenAPI document
+	defer hc.CloseIdleConnections()
+	resp, err := hc.Do(req)
 	if err != nil {
 		d.t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/config"
 	"tenderdesk/internal/store/storetest"
+	"tenderdesk/internal/web/apitest"
 )
 
 // backends runs fn as parallel subtests "sqlite" and "postgres", each with
@@ -38,7 +39,8 @@ func backends(t *testing.T, fn func(t *testing.T, dsn string)) {
 	})
 }
 
-// desk is the real app serving on 127.0.0.1:0, and an HTTP client for it.
+// desk is the real app serving on 127.0.0.1:0, and an HTTP client for it
+// that checks every call against the OpenAPI document (apitest.Client).
 type desk struct {
 	t     *testing.T
 	App   *app.App
@@ -75,8 +77,7 @@ func boot(t *testing.T, dsn string, opts ...func(*config.Config)) *desk {
 	sctx, stop := context.WithCancel(ctx)
 	served := make(chan error, 1)
 	go func() { served <- a.Serve(sctx) }()
-	d := &desk{t: t, App: a, Base: "http://" + a.Addr(), hc: &http.Client{Timeout: 60 * time.Second,
-		Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	d := &desk{t: t, App: a, Base: "http://" + a.Addr(), hc: apitest.Client(t)}
 	t.Cleanup(func() {
 		stop()
 		if err := <-served; err != nil {
@@ -226,6 +227,18 @@ func (d *desk) register(token string, set map[string]any) (string, int64) {
 	d.t.Helper()
 	r := d.must(d.req("POST", "/api/v1/appeals", token, appeal(set)), http.StatusCreated)
 	return r.str("number"), int64(r.JSON["incident_id"].(float64))
+}
+
+// incidentNumber is an incident's public number as the API gives it: its
+// own, not an appeal's (defect 10).
+func (d *desk) incidentNumber(id int64) string {
+	d.t.Helper()
+	r := d.must(d.req("GET", fmt.Sprintf("/api/v1/incidents/%d", id), d.Admin, nil), http.StatusOK)
+	n := r.str("incident_number")
+	if !strings.HasPrefix(n, "TF-") {
+		d.t.Fatalf("incident %d: incident_number %q", id, n)
+	}
+	return n
 }
 
 // verifyAudit asserts the audit chain is intact, through the API.

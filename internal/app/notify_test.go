@@ -109,7 +109,7 @@ func itoa(v any) string { f, _ := v.(float64); return strconv.FormatInt(int64(f)
 
 func metrics(t *testing.T, d *desk) string {
 	t.Helper()
-	resp, err := http.Get(d.Base + "/metrics")
+	resp, err := d.hc.Get(d.Base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"tenderdesk/internal/auth"
+	"tenderdesk/internal/web/apitest"
 )
 
 // The tests in this file run the real binary, built once per test run
@@ -141,7 +141,7 @@ func serve(t *testing.T, dsn string) *proc {
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("tenderdesk serve did not listen\n%s", p.stderr)
 	}
-	p.desk = &desk{t: t, Base: base, hc: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	p.desk = &desk{t: t, Base: base, hc: apitest.Client(t)}
 	t.Cleanup(p.hc.CloseIdleConnections)
 	p.Admin = strings.TrimSpace(p.cli(0, "token", "create", "--login", "admin", "--label", "e2e"))
 	return p

@@ -48,7 +48,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 	start := time.Now().Add(10 * 24 * time.Hour).UTC()
 	d.must(d.req("POST", "/api/v1/maintenance", d.Admin, map[string]any{"title": map[string]string{"ru": "Плановое обновление платформы"},
 		"start": start.Format(time.RFC3339), "end": start.Add(3 * time.Hour).Format(time.RFC3339)}), http.StatusCreated)
-	label := fmt.Sprintf("INC-%d", inc)
+	label := d.incidentNumber(inc)
 	d.eventually("the failure is on the page", func() bool { _, p := d.public("/status"); return strings.Contains(p, label) })
 
 	dir := os.Getenv("TENDERDESK_SCREENSHOTS")

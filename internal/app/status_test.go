@@ -91,7 +91,7 @@ func TestStatusPage(t *testing.T) {
 		d := boot(t, dsn)
 		_, inc := d.register(d.Admin, map[string]any{"announcements": []string{"100200-1"}, "lots": []string{"1", "2"}})
 		d.register(d.Admin, map[string]any{"incident_id": inc, "announcements": []string{"300400-2"}, "lots": []string{}})
-		label := fmt.Sprintf("INC-%d", inc)
+		label := d.incidentNumber(inc)
 		if code, page := d.public("/status"); code != http.StatusOK || strings.Contains(page, label) {
 			t.Fatalf("an unconfirmed incident is on the page (%d)", code)
 		}

@@ -3,6 +3,8 @@ package clocks_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -211,12 +213,37 @@ func TestRegisteredAppealClocks(t *testing.T) {
 		if n := d.count(t, `SELECT COUNT(*) FROM outbox WHERE kind = 'breach_warning'`); n != 2 {
 			t.Errorf("%d breach notifications, want 2 (operator's cabinet and email)", n)
 		}
+		breachMailInAstanaTime(t, d, c.Number)
 		// remaining business time of Q30 for a at 10:50: 40 working minutes
 		d.clock.Set(at("2026-11-19 10:50"))
 		if v := d.clocks(t, a.IncidentID)["incident_id_notice/"+a.Number]; v.Remaining != "40m0s" || v.RemainingIn != "working" {
 			t.Errorf("remaining %s in %s, want 40m0s working", v.Remaining, v.RemainingIn)
 		}
 	})
+}
+
+// Defect 2: the breach warning read «срок «Q29 registration» истек
+// 01.10.2026 04:30 (UTC+0)». It names the clock in the reader's language and
+// the rule by its point, in the profile's zone with its offset.
+func breachMailInAstanaTime(t *testing.T, d *desk, appeal string) {
+	t.Helper()
+	var data, lang string
+	if err := d.db.R.QueryRow(`SELECT data, lang FROM outbox WHERE kind = 'breach_warning' AND channel = 'email'`).Scan(&data, &lang); err != nil {
+		t.Fatal(err)
+	}
+	var td templates.Data
+	if err := json.Unmarshal([]byte(data), &td); err != nil {
+		t.Fatal(err)
+	}
+	subj, text, _, err := templates.Render(templates.BreachWarning, lang, td)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "№ " + appeal + ": срок «регистрация обращения (п. 29 Правил)» истек 19.11.2026 18:20 (UTC+5), действие не выполнено."
+	if lang != "ru" || !strings.Contains(text, want) || !strings.Contains(text, "Технический сбой № TF-2026-") ||
+		strings.Contains(subj+text, "registration") || strings.Contains(text, "UTC+0") {
+		t.Errorf("breach warning (%s):\n%s\n%s\nwant %q", lang, subj, text, want)
+	}
 }
 
 func keys[V any](m map[string]V) []string {

@@ -13,6 +13,7 @@ import (
 	"tenderdesk/internal/regulation"
 	"tenderdesk/internal/sla"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 var _ journal.Hooks = (*Service)(nil)
@@ -243,11 +244,11 @@ func (s *Service) IncidentChanged(ctx context.Context, htx journal.HookTx, actio
 			break
 		}
 		if after.OperatorDependent != nil && *after.OperatorDependent { // Q38 only for operator-dependent failures (Q26)
-			if _, err = c.start(inc, "", after.Profile, regulation.ClockResolution, after.Criticality, "", after.FirstRegisteredAt); err != nil {
+			if _, err = c.start(inc, "", after.Profile, regulation.ClockResolution, string(after.Criticality), "", after.FirstRegisteredAt); err != nil {
 				break
 			}
 		}
-		for _, clock := range levelNotices[after.Criticality] {
+		for _, clock := range levelNotices[string(after.Criticality)] {
 			if _, err = c.start(inc, "", after.Profile, clock, "", "", now); err != nil {
 				break
 			}
@@ -264,7 +265,7 @@ func (s *Service) IncidentChanged(ctx context.Context, htx journal.HookTx, actio
 			at = *after.FixedAt
 		}
 		if err = meetAll(regulation.ClockResolution, at); err == nil {
-			if err = meetAll(regulation.ClockAppealConsideration, now); err == nil && after.Criticality == regulation.High {
+			if err = meetAll(regulation.ClockAppealConsideration, now); err == nil && after.Criticality == vocab.High {
 				_, err = c.start(inc, "", after.Profile, regulation.ClockAuthorityReport, "", "", at) // Q37.13
 			}
 		}

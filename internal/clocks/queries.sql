@@ -46,8 +46,10 @@ SELECT id FROM incidents WHERE merged_into = $1
 -- name: incident-receipt
 SELECT MIN(received_at) FROM appeals WHERE incident_id = $1
 
--- name: first-appeal
-SELECT number FROM appeals WHERE incident_id = $1 ORDER BY registered_at, id LIMIT 1
+-- name: incident-numbers
+SELECT COALESCE(i.number, ''),
+    COALESCE((SELECT a.number FROM appeals a WHERE a.incident_id = i.id ORDER BY a.registered_at, a.id LIMIT 1), '')
+FROM incidents i WHERE i.id = $1
 
 -- name: appeal-access
 SELECT incident_id, bin FROM appeals WHERE number = $1

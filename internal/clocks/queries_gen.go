@@ -11,8 +11,8 @@ type QuerySet struct {
 	CountRunning     string // -- name: count-running
 	DuePostgres      string // -- name: due-postgres
 	DueSQLite        string // -- name: due-sqlite
-	FirstAppeal      string // -- name: first-appeal
 	IncidentAppeals  string // -- name: incident-appeals
+	IncidentNumbers  string // -- name: incident-numbers
 	IncidentProfile  string // -- name: incident-profile
 	IncidentReceipt  string // -- name: incident-receipt
 	Insert           string // -- name: insert
@@ -34,8 +34,8 @@ var Q = QuerySet{
 	CountRunning:     Queries["count-running"],
 	DuePostgres:      Queries["due-postgres"],
 	DueSQLite:        Queries["due-sqlite"],
-	FirstAppeal:      Queries["first-appeal"],
 	IncidentAppeals:  Queries["incident-appeals"],
+	IncidentNumbers:  Queries["incident-numbers"],
 	IncidentProfile:  Queries["incident-profile"],
 	IncidentReceipt:  Queries["incident-receipt"],
 	Insert:           Queries["insert"],

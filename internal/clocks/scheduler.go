@@ -46,22 +46,39 @@ func (s *Service) raise(ctx context.Context, tx *sql.Tx, aud auditFunc, now time
 	if err := aud(ctx, audit.System, audit.Entry{Action: action, ObjectType: "clock", ObjectID: strconv.FormatInt(r.IncidentID, 10), After: after}); err != nil {
 		return err
 	}
+	var incNumber, first string
+	if err := tx.QueryRowContext(ctx, Q.IncidentNumbers, r.IncidentID).Scan(&incNumber, &first); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
 	number := r.Appeal
-	if number == "" {
-		if err := tx.QueryRowContext(ctx, Q.FirstAppeal, r.IncidentID).Scan(&number); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
+	for _, n := range []string{first, incNumber, strconv.FormatInt(r.IncidentID, 10)} {
+		if number == "" {
+			number = n
 		}
 	}
-	if number == "" {
-		number = strconv.FormatInt(r.IncidentID, 10)
+	// Defect 2: the clock in the reader's words and the time in the
+	// profile's zone with its offset (templates show Zone's), never UTC.
+	d := templates.Data{Number: number, IncidentNumber: incNumber, Clock: r.Clock, Rule: r.Basis, Profile: r.Profile,
+		Zone: s.zone(r.Profile), Deadline: r.Deadline, Overdue: breach}
+	if d.IncidentNumber == number {
+		d.IncidentNumber = ""
 	}
 	ns, err := notify.ToRole(ctx, tx, responsible(r.Clock), notify.Notification{Event: event, Kind: templates.BreachWarning,
-		Data: templates.Data{Number: number, IncidentNumber: strconv.FormatInt(r.IncidentID, 10),
-			Term: r.Basis + " " + r.Clock, Deadline: r.Deadline, Overdue: breach}, DueBy: r.Deadline})
+		Data: d, DueBy: r.Deadline})
 	if err != nil {
 		return err
 	}
 	return notify.Enqueue(ctx, tx, now, s.cfg.MailDomain, ns...)
+}
+
+// zone is the IANA zone of a profile's local time; an unknown profile
+// (removed from the catalogue) falls back to Astana time, the zone of
+// every Kazakh profile.
+func (s *Service) zone(profile string) string {
+	if p, err := s.Profile(profile); err == nil {
+		return p.Location().String()
+	}
+	return "Asia/Almaty"
 }
 
 // counted is a metric to bump once the transaction has committed.

@@ -187,7 +187,11 @@ func TestConsoleFlowsInBrowser(t *testing.T) {
 			t.Fatalf("apply:\n%s", p)
 		}
 		do(t, a, "status page", chromedp.Navigate(d.Base+"/status?lang=ru"))
-		waitText(t, a, "public notice", "INC-"+inc, 10*time.Second)
+		iv, err := d.App.Journal.Incident(t.Context(), ap.IncidentID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitText(t, a, "public notice", iv.Number, 10*time.Second) // the failure's public number, TF-YYYY-NNNN
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/procurement"
+	"tenderdesk/internal/vocab"
 )
 
 type incidentData struct {
@@ -138,7 +139,7 @@ func (c *Console) incidentAct(q *req) error {
 	p := c.page(q, q.L.T("incident.title", id), d)
 	p.Form = f
 	p.Form.Set("open", string(act))
-	in := journal.TransitionInput{Action: act, Note: f.Get("note"), Criticality: f.Get("criticality"), Cause: f.Get("cause"),
+	in := journal.TransitionInput{Action: act, Note: f.Get("note"), Criticality: vocab.Criticality(f.Get("criticality")), Cause: f.Get("cause"),
 		Decision: f.Get("decision"), Recommendations: f.Get("recommendations"), ExpectedVersion: atoi(f.Get("version"))}
 	in.FailureStartedAt = c.localTime(p, "failure_started_at", f.Get("failure_started_at"))
 	in.PlannedFixAt = c.localTime(p, "planned_fix_at", f.Get("planned_fix_at"))

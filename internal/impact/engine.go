@@ -238,7 +238,7 @@ func (w *work) incident(ev *event) {
 		// until the expected decision.
 		if pl.rules.hold && covered {
 			for i := range p.Deadlines {
-				if p.Deadlines[i].Kind.acceptance() && !w.ds[i].cur.Before(ev.reported) && w.ds[i].cur.Before(inc.HoldUntil) {
+				if acceptance(p.Deadlines[i].Kind) && !w.ds[i].cur.Before(ev.reported) && w.ds[i].cur.Before(inc.HoldUntil) {
 					w.offer(i, inc.HoldUntil, "G-000", Hold)
 				}
 			}
@@ -249,7 +249,7 @@ func (w *work) incident(ev *event) {
 		// G-000: on refutation a held deadline becomes the refutation time.
 		if pl.rules.hold && covered {
 			for i := range p.Deadlines {
-				if p.Deadlines[i].Kind.acceptance() && inside(w.ds[i].cur, ev.reported, inc.RefutedAt) {
+				if acceptance(p.Deadlines[i].Kind) && inside(w.ds[i].cur, ev.reported, inc.RefutedAt) {
 					w.offer(i, inc.RefutedAt, "G-000", Extend)
 				}
 			}
@@ -284,7 +284,7 @@ func (w *work) incident(ev *event) {
 			// G-000: held until confirmation; the level rules above replace
 			// the hold when they give a value (offered first, so they win ties).
 			for i := range p.Deadlines {
-				if p.Deadlines[i].Kind.acceptance() && inside(w.ds[i].cur, ev.reported, inc.ConfirmedAt) {
+				if acceptance(p.Deadlines[i].Kind) && inside(w.ds[i].cur, ev.reported, inc.ConfirmedAt) {
 					w.offer(i, inc.ConfirmedAt, "G-000", Extend)
 				}
 			}
@@ -318,7 +318,7 @@ func (w *work) medium(ev *event) {
 		v := w.ds[i].cur
 		in := inside(v, ev.start, ev.end)
 		switch {
-		case d.Kind.acceptance():
+		case acceptance(d.Kind):
 			if in { // Q36.7: the failure outlasts the end of acceptance
 				w.offer(i, w.nextDay(ev.end, v), "Q36.7", Extend)
 			}
@@ -339,7 +339,7 @@ func (w *work) medium(ev *event) {
 		case d.Kind == ResultsProtocol && m == Auction && in:
 			w.shot(ev, d.Lot, d.Kind, "", AnnulProtocol, "Q36.4", "")
 			w.shot(ev, d.Lot, BidsEnd, "", RequireResubmission, "Q36.4", "")
-		case d.Kind.contract() && in:
+		case contract(d.Kind) && in:
 			w.offer(i, w.addDays(v, ev.days), "Q36.5", Extend)
 		case d.Kind == ComplaintsEnd && in:
 			w.offer(i, w.addDays(v, ev.days), "Q36.6", Extend)
@@ -357,7 +357,7 @@ func (w *work) high(ev *event) {
 		v := w.ds[i].cur
 		in := inside(v, ev.start, ev.end)
 		k := d.Kind
-		if k.acceptance() && inc.DecryptionImpossible && decryptMethod {
+		if acceptance(k) && inc.DecryptionImpossible && decryptMethod {
 			if v.After(ev.start) { // Q37.9: acceptance still open when the failure began
 				w.offer(i, v.Add(ev.dur), "Q37.9", Extend)
 				w.shot(ev, d.Lot, k, "", RequireResubmission, "Q37.9", "")
@@ -370,7 +370,7 @@ func (w *work) high(ev *event) {
 				w.shot(ev, d.Lot, k, "", RequireResubmission, "Q37.10", "")
 			}
 		}
-		if k.acceptance() && w.longerThanAcceptance(d.Lot, v, ev) {
+		if acceptance(k) && w.longerThanAcceptance(d.Lot, v, ev) {
 			if opt.Q37_8MoveStart {
 				for j := range p.Deadlines {
 					if p.Deadlines[j].Kind == BidsStart && lotMatch(p.Deadlines[j].Lot, d.Lot) {
@@ -385,9 +385,9 @@ func (w *work) high(ev *event) {
 			continue
 		}
 		switch {
-		case k.acceptance() && (m == Tender || m == Auction || m == Housing || m == PriceRequest || m == PriceRequestNotGZ):
+		case acceptance(k) && (m == Tender || m == Auction || m == Housing || m == PriceRequest || m == PriceRequestNotGZ):
 			w.offer(i, v.Add(ev.dur), "Q37.4", Extend)
-		case k.contract():
+		case contract(k):
 			w.offer(i, w.addDays(v, ev.days), "Q37.5", Extend)
 		case k == ComplaintsEnd:
 			w.offer(i, w.addDays(v, ev.days), "Q37.6", Extend)
@@ -437,7 +437,7 @@ func (w *work) tariffs(ev *event) {
 	var ext time.Duration
 	for i := range p.Deadlines {
 		k := p.Deadlines[i].Kind
-		if b := w.best[i]; b.set && (k.acceptance() || k.contract()) {
+		if b := w.best[i]; b.set && (acceptance(k) || contract(k)) {
 			ext = max(ext, b.at.Sub(w.ds[i].cur))
 		}
 	}
@@ -521,11 +521,11 @@ func (w *work) energy(ev *event, covered bool) {
 			v := w.ds[i].cur
 			// E29.3: the failure happened on the last day of acceptance, before
 			// its end, and affected submission.
-			if d.Kind.acceptance() && inc.LastDayAcceptanceAffected && !ev.start.After(v) && !ev.end.Before(startOfDay(v, loc)) {
+			if acceptance(d.Kind) && inc.LastDayAcceptanceAffected && !ev.start.After(v) && !ev.end.Before(startOfDay(v, loc)) {
 				w.offer(i, w.nextDay(ev.end, v), "E29.3", Extend)
 			}
 			// E29.4: protocols formed automatically during the failure.
-			if d.Kind.protocol() && inside(v, ev.start, ev.end) {
+			if protocol(d.Kind) && inside(v, ev.start, ev.end) {
 				w.shot(ev, d.Lot, d.Kind, "", AnnulProtocol, "E29.4", "")
 			}
 		}
@@ -542,7 +542,7 @@ func (w *work) energy(ev *event, covered bool) {
 
 // q41Kind: deadlines Q41 names — end of acceptance, opening, admission,
 // results, contract approval and signing.
-func q41Kind(k Kind) bool { return k.acceptance() || k.protocol() || k.contract() }
+func q41Kind(k Kind) bool { return acceptance(k) || protocol(k) || contract(k) }
 
 // maintenance implements Q41: a deadline on a date of the works moves by the
 // length of the works that day; one inside the window gets the time it lost

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"tenderdesk/internal/vocab"
 )
 
 var almaty = mustLoad("Asia/Almaty")
@@ -81,8 +83,19 @@ func plan(t *testing.T, profile string, opt Options, in Input, procs ...Procedur
 		t.Fatalf("plan: %v", err)
 	}
 	for _, a := range acts {
-		if a.Reason.RU == "" || a.Reason.EN == "" || !strings.Contains(a.Reason.EN, a.Rule) {
-			t.Errorf("action %s: reason must cite %s in both languages: %+v", line(a), a.Rule, a.Reason)
+		// Each language cites the rule by its point, as its reader finds it
+		// in the text (GLOSSARY review D2), not by the catalogue ID.
+		for lang, text := range map[string]string{"ru": a.Reason.RU, "kk": a.Reason.KK, "en": a.Reason.EN} {
+			if cite := vocab.Cite(a.Rule, lang); text == "" || !strings.Contains(text, cite) || strings.Contains(text, a.Rule) {
+				t.Errorf("action %s: the %s reason must cite %s as %q: %q", line(a), lang, a.Rule, cite, text)
+			}
+		}
+		if strings.ContainsAny(a.Reason.RU, "ёЁ") {
+			t.Errorf("action %s: ё in %q (the rules write е, GLOSSARY review D5)", line(a), a.Reason.RU)
+		}
+		// no no-op actions: a move changes the deadline (a re-plan may shorten one)
+		if a.Action.moves() && a.New.Equal(a.Old) {
+			t.Errorf("action %s moves nothing", line(a))
 		}
 	}
 	return acts

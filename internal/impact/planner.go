@@ -91,10 +91,10 @@ func (ev *event) mayMove(k Kind, v time.Time) bool {
 	if !v.Before(ev.lo) && !v.After(ev.hi) {
 		return true
 	}
-	if ev.openDecrypt && (k.acceptance() || k == Decryption || k == OpeningProtocol) {
+	if ev.openDecrypt && (acceptance(k) || k == Decryption || k == OpeningProtocol) {
 		return true // Q37.10 reopens acceptance that ended before the failure
 	}
-	return ev.openAcceptance && k.acceptance() && !v.Before(ev.lo)
+	return ev.openAcceptance && acceptance(k) && !v.Before(ev.lo)
 }
 
 func (ev *event) covers(p *Procedure) bool {
@@ -246,7 +246,7 @@ func (pl *Planner) incidentEvent(inc *Incident, i int) (*event, error) {
 		return nil, fmt.Errorf("%s: both confirmed_at and refuted_at are set", name)
 	case !inc.ConfirmedAt.IsZero():
 		ev.state = confirmed
-		if !inc.Criticality.valid() {
+		if !inc.Criticality.Valid() {
 			return nil, fmt.Errorf("%s: criticality %q: want low, medium or high", name, inc.Criticality)
 		}
 		if inc.ConfirmedAt.Before(ev.reported) {
@@ -266,7 +266,7 @@ func (pl *Planner) incidentEvent(inc *Incident, i int) (*event, error) {
 			return nil, fmt.Errorf("%s: hold_until is before the failure was reported", name)
 		}
 	}
-	if inc.Criticality != "" && !inc.Criticality.valid() {
+	if inc.Criticality != "" && !inc.Criticality.Valid() {
 		return nil, fmt.Errorf("%s: criticality %q: want low, medium or high", name, inc.Criticality)
 	}
 	fix := inc.FixedAt

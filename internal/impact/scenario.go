@@ -243,7 +243,7 @@ func (w *wireIncident) incident(path string) (Incident, error) {
 		Modules: w.Modules, Procedures: w.Procedures, FixActual: w.FixActual,
 		DecryptionImpossible: w.DecryptionImpossible, LastDayAcceptanceAffected: w.LastDayAcceptanceAffected,
 		ResultsAffected: w.ResultsAffected}
-	if inc.Criticality != "" && !inc.Criticality.valid() {
+	if inc.Criticality != "" && !inc.Criticality.Valid() {
 		return inc, fmt.Errorf("%s.criticality: %q: want low, medium or high", path, w.Criticality)
 	}
 	if len(w.Modules) == 0 && len(w.Procedures) == 0 && len(w.Appeals) == 0 && len(w.ResultsAffected) == 0 {
@@ -315,7 +315,7 @@ func (w *wireProc) procedure(path string) (Procedure, error) {
 	for j, d := range w.Deadlines {
 		dp := fmt.Sprintf("%s.deadlines[%d]", path, j)
 		k := Kind(d.Kind)
-		if !k.valid() {
+		if !k.Valid() {
 			return p, fmt.Errorf("%s.kind: unknown deadline kind %q (want %v)", dp, d.Kind, Kinds)
 		}
 		at, err := timeField(dp+".at", d.At, true)
@@ -346,7 +346,7 @@ func (w *wireAction) action(path string) (Action, error) {
 	if !a.Action.valid() {
 		return a, fmt.Errorf("%s.action: unknown action %q (want %v)", path, w.Action, ActionKinds)
 	}
-	if a.Deadline != "" && !a.Deadline.valid() {
+	if a.Deadline != "" && !a.Deadline.Valid() {
 		return a, fmt.Errorf("%s.deadline: unknown deadline kind %q", path, w.Deadline)
 	}
 	var err error

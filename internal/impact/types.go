@@ -13,18 +13,19 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"tenderdesk/internal/vocab"
 )
 
-// Level is the criticality set on confirmation (Q33, Q34, E23).
-type Level string
+// Level is the criticality set on confirmation (Q33, Q34, E23): the
+// desk's one criticality type.
+type Level = vocab.Criticality
 
 const (
-	Low    Level = "low"
-	Medium Level = "medium"
-	High   Level = "high"
+	Low    = vocab.Low
+	Medium = vocab.Medium
+	High   = vocab.High
 )
-
-func (l Level) valid() bool { return l == Low || l == Medium || l == High }
 
 // Method is the procurement method of a procedure.
 type Method string
@@ -43,39 +44,36 @@ var Methods = []Method{Tender, Auction, PriceRequest, PriceRequestNotGZ, Housing
 
 func (m Method) valid() bool { return slices.Contains(Methods, m) }
 
-// Kind is the kind of a procedure deadline.
-type Kind string
+// Kind is the kind of a procedure deadline: the desk's one deadline-kind
+// type, with its labels (vocab.DeadlineKind).
+type Kind = vocab.DeadlineKind
 
 const (
-	DiscussionEnd     Kind = "discussion_end"
-	BidsStart         Kind = "bids_start"
-	BidsEnd           Kind = "bids_end"
-	PriceOffersEnd    Kind = "price_offers_end"
-	AuctionRound      Kind = "auction_round"
-	AuctionTrading    Kind = "auction_trading"
-	Decryption        Kind = "decryption"
-	OpeningProtocol   Kind = "opening_protocol"
-	AdmissionProtocol Kind = "admission_protocol"
-	ResultsProtocol   Kind = "results_protocol"
-	ContractApproval  Kind = "contract_approval"
-	ContractSigning   Kind = "contract_signing"
-	ComplaintsEnd     Kind = "complaints_end"
-	TariffEnd         Kind = "tariff_end"
+	DiscussionEnd     = vocab.DiscussionEnd
+	BidsStart         = vocab.BidsStart
+	BidsEnd           = vocab.BidsEnd
+	PriceOffersEnd    = vocab.PriceOffersEnd
+	AuctionRound      = vocab.AuctionRound
+	AuctionTrading    = vocab.AuctionTrading
+	Decryption        = vocab.Decryption
+	OpeningProtocol   = vocab.OpeningProtocol
+	AdmissionProtocol = vocab.AdmissionProtocol
+	ResultsProtocol   = vocab.ResultsProtocol
+	ContractApproval  = vocab.ContractApproval
+	ContractSigning   = vocab.ContractSigning
+	ComplaintsEnd     = vocab.ComplaintsEnd
+	TariffEnd         = vocab.TariffEnd
 )
 
 // Kinds lists every accepted deadline kind.
-var Kinds = []Kind{DiscussionEnd, BidsStart, BidsEnd, PriceOffersEnd, AuctionRound, AuctionTrading,
-	Decryption, OpeningProtocol, AdmissionProtocol, ResultsProtocol, ContractApproval, ContractSigning,
-	ComplaintsEnd, TariffEnd}
-
-func (k Kind) valid() bool { return slices.Contains(Kinds, k) }
+var Kinds = vocab.DeadlineKinds()
 
 // acceptance reports whether k ends the acceptance of bids or price offers.
-func (k Kind) acceptance() bool { return k == BidsEnd || k == PriceOffersEnd }
+func acceptance(k Kind) bool { return k == BidsEnd || k == PriceOffersEnd }
 
-func (k Kind) contract() bool { return k == ContractApproval || k == ContractSigning }
+func contract(k Kind) bool { return k == ContractApproval || k == ContractSigning }
 
-func (k Kind) protocol() bool {
+func protocol(k Kind) bool {
 	return k == OpeningProtocol || k == AdmissionProtocol || k == ResultsProtocol
 }
 
@@ -143,7 +141,7 @@ func (p *Procedure) Validate() error {
 		return fmt.Errorf("procedure %s: unknown method %q", p.ID, p.Method)
 	}
 	for i, d := range p.Deadlines {
-		if !d.Kind.valid() {
+		if !d.Kind.Valid() {
 			return fmt.Errorf("procedure %s: deadline %d: unknown kind %q", p.ID, i, d.Kind)
 		}
 		if d.At.IsZero() {
@@ -241,9 +239,10 @@ type Input struct {
 	Maintenance []Maintenance
 }
 
-// Text is a reason in Russian and English.
+// Text is a reason in Russian, Kazakh and English.
 type Text struct {
 	RU string `json:"ru"`
+	KK string `json:"kk"`
 	EN string `json:"en"`
 }
 

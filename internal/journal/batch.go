@@ -101,7 +101,7 @@ func (b *batcher) loop() {
 // hot are the statements every registration runs, prepared once on the
 // write pool (parsing them again for every appeal cost a fifth of the
 // writer's time on SQLite).
-var hot = map[string]string{"next-number": Q.NextNumber, "insert-incident": Q.InsertIncident, "insert-appeal": Q.InsertAppeal,
+var hot = map[string]string{"next-number": Q.NextNumber, "next-incident-number": Q.NextIncidentNumber, "insert-incident": Q.InsertIncident, "insert-appeal": Q.InsertAppeal,
 	"savepoint": Q.Savepoint, "release-savepoint": Q.ReleaseSavepoint, "rollback-to-savepoint": Q.RollbackToSavepoint}
 
 // prepare readies the writer's statements; it runs outside any

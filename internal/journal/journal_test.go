@@ -74,6 +74,83 @@ func TestNumberingPerLocalYear(t *testing.T) {
 	})
 }
 
+// Defect 10: a failure has its own number, TF-YYYY-NNNN, gap-free per year
+// of the desk's zone like appeal numbers and never one of them; an appeal
+// attached to it carries it, and so do the incident and the Journal.
+func TestIncidentNumbers(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, c := newService(t, db, time.Date(2026, 12, 31, 18, 0, 0, 0, time.UTC))
+		recv := c.Now().Add(-time.Minute)
+		a := mustRegister(t, s, appeal("a", recv))
+		attached := appeal("b", recv)
+		attached.IncidentID = a.IncidentID
+		b := mustRegister(t, s, attached)
+		cc := mustRegister(t, s, appeal("c", recv))
+		c.Set(time.Date(2026, 12, 31, 19, 30, 0, 0, time.UTC)) // 00:30 on 1 Jan 2027 in Astana
+		d := mustRegister(t, s, appeal("d", recv))
+		got := []string{a.IncidentNumber, b.IncidentNumber, cc.IncidentNumber, d.IncidentNumber}
+		want := []string{"TF-2026-0001", "TF-2026-0001", "TF-2026-0002", "TF-2027-0001"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("incident numbers %v, want %v", got, want)
+		}
+		inc, err := s.Incident(ctx, a.IncidentID)
+		if err != nil || inc.Number != "TF-2026-0001" || inc.Appeals[1].IncidentNumber != "TF-2026-0001" {
+			t.Fatalf("incident view: %q %+v %v", inc.Number, inc.Appeals, err)
+		}
+		if ap, err := s.Appeal(ctx, d.Number); err != nil || ap.IncidentNumber != "TF-2027-0001" {
+			t.Fatalf("appeal: %+v %v", ap, err)
+		}
+	})
+}
+
+// Migration 0009 numbers the incidents that existed before it, in id order
+// per year, and starts the counter after them (both dialects).
+func TestIncidentNumberMigrationBackfills(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, c := newService(t, db, time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC))
+		recv := c.Now().Add(-time.Minute)
+		a, b := mustRegister(t, s, appeal("a", recv)), mustRegister(t, s, appeal("b", recv))
+		// Back to the schema before 0009, then apply it as the upgrade would.
+		for _, q := range []string{"DROP INDEX incidents_number", "ALTER TABLE incidents DROP COLUMN number", "DROP TABLE incident_counters"} {
+			if _, err := db.W.ExecContext(ctx, q); err != nil {
+				t.Fatal(q, err)
+			}
+		}
+		ms, err := store.Migrations(db.Dialect)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(ms, func(m store.Migration) bool { return m.Name == "incident_number" })
+		if i < 0 {
+			t.Fatal("no migration incident_number")
+		}
+		tx, err := db.W.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, ms[i].SQL); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		next := mustRegister(t, s, appeal("c", recv))
+		var got []string
+		for _, id := range []int64{a.IncidentID, b.IncidentID, next.IncidentID} {
+			inc, err := s.Incident(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, inc.Number)
+		}
+		if want := []string{"TF-2026-0001", "TF-2026-0002", "TF-2026-0003"}; !slices.Equal(got, want) {
+			t.Fatalf("numbers after the migration %v, want %v", got, want)
+		}
+	})
+}
+
 // A registration that fails inside a shared commit (attaching to a closed
 // incident) rolls back to its savepoint: its neighbours commit and the
 // numbering stays gap-free.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/vocab"
 )
 
 // Action names an incident transition as the API exposes it.
@@ -68,18 +69,18 @@ func causeNames() string {
 
 // TransitionInput carries the data some transitions require.
 type TransitionInput struct {
-	Action            Action     `json:"-"`
-	Note              string     `json:"note"`
-	Criticality       string     `json:"criticality"`
-	Cause             string     `json:"cause"`
-	OperatorDependent *bool      `json:"operator_dependent"`
-	FailureStartedAt  *time.Time `json:"failure_started_at"`
-	PlannedFixAt      *time.Time `json:"planned_fix_at"`
-	FixedAt           *time.Time `json:"fixed_at"`
-	Modules           []string   `json:"modules"`
-	Decision          string     `json:"decision"`
-	Recommendations   string     `json:"recommendations"`
-	ExpectedVersion   int        `json:"expected_version"` // optional optimistic lock
+	Action            Action            `json:"-"`
+	Note              string            `json:"note"`
+	Criticality       vocab.Criticality `json:"criticality"`
+	Cause             string            `json:"cause"`
+	OperatorDependent *bool             `json:"operator_dependent"`
+	FailureStartedAt  *time.Time        `json:"failure_started_at"`
+	PlannedFixAt      *time.Time        `json:"planned_fix_at"`
+	FixedAt           *time.Time        `json:"fixed_at"`
+	Modules           []string          `json:"modules"`
+	Decision          string            `json:"decision"`
+	Recommendations   string            `json:"recommendations"`
+	ExpectedVersion   int               `json:"expected_version"` // optional optimistic lock
 }
 
 // Apply is the pure state machine: it returns the incident after the action
@@ -103,40 +104,7 @@ func Apply(inc Incident, in TransitionInput, now time.Time) (Incident, error) {
 	case ActResume:
 		e.to, out.PausedFrom = inc.PausedFrom, ""
 	case ActConfirm:
-		switch in.Criticality {
-		case "low", "medium", "high":
-			out.Criticality = in.Criticality
-		case "":
-			v.Add("criticality", "required: low, medium or high (Q33, Q34)")
-		default:
-			v.Add("criticality", "one of low, medium, high")
-		}
-		if in.Cause != "" {
-			dep, known := Causes[in.Cause]
-			if !known {
-				v.Add("cause", "unknown cause; accepted: "+causeNames())
-			} else if in.OperatorDependent != nil && *in.OperatorDependent != dep {
-				v.Add("operator_dependent", fmt.Sprintf("contradicts cause %q (Q26)", in.Cause))
-			} else {
-				out.Cause, out.OperatorDependent = in.Cause, &dep
-			}
-		} else if in.OperatorDependent != nil {
-			out.OperatorDependent = in.OperatorDependent
-		} else {
-			v.Add("cause", "required (or operator_dependent): the kind of failure decides whether resolution terms run (Q26, Q38)")
-		}
-		if in.FailureStartedAt != nil {
-			if in.FailureStartedAt.After(now) {
-				v.Add("failure_started_at", "is in the future")
-			}
-			out.FailureStartedAt = in.FailureStartedAt
-		}
-		if in.PlannedFixAt != nil {
-			out.PlannedFixAt = in.PlannedFixAt
-		}
-		if len(in.Modules) > 0 {
-			out.Modules = in.Modules
-		}
+		confirm(&out, in, now, v)
 	case ActRefute:
 		if strings.TrimSpace(in.Note) == "" {
 			v.Add("note", "the refutation must give the supporting information sent to the user (Q32)")
@@ -146,36 +114,9 @@ func Apply(inc Incident, in TransitionInput, now time.Time) (Incident, error) {
 			out.PlannedFixAt = in.PlannedFixAt
 		}
 	case ActFix:
-		at := now
-		if in.FixedAt != nil {
-			if in.FixedAt.After(now) {
-				v.Add("fixed_at", "is in the future")
-			}
-			at = *in.FixedAt
-		}
-		if out.FailureStartedAt != nil && at.Before(*out.FailureStartedAt) {
-			v.Add("fixed_at", "is before the failure started")
-		}
-		out.FixedAt = &at
-		if in.Decision != "" {
-			out.Decision = in.Decision
-		}
-		if in.Recommendations != "" {
-			out.Recommendations = in.Recommendations
-		}
-		if strings.TrimSpace(out.Decision) == "" {
-			v.Add("decision", "required: the Journal records the decision taken")
-		}
+		fix(&out, in, now, v)
 	case ActClose:
-		if in.Decision != "" {
-			out.Decision = in.Decision
-		}
-		if in.Recommendations != "" {
-			out.Recommendations = in.Recommendations
-		}
-		if inc.State == Refuted && out.Decision == "" {
-			out.Decision = in.Note
-		}
+		closeIncident(&out, inc.State, in)
 	}
 	if err := v.Err(); err != nil {
 		return inc, err
@@ -183,4 +124,86 @@ func Apply(inc Incident, in TransitionInput, now time.Time) (Incident, error) {
 	out.State = e.to
 	out.UpdatedAt = now
 	return out, nil
+}
+
+// confirm sets what a confirmation decides: the level (Q33, Q34), the kind
+// of failure and whether the operator depends on it (Q26), its start,
+// planned fix and modules.
+func confirm(out *Incident, in TransitionInput, now time.Time, v apperr.Validation) {
+	switch {
+	case in.Criticality.Valid():
+		out.Criticality = in.Criticality
+	case in.Criticality == "":
+		v.Add("criticality", "required: low, medium or high (Q33, Q34)")
+	default:
+		v.Add("criticality", "one of low, medium, high")
+	}
+	if in.Cause != "" {
+		dep, known := Causes[in.Cause]
+		if !known {
+			v.Add("cause", "unknown cause; accepted: "+causeNames())
+		} else if in.OperatorDependent != nil && *in.OperatorDependent != dep {
+			v.Add("operator_dependent", fmt.Sprintf("contradicts cause %q (Q26)", in.Cause))
+		} else {
+			out.Cause, out.OperatorDependent = in.Cause, &dep
+		}
+	} else if in.OperatorDependent != nil {
+		out.OperatorDependent = in.OperatorDependent
+	} else {
+		v.Add("cause", "required (or operator_dependent): the kind of failure decides whether resolution terms run (Q26, Q38)")
+	}
+	if in.FailureStartedAt != nil {
+		if in.FailureStartedAt.After(now) {
+			v.Add("failure_started_at", "is in the future")
+		}
+		out.FailureStartedAt = in.FailureStartedAt
+	}
+	if in.PlannedFixAt != nil {
+		out.PlannedFixAt = in.PlannedFixAt
+	}
+	if len(in.Modules) > 0 {
+		out.Modules = in.Modules
+	}
+}
+
+// fix records the actual fix time (now unless given) and the decision the
+// Journal requires.
+func fix(out *Incident, in TransitionInput, now time.Time, v apperr.Validation) {
+	at := now
+	if in.FixedAt != nil {
+		if in.FixedAt.After(now) {
+			v.Add("fixed_at", "is in the future")
+		}
+		at = *in.FixedAt
+	}
+	switch {
+	case out.FailureStartedAt != nil && at.Before(*out.FailureStartedAt):
+		v.Add("fixed_at", "is before the failure started ("+out.FailureStartedAt.Format(time.RFC3339)+")")
+	case at.Before(out.FirstRegisteredAt):
+		v.Add("fixed_at", "is before the failure's first registration ("+out.FirstRegisteredAt.Format(time.RFC3339)+")")
+	}
+	out.FixedAt = &at
+	if in.Decision != "" {
+		out.Decision = in.Decision
+	}
+	if in.Recommendations != "" {
+		out.Recommendations = in.Recommendations
+	}
+	if strings.TrimSpace(out.Decision) == "" {
+		v.Add("decision", "required: the Journal records the decision taken")
+	}
+}
+
+// closeIncident keeps the last decision and recommendations; a refutation's
+// note is its decision.
+func closeIncident(out *Incident, from State, in TransitionInput) {
+	if in.Decision != "" {
+		out.Decision = in.Decision
+	}
+	if in.Recommendations != "" {
+		out.Recommendations = in.Recommendations
+	}
+	if from == Refuted && out.Decision == "" {
+		out.Decision = in.Note
+	}
 }

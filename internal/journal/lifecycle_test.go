@@ -111,6 +111,15 @@ func TestLifecycleData(t *testing.T) {
 				}
 			}},
 		{"fix before start refused", Incident{State: Fixing, FailureStartedAt: &started}, TransitionInput{Action: ActFix, Decision: "x", FixedAt: ptr(started.Add(-time.Minute))}, "fixed_at", nil},
+		{"fix before the first registration refused", Incident{State: Fixing, FirstRegisteredAt: now.Add(-time.Hour)},
+			TransitionInput{Action: ActFix, Decision: "x", FixedAt: ptr(now.Add(-2 * time.Hour))}, "fixed_at", nil},
+		{"fix at the first registration accepted", Incident{State: Fixing, FirstRegisteredAt: now.Add(-time.Hour)},
+			TransitionInput{Action: ActFix, Decision: "x", FixedAt: ptr(now.Add(-time.Hour))}, "",
+			func(t *testing.T, got Incident) {
+				if got.State != Fixed {
+					t.Fatalf("got %s", got.State)
+				}
+			}},
 		{"unknown action is 404", Incident{State: Analysing}, TransitionInput{Action: "teleport"}, "-", nil},
 	}
 	for _, c := range cases {

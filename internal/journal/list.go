@@ -2,6 +2,7 @@ package journal
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 // Filter selects Journal rows. Zero fields do not filter.
@@ -62,7 +64,7 @@ func ValidateFilter(f *Filter) error {
 	if f.State != "" && !slices.Contains([]State{Registered, Analysing, InfoRequested, Confirmed, Refuted, Fixing, Fixed, Closed, Merged}, State(f.State)) {
 		v.Add("state", "unknown state")
 	}
-	if f.Criticality != "" && !slices.Contains([]string{"low", "medium", "high"}, f.Criticality) {
+	if f.Criticality != "" && !vocab.Criticality(f.Criticality).Valid() {
 		v.Add("criticality", "one of low, medium, high")
 	}
 	if f.Channel != "" && !slices.Contains(Channels, f.Channel) {
@@ -107,6 +109,30 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if err := ValidateFilter(&f); err != nil {
 		return Page{}, err
 	}
+	period := !f.From.IsZero() || !f.To.IsZero()
+	if s.DB.Dialect == store.Postgres && !period && !f.Urgent && len(searchWords(f.Query)) > 0 {
+		// A common word fills the page from the newest appeals: try them first.
+		if p, full, err := s.list(ctx, f, ftsWindow); err != nil || full {
+			return p, err
+		}
+	}
+	p, _, err := s.list(ctx, f, ftsIndex)
+	return p, err
+}
+
+// How PostgreSQL full text is matched (SQLite's FTS5 walks its own index).
+const (
+	ftsIndex  = iota // through the GIN index (journal.fewMatches)
+	ftsWindow        // among the ftsWindowRows newest appeals, by the tsvector
+)
+
+// ftsWindowRows is how many of the newest appeals a full-text query looks
+// at before it asks the GIN index: a common word fills its page among them.
+const ftsWindowRows = 5000
+
+// list runs one query of the listing; full reports a whole page (more rows
+// than the limit existed), which settles a window attempt.
+func (s *Service) list(ctx context.Context, f Filter, fts int) (Page, bool, error) {
 	var where []string
 	var args []any
 	period := !f.From.IsZero() || !f.To.IsZero()
@@ -150,7 +176,22 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 			for i := range words {
 				words[i] += ":*"
 			}
-			where = append(where, "a.search @@ to_tsquery('simple', "+arg(strings.Join(words, " & "))+")")
+			tsq := strings.Join(words, " & ")
+			if fts == ftsWindow {
+				below := ""
+				if f.After != "" {
+					id, _ := strconv.ParseInt(f.After, 10, 64)
+					below = " WHERE id < " + arg(id)
+				}
+				where = append(where, "a.search @@ to_tsquery('simple', "+arg(tsq)+")",
+					"a.id >= COALESCE((SELECT id FROM appeals"+below+" ORDER BY id DESC OFFSET "+strconv.Itoa(ftsWindowRows)+" LIMIT 1), 0)")
+			} else if ids, few, err := s.fewMatches(ctx, tsq); err != nil {
+				return Page{}, false, err
+			} else if few {
+				where = append(where, "a.id = ANY("+arg(ids)+")")
+			} else {
+				where = append(where, "a.search @@ to_tsquery('simple', "+arg(tsq)+")")
+			}
 		} else {
 			for i := range words {
 				words[i] = `"` + words[i] + `"*`
@@ -166,7 +207,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 			}
 		}
 	} else if strings.TrimSpace(f.Query) != "" {
-		return Page{Rows: []Row{}}, nil // only punctuation: nothing can match
+		return Page{Rows: []Row{}}, false, nil // only punctuation: nothing can match
 	}
 	if f.After != "" && !f.Urgent {
 		_, id, _ := parseCursor(f.After, false)
@@ -179,7 +220,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		}
 	}
 	q := `SELECT a.id, a.number, a.incident_id, a.channel, a.received_at, a.registered_at, a.detected_at, a.organization, a.bin,
-	a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile,
+	a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile, COALESCE(i.number, ''),
 	i.state, i.criticality, i.operator_dependent, i.cause, i.decision, i.recommendations`
 	if f.Urgent {
 		// The nearest running deadline of the appeal, or a far sentinel, as a
@@ -212,7 +253,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	}
 	rows, err := s.DB.R.QueryContext(ctx, q, args...)
 	if err != nil {
-		return Page{}, apperr.Wrap(err, "journal")
+		return Page{}, false, apperr.Wrap(err, "journal")
 	}
 	defer rows.Close()
 	p := Page{Rows: []Row{}}
@@ -225,31 +266,33 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		var opdep *bool
 		var urgent store.Time
 		dest := []any{&r.ID, &r.Number, &r.IncidentID, &r.Channel, &recv, &reg, &det, &r.Organization, &r.BIN,
-			&r.ContactEmail, &r.ContactPhone, &r.Description, &r.Module, &ann, &lots, &r.Profile,
+			&r.ContactEmail, &r.ContactPhone, &r.Description, &r.Module, &ann, &lots, &r.Profile, &r.IncidentNumber,
 			&r.State, &crit, &opdep, &cause, &decision, &recs}
 		if f.Urgent {
 			dest = append(dest, &urgent)
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return Page{}, apperr.Wrap(err, "journal")
+			return Page{}, false, apperr.Wrap(err, "journal")
 		}
 		r.ReceivedAt, r.RegisteredAt, r.DetectedAt = recv.Time, reg.Time, det.Ptr()
 		r.Announcements, r.Lots, r.OperatorDependent = strList(ann), strList(lots), opdep
+		r.ProfileLapsed = s.Lapsed(r.Profile, r.ReceivedAt)
 		r.Criticality, r.Cause, r.Decision, r.Recommendations = deref(crit), deref(cause), deref(decision), deref(recs)
 		p.Rows = append(p.Rows, r)
 		urgents = append(urgents, urgent.Time)
 	}
 	if err := rows.Err(); err != nil {
-		return Page{}, apperr.Wrap(err, "journal")
+		return Page{}, false, apperr.Wrap(err, "journal")
 	}
-	if len(p.Rows) > f.Limit {
+	full := len(p.Rows) > f.Limit
+	if full {
 		p.Rows = p.Rows[:f.Limit]
 		p.Next = strconv.FormatInt(p.Rows[len(p.Rows)-1].ID, 10)
 		if f.Urgent {
 			p.Next = strconv.FormatInt(urgents[f.Limit-1].UnixMicro(), 10) + "_" + p.Next
 		}
 	}
-	return p, nil
+	return p, full, nil
 }
 
 func deref(s *string) string {
@@ -257,6 +300,44 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// fewMatchesCap is how many full-text matches are paged through the id list
+// rather than by walking the Journal newest first.
+const fewMatchesCap = 2000
+
+// fewMatches asks PostgreSQL's GIN index alone for the appeals matching tsq.
+// The planner cannot estimate prefix queries: for a rare word it walked the
+// whole Journal newest first (204 ms over 1M appeals), so the index is asked
+// first, and up to fewMatchesCap matches are paged by id; more (a common
+// word) are left to the newest-first walk, which stops at the page.
+func (s *Service) fewMatches(ctx context.Context, tsq string) ([]int64, bool, error) {
+	tx, err := s.DB.R.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, false, apperr.Wrap(err, "journal search")
+	}
+	defer tx.Rollback()
+	// Only for this transaction: the bitmap scan of the GIN index, nothing else.
+	if _, err := tx.ExecContext(ctx, "SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off"); err != nil {
+		return nil, false, apperr.Wrap(err, "journal search")
+	}
+	rows, err := tx.QueryContext(ctx, Q.SearchIdsPostgres, tsq, fewMatchesCap+1)
+	if err != nil {
+		return nil, false, apperr.Wrap(err, "journal search")
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, false, apperr.Wrap(err, "journal search")
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, apperr.Wrap(err, "journal search")
+	}
+	return ids, len(ids) <= fewMatchesCap, nil
 }
 
 // parseCursor reads "<id>" (newest first) or "<deadline µs>_<id>" (urgent).

@@ -3,9 +3,14 @@ INSERT INTO appeal_counters (year, last) VALUES ($1, 1)
 ON CONFLICT (year) DO UPDATE SET last = appeal_counters.last + 1
 RETURNING last
 
+-- name: next-incident-number
+INSERT INTO incident_counters (year, last) VALUES ($1, 1)
+ON CONFLICT (year) DO UPDATE SET last = incident_counters.last + 1
+RETURNING last
+
 -- name: insert-incident
-INSERT INTO incidents (state, profile, first_registered_at, created_at, updated_at)
-VALUES ('registered', $1, $2, $2, $2) RETURNING id
+INSERT INTO incidents (state, profile, first_registered_at, created_at, updated_at, number, modules)
+VALUES ('registered', $1, $2, $2, $2, $3, $4) RETURNING id
 
 -- An appeal carries its incident's state and criticality for the listing
 -- (0010_journal_listing); a new incident's are 'registered' and none.
@@ -23,17 +28,17 @@ WHERE k.user_id = $1 AND k.key = $2
 INSERT INTO idempotency_keys (user_id, key, request_hash, appeal_id, created_at) VALUES ($1, $2, $3, $4, $5)
 
 -- name: appeal-by-number
-SELECT id, number, incident_id, channel, received_at, registered_at, detected_at, organization, bin, contact_email,
-    contact_phone, description, module, announcements, lots, profile
-FROM appeals WHERE number = $1
+SELECT a.id, a.number, a.incident_id, a.channel, a.received_at, a.registered_at, a.detected_at, a.organization, a.bin,
+    a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile, COALESCE(i.number, '')
+FROM appeals a JOIN incidents i ON i.id = a.incident_id WHERE a.number = $1
 
 -- name: appeals-of-incident
-SELECT id, number, incident_id, channel, received_at, registered_at, detected_at, organization, bin, contact_email,
-    contact_phone, description, module, announcements, lots, profile
-FROM appeals WHERE incident_id = $1 ORDER BY registered_at, id
+SELECT a.id, a.number, a.incident_id, a.channel, a.received_at, a.registered_at, a.detected_at, a.organization, a.bin,
+    a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile, COALESCE(i.number, '')
+FROM appeals a JOIN incidents i ON i.id = a.incident_id WHERE a.incident_id = $1 ORDER BY a.registered_at, a.id
 
 -- name: incident-by-id
-SELECT id, state, paused_from, profile, first_registered_at, criticality, operator_dependent, cause,
+SELECT id, COALESCE(number, ''), state, paused_from, profile, first_registered_at, criticality, operator_dependent, cause,
     failure_started_at, planned_fix_at, fixed_at, modules, decision, recommendations, merged_into, created_at, updated_at, version
 FROM incidents WHERE id = $1
 
@@ -72,6 +77,10 @@ ROLLBACK TO SAVEPOINT reg
 -- name: fts-index-sqlite
 INSERT INTO appeals_fts (rowid, description, organization)
 SELECT id, description, organization FROM appeals WHERE id >= $1
+
+-- The appeals a full-text query matches, from the GIN index (journal.fewMatches).
+-- name: search-ids-postgres
+SELECT id FROM appeals WHERE search @@ to_tsquery('simple', $1) LIMIT $2
 
 -- The console (issue 10): counts of open incidents per state.
 -- name: count-open-by-state

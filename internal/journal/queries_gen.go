@@ -22,11 +22,13 @@ type QuerySet struct {
 	InsertIncident         string // -- name: insert-incident
 	InsertTransition       string // -- name: insert-transition
 	MoveAppeal             string // -- name: move-appeal
+	NextIncidentNumber     string // -- name: next-incident-number
 	NextNumber             string // -- name: next-number
 	OpenIncidentsLike      string // -- name: open-incidents-like
 	ReleaseSavepoint       string // -- name: release-savepoint
 	RollbackToSavepoint    string // -- name: rollback-to-savepoint
 	Savepoint              string // -- name: savepoint
+	SearchIdsPostgres      string // -- name: search-ids-postgres
 	SyncAppeals            string // -- name: sync-appeals
 	TransitionsOfIncident  string // -- name: transitions-of-incident
 	UpdateIncident         string // -- name: update-incident
@@ -50,11 +52,13 @@ var Q = QuerySet{
 	InsertIncident:         Queries["insert-incident"],
 	InsertTransition:       Queries["insert-transition"],
 	MoveAppeal:             Queries["move-appeal"],
+	NextIncidentNumber:     Queries["next-incident-number"],
 	NextNumber:             Queries["next-number"],
 	OpenIncidentsLike:      Queries["open-incidents-like"],
 	ReleaseSavepoint:       Queries["release-savepoint"],
 	RollbackToSavepoint:    Queries["rollback-to-savepoint"],
 	Savepoint:              Queries["savepoint"],
+	SearchIdsPostgres:      Queries["search-ids-postgres"],
 	SyncAppeals:            Queries["sync-appeals"],
 	TransitionsOfIncident:  Queries["transitions-of-incident"],
 	UpdateIncident:         Queries["update-incident"],

@@ -11,7 +11,6 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
-	"tenderdesk/internal/regulation"
 	"time"
 	"unicode/utf8"
 
@@ -19,6 +18,7 @@ import (
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/iin"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 // NewAppeal is what a caller registers. JSON names are the API's.
@@ -64,10 +64,6 @@ const (
 	// received_at may be ahead of the desk's clock by this much (clock skew).
 	futureSkew = 5 * time.Minute
 )
-
-// userChannels are those where a person reports; machines (monitoring,
-// system logs) and specialists have no BIN or contact.
-var userChannels = []string{"email", "phone", "voice", "letter", "forum", "cabinet", "authority"}
 
 // Validate checks n as Register would, adding problems to v; callers that
 // parse times themselves pass their own problems in, so one answer names
@@ -117,7 +113,7 @@ func (s *Service) validateInto(n *NewAppeal, c Caller, now time.Time, v apperr.V
 	if n.ContactPhone != "" && !validPhone(n.ContactPhone) {
 		v.Add("contact_phone", "7–20 characters: digits, spaces, + ( ) -")
 	}
-	if slices.Contains(userChannels, n.Channel) && n.ContactEmail == "" && n.ContactPhone == "" {
+	if ch := vocab.Channel(n.Channel); ch.Valid() && ch.Person() && n.ContactEmail == "" && n.ContactPhone == "" {
 		v.Add("contact_email", "a user's appeal needs contact_email or contact_phone: the registration number is sent there (Q30)")
 	}
 	if n.Channel == "email" && n.ContactEmail == "" {
@@ -184,9 +180,10 @@ func validPhone(p string) bool {
 
 // Registration is the answer to a registration.
 type Registration struct {
-	Number     string `json:"number"`
-	IncidentID int64  `json:"incident_id"`
-	Replayed   bool   `json:"-"` // an Idempotency-Key retry returned the first appeal
+	Number         string `json:"number"`
+	IncidentID     int64  `json:"incident_id"`
+	IncidentNumber string `json:"incident_number"` // the failure's own number, TF-YYYY-NNNN
+	Replayed       bool   `json:"-"`               // an Idempotency-Key retry returned the first appeal
 }
 
 // Register validates n and registers it in the Journal. The appeal, its
@@ -233,7 +230,7 @@ func (s *Service) replay(ctx context.Context, q querier, userID int64, key, reqH
 	if err != nil {
 		return Registration{}, true, err
 	}
-	return Registration{Number: number, IncidentID: a.IncidentID, Replayed: true}, true, nil
+	return Registration{Number: number, IncidentID: a.IncidentID, IncidentNumber: a.IncidentNumber, Replayed: true}, true, nil
 }
 
 // registerTx registers one appeal inside tx (the batch's transaction).
@@ -250,17 +247,9 @@ func (s *Service) registerTx(ctx context.Context, tx *batchTx, p *pending, now t
 		return Registration{}, apperr.Wrap(err, "number")
 	}
 	number := fmt.Sprintf("%d-%06d", year, seq)
-	incID := n.IncidentID
-	if incID != 0 {
-		inc, err := s.incident(ctx, tx, incID)
-		if err != nil {
-			return Registration{}, err
-		}
-		if inc.State == Closed || inc.State == Merged {
-			return Registration{}, apperr.New(apperr.Conflict, "incident %d is %s; attach the appeal to an open incident", incID, inc.State)
-		}
-	} else if err := tx.stmt(ctx, "insert-incident").QueryRowContext(ctx, n.Profile, store.T(now)).Scan(&incID); err != nil {
-		return Registration{}, apperr.Wrap(err, "insert incident")
+	incID, incNumber, err := s.incidentOf(ctx, tx, n, year, now)
+	if err != nil {
+		return Registration{}, err
 	}
 	var createdBy any
 	if c.Actor.ID != 0 {
@@ -290,10 +279,10 @@ func (s *Service) registerTx(ctx context.Context, tx *batchTx, p *pending, now t
 		return Registration{}, err
 	}
 	if len(s.hooks) > 0 || n.InTx != nil {
-		a := Appeal{ID: appealID, Number: number, IncidentID: incID, Channel: n.Channel, ReceivedAt: *n.ReceivedAt, RegisteredAt: now,
+		a := Appeal{ID: appealID, Number: number, IncidentID: incID, IncidentNumber: incNumber, Channel: n.Channel, ReceivedAt: *n.ReceivedAt, RegisteredAt: now,
 			DetectedAt: n.DetectedAt, Organization: n.Organization, BIN: n.BIN, ContactEmail: n.ContactEmail, ContactPhone: n.ContactPhone,
 			Description: n.Description, Module: n.Module, Announcements: n.Announcements, Lots: n.Lots, Profile: n.Profile,
-			ProfileLapsed: regulation.Default().LapsedAt(n.Profile, *n.ReceivedAt), SourceMessageID: n.SourceMessageID}
+			ProfileLapsed: s.Lapsed(n.Profile, *n.ReceivedAt), SourceMessageID: n.SourceMessageID}
 		htx := HookTx{Tx: tx.Tx, Dialect: s.DB.Dialect, Now: now, Audit: func(ctx context.Context, by audit.Actor, e audit.Entry) error {
 			_, err := tx.chain.Append(ctx, now, by, e)
 			return err
@@ -309,5 +298,41 @@ func (s *Service) registerTx(ctx context.Context, tx *batchTx, p *pending, now t
 			}
 		}
 	}
-	return Registration{Number: number, IncidentID: incID}, nil
+	return Registration{Number: number, IncidentID: incID, IncidentNumber: incNumber}, nil
 }
+
+// incidentOf is the incident an appeal joins: the open one it names, or a
+// new one with the next failure number of the year.
+func (s *Service) incidentOf(ctx context.Context, tx *batchTx, n NewAppeal, year int, now time.Time) (int64, string, error) {
+	if n.IncidentID != 0 {
+		inc, err := s.incident(ctx, tx, n.IncidentID)
+		if err != nil {
+			return 0, "", err
+		}
+		if inc.State == Closed || inc.State == Merged {
+			return 0, "", apperr.New(apperr.Conflict, "incident %s is %s; attach the appeal to an open incident", inc.Number, inc.State)
+		}
+		if mods, added := withModule(inc.Modules, n.Module); added { // the appeal names a module the incident lacks
+			after := inc
+			after.Modules, after.UpdatedAt = mods, now
+			if err := s.save(ctx, tx.Tx, inc, after); err != nil {
+				return 0, "", err
+			}
+		}
+		return inc.ID, inc.Number, nil
+	}
+	var seq, id int64
+	if err := tx.stmt(ctx, "next-incident-number").QueryRowContext(ctx, year).Scan(&seq); err != nil {
+		return 0, "", apperr.Wrap(err, "incident number")
+	}
+	number := IncidentNumber(year, seq)
+	if err := tx.stmt(ctx, "insert-incident").QueryRowContext(ctx, n.Profile, store.T(now), number, mustJSON(withoutModule(n.Module))).Scan(&id); err != nil {
+		return 0, "", apperr.Wrap(err, "insert incident")
+	}
+	return id, number, nil
+}
+
+// IncidentNumber is the public number of a year's seq-th failure,
+// "TF-2026-0004" (technical failure): a prefix and four digits, so it is
+// never taken for an appeal number ("2026-000004").
+func IncidentNumber(year int, seq int64) string { return fmt.Sprintf("TF-%d-%04d", year, seq) }

@@ -12,6 +12,7 @@ import (
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 //go:embed queries.sql
@@ -42,9 +43,13 @@ type Service struct {
 	Now            func() time.Time
 	Zone           *time.Location // numbering year and local times
 	resolveProfile ProfileResolver
-	batch          *batcher
-	metrics        metricsHook
-	hooks          []Hooks
+	// Lapsed reports a profile version used at a time outside its period
+	// (the catalogue with the administrator's recorded dates); default: the
+	// shipped catalogue's dates.
+	Lapsed  func(profileID string, at time.Time) bool
+	batch   *batcher
+	metrics metricsHook
+	hooks   []Hooks
 }
 
 func (s *Service) hookTx(tx *sql.Tx, now time.Time) HookTx {
@@ -56,7 +61,7 @@ func (s *Service) hookTx(tx *sql.Tx, now time.Time) HookTx {
 
 // New starts the registration writer; Close stops it.
 func New(db *store.DB, now func() time.Time, zone *time.Location, resolve ProfileResolver, m Metrics) *Service {
-	s := &Service{DB: db, Now: now, Zone: zone, resolveProfile: resolve, metrics: metricsHook{m}}
+	s := &Service{DB: db, Now: now, Zone: zone, resolveProfile: resolve, metrics: metricsHook{m}, Lapsed: regulation.Default().LapsedAt}
 	s.batch = newBatcher(s, 256)
 	return s
 }
@@ -68,15 +73,15 @@ func scanAppeal(r interface{ Scan(...any) error }) (Appeal, error) {
 	var recv, reg, det store.Time
 	var ann, lots string
 	err := r.Scan(&a.ID, &a.Number, &a.IncidentID, &a.Channel, &recv, &reg, &det, &a.Organization, &a.BIN, &a.ContactEmail,
-		&a.ContactPhone, &a.Description, &a.Module, &ann, &lots, &a.Profile)
+		&a.ContactPhone, &a.Description, &a.Module, &ann, &lots, &a.Profile, &a.IncidentNumber)
 	a.ReceivedAt, a.RegisteredAt, a.DetectedAt = recv.Time, reg.Time, det.Ptr()
 	a.Announcements, a.Lots = strList(ann), strList(lots)
-	a.ProfileLapsed = regulation.Default().LapsedAt(a.Profile, a.ReceivedAt)
 	return a, err
 }
 
 func (s *Service) appeal(ctx context.Context, q querier, number string) (Appeal, error) {
 	a, err := scanAppeal(q.QueryRowContext(ctx, Q.AppealByNumber, number))
+	a.ProfileLapsed = s.Lapsed(a.Profile, a.ReceivedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, apperr.New(apperr.NotFound, "no appeal %s", number)
 	}
@@ -90,9 +95,9 @@ func scanIncident(r interface{ Scan(...any) error }) (Incident, error) {
 	var first, started, planned, fixed, created, updated store.Time
 	var modules string
 	var merged sql.NullInt64
-	err := r.Scan(&i.ID, &i.State, &paused, &i.Profile, &first, &crit, &opdep, &i.Cause, &started, &planned, &fixed,
+	err := r.Scan(&i.ID, &i.Number, &i.State, &paused, &i.Profile, &first, &crit, &opdep, &i.Cause, &started, &planned, &fixed,
 		&modules, &i.Decision, &i.Recommendations, &merged, &created, &updated, &i.Version)
-	i.PausedFrom, i.Criticality = State(paused.String), crit.String
+	i.PausedFrom, i.Criticality = State(paused.String), vocab.Criticality(crit.String)
 	if opdep.Valid {
 		i.OperatorDependent = &opdep.Bool
 	}
@@ -110,6 +115,16 @@ func (s *Service) incident(ctx context.Context, q querier, id int64) (Incident, 
 		return i, apperr.New(apperr.NotFound, "no incident %d", id)
 	}
 	return i, apperr.Wrap(err, "load incident")
+}
+
+// incidentAt loads an incident to change it; expected (when not 0) is the
+// version the caller read (optimistic lock).
+func (s *Service) incidentAt(ctx context.Context, tx *sql.Tx, id int64, expected int) (Incident, error) {
+	inc, err := s.incident(ctx, tx, id)
+	if err == nil && expected != 0 && expected != inc.Version {
+		return inc, apperr.New(apperr.Conflict, "incident %d is at version %d, not %d; reload and retry", id, inc.Version, expected)
+	}
+	return inc, err
 }
 
 // Appeal returns one appeal by its number.
@@ -166,6 +181,7 @@ func (s *Service) appealsOf(ctx context.Context, q rowsQuerier, id int64) ([]App
 		if err != nil {
 			return nil, apperr.Wrap(err, "appeals")
 		}
+		a.ProfileLapsed = s.Lapsed(a.Profile, a.ReceivedAt)
 		out = append(out, a)
 	}
 	return out, apperr.Wrap(rows.Err(), "appeals")
@@ -214,12 +230,9 @@ func (s *Service) Transition(ctx context.Context, by audit.Actor, id int64, in T
 	var out Incident
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		now := s.Now().UTC()
-		before, err := s.incident(ctx, tx, id)
+		before, err := s.incidentAt(ctx, tx, id, in.ExpectedVersion)
 		if err != nil {
 			return err
-		}
-		if in.ExpectedVersion != 0 && in.ExpectedVersion != before.Version {
-			return apperr.New(apperr.Conflict, "incident %d is at version %d, not %d; reload and retry", id, before.Version, in.ExpectedVersion)
 		}
 		after, err := Apply(before, in, now)
 		if err != nil {
@@ -283,6 +296,7 @@ func (s *Service) Merge(ctx context.Context, by audit.Actor, number string, targ
 			return apperr.Wrap(err, "move appeal")
 		}
 		newDst := dst
+		newDst.Modules, _ = withModule(dst.Modules, a.Module)
 		if a.RegisteredAt.Before(dst.FirstRegisteredAt) {
 			newDst.FirstRegisteredAt = a.RegisteredAt
 		}

@@ -29,7 +29,7 @@ func fanout(event string) []notify.Notification {
 	for i := range ns {
 		ns[i] = notify.Notification{Event: event, Kind: templates.ExtensionsGranted, Channel: "email",
 			Email: fmt.Sprintf("bidder%05d@example.kz", i), Lang: "ru", DueBy: at.Add(time.Hour),
-			Data: templates.Data{Number: "INC-42", Level: "medium", Zone: "Asia/Almaty", Started: at, PlannedFix: at.Add(3 * time.Hour),
+			Data: templates.Data{Number: "TF-2026-0042", Level: "medium", Zone: "Asia/Almaty", Started: at, PlannedFix: at.Add(3 * time.Hour),
 				Extensions: []templates.Extension{{Announcement: fmt.Sprintf("%07d-1", i%900), Lot: "1", DeadlineKind: "bid_acceptance",
 					Old: at.Add(time.Hour), New: at.Add(4 * time.Hour), Rule: "Q36.3"}}}}
 	}

@@ -14,7 +14,7 @@ func TestCompactJSONRoundTrip(t *testing.T) {
 	at := time.Date(2026, 2, 2, 10, 0, 0, 0, time.UTC)
 	for _, d := range []templates.Data{
 		{Number: "2026-000001"},
-		{Number: "INC-1", Level: "medium", Started: at, Changed: true, SectionMissing: true, Sections: []string{"Планирование"},
+		{Number: "TF-2026-0001", Level: "medium", Started: at, Changed: true, SectionMissing: true, Sections: []string{"Планирование"},
 			Extensions: []templates.Extension{{Announcement: "1-1", Old: at, New: at.Add(time.Hour), Rule: "Q36.3"}},
 			Zone:       "Asia/Almaty", Summary: "«кавычки» и \"escapes\"\n", Location: time.UTC},
 	} {

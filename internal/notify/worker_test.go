@@ -313,7 +313,7 @@ func TestEnqueueBatchesAndDedupes(t *testing.T) {
 		c := newClock()
 		var ns []notify.Notification
 		for i := range 1203 {
-			ns = append(ns, email("fanout:1", fmt.Sprintf("b%d@example.kz", i%1100), "ru", templates.ExtensionsGranted, "INC-1"))
+			ns = append(ns, email("fanout:1", fmt.Sprintf("b%d@example.kz", i%1100), "ru", templates.ExtensionsGranted, "TF-2026-0001"))
 		}
 		enqueue(t, db, c.Now(), ns...)
 		enqueue(t, db, c.Now(), ns[:600]...)

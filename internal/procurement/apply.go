@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"iter"
 	"slices"
 	"sort"
 	"strconv"
@@ -166,15 +167,6 @@ type bidder struct {
 	exts        []int32
 }
 
-// deadlineWord maps an engine deadline kind to the templates' word.
-var deadlineWord = map[impact.Kind]string{
-	impact.BidsEnd: "bid_acceptance", impact.PriceOffersEnd: "price_offer_acceptance", impact.BidsStart: "acceptance_start",
-	impact.AuctionRound: "auction_round", impact.AuctionTrading: "auction_trading", impact.Decryption: "decryption",
-	impact.OpeningProtocol: "opening_protocol", impact.AdmissionProtocol: "admission_protocol", impact.ResultsProtocol: "results_protocol",
-	impact.ContractApproval: "contract_signing", impact.ContractSigning: "contract_signing", impact.ComplaintsEnd: "complaint",
-	impact.DiscussionEnd: "documentation_discussion", impact.TariffEnd: "tariff",
-}
-
 // Apply plans the incident and applies the plan in one transaction: every
 // change is recorded (plan_changes, with old and new value and the rule),
 // the deadlines take their new values, the feed gets one entry per change,
@@ -183,165 +175,212 @@ var deadlineWord = map[impact.Kind]string{
 // plan is computed against what is already applied, so applying again
 // changes nothing and a moved fix time yields only the difference.
 func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, by audit.Actor) (Applied, error) {
-	out := Applied{Incident: incidentID}
-	now := s.Now()
+	r := &applyRun{s: s, by: by, now: s.Now(), out: Applied{Incident: incidentID},
+		bidders: map[string]*bidder{}, reasons: map[impact.Text]int64{}, h: newHasher()}
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		r.tx = tx
 		if _, err := tx.ExecContext(ctx, store.ByDialect(s.DB.Dialect, Q.LockWriterSQLite, Q.LockWriterPostgres)); err != nil {
 			return err
 		}
-
-		ps, err := s.setup(ctx, tx, incidentID, req)
+		var err error
+		if r.ps, err = s.setup(ctx, tx, incidentID, req); err != nil {
+			return err
+		}
+		ids, err := s.scopeIDs(ctx, tx, r.ps)
 		if err != nil {
 			return err
 		}
-		ids, err := s.scopeIDs(ctx, tx, ps)
+		if r.input, err = json.Marshal(r.ps.inc); err != nil {
+			return err
+		}
+		if r.ins, err = newBatchInsert(ctx, tx, Q.InsertChange, changeCols, max(s.InsertBatch, 1)); err != nil {
+			return err
+		}
+		defer r.ins.close()
+		procs, done, err := r.procedures(ctx, ids)
 		if err != nil {
 			return err
 		}
-		input, err := json.Marshal(ps.inc)
-		if err != nil {
-			return err
-		}
-		ins, err := newBatchInsert(ctx, tx, Q.InsertChange, changeCols, max(s.InsertBatch, 1))
-		if err != nil {
-			return err
-		}
-		defer ins.close()
-		h := newHasher()
-		bidders := map[string]*bidder{}
-		var moves []templates.Extension
-		reasons := map[impact.Text]int64{}
-		var planID, cur int64
-		// The source of the procedures. On SQLite a read transaction on
-		// another connection, begun while this one holds the write lock, sees
-		// exactly what this transaction saw before it wrote (nobody else can
-		// commit, and what it writes concerns procedures already streamed),
-		// so loading runs ahead on its own goroutine. On PostgreSQL the
-		// procedures come through this transaction, in turn with the writes.
-		procs := s.stream(ctx, tx, ids, &cur)
-		if s.DB.Dialect == store.SQLite {
-			rtx, err := s.DB.R.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-			if err != nil {
-				return err
-			}
-			defer rtx.Rollback()
-			procs = s.streamAhead(ctx, rtx, ids, &cur)
-		}
-		err = ps.planner.PlanEach(procs, func(p *impact.Procedure, acts []impact.Action) error {
-			if planID == 0 {
-				// The plan row is created with the first change, so an
-				// empty plan leaves no trace.
-				if err := tx.QueryRowContext(ctx, Q.InsertPlan, incidentID, ps.profile, string(input), store.T(now), by.Login).Scan(&planID); err != nil {
-					return err
-				}
-			}
-			out.Procedures++
-			first := len(moves)
-			var movedFor []string // supplier of a per-supplier deadline, else ""
-			for i := range acts {
-				a := &acts[i]
-				h.add(a)
-				rc, _ := json.Marshal(a.Recipients)
-				if a.Recipients == nil {
-					rc = []byte("[]")
-				}
-				var old, nw store.Time
-				if !a.Old.IsZero() {
-					old = store.T(a.Old)
-				}
-				if !a.New.IsZero() {
-					nw = store.T(a.New)
-				}
-				rid, ok := reasons[a.Reason]
-				if !ok {
-					if err := tx.QueryRowContext(ctx, Q.InsertReason, planID, a.Reason.RU, a.Reason.EN).Scan(&rid); err != nil {
-						return err
-					}
-					reasons[a.Reason] = rid
-				}
-				out.Changes++
-				if a.Action == impact.Notify && a.Deadline == "" && a.Supplier == "" {
-					// The per-event "tell the participants" line: its effect is
-					// the outbox message below; the engine never reads it back.
-					continue
-				}
-				if err := ins.add(ctx, planID, cur, a.Lot, string(a.Deadline), a.Supplier, string(a.Action), a.Rule, a.Event,
-					old, nw, string(rc), rid); err != nil {
-					return err
-				}
-				if a.Action == impact.Extend || a.Action == impact.Hold {
-					moves = append(moves, templates.Extension{Announcement: p.Announcement, Lot: a.Lot, DeadlineKind: deadlineWord[a.Deadline],
-						Old: a.Old, New: a.New, Rule: a.Rule})
-					movedFor = append(movedFor, a.Supplier)
-				}
-			}
-			if len(moves) == first {
-				return nil
-			}
-			for _, pt := range p.Participants {
-				b := bidders[pt.Supplier]
-				if b == nil {
-					b = &bidder{email: pt.Email, lang: pt.Language}
-					bidders[pt.Supplier] = b
-				}
-				if b.email == "" {
-					b.email, b.lang = pt.Email, pt.Language
-				}
-				for i, sup := range movedFor {
-					if sup == "" || sup == pt.Supplier {
-						b.exts = append(b.exts, int32(first+i))
-					}
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if err := ins.flush(ctx); err != nil {
-			return err
-		}
-		out.PlanHash = h.sum()
-		if req.PlanHash != "" && req.PlanHash != out.PlanHash {
-			return apperr.New(apperr.Conflict, "the plan changed since it was previewed (hash %s, previewed %s): preview it again", out.PlanHash, req.PlanHash)
-		}
-		if planID == 0 {
-			return nil // already in force
-		}
-		out.PlanID = planID
-		if _, err := tx.ExecContext(ctx, Q.FinishPlan, planID, out.PlanHash, out.Procedures, out.Changes); err != nil {
-			return err
-		}
-		if err := overRanges(ctx, tx, planID, false, func(lo, hi int64) error {
-			if _, err := tx.ExecContext(ctx, Q.SetDeadlinesOfPlan, planID, lo, hi); err != nil {
-				return fmt.Errorf("set deadlines: %w", err)
-			}
-			_, err := tx.ExecContext(ctx, Q.FeedApply, planID, lo, hi, store.T(now))
-			return err
+		defer done()
+		if err := r.ps.planner.PlanEach(procs, func(p *impact.Procedure, acts []impact.Action) error {
+			return r.procedure(ctx, p, acts)
 		}); err != nil {
 			return err
 		}
-		if out.Notifications, out.NoAddress, err = s.notifyBidders(ctx, tx, now, ps, planID, bidders, moves); err != nil {
+		if err := r.ins.flush(ctx); err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "impact.apply", ObjectType: "applied_plan",
-			ObjectID: strconv.FormatInt(planID, 10), After: map[string]any{"incident": incidentID, "profile": ps.profile,
-				"procedures_changed": out.Procedures, "changes": out.Changes, "notifications": out.Notifications,
-				"plan_hash": out.PlanHash, "input": json.RawMessage(input)}})
-		return err
+		r.out.PlanHash = r.h.sum()
+		if req.PlanHash != "" && req.PlanHash != r.out.PlanHash {
+			return apperr.New(apperr.Conflict, "the plan changed since it was previewed (hash %s, previewed %s): preview it again", r.out.PlanHash, req.PlanHash)
+		}
+		if r.planID == 0 {
+			return nil // already in force
+		}
+		return r.finish(ctx)
 	})
 	if err != nil {
 		return Applied{}, planErr(err)
 	}
-	return out, nil
+	return r.out, nil
+}
+
+// applyRun is one Apply's transaction and what it has gathered so far.
+type applyRun struct {
+	s     *Service
+	tx    *sql.Tx
+	by    audit.Actor
+	now   time.Time
+	ps    *planSetup
+	input []byte // the engine's incident input, kept with the plan
+	ins   *batchInsert
+	h     hasher
+	out   Applied
+
+	planID, cur int64 // cur: the procedure being streamed
+	bidders     map[string]*bidder
+	moves       []templates.Extension
+	reasons     map[impact.Text]int64 // reason text → plan_reasons id
+}
+
+// procedures is the source of the scope's procedures. On SQLite a read
+// transaction on another connection, begun while this one holds the write
+// lock, sees exactly what this transaction saw before it wrote (nobody else
+// can commit, and what it writes concerns procedures already streamed), so
+// loading runs ahead on its own goroutine. On PostgreSQL the procedures
+// come through this transaction, in turn with the writes.
+func (r *applyRun) procedures(ctx context.Context, ids []int64) (iter.Seq2[*impact.Procedure, error], func(), error) {
+	if r.s.DB.Dialect != store.SQLite {
+		return r.s.stream(ctx, r.tx, ids, &r.cur), func() {}, nil
+	}
+	rtx, err := r.s.DB.R.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.s.streamAhead(ctx, rtx, ids, &r.cur), func() { _ = rtx.Rollback() }, nil
+}
+
+// procedure records the actions planned for one procedure and collects the
+// deadlines its bidders are told of.
+func (r *applyRun) procedure(ctx context.Context, p *impact.Procedure, acts []impact.Action) error {
+	if r.planID == 0 {
+		// The plan row is created with the first change, so an empty plan
+		// leaves no trace.
+		if err := r.tx.QueryRowContext(ctx, Q.InsertPlan, r.out.Incident, r.ps.profile, string(r.input), store.T(r.now), r.by.Login).Scan(&r.planID); err != nil {
+			return err
+		}
+	}
+	r.out.Procedures++
+	first := len(r.moves)
+	var movedFor []string // supplier of a per-supplier deadline, else ""
+	for i := range acts {
+		a := &acts[i]
+		moved, err := r.record(ctx, a)
+		if err != nil {
+			return err
+		}
+		if moved {
+			r.moves = append(r.moves, templates.Extension{Announcement: p.Announcement, Lot: a.Lot, DeadlineKind: a.Deadline.Public(),
+				Old: a.Old, New: a.New, Rule: a.Rule})
+			movedFor = append(movedFor, a.Supplier)
+		}
+	}
+	if len(r.moves) > first {
+		r.addBidders(p, first, movedFor)
+	}
+	return nil
+}
+
+// record writes one action as a plan change (its reason text once per
+// plan); moved reports whether it moves a deadline.
+func (r *applyRun) record(ctx context.Context, a *impact.Action) (moved bool, err error) {
+	r.h.add(a)
+	rc, _ := json.Marshal(a.Recipients)
+	if a.Recipients == nil {
+		rc = []byte("[]")
+	}
+	var old, nw store.Time
+	if !a.Old.IsZero() {
+		old = store.T(a.Old)
+	}
+	if !a.New.IsZero() {
+		nw = store.T(a.New)
+	}
+	rid, ok := r.reasons[a.Reason]
+	if !ok {
+		if err := r.tx.QueryRowContext(ctx, Q.InsertReason, r.planID, a.Reason.RU, a.Reason.KK, a.Reason.EN).Scan(&rid); err != nil {
+			return false, err
+		}
+		r.reasons[a.Reason] = rid
+	}
+	r.out.Changes++
+	if a.Action == impact.Notify && a.Deadline == "" && a.Supplier == "" {
+		// The per-event "tell the participants" line: its effect is the
+		// outbox message; the engine never reads it back.
+		return false, nil
+	}
+	if err := r.ins.add(ctx, r.planID, r.cur, a.Lot, string(a.Deadline), a.Supplier, string(a.Action), a.Rule, a.Event,
+		old, nw, string(rc), rid); err != nil {
+		return false, err
+	}
+	return a.Action == impact.Extend || a.Action == impact.Hold, nil
+}
+
+// addBidders gives each participant of p the moves from first on that
+// concern them: common deadlines, and their own per-supplier ones.
+func (r *applyRun) addBidders(p *impact.Procedure, first int, movedFor []string) {
+	for _, pt := range p.Participants {
+		b := r.bidders[pt.Supplier]
+		if b == nil {
+			b = &bidder{email: pt.Email, lang: pt.Language}
+			r.bidders[pt.Supplier] = b
+		}
+		if b.email == "" {
+			b.email, b.lang = pt.Email, pt.Language
+		}
+		for i, sup := range movedFor {
+			if sup == "" || sup == pt.Supplier {
+				b.exts = append(b.exts, int32(first+i))
+			}
+		}
+	}
+}
+
+// finish puts the recorded plan in force: the deadlines and the feed, the
+// bidders' notices, the audit record.
+func (r *applyRun) finish(ctx context.Context) error {
+	tx, planID, out := r.tx, r.planID, &r.out
+	out.PlanID = planID
+	if _, err := tx.ExecContext(ctx, Q.FinishPlan, planID, out.PlanHash, out.Procedures, out.Changes); err != nil {
+		return err
+	}
+	if err := overRanges(ctx, tx, planID, false, func(lo, hi int64) error {
+		if _, err := tx.ExecContext(ctx, Q.SetDeadlinesOfPlan, planID, lo, hi); err != nil {
+			return fmt.Errorf("set deadlines: %w", err)
+		}
+		_, err := tx.ExecContext(ctx, Q.FeedApply, planID, lo, hi, store.T(r.now))
+		return err
+	}); err != nil {
+		return err
+	}
+	var err error
+	if out.Notifications, out.NoAddress, err = r.s.notifyBidders(ctx, tx, r.now, r.ps, planID, r.bidders, r.moves); err != nil {
+		return err
+	}
+	_, err = audit.Append(ctx, tx, r.s.DB.Dialect, r.now, r.by, audit.Entry{Action: "impact.apply", ObjectType: "applied_plan",
+		ObjectID: strconv.FormatInt(planID, 10), After: map[string]any{"incident": out.Incident, "profile": r.ps.profile,
+			"procedures_changed": out.Procedures, "changes": out.Changes, "notifications": out.Notifications,
+			"plan_hash": out.PlanHash, "input": json.RawMessage(r.input)}})
+	return err
 }
 
 // notifyBidders enqueues one ExtensionsGranted message per bidder with an
 // address; the event names the plan, so the outbox never sends it twice.
 func (s *Service) notifyBidders(ctx context.Context, tx *sql.Tx, now time.Time, ps *planSetup, planID int64, bidders map[string]*bidder, moves []templates.Extension) (sent, noAddr int, err error) {
-	number := "#" + strconv.FormatInt(ps.incidentID, 10)
-	if len(ps.view.Appeals) > 0 {
-		number = ps.view.Appeals[0].Number
+	// The failure's own number (defect 10: an appeal's number was used).
+	number := ps.view.Number
+	if number == "" {
+		number = "#" + strconv.FormatInt(ps.incidentID, 10)
 	}
 	keys := make([]string, 0, len(bidders))
 	for k := range bidders {
@@ -364,7 +403,7 @@ func (s *Service) notifyBidders(ctx context.Context, tx *sql.Tx, now time.Time, 
 			exts[i] = moves[x]
 		}
 		d := templates.Data{Number: number, Level: string(ps.inc.Criticality), Started: ps.inc.StartedAt,
-			Confirmed: ps.inc.ConfirmedAt, Modules: strings.Join(ps.inc.Modules, ", "), Extensions: exts, Zone: zone}
+			Confirmed: ps.inc.ConfirmedAt, Modules: strings.Join(ps.inc.Modules, ", "), Extensions: exts, Zone: zone, Profile: ps.view.Profile}
 		if ps.inc.FixActual {
 			d.FixedAt = ps.inc.FixedAt
 		} else {

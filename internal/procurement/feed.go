@@ -76,7 +76,7 @@ func (s *Service) feed(ctx context.Context, q queryer, after int64, limit int) (
 		var e FeedEntry
 		var old, nw, at store.Time
 		if err := rows.Scan(&e.Seq, &e.Op, &e.PlanID, &e.Incident, &e.Procedure, &e.Announcement, &e.Lot, &e.Deadline, &e.Supplier,
-			&e.Action, &e.Rule, &old, &nw, &e.Reason.RU, &e.Reason.EN, &at); err != nil {
+			&e.Action, &e.Rule, &old, &nw, &e.Reason.RU, &e.Reason.KK, &e.Reason.EN, &at); err != nil {
 			return page, apperr.Wrap(err, "feed")
 		}
 		if e.Op == "revert" {
@@ -140,7 +140,7 @@ func (s *Service) Get(ctx context.Context, externalID string) (Procedure, error)
 		var c Change
 		var old, nw store.Time
 		var rc string
-		if err := rows.Scan(&c.PlanID, &c.Incident, &c.Lot, &c.Deadline, &c.Supplier, &c.Action, &c.Rule, &old, &nw, &rc, &c.Reason.RU, &c.Reason.EN); err != nil {
+		if err := rows.Scan(&c.PlanID, &c.Incident, &c.Lot, &c.Deadline, &c.Supplier, &c.Action, &c.Rule, &old, &nw, &rc, &c.Reason.RU, &c.Reason.KK, &c.Reason.EN); err != nil {
 			return p, apperr.Wrap(err, "changes")
 		}
 		c.Old, c.New = optTime(old), optTime(nw)

@@ -129,18 +129,22 @@ func (s *Service) httpPlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	req, err := planRequest(r)
-	if err != nil {
-		return err
-	}
-	if r.URL.Query().Get("format") == "ndjson" || r.Header.Get("Accept") == "application/x-ndjson" {
-		return s.planNDJSON(w, r, id, req)
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "json" && format != "ndjson" {
+		return &apperr.Error{Code: apperr.Invalid, Message: "bad format", Fields: map[string]string{"format": "json or ndjson"}}
 	}
 	limit := 1000
 	if v := r.URL.Query().Get("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit < 0 || limit > 10000 {
 			return &apperr.Error{Code: apperr.Invalid, Message: "bad limit", Fields: map[string]string{"limit": "0..10000"}}
 		}
+	}
+	req, err := planRequest(r)
+	if err != nil {
+		return err
+	}
+	if format == "ndjson" || r.Header.Get("Accept") == "application/x-ndjson" {
+		return s.planNDJSON(w, r, id, req)
 	}
 	acts := []PlannedAction{}
 	sum, err := s.Plan(r.Context(), id, req, func(a PlannedAction) error {

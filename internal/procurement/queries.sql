@@ -25,7 +25,7 @@ FROM procedures WHERE external_id = $1
 SELECT kind, lot, supplier, at FROM procedure_deadlines WHERE procedure_id = $1 ORDER BY kind, lot, supplier
 
 -- name: changes-of-procedure
-SELECT c.plan_id, c.event, c.lot, c.kind, c.supplier, c.action, c.rule, c.old_at, c.new_at, c.recipients, r.ru, r.en
+SELECT c.plan_id, c.event, c.lot, c.kind, c.supplier, c.action, c.rule, c.old_at, c.new_at, c.recipients, r.ru, r.kk, r.en
 FROM plan_changes c JOIN applied_plans a ON a.id = c.plan_id JOIN plan_reasons r ON r.id = c.reason_id
 WHERE c.procedure_id = $1 AND a.status = 'applied' ORDER BY c.id
 
@@ -102,7 +102,7 @@ INSERT INTO plan_changes (plan_id, procedure_id, lot, kind, supplier, action, ru
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 
 -- name: insert-reason
-INSERT INTO plan_reasons (plan_id, ru, en) VALUES ($1, $2, $3) RETURNING id
+INSERT INTO plan_reasons (plan_id, ru, kk, en) VALUES ($1, $2, $3, $4) RETURNING id
 
 -- name: change-range-of-plan
 SELECT coalesce(min(id), 0), coalesce(max(id), -1) FROM plan_changes WHERE plan_id = $1
@@ -156,7 +156,7 @@ UPDATE applied_plans SET status = 'reverted', reverted_at = $2, reverted_by = $3
 
 -- name: feed-page
 SELECT f.seq, f.op, f.plan_id, a.incident_id, p.external_id, p.announcement, c.lot, c.kind, c.supplier, c.action, c.rule,
-    c.old_at, c.new_at, r.ru, r.en, f.at
+    c.old_at, c.new_at, r.ru, r.kk, r.en, f.at
 FROM procurement_feed f
 JOIN plan_changes c ON c.id = f.change_id
 JOIN plan_reasons r ON r.id = c.reason_id

@@ -32,7 +32,14 @@ func pathID(r *http.Request) (int64, error) {
 
 func (s *Service) listMaintenance(w http.ResponseWriter, r *http.Request) error {
 	q, args := Q.MaintenancePublic, []any{store.T(s.Now().UTC().Add(-s.recent()))}
-	if r.URL.Query().Get("all") == "true" {
+	all := false
+	if v := r.URL.Query().Get("all"); v != "" {
+		var err error
+		if all, err = strconv.ParseBool(v); err != nil {
+			return &apperr.Error{Code: apperr.Invalid, Message: "validation failed", Fields: map[string]string{"all": "true or false"}}
+		}
+	}
+	if all {
 		q, args = Q.MaintenanceAll, []any{500}
 	}
 	ms, err := s.maintenance(r.Context(), q, args...)
@@ -91,9 +98,10 @@ func (s *Service) putNotice(w http.ResponseWriter, r *http.Request) error {
 	if err := web.Decode(r, &n); err != nil {
 		return err
 	}
-	if err := s.SetNotice(r.Context(), actor(r), id, n); err != nil {
+	number, err := s.SetNotice(r.Context(), actor(r), id, n)
+	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"incident_id": id, "number": Label(id), "notice": n})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"incident_id": id, "number": number, "notice": n})
 	return nil
 }

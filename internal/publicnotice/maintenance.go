@@ -204,7 +204,8 @@ type Notice struct {
 }
 
 // SetNotice writes the public text of an incident's notice.
-func (s *Service) SetNotice(ctx context.Context, by audit.Actor, incidentID int64, n Notice) error {
+// It returns the failure's public number.
+func (s *Service) SetNotice(ctx context.Context, by audit.Actor, incidentID int64, n Notice) (number string, err error) {
 	v := apperr.Validation{}
 	for field, t := range map[string]statuspage.Text{"title": n.Title, "modules": n.Modules} {
 		for lang, x := range t {
@@ -216,12 +217,11 @@ func (s *Service) SetNotice(ctx context.Context, by audit.Actor, incidentID int6
 		}
 	}
 	if err := v.Err(); err != nil {
-		return err
+		return "", err
 	}
 	now := s.Now().UTC()
-	return s.publish(ctx, by, now, func(tx *sql.Tx) (audit.Entry, error) {
-		var id int64
-		if err := tx.QueryRowContext(ctx, Q.IncidentExists, incidentID).Scan(&id); errors.Is(err, sql.ErrNoRows) {
+	return number, s.publish(ctx, by, now, func(tx *sql.Tx) (audit.Entry, error) {
+		if err := tx.QueryRowContext(ctx, Q.IncidentExists, incidentID).Scan(&number); errors.Is(err, sql.ErrNoRows) {
 			return audit.Entry{}, apperr.New(apperr.NotFound, "no incident %d", incidentID)
 		} else if err != nil {
 			return audit.Entry{}, apperr.Wrap(err, "incident")

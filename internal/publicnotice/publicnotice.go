@@ -19,15 +19,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"tenderdesk/internal/audit"
-	"tenderdesk/internal/impact"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 //go:embed queries.sql
@@ -68,10 +67,6 @@ func (s *Service) StatusVersion(ctx context.Context) (uint64, error) {
 	}
 	return uint64(v) + uint64(s.Now().Unix()/86400), nil
 }
-
-// Label is how an incident is named in public: the same as in the
-// desk's messages.
-func Label(id int64) string { return "INC-" + strconv.FormatInt(id, 10) }
 
 // StatusSnapshot implements statuspage.Source.
 func (s *Service) StatusSnapshot(ctx context.Context) (statuspage.Snapshot, error) {
@@ -124,11 +119,12 @@ func (s *Service) failures(ctx context.Context, now time.Time) ([]statuspage.Fai
 		var state, modules, title, pubModules string
 		var started, first, planned, fixed, updated, confirmed, noticeUpd store.Time
 		if err := rows.Scan(&r.id, &state, &r.f.Level, &started, &first, &planned, &fixed, &modules, &updated, &confirmed,
-			&title, &pubModules, &noticeUpd); err != nil {
+			&title, &pubModules, &noticeUpd, &r.f.Number); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("publicnotice: failures: %w", err)
 		}
-		r.f.Number, r.f.State = Label(r.id), publicState(state)
+		// The failure's own number, as in every notice (defect 10).
+		r.f.State = publicState(state)
 		r.f.Started = started.Time
 		if r.f.Started.IsZero() {
 			r.f.Started = first.Time
@@ -259,23 +255,10 @@ func (s *Service) extensions(ctx context.Context, incidentID int64) ([]statuspag
 			return nil, fmt.Errorf("publicnotice: extensions: %w", err)
 		}
 		e.Old, e.New = old.Time, nw.Time
-		if w, ok := publicKind[impact.Kind(e.DeadlineKind)]; ok {
-			e.DeadlineKind = w
-		}
+		e.DeadlineKind = vocab.DeadlineKind(e.DeadlineKind).Public()
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// publicKind names the mirror's deadline kinds (internal/impact) with the
-// codes of the page, the feeds' deadline_kind and the email templates
-// (docs/status-feed.md); the same words procurement's notices use.
-var publicKind = map[impact.Kind]string{
-	impact.BidsEnd: "bid_acceptance", impact.PriceOffersEnd: "price_offer_acceptance", impact.BidsStart: "acceptance_start",
-	impact.AuctionRound: "auction_round", impact.AuctionTrading: "auction_trading", impact.Decryption: "decryption",
-	impact.OpeningProtocol: "opening_protocol", impact.AdmissionProtocol: "admission_protocol", impact.ResultsProtocol: "results_protocol",
-	impact.ContractApproval: "contract_signing", impact.ContractSigning: "contract_signing", impact.ComplaintsEnd: "complaint",
-	impact.DiscussionEnd: "documentation_discussion", impact.TariffEnd: "tariff",
 }
 
 // Hooks bumps the version in the transaction of every Journal change the

@@ -13,7 +13,7 @@ SELECT updated_at FROM public_version WHERE id = 1
 SELECT i.id, i.state, COALESCE(i.criticality, ''), i.failure_started_at, i.first_registered_at, i.planned_fix_at, i.fixed_at,
     i.modules, i.updated_at,
     (SELECT max(t.at) FROM incident_transitions t WHERE t.incident_id = i.id AND t.to_state = 'confirmed'),
-    COALESCE(n.title, '{}'), COALESCE(n.modules, '{}'), n.updated_at
+    COALESCE(n.title, '{}'), COALESCE(n.modules, '{}'), n.updated_at, COALESCE(i.number, '')
 FROM incidents i LEFT JOIN public_notices n ON n.incident_id = i.id
 WHERE i.criticality IN ('medium', 'high') AND (n.hidden IS NULL OR n.hidden = false)
   AND (i.state IN ('confirmed', 'fixing', 'info_requested') OR (i.state IN ('fixed', 'closed') AND i.fixed_at >= $1))
@@ -54,7 +54,7 @@ UPDATE maintenance SET withdrawn_at = $2, withdrawn_by = $3, withdraw_reason = $
 WHERE id = $1 AND withdrawn_at IS NULL
 
 -- name: incident-exists
-SELECT id FROM incidents WHERE id = $1
+SELECT COALESCE(number, '') FROM incidents WHERE id = $1
 
 -- name: upsert-notice
 INSERT INTO public_notices (incident_id, title, modules, hidden, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6)

@@ -124,22 +124,22 @@ func TestSourceSnapshot(t *testing.T) {
 
 		// The operator's public text, then hiding the notice (audited, versioned).
 		v5 := version()
-		if err := src.SetNotice(ctx, by, a1.IncidentID, Notice{Title: statuspage.Text{"kk": "Өтінім беру істемейді"}}); err != nil {
+		if _, err := src.SetNotice(ctx, by, a1.IncidentID, Notice{Title: statuspage.Text{"kk": "Өтінім беру істемейді"}}); err != nil {
 			t.Fatal(err)
 		}
 		if snap, _ = src.StatusSnapshot(ctx); snap.Version == v5 || snap.Failures[0].Title.In("ru") != "Өтінім беру істемейді" {
 			t.Errorf("public text: %+v", snap.Failures[0].Title)
 		}
-		if err := src.SetNotice(ctx, by, a1.IncidentID, Notice{Hidden: true}); err != nil {
+		if _, err := src.SetNotice(ctx, by, a1.IncidentID, Notice{Hidden: true}); err != nil {
 			t.Fatal(err)
 		}
 		if snap, _ = src.StatusSnapshot(ctx); len(snap.Failures) != 0 {
 			t.Errorf("a hidden notice is posted")
 		}
-		if err := src.SetNotice(ctx, by, a1.IncidentID, Notice{}); err != nil {
+		if _, err := src.SetNotice(ctx, by, a1.IncidentID, Notice{}); err != nil {
 			t.Fatal(err)
 		}
-		if err := src.SetNotice(ctx, by, 999, Notice{}); err == nil {
+		if _, err := src.SetNotice(ctx, by, 999, Notice{}); err == nil {
 			t.Errorf("a notice for a missing incident was accepted")
 		}
 

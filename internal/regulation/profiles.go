@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"tenderdesk/internal/calendar"
+	"tenderdesk/internal/vocab"
 )
 
 // Clock names, exactly as the issue and the API spell them.
@@ -27,11 +28,12 @@ const (
 	ClockAuxiliaryFunction    = "auxiliary_function"
 )
 
-// Criticality levels (Q34).
+// Criticality levels (Q34), as the level-dependent terms spell them
+// (vocab.Criticality is the type).
 const (
-	Low    = "low"
-	Medium = "medium"
-	High   = "high"
+	Low    = string(vocab.Low)
+	Medium = string(vocab.Medium)
+	High   = string(vocab.High)
 )
 
 // ClockNames are all clock names any profile may have.

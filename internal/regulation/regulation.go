@@ -383,6 +383,31 @@ func untilText(d calendar.Date) string {
 	return d.String()
 }
 
+// Period is a version's effective period as an administrator recorded it.
+type Period struct {
+	From, Until calendar.Date // Until zero: in force until further notice
+}
+
+// WithPeriods is a copy of r with the periods of the named versions
+// replaced, checked together (two versions of a family may not overlap).
+func (r *Registry) WithPeriods(ps map[string]Period) (*Registry, error) {
+	var out []*Profile
+	for id := range ps {
+		if _, ok := r.Get(id); !ok {
+			return nil, fmt.Errorf("unknown profile %q; accepted: %s", id, strings.Join(r.Names(), ", "))
+		}
+	}
+	for _, p := range r.profiles {
+		if per, ok := ps[p.ID()]; ok {
+			n := p.WithCalendar(p.Calendar())
+			n.From, n.Until = per.From, per.Until
+			p = n
+		}
+		out = append(out, p)
+	}
+	return NewRegistry(out...)
+}
+
 // WithPeriod is a copy of r with one version's effective period corrected.
 func (r *Registry) WithPeriod(id string, from, until calendar.Date) (*Registry, error) {
 	var ps []*Profile

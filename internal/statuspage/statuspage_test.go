@@ -65,7 +65,7 @@ func sampleSnapshot() Snapshot {
 		Updated: at("2026-02-02 15:25"),
 		Failures: []Failure{
 			{
-				Number: "INC-2026-0042", Level: "high", State: "fixing",
+				Number: "TF-2026-0042", Level: "high", State: "fixing",
 				Title:   Text{"ru": "Недоступна подача заявок", "kk": "Өтінімдер беру қолжетімсіз"},
 				Modules: Text{"ru": "Подача заявок"},
 				Started: at("2026-02-02 09:40"), Confirmed: at("2026-02-02 10:05"), PlannedFix: at("2026-02-02 16:00"),
@@ -76,7 +76,7 @@ func sampleSnapshot() Snapshot {
 				},
 			},
 			{
-				Number: "INC-2026-0040", Level: "medium", State: "fixed",
+				Number: "TF-2026-0040", Level: "medium", State: "fixed",
 				Title:   Text{"en": "Contract signing failed"},
 				Started: at("2026-01-30 11:00"), Confirmed: at("2026-01-30 11:30"), PlannedFix: at("2026-01-30 15:00"), ActualFix: at("2026-01-30 14:10"),
 				Affected: []Procurement{{Announcement: "5550001-2", Lots: []string{"1"}}},
@@ -84,7 +84,7 @@ func sampleSnapshot() Snapshot {
 					{Announcement: "5550001-2", DeadlineKind: "contract_signing", Old: at("2026-01-30 18:00"), New: at("2026-01-31 18:00"), Rule: "Q36.5"},
 				},
 			},
-			{Number: "INC-2026-0043", State: "analysing", Started: at("2026-02-02 15:00")},
+			{Number: "TF-2026-0043", State: "analysing", Started: at("2026-02-02 15:00")},
 		},
 		Maintenance: []Maintenance{
 			{ID: "m-17", Title: Text{"ru": "Обновление версии портала"}, Start: at("2026-02-07 22:00"), End: at("2026-02-08 02:00"), Announced: at("2026-02-02 09:00")},
@@ -137,14 +137,15 @@ func TestPageShowsAnnouncementsLotsAndExtensions(t *testing.T) {
 	body := w.Body.String()
 	for _, want := range []string{
 		`<meta name="viewport" content="width=device-width, initial-scale=1">`,
-		"INC-2026-0042", "Уровень критичности: высокий", "устраняется", "Недоступна подача заявок",
+		"TF-2026-0042", "Уровень критичности: высокий", "устраняется", "Недоступна подача заявок",
 		"Объявление <strong>1234567-1</strong>: лот <strong>2</strong>, <strong>5</strong>",
 		"Объявление <strong>7654321-1</strong>: все лоты",
-		"02.02.2026 16:00 (UTC&#43;5)", // planned fix in Astana time
-		"окончание приема заявок", "Q37.2",
-		"Недавние сбои", "INC-2026-0040", "30.01.2026 14:10 (UTC&#43;5)", "Q36.5", // fixed, with its actual time
+		"02.02.2026 16:00 (UTC&#43;5)",                   // planned fix in Astana time
+		"окончание приема заявок", "пп. 2) п. 37 Правил", // the rule's point, not its catalogue ID (GLOSSARY D2)
+		"Недавние сбои", "TF-2026-0040", "30.01.2026 14:10 (UTC&#43;5)", "пп. 5) п. 36 Правил", // fixed, with its actual time
 		"Обновление версии портала", "внеплановые, по согласованию с уполномоченным органом",
 		`href="/status/feed.atom?lang=ru"`,
+		`hreflang="kk" lang="kk">Қазақша</a>`, // the switcher names languages (GLOSSARY D7)
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
@@ -152,6 +153,9 @@ func TestPageShowsAnnouncementsLotsAndExtensions(t *testing.T) {
 	}
 	if strings.Contains(body, "<script") {
 		t.Error("the page needs no JavaScript")
+	}
+	if strings.Contains(body, "Q37.2") {
+		t.Error("a catalogue rule ID is shown to users")
 	}
 }
 
@@ -251,8 +255,8 @@ func TestAtomFeedParses(t *testing.T) {
 			}
 		}
 		e := f.Entries[0]
-		if e.ID != "urn:tenderdesk:failure:INC-2026-0042" || !strings.Contains(e.Content.Body, "1234567-1") ||
-			!strings.Contains(e.Content.Body, "Q37.2") || e.Link.Href != "https://zakup.example.kz/status?lang="+lang+"#INC-2026-0042" {
+		if e.ID != "urn:tenderdesk:failure:TF-2026-0042" || !strings.Contains(e.Content.Body, "1234567-1") ||
+			!strings.Contains(e.Content.Body, map[string]string{"ru": "пп. 2) п. 37 Правил", "kk": "Қағидалардың 37-тармағының 2) тармақшасы", "en": "Rules, para 37(2)"}[lang]) || e.Link.Href != "https://zakup.example.kz/status?lang="+lang+"#TF-2026-0042" {
 			t.Errorf("%s first entry: %+v", lang, e)
 		}
 	}
@@ -282,7 +286,7 @@ func TestJSONFeedMatchesSchema(t *testing.T) {
 			t.Fatalf("items %d lang %s", len(f.Items), f.Language)
 		}
 		x := f.Items[0].Ext
-		if x.Number != "INC-2026-0042" || *x.Level != "high" || len(x.Affected) != 2 || x.Affected[0].Lots[1] != "5" ||
+		if x.Number != "TF-2026-0042" || *x.Level != "high" || len(x.Affected) != 2 || x.Affected[0].Lots[1] != "5" ||
 			len(x.Extensions) != 1 || *x.Extensions[0].Rule != "Q37.2" || x.ActualFix != nil || *x.PlannedFix != "2026-02-02T11:00:00Z" {
 			t.Errorf("first item: %+v", x)
 		}
@@ -417,7 +421,7 @@ func TestSourceFailure(t *testing.T) {
 	}
 	src.set(func(f *fakeSource) { f.err = errors.New("db down again"); f.snap.Version = 99 })
 	clk.Add(time.Second)
-	if w := get(h, "/status"); w.Code != 200 || !strings.Contains(w.Body.String(), "INC-2026-0042") {
+	if w := get(h, "/status"); w.Code != 200 || !strings.Contains(w.Body.String(), "TF-2026-0042") {
 		t.Errorf("source down with a cached version: %d (want the previous page)", w.Code)
 	}
 }

@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"tenderdesk/internal/notify/templates"
+	"tenderdesk/internal/vocab"
 )
 
-// ui holds the page's own words; levels and deadline kinds come from
-// notify/templates so the page and the emails say the same thing.
+// ui holds the page's own words; levels, states and deadline kinds come
+// from internal/vocab so the page, the feeds and the emails say the same thing.
 var ui = map[string]map[string]string{
 	"ru": {
 		"title": "Технические сбои и работы", "current": "Текущие сбои", "recent": "Недавние сбои",
@@ -23,20 +24,18 @@ var ui = map[string]map[string]string{
 		"affected": "Затронутые объявления и лоты", "announcement": "Объявление", "lot": "лот", "lotcol": "Лот", "alllots": "все лоты",
 		"extensions": "Продленные сроки", "modules": "Модули", "updated": "Обновлено", "deadline": "Срок",
 		"old": "Было", "new": "Стало", "rule": "Основание", "unplanned": "внеплановые, по согласованию с уполномоченным органом",
-		"plannedworks": "плановые", "from": "с", "to": "по", "feeds": "Подписка",
-		"analysing": "анализируется", "confirmed_s": "подтвержден", "fixing": "устраняется", "fixed_s": "устранен",
+		"plannedworks": "плановые", "from": "с", "to": " по", "feeds": "Подписка",
 		"failure": "Технический сбой",
 	},
 	"kk": {
-		"title": "Техникалық іркілістер мен жұмыстар", "current": "Ағымдағы іркілістер", "recent": "Соңғы іркілістер",
+		"title": "Техникалық іркілістер мен жұмыстар", "current": "Ағымдағы іркілістер", "recent": "Жақында жойылған іркілістер",
 		"none": "Іркілістер жоқ. Портал қалыпты режимде жұмыс істеп тұр.", "maintenance": "Техникалық және профилактикалық жұмыстар",
-		"nomaint": "Жұмыстар жарияланбаған.", "level": "Маңыздылық деңгейі", "state": "Жай-күйі",
-		"started": "Басталуы", "confirmed": "Расталды", "planned": "Жоюдың жоспарланған мерзімі", "fixed": "Жойылды",
+		"nomaint": "Жұмыстар жарияланбаған.", "level": "Маңыздылық деңгейі", "state": "Мәртебесі",
+		"started": "Іркілістің басталуы", "confirmed": "Расталған уақыты", "planned": "Жоюдың жоспарланған мерзімі", "fixed": "Жойылған уақыты",
 		"affected": "Іркіліс әсер еткен хабарландырулар мен лоттар", "announcement": "Хабарландыру", "lot": "лот", "lotcol": "Лот", "alllots": "барлық лоттар",
 		"extensions": "Ұзартылған мерзімдер", "modules": "Модульдер", "updated": "Жаңартылды", "deadline": "Мерзім",
-		"old": "Бұрын", "new": "Жаңа мерзім", "rule": "Негіздеме", "unplanned": "жоспардан тыс, уәкілетті органмен келісім бойынша",
-		"plannedworks": "жоспарлы", "from": "басталуы", "to": "аяқталуы", "feeds": "Жазылу",
-		"analysing": "талдануда", "confirmed_s": "расталды", "fixing": "жойылуда", "fixed_s": "жойылды",
+		"old": "Бұрынғы мерзім", "new": "Жаңа мерзім", "rule": "Негіздеме", "unplanned": "жоспардан тыс, уәкілетті органмен келісу бойынша",
+		"plannedworks": "жоспарлы", "from": "Басталуы:", "to": ", аяқталуы:", "feeds": "Жазылу",
 		"failure": "Техникалық іркіліс",
 	},
 	"en": {
@@ -47,20 +46,23 @@ var ui = map[string]map[string]string{
 		"affected": "Affected announcements and lots", "announcement": "Announcement", "lot": "lot", "lotcol": "Lot", "alllots": "all lots",
 		"extensions": "Extended deadlines", "modules": "Modules", "updated": "Updated", "deadline": "Deadline",
 		"old": "Was", "new": "Now", "rule": "Rule", "unplanned": "unplanned, agreed with the authorized body",
-		"plannedworks": "planned", "from": "from", "to": "to", "feeds": "Subscribe",
-		"analysing": "being analysed", "confirmed_s": "confirmed", "fixing": "being fixed", "fixed_s": "fixed",
+		"plannedworks": "planned", "from": "from", "to": " to", "feeds": "Subscribe",
 		"failure": "Technical failure",
 	},
 }
 
-func stateWord(lang, state string) string {
-	switch state {
-	case "confirmed", "fixed":
-		return ui[lang][state+"_s"]
-	case "analysing", "fixing":
-		return ui[lang][state]
+func stateWord(lang, state string) string { return vocab.IncidentState(state).Label(lang) }
+
+// language is one entry of the language switcher: its code (hreflang) and
+// its own name (GLOSSARY review D7).
+type language struct{ Code, Name string }
+
+func switcher() []language {
+	out := make([]language, len(languages))
+	for i, l := range languages {
+		out[i] = language{l, vocab.LanguageName(l)}
 	}
-	return state
+	return out
 }
 
 // view is one language's rendering of a snapshot; the page and both feeds
@@ -68,7 +70,7 @@ func stateWord(lang, state string) string {
 type view struct {
 	Lang     string
 	T        map[string]string
-	Langs    []string
+	Langs    []language
 	Current  []failureView
 	Recent   []failureView
 	Maint    []maintView
@@ -102,25 +104,22 @@ func (h *Handler) view(s Snapshot, lang string) *view {
 	loc := h.opt.Location
 	ft := func(t time.Time) string { return templates.FormatTime(lang, loc, t) }
 	v := &view{
-		Lang: lang, T: ui[lang], Langs: languages,
+		Lang: lang, T: ui[lang], Langs: switcher(),
 		Updated: ft(s.Updated), updated: s.Updated,
 		PagePath: h.opt.BasePath, AtomPath: h.opt.BasePath + "/feed.atom", JSONPath: h.opt.BasePath + "/feed.json",
 		base: h.opt.BaseURL + h.opt.BasePath,
 	}
 	for _, f := range s.Failures {
 		fv := failureView{
-			Number: f.Number, Level: f.Level, LevelWord: templates.Word(lang, f.Level),
+			Number: f.Number, Level: f.Level, LevelWord: vocab.Criticality(f.Level).Label(lang),
 			State: f.State, StateWord: stateWord(lang, f.State),
 			Title: f.Title.In(lang), Modules: f.Modules.In(lang),
 			Started: ft(f.Started), Confirmed: ft(f.Confirmed), Planned: ft(f.PlannedFix), Fixed: ft(f.ActualFix),
 			Affected: f.Affected, raw: f,
 		}
-		if f.Level == "" {
-			fv.LevelWord = "—"
-		}
 		for _, e := range f.Extensions {
-			fv.Ext = append(fv.Ext, extView{Announcement: e.Announcement, Lot: e.Lot, Kind: templates.Word(lang, e.DeadlineKind),
-				Old: ft(e.Old), New: ft(e.New), Rule: e.Rule})
+			fv.Ext = append(fv.Ext, extView{Announcement: e.Announcement, Lot: e.Lot, Kind: vocab.Label(lang, e.DeadlineKind),
+				Old: ft(e.Old), New: ft(e.New), Rule: vocab.Cite(e.Rule, lang)})
 		}
 		if f.State == "fixed" {
 			v.Recent = append(v.Recent, fv)
@@ -210,7 +209,7 @@ func (m maintView) text(t map[string]string) string {
 	if m.Unplanned {
 		kind = t["unplanned"]
 	}
-	s := t["from"] + " " + m.Start + " " + t["to"] + " " + m.End + " (" + kind + ")"
+	s := t["from"] + " " + m.Start + t["to"] + " " + m.End + " (" + kind + ")"
 	if m.Title != "" {
 		s = m.Title + "\n" + s
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/journal"
+	"tenderdesk/internal/vocab"
 )
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
@@ -193,7 +195,7 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	v := apperr.Validation{}
-	t := journal.TransitionInput{Action: journal.Action(r.PathValue("action")), Note: in.Note, Criticality: in.Criticality,
+	t := journal.TransitionInput{Action: journal.Action(r.PathValue("action")), Note: in.Note, Criticality: vocab.Criticality(in.Criticality),
 		Cause: in.Cause, OperatorDependent: in.OperatorDependent, Modules: in.Modules, Decision: in.Decision,
 		Recommendations: in.Recommendations, ExpectedVersion: in.ExpectedVersion,
 		FailureStartedAt: parseTime(v, "failure_started_at", in.FailureStartedAt),
@@ -203,6 +205,28 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	inc, err := s.Journal.Transition(r.Context(), principal(r).Actor(clientAddr(r)), id, t)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, inc)
+	return nil
+}
+
+// setModules is the operators' correction of the modules a failure touches
+// (its appeals name them at registration).
+func (s *Server) setModules(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Modules         []string `json:"modules"`
+		ExpectedVersion int      `json:"expected_version"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	inc, err := s.Journal.SetModules(r.Context(), principal(r).Actor(clientAddr(r)), id, in.Modules, in.ExpectedVersion)
 	if err != nil {
 		return err
 	}
@@ -259,10 +283,10 @@ func (s *Server) listJournal(w http.ResponseWriter, r *http.Request) error {
 	if to := q.Get("to"); len(to) == 10 && !f.To.IsZero() {
 		f.To = f.To.AddDate(0, 0, 1) // a date bound includes that whole day
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil {
-			v.Add("limit", "a number")
+	if q.Has("limit") { // given, it must be a page size: 0 is not "the default"
+		n, err := strconv.Atoi(q.Get("limit"))
+		if err != nil || n < 1 || n > journal.MaxLimit {
+			v.Add("limit", fmt.Sprintf("a number 1–%d (leave it out for %d)", journal.MaxLimit, journal.DefaultLimit))
 		}
 		f.Limit = n
 	}

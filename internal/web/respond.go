@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -85,7 +86,12 @@ func decode(r *http.Request, v any) error {
 			return apperr.New(apperr.Unsupported, "Content-Type must be application/json, not %q", ct)
 		}
 	}
-	dec := json.NewDecoder(r.Body)
+	br := bufio.NewReader(r.Body)
+	if startsWithNull(br) {
+		// null decodes into a struct as nothing at all; it is no object either
+		return apperr.New(apperr.Invalid, "body must be a JSON object, not null")
+	}
+	dec := json.NewDecoder(br)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {
@@ -120,6 +126,25 @@ func decode(r *http.Request, v any) error {
 		return &apperr.Error{Code: apperr.Invalid, Message: "unknown field", Fields: map[string]string{name: "unknown field"}}
 	default:
 		return apperr.New(apperr.Invalid, "cannot read body: %v", err)
+	}
+}
+
+// startsWithNull peeks (consuming nothing) whether the body is JSON null.
+func startsWithNull(br *bufio.Reader) bool {
+	for i := 1; ; i++ {
+		b, err := br.Peek(i)
+		if err != nil {
+			return false
+		}
+		switch b[i-1] {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case 'n':
+			p, _ := br.Peek(i + 3)
+			return string(p[i-1:]) == "null"
+		default:
+			return false
+		}
 	}
 }
 

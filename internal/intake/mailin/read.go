@@ -166,10 +166,23 @@ func (s *Service) getThread(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) getIgnored(w http.ResponseWriter, r *http.Request) error {
-	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	if limit <= 0 || limit > 500 {
-		limit = 100
+	q, v := r.URL.Query(), apperr.Validation{}
+	var before int64
+	limit := 100
+	if q.Has("before") {
+		var err error
+		if before, err = strconv.ParseInt(q.Get("before"), 10, 64); err != nil || before < 0 {
+			v.Add("before", "a message id from the previous page")
+		}
+	}
+	if q.Has("limit") {
+		var err error
+		if limit, err = strconv.Atoi(q.Get("limit")); err != nil || limit < 1 || limit > 500 {
+			v.Add("limit", "a number 1–500 (leave it out for 100)")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
 	}
 	ms, err := s.Ignored(r.Context(), before, limit)
 	if err != nil {

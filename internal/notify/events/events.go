@@ -26,6 +26,7 @@ import (
 	"tenderdesk/internal/regulation"
 	"tenderdesk/internal/sla"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
 )
 
 // Event keys. With the recipient each is unique in the outbox, so raising
@@ -75,9 +76,6 @@ func NoticeEvent(clock, appeal string) (event string, ok bool) {
 	}
 	return "", false
 }
-
-// IncidentLabel is how an incident is named in messages.
-func IncidentLabel(id int64) string { return "INC-" + strconv.FormatInt(id, 10) }
 
 // Config of the notices.
 type Config struct {
@@ -223,10 +221,8 @@ func (h *Hooks) zone(profile string) string {
 // Russian profile an appeal that named no System section is asked for one
 // (R2).
 func (h *Hooks) AppealRegistered(ctx context.Context, tx journal.HookTx, a journal.Appeal, newIncident bool) error {
-	d := templates.Data{Number: a.Number, Received: a.ReceivedAt, Zone: h.zone(a.Profile)}
-	if !newIncident {
-		d.IncidentNumber = IncidentLabel(a.IncidentID)
-	}
+	// Both numbers, the appeal's and its failure's (defect 10).
+	d := templates.Data{Number: a.Number, IncidentNumber: a.IncidentNumber, Received: a.ReceivedAt, Zone: h.zone(a.Profile), Profile: a.Profile}
 	if strings.HasPrefix(a.Profile, "ru-khmao") && strings.TrimSpace(a.Module) == "" {
 		d.SectionMissing, d.Sections = true, email.SectionNames()
 	}
@@ -278,7 +274,8 @@ func (h *Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, action j
 		return err
 	}
 	b := h.batch(tx)
-	base := templates.Data{Level: after.Criticality, Zone: h.zone(after.Profile), Modules: strings.Join(after.Modules, ", ")}
+	base := templates.Data{IncidentNumber: after.Number, Level: string(after.Criticality), Zone: h.zone(after.Profile),
+		Profile: after.Profile, Modules: strings.Join(after.Modules, ", ")}
 	if after.FailureStartedAt != nil {
 		base.Started = *after.FailureStartedAt
 	}
@@ -315,7 +312,7 @@ func (h *Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, action j
 			return err
 		}
 	}
-	if action == journal.ActConfirm && !merged && (after.Criticality == "medium" || after.Criticality == "high") {
+	if action == journal.ActConfirm && !merged && after.Criticality.Extends() {
 		if err := h.toAuthority(ctx, b, after, base, appeals, now); err != nil {
 			return err
 		}
@@ -328,7 +325,7 @@ func (h *Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, action j
 // the confirmation itself. The desk sends the email; the phone call is the
 // operator's.
 func (h *Hooks) toAuthority(ctx context.Context, b *batch, inc journal.Incident, d templates.Data, appeals []appealRef, now time.Time) error {
-	d.Number, d.Confirmed = IncidentLabel(inc.ID), now
+	d.Number, d.IncidentNumber, d.Confirmed = inc.Number, "", now
 	if len(appeals) > 0 {
 		d.Summary = clip(appeals[0].Description, 500)
 	}
@@ -357,11 +354,11 @@ func (h *Hooks) toAuthority(ctx context.Context, b *batch, inc journal.Incident,
 // 30 working minutes), Q36.2 (medium, 1 working hour); Q37 prescribes no
 // reporter notice for high — reading: the 30 calendar minutes of its
 // home-page post (Q37.3).
-func levelClock(level string) string {
+func levelClock(level vocab.Criticality) string {
 	switch level {
-	case "low":
+	case vocab.Low:
 		return regulation.ClockLowNotice
-	case "medium":
+	case vocab.Medium:
 		return regulation.ClockMediumSupplierNotice
 	}
 	return regulation.ClockHighPublicNotice

@@ -3,7 +3,6 @@ package events_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -138,23 +137,26 @@ func TestNotificationMatrix(t *testing.T) {
 		r2 := register(journal.NewAppeal{Channel: "email", ContactEmail: "a2@example.kz", IncidentID: r1.IncidentID})
 		r3 := register(journal.NewAppeal{Channel: "email", ContactEmail: "r@example.ru", Profile: "ru-khmao-goszakaz"})
 		r4 := register(journal.NewAppeal{Channel: "phone", ContactPhone: "+7 701 000 0000"})
+		e1 := register(journal.NewAppeal{Channel: "email", ContactEmail: "e@example.kz", Profile: "kz-energy"})
 
-		// Registration (Q30: 1 working hour → 11:10 Astana = 06:10 UTC; R5 has no term).
+		// Registration (Q30: 1 working hour → 11:10 Astana = 06:10 UTC; R5 has no term;
+		// E15: the energy platform confirms every application automatically, no term either).
 		got := outbox(t, db, "appeal.registered:")
 		want(t, got, map[string]string{
 			events.Registered(r1.Number) + " → email:a1@example.kz": "registered due 06:10",
 			events.Registered(r1.Number) + " → user:1":              "registered",
 			events.Registered(r2.Number) + " → email:a2@example.kz": "registered due 06:10",
 			events.Registered(r3.Number) + " → email:r@example.ru":  "registered",
+			events.Registered(e1.Number) + " → email:e@example.kz":  "registered",
 		})
 		var thread string
 		if err := db.R.QueryRow("SELECT in_reply_to FROM outbox WHERE event = $1 AND channel = 'email'", events.Registered(r1.Number)).Scan(&thread); err != nil || thread != "orig-1@mail.example.kz" {
 			t.Errorf("the registration notice does not thread under the reporter's email: %q %v", thread, err)
 		}
-		if r := got[events.Registered(r1.Number)+" → user:1"]; r.Lang != "kk" || r.Data.Number != r1.Number {
+		if r := got[events.Registered(r1.Number)+" → user:1"]; r.Lang != "kk" || r.Data.Number != r1.Number || r.Data.IncidentNumber != r1.IncidentNumber {
 			t.Errorf("cabinet row: %+v", r)
 		}
-		if r := got[events.Registered(r2.Number)+" → email:a2@example.kz"]; r.Lang != "en" || r.Data.IncidentNumber != events.IncidentLabel(r1.IncidentID) {
+		if r := got[events.Registered(r2.Number)+" → email:a2@example.kz"]; r.Lang != "en" || r.Data.IncidentNumber != r1.IncidentNumber || !strings.HasPrefix(r1.IncidentNumber, "TF-") {
 			t.Errorf("attached appeal: language of the reporter's account, incident named: %+v", r)
 		}
 		if r := got[events.Registered(r3.Number)+" → email:r@example.ru"]; !r.Data.SectionMissing || len(r.Data.Sections) == 0 || r.Data.Zone != "Asia/Yekaterinburg" {
@@ -172,19 +174,23 @@ func TestNotificationMatrix(t *testing.T) {
 		tr(r1.IncidentID, journal.TransitionInput{Action: journal.ActAnalyse})
 		tr(r1.IncidentID, journal.TransitionInput{Action: journal.ActConfirm, Criticality: "medium", Cause: "operator_staff_error",
 			FailureStartedAt: ptr(now.Add(-time.Hour)), PlannedFixAt: ptr(now.Add(3 * time.Hour)), Modules: []string{"tenders"}})
-		inc := fmt.Sprint(r1.IncidentID)
 		want(t, outbox(t, db, "appeal.level:"), map[string]string{
 			events.LevelPlanned(r1.Number) + " → email:a1@example.kz": "level_planned due 06:10",
 			events.LevelPlanned(r1.Number) + " → user:1":              "level_planned",
 			events.LevelPlanned(r2.Number) + " → email:a2@example.kz": "level_planned due 06:10",
 		})
+		for k, r := range outbox(t, db, "appeal.level:") { // defect 10: the failure's own number beside the appeal's
+			if r.Data.IncidentNumber != r1.IncidentNumber || r.Data.Number == r1.IncidentNumber {
+				t.Errorf("%s: numbers %q / %q", k, r.Data.Number, r.Data.IncidentNumber)
+			}
+		}
 		auth := outbox(t, db, "incident.authority_notice:")
 		want(t, auth, map[string]string{
 			events.AuthorityNotice(r1.IncidentID) + " → email:body@authority.kz":    "authority_notice due 05:10",
 			events.AuthorityNotice(r1.IncidentID) + " → email:infosec@authority.kz": "authority_notice due 05:10",
 			events.AuthorityNotice(r1.IncidentID) + " → user:2":                     "authority_notice",
 		})
-		if d := auth[events.AuthorityNotice(r1.IncidentID)+" → email:body@authority.kz"].Data; d.Number != "INC-"+inc || d.Level != "medium" || d.Modules != "tenders" {
+		if d := auth[events.AuthorityNotice(r1.IncidentID)+" → email:body@authority.kz"].Data; d.Number != r1.IncidentNumber || d.IncidentNumber != "" || d.Level != "medium" || d.Modules != "tenders" {
 			t.Errorf("authority notice data: %+v", d)
 		}
 		// A duplicate report merged into the confirmed incident: its reporter is told the level; nobody else again.

@@ -14,6 +14,8 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"time"
+
+	"tenderdesk/internal/vocab"
 )
 
 // Kind names a prescribed message.
@@ -46,13 +48,14 @@ const (
 var Kinds = []Kind{Registered, Refuted, LevelPlanned, Fixed, AuthorityNotice, AuthorityReport, ExtensionsGranted, BreachWarning}
 
 // Languages are the languages templates exist in; the first is the fallback.
-var Languages = []string{"ru", "kk", "en"}
+var Languages = vocab.Languages
 
 // Data is everything a template may show. Each kind uses a subset; Number
 // is always required.
 type Data struct {
-	Number         string // appeal number (YYYY-NNNNNN) or incident number
-	IncidentNumber string // the incident an appeal is attached to, when different
+	Number         string // appeal number (YYYY-NNNNNN), or the failure's number in notices about the failure itself
+	IncidentNumber string // the failure's number (TF-YYYY-NNNN) in notices about an appeal
+	Profile        string // the regulation profile: which desk signs (Contact center, or technical support in Russia)
 	RecipientName  string
 	Portal         string // e.g. "goszakup.gov.kz"; shown in the signature
 	StatusURL      string // the public failure page, when there is one
@@ -78,7 +81,9 @@ type Data struct {
 	SectionMissing bool     // R2: the subject named no System section
 	Sections       []string // R2: the sections to choose from
 
-	Term     string    // breach warning: which term, e.g. "Q29 registration (30 working minutes)"
+	Clock    string    // breach warning: the regulation clock, e.g. "registration", shown in words
+	Rule     string    // breach warning: the clock's rule ID, e.g. "Q29", shown as its point
+	Term     string    // breach warning queued before Clock existed: the term as text
 	Deadline time.Time // breach warning: when the term ends or ended
 	Overdue  bool      // breach warning: already missed
 
@@ -92,9 +97,9 @@ type Data struct {
 type Extension struct {
 	Announcement string // announcement number
 	Lot          string // lot number, "" for the whole announcement
-	DeadlineKind string // see deadlineNames, e.g. "bid_acceptance"
+	DeadlineKind string // vocab.DeadlineKind, public code ("bid_acceptance") or engine's ("bids_end")
 	Old, New     time.Time
-	Rule         string // requirement ID that moved it, e.g. "Q36.3"
+	Rule         string // requirement ID that moved it, e.g. "Q36.3"; shown as its point (vocab.Cite)
 }
 
 // Errors returned by Render.
@@ -145,19 +150,7 @@ func mustLoad() map[string]map[Kind]*texttemplate.Template {
 
 // Lang maps a recipient's language ("kk-KZ", "kz", "EN", "") to one of
 // Languages, falling back to Russian.
-func Lang(lang string) string {
-	l := strings.ToLower(strings.TrimSpace(lang))
-	if i := strings.IndexAny(l, "-_"); i >= 0 {
-		l = l[:i]
-	}
-	switch l {
-	case "kk", "kz", "kaz":
-		return "kk"
-	case "en", "eng":
-		return "en"
-	}
-	return "ru"
-}
+func Lang(lang string) string { return vocab.Lang(lang) }
 
 // Render produces the subject, plain text and HTML of a prescribed message.
 // An unknown language falls back to Russian; an unknown kind is an error.

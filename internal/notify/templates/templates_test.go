@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +30,7 @@ func at(s string) time.Time {
 func full() Data {
 	return Data{
 		Number:         "2026-000123",
-		IncidentNumber: "INC-2026-0042",
+		IncidentNumber: "TF-2026-0042",
 		RecipientName:  "Әйгерім Сәрсенбаева",
 		Portal:         "zakup.example.kz",
 		StatusURL:      "https://zakup.example.kz/status",
@@ -52,7 +53,8 @@ func full() Data {
 		},
 		SectionMissing: true,
 		Sections:       []string{"Планирование", "Определение поставщика", "Исполнение обязательств по контрактам", "Отчеты"},
-		Term:           "Q29 registration (30 working minutes)",
+		Clock:          "registration",
+		Rule:           "Q29",
 		Deadline:       at("2026-02-02 10:45"),
 		Overdue:        true,
 		Location:       almaty,
@@ -135,7 +137,8 @@ func TestKazakhTexts(t *testing.T) {
 		t.Errorf("Q36.2 kk subject = %q", subj)
 	}
 	for _, want := range []string{"Сәлеметсіз бе, Әйгерім Сәрсенбаева!", "Жоюдың жоспарланған мерзімі: 02.02.2026 16:00 (UTC+5)",
-		"Хабарландыру 1234567-1, лот 2: өтінімдерді қабылдаудың аяқталуы", "+5 сағ 40 мин", "негіздеме: Q36.3"} {
+		"Хабарландыру № 1234567-1, лот № 2: өтінімдерді қабылдаудың аяқталуы", "+5 сағ 40 мин",
+		"негіздеме: Қағидалардың 36-тармағының 3) тармақшасы", "№ 2026-000123 өтініш бойынша № TF-2026-0042 техникалық іркіліс расталды"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("kk text lacks %q:\n%s", want, text)
 		}
@@ -152,7 +155,7 @@ func TestLevelPlannedQ35Q36(t *testing.T) {
 		t.Errorf("Q35.1 low:\n%s", text)
 	}
 	_, text, _, _ = Render(LevelPlanned, "ru", full())
-	if !strings.Contains(text, "продлеваются на время его устранения") || !strings.Contains(text, "02.02.2026 12:00 (UTC+5) → 02.02.2026 17:40 (UTC+5) (+5 ч 40 мин; основание: Q36.3)") {
+	if !strings.Contains(text, "продлеваются на время его устранения") || !strings.Contains(text, "02.02.2026 12:00 (UTC+5) → 02.02.2026 17:40 (UTC+5) (+5 ч 40 мин; основание: пп. 3) п. 36 Правил)") {
 		t.Errorf("Q36.2 medium:\n%s", text)
 	}
 	d = full()
@@ -169,7 +172,7 @@ func TestFixedAndAuthorityQ36Q37Q42(t *testing.T) {
 		t.Errorf("Q36.9 fixed:\n%s", text)
 	}
 	_, text, _, _ = Render(AuthorityNotice, "ru", full())
-	if !strings.Contains(text, "подразделению по информационной безопасности") || !strings.Contains(text, "по телефону") {
+	if !strings.Contains(text, "структурному подразделению, ответственному за вопросы информатизации и обеспечения информационной безопасности") || !strings.Contains(text, "по телефону") {
 		t.Errorf("Q37.1/Q42 notice:\n%s", text)
 	}
 	_, text, _, _ = Render(AuthorityReport, "kk", full())
@@ -189,13 +192,13 @@ func TestRefutedQ32(t *testing.T) {
 
 func TestBreachWarning(t *testing.T) {
 	subj, text, _, _ := Render(BreachWarning, "ru", full())
-	if subj != "[2026-000123] Срок нарушен: Q29 registration (30 working minutes)" || !strings.Contains(text, "истек 02.02.2026 10:45 (UTC+5)") {
+	if subj != "[2026-000123] Срок нарушен: регистрация обращения (п. 29 Правил)" || !strings.Contains(text, "истек 02.02.2026 10:45 (UTC+5)") {
 		t.Errorf("%s\n%s", subj, text)
 	}
 	d := full()
 	d.Overdue = false
 	subj, _, _, _ = Render(BreachWarning, "kk", d)
-	if !strings.Contains(subj, "Мерзім аяқталып келеді") {
+	if !strings.Contains(subj, "Мерзім аяқталуға жақын: өтінішті тіркеу (Қағидалардың 29-тармағы)") {
 		t.Errorf("kk = %q", subj)
 	}
 }
@@ -265,5 +268,61 @@ func TestDataJSONRoundTripKeepsZone(t *testing.T) {
 	back.Zone = "Mars/Olympus"
 	if _, _, _, err := Render(Fixed, "ru", back); err == nil {
 		t.Error("unknown zone accepted")
+	}
+}
+
+// Every notice to a reporter names both the appeal's number and the
+// failure's (issue 8, defect 10).
+func TestReporterNoticesNameBothNumbers(t *testing.T) {
+	for _, k := range []Kind{Registered, Refuted, LevelPlanned, Fixed} {
+		for _, lang := range Languages {
+			_, text, _, err := Render(k, lang, full())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(text, "2026-000123") || !strings.Contains(text, "TF-2026-0042") {
+				t.Errorf("%s/%s names not both numbers:\n%s", k, lang, text)
+			}
+		}
+	}
+}
+
+// GLOSSARY.md "Review of current texts": none of the reviewed faults comes
+// back. A Kazakh placeholder never carries a case role (B): no number or
+// date is followed by a word that would need a suffix on it.
+func TestGlossaryReview(t *testing.T) {
+	bad := map[string][]string{
+		"kk": {"келесі", "конверттерді", "келісім бойынша", "жіберу хаттамасы", "Мерзім бұзылды", "Q36.3", "Q29",
+			"техникалық қолдау қызметі", "журналда тіркеледі", "ақпараттық қауіпсіздік бөлімшесіне", "жай-күйі", "телефон арқылы да жіберіледі"},
+		"ru": {"Q36.3", "Q29", "расшифровка", "протокол итогов", "Служба технической поддержки", "по информационной безопасности", "ё", "в журнале."},
+		"en": {"Q36.3", "Q29"},
+	}
+	// "№ 2026-000123 өтініш" marks the number as an identifier: allowed.
+	word := regexp.MustCompile(`(№ )?((?:TF-)?\d{4}-\d{4,6}|\(UTC[+-]\d+\)) [\p{Ll}]`)
+	for _, k := range Kinds {
+		for lang, phrases := range bad {
+			_, text, _, err := Render(k, lang, full())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range phrases {
+				if strings.Contains(text, p) {
+					t.Errorf("%s/%s contains %q:\n%s", k, lang, p, text)
+				}
+			}
+			if lang == "kk" {
+				for _, m := range word.FindAllStringSubmatch(text, -1) {
+					if m[1] == "" {
+						t.Errorf("%s/kk: a placeholder carries a case role at %q:\n%s", k, m[0], text)
+					}
+				}
+			}
+		}
+	}
+	// The Russian profile's desk is its technical support service (A8).
+	d := full()
+	d.Profile = "ru-khmao-goszakaz"
+	if _, text, _, _ := Render(Fixed, "ru", d); !strings.Contains(text, "Служба технической поддержки портала") {
+		t.Errorf("ru profile signature:\n%s", text)
 	}
 }
