@@ -20,6 +20,7 @@ import (
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/config"
+	"tenderdesk/internal/console"
 	"tenderdesk/internal/convo"
 	"tenderdesk/internal/files"
 	"tenderdesk/internal/intake/email"
@@ -60,6 +61,7 @@ type App struct {
 	Convo        *convo.Service        // the conversation of appeals, tracking (issue 11)
 	Files        *files.Service        // uploads, scanned (issue 11)
 	KB           *kb.Service           // the knowledge base (Q21)
+	Console      *console.Console      // the operator console at /
 	Web          *web.Server
 
 	// Warnings are said when the desk starts serving and shown in /readyz
@@ -165,6 +167,16 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 		Extra:    map[string]http.Handler{"/status": a.Status, "/status/": a.Status},
 		Mounts:   []func(*web.Server){a.Profiles.Mount, a.Clocks.Mount, a.Notices.Mount, a.Procurement.Mount, a.PublicNotice.Mount, a.MailIn.Mount}}
 	a.mountConvo()
+
+	// The operator console at "/" (the API's more specific patterns win);
+	// its live queue hears the Journal after the other hooks.
+	a.Console, err = console.New(console.Deps{Log: log.With("component", "console"), DB: db, Auth: a.Auth, Journal: a.Journal,
+		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Zone: cfg.Zone, Now: now})
+	if err != nil {
+		return nil, err
+	}
+	a.Journal.AddHooks(a.Console.Broker)
+	a.Web.Extra["/"] = a.Console.Handler()
 
 	// Background workers, started by Serve.
 	a.workers = append(a.workers, a.Clocks.Run, a.Outbox.Run,

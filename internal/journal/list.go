@@ -26,6 +26,14 @@ type Filter struct {
 	Query        string // full text: every word must start a word of the description or organization
 	Limit        int
 	After        string // cursor from the previous page
+	Open         bool   // only incidents still worked on (not closed or merged): the console's queue
+	AssigneeID   int64  // only incidents assigned to this user ("mine")
+	Unassigned   bool   // only incidents nobody works on
+	// Urgent orders by the nearest deadline of the appeal's running or
+	// breached clocks (its own and its incident's), soonest first (a breach
+	// is past, so first), appeals without one last; the console's queue.
+	// Otherwise the Journal is newest first.
+	Urgent bool
 }
 
 // Row is one Journal line: the appeal and what the incident says of it (the
@@ -72,7 +80,7 @@ func ValidateFilter(f *Filter) error {
 		f.Limit = DefaultLimit
 	}
 	if f.After != "" {
-		if id, err := strconv.ParseInt(f.After, 10, 64); err != nil || id <= 0 {
+		if _, _, ok := parseCursor(f.After, f.Urgent); !ok {
 			v.Add("after", "not a cursor returned by this listing")
 		}
 	}
@@ -102,7 +110,7 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 		return Page{}, err
 	}
 	period := !f.From.IsZero() || !f.To.IsZero()
-	if s.DB.Dialect == store.Postgres && !period && len(searchWords(f.Query)) > 0 {
+	if s.DB.Dialect == store.Postgres && !period && !f.Urgent && len(searchWords(f.Query)) > 0 {
 		// A common word fills the page from the newest appeals: try them first.
 		if p, full, err := s.list(ctx, f, ftsWindow); err != nil || full {
 			return p, err
@@ -142,6 +150,15 @@ func (s *Service) list(ctx context.Context, f Filter, fts int) (Page, bool, erro
 	if f.State != "" {
 		where = append(where, "a.state = "+arg(f.State))
 	}
+	if f.Open {
+		where = append(where, "a.state NOT IN ('closed', 'merged')")
+	}
+	if f.AssigneeID != 0 {
+		where = append(where, "a.incident_id IN (SELECT incident_id FROM assignments WHERE assignee_id = "+arg(f.AssigneeID)+")")
+	}
+	if f.Unassigned {
+		where = append(where, "a.incident_id NOT IN (SELECT incident_id FROM assignments)")
+	}
 	if f.Criticality != "" {
 		where = append(where, "a.criticality = "+arg(f.Criticality))
 	}
@@ -179,7 +196,7 @@ func (s *Service) list(ctx context.Context, f Filter, fts int) (Page, bool, erro
 			for i := range words {
 				words[i] = `"` + words[i] + `"*`
 			}
-			if period {
+			if period || f.Urgent {
 				where = append(where, "a.id IN (SELECT rowid FROM appeals_fts WHERE appeals_fts MATCH "+arg(strings.Join(words, " "))+")")
 			} else {
 				// Drive from the index's own rowid order, newest first, so a
@@ -192,8 +209,8 @@ func (s *Service) list(ctx context.Context, f Filter, fts int) (Page, bool, erro
 	} else if strings.TrimSpace(f.Query) != "" {
 		return Page{Rows: []Row{}}, false, nil // only punctuation: nothing can match
 	}
-	if f.After != "" {
-		id, _ := strconv.ParseInt(f.After, 10, 64)
+	if f.After != "" && !f.Urgent {
+		_, id, _ := parseCursor(f.After, false)
 		if period {
 			p := arg(id)
 			where = append(where, "(a.registered_at < (SELECT registered_at FROM appeals WHERE id = "+p+
@@ -204,12 +221,32 @@ func (s *Service) list(ctx context.Context, f Filter, fts int) (Page, bool, erro
 	}
 	q := `SELECT a.id, a.number, a.incident_id, a.channel, a.received_at, a.registered_at, a.detected_at, a.organization, a.bin,
 	a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile, COALESCE(i.number, ''),
-	i.state, i.criticality, i.operator_dependent, i.cause, i.decision, i.recommendations
-	FROM ` + from
+	i.state, i.criticality, i.operator_dependent, i.cause, i.decision, i.recommendations`
+	if f.Urgent {
+		// The nearest running deadline of the appeal, or a far sentinel, as a
+		// column of a derived table, so the keyset can compare it. The
+		// sentinel is a literal: the select list comes before the WHERE's
+		// arguments, and SQLite binds $N in order of appearance.
+		far := "'9999-12-31T00:00:00.000000Z'"
+		if s.DB.Dialect == store.Postgres {
+			far = "'9999-12-31T00:00:00Z'::timestamptz"
+		}
+		q += ", COALESCE((SELECT MIN(c.deadline) FROM clocks c WHERE c.state IN ('running', 'breached')" +
+			" AND c.incident_id = a.incident_id AND (c.appeal_number = a.number OR c.appeal_number = '')), " + far + ") AS urgent_at"
+	}
+	q += " FROM " + from
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	if period {
+	if f.Urgent {
+		q = "SELECT * FROM (" + q + ") u"
+		if f.After != "" {
+			at, id, _ := parseCursor(f.After, true)
+			x, y := arg(store.T(at)), arg(id)
+			q += " WHERE (u.urgent_at > " + x + " OR (u.urgent_at = " + x + " AND u.id > " + y + "))"
+		}
+		q += " ORDER BY u.urgent_at, u.id LIMIT " + arg(f.Limit+1)
+	} else if period {
 		q += " ORDER BY a.registered_at DESC, a.id DESC LIMIT " + arg(f.Limit+1)
 	} else {
 		q += " ORDER BY " + order + " DESC LIMIT " + arg(f.Limit+1)
@@ -220,15 +257,21 @@ func (s *Service) list(ctx context.Context, f Filter, fts int) (Page, bool, erro
 	}
 	defer rows.Close()
 	p := Page{Rows: []Row{}}
+	var urgents []time.Time
 	for rows.Next() {
 		var r Row
 		var recv, reg, det store.Time
 		var ann, lots string
 		var crit, cause, decision, recs *string
 		var opdep *bool
-		if err := rows.Scan(&r.ID, &r.Number, &r.IncidentID, &r.Channel, &recv, &reg, &det, &r.Organization, &r.BIN,
+		var urgent store.Time
+		dest := []any{&r.ID, &r.Number, &r.IncidentID, &r.Channel, &recv, &reg, &det, &r.Organization, &r.BIN,
 			&r.ContactEmail, &r.ContactPhone, &r.Description, &r.Module, &ann, &lots, &r.Profile, &r.IncidentNumber,
-			&r.State, &crit, &opdep, &cause, &decision, &recs); err != nil {
+			&r.State, &crit, &opdep, &cause, &decision, &recs}
+		if f.Urgent {
+			dest = append(dest, &urgent)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return Page{}, false, apperr.Wrap(err, "journal")
 		}
 		r.ReceivedAt, r.RegisteredAt, r.DetectedAt = recv.Time, reg.Time, det.Ptr()
@@ -236,6 +279,7 @@ func (s *Service) list(ctx context.Context, f Filter, fts int) (Page, bool, erro
 		r.ProfileLapsed = s.Lapsed(r.Profile, r.ReceivedAt)
 		r.Criticality, r.Cause, r.Decision, r.Recommendations = deref(crit), deref(cause), deref(decision), deref(recs)
 		p.Rows = append(p.Rows, r)
+		urgents = append(urgents, urgent.Time)
 	}
 	if err := rows.Err(); err != nil {
 		return Page{}, false, apperr.Wrap(err, "journal")
@@ -244,6 +288,9 @@ func (s *Service) list(ctx context.Context, f Filter, fts int) (Page, bool, erro
 	if full {
 		p.Rows = p.Rows[:f.Limit]
 		p.Next = strconv.FormatInt(p.Rows[len(p.Rows)-1].ID, 10)
+		if f.Urgent {
+			p.Next = strconv.FormatInt(urgents[f.Limit-1].UnixMicro(), 10) + "_" + p.Next
+		}
 	}
 	return p, full, nil
 }
@@ -291,4 +338,19 @@ func (s *Service) fewMatches(ctx context.Context, tsq string) ([]int64, bool, er
 		return nil, false, apperr.Wrap(err, "journal search")
 	}
 	return ids, len(ids) <= fewMatchesCap, nil
+}
+
+// parseCursor reads "<id>" (newest first) or "<deadline µs>_<id>" (urgent).
+func parseCursor(s string, urgent bool) (time.Time, int64, bool) {
+	if !urgent {
+		id, err := strconv.ParseInt(s, 10, 64)
+		return time.Time{}, id, err == nil && id > 0
+	}
+	us, ids, ok := strings.Cut(s, "_")
+	if !ok {
+		return time.Time{}, 0, false
+	}
+	u, err1 := strconv.ParseInt(us, 10, 64)
+	id, err2 := strconv.ParseInt(ids, 10, 64)
+	return time.UnixMicro(u).UTC(), id, err1 == nil && err2 == nil && id > 0
 }

@@ -81,3 +81,28 @@ SELECT id, description, organization FROM appeals WHERE id >= $1
 -- The appeals a full-text query matches, from the GIN index (journal.fewMatches).
 -- name: search-ids-postgres
 SELECT id FROM appeals WHERE search @@ to_tsquery('simple', $1) LIMIT $2
+
+-- The console (issue 10): counts of open incidents per state.
+-- name: count-open-by-state
+SELECT state, COUNT(*) FROM incidents WHERE state NOT IN ('closed', 'merged') GROUP BY state
+
+-- The console's registration form: open incidents of the same module or
+-- announcement, newest first ($2 is the announcement as a JSON string,
+-- e.g. '%"2026-ЗЦП-1"%').
+-- name: open-incidents-like
+SELECT DISTINCT i.id FROM appeals a JOIN incidents i ON i.id = a.incident_id
+WHERE i.state NOT IN ('closed', 'merged', 'refuted') AND ((a.module <> '' AND a.module = $1) OR ($2 <> '' AND a.announcements LIKE $2))
+ORDER BY i.id DESC LIMIT 10
+
+-- Assignment (issue 10): who works on an incident.
+-- name: assignee-of
+SELECT u.login FROM assignments s JOIN users u ON u.id = s.assignee_id WHERE s.incident_id = $1
+
+-- name: assignable-user
+SELECT id, role, status FROM users WHERE login = $1
+
+-- name: assign-delete
+DELETE FROM assignments WHERE incident_id = $1
+
+-- name: assign-insert
+INSERT INTO assignments (incident_id, assignee_id, assigned_at) VALUES ($1, $2, $3)

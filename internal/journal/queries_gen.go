@@ -8,7 +8,12 @@ import "tenderdesk/internal/store"
 type QuerySet struct {
 	AppealByNumber         string // -- name: appeal-by-number
 	AppealsOfIncident      string // -- name: appeals-of-incident
+	AssignDelete           string // -- name: assign-delete
+	AssignInsert           string // -- name: assign-insert
+	AssignableUser         string // -- name: assignable-user
+	AssigneeOf             string // -- name: assignee-of
 	CountAppealsOfIncident string // -- name: count-appeals-of-incident
+	CountOpenByState       string // -- name: count-open-by-state
 	FTSIndexSQLite         string // -- name: fts-index-sqlite
 	IdempotencyGet         string // -- name: idempotency-get
 	IdempotencyPut         string // -- name: idempotency-put
@@ -19,6 +24,7 @@ type QuerySet struct {
 	MoveAppeal             string // -- name: move-appeal
 	NextIncidentNumber     string // -- name: next-incident-number
 	NextNumber             string // -- name: next-number
+	OpenIncidentsLike      string // -- name: open-incidents-like
 	ReleaseSavepoint       string // -- name: release-savepoint
 	RollbackToSavepoint    string // -- name: rollback-to-savepoint
 	Savepoint              string // -- name: savepoint
@@ -32,7 +38,12 @@ type QuerySet struct {
 var Q = QuerySet{
 	AppealByNumber:         Queries["appeal-by-number"],
 	AppealsOfIncident:      Queries["appeals-of-incident"],
+	AssignDelete:           Queries["assign-delete"],
+	AssignInsert:           Queries["assign-insert"],
+	AssignableUser:         Queries["assignable-user"],
+	AssigneeOf:             Queries["assignee-of"],
 	CountAppealsOfIncident: Queries["count-appeals-of-incident"],
+	CountOpenByState:       Queries["count-open-by-state"],
 	FTSIndexSQLite:         Queries["fts-index-sqlite"],
 	IdempotencyGet:         Queries["idempotency-get"],
 	IdempotencyPut:         Queries["idempotency-put"],
@@ -43,6 +54,7 @@ var Q = QuerySet{
 	MoveAppeal:             Queries["move-appeal"],
 	NextIncidentNumber:     Queries["next-incident-number"],
 	NextNumber:             Queries["next-number"],
+	OpenIncidentsLike:      Queries["open-incidents-like"],
 	ReleaseSavepoint:       Queries["release-savepoint"],
 	RollbackToSavepoint:    Queries["rollback-to-savepoint"],
 	Savepoint:              Queries["savepoint"],

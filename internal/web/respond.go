@@ -170,3 +170,12 @@ func jsonType(goType string) string {
 		return "an object"
 	}
 }
+
+// HTTPStatus is the status of an error code (0 for Internal and unknown
+// codes), for other HTML faces of the desk.
+func HTTPStatus(c apperr.Code) int {
+	if c == apperr.Internal {
+		return 0
+	}
+	return status[c]
+}

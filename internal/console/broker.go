@@ -1,0 +1,117 @@
+package console
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"tenderdesk/internal/audit"
+	"tenderdesk/internal/journal"
+)
+
+// Event is what an open console is told: something in the queue changed.
+type Event struct {
+	Kind     string `json:"kind"` // "appeal" (registered), "incident" (state change, merge)
+	Number   string `json:"number,omitempty"`
+	Incident int64  `json:"incident"`
+	State    string `json:"state,omitempty"`
+}
+
+// Broker fans events out to every open console (server-sent events). It
+// is fed by Journal hooks, which run inside the event's transaction; so it
+// sends an event only after a short settle time, by which the commit is
+// done (a commit is a few milliseconds), and the page that refetches on the
+// event sees the row. Slow consoles drop events rather than block the
+// Journal: the next event or the periodic refresh brings them up to date.
+type Broker struct {
+	mu     sync.Mutex
+	subs   map[chan Event]struct{}
+	Settle time.Duration
+}
+
+func NewBroker() *Broker {
+	return &Broker{subs: map[chan Event]struct{}{}, Settle: 150 * time.Millisecond}
+}
+
+func (b *Broker) subscribe() chan Event {
+	ch := make(chan Event, 64)
+	b.mu.Lock()
+	b.subs[ch] = struct{}{}
+	b.mu.Unlock()
+	return ch
+}
+
+func (b *Broker) unsubscribe(ch chan Event) {
+	b.mu.Lock()
+	delete(b.subs, ch)
+	b.mu.Unlock()
+}
+
+// Publish sends e to every subscriber after the settle time.
+func (b *Broker) Publish(e Event) {
+	time.AfterFunc(b.Settle, func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for ch := range b.subs {
+			select {
+			case ch <- e:
+			default:
+			}
+		}
+	})
+}
+
+// Subscribers is how many consoles are connected.
+func (b *Broker) Subscribers() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.subs)
+}
+
+// AppealRegistered and IncidentChanged make the broker a journal.Hooks.
+func (b *Broker) AppealRegistered(_ context.Context, _ journal.HookTx, a journal.Appeal, _ bool) error {
+	b.Publish(Event{Kind: "appeal", Number: a.Number, Incident: a.IncidentID})
+	return nil
+}
+
+func (b *Broker) IncidentChanged(_ context.Context, _ journal.HookTx, _ journal.Action, _ audit.Actor, _, after journal.Incident) error {
+	b.Publish(Event{Kind: "incident", Incident: after.ID, State: string(after.State)})
+	return nil
+}
+
+// events streams the broker to one console.
+func (c *Console) events(q *req) error {
+	fl, ok := q.w.(http.Flusher)
+	if !ok {
+		return fmt.Errorf("streaming unsupported")
+	}
+	// The server's write timeout would cut the stream; this one is long-lived.
+	_ = http.NewResponseController(q.w).SetWriteDeadline(time.Time{})
+	h := q.w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	q.w.WriteHeader(http.StatusOK)
+	ch := c.Broker.subscribe()
+	defer c.Broker.unsubscribe(ch)
+	fmt.Fprint(q.w, "retry: 2000\n: hello\n\n")
+	fl.Flush()
+	ping := time.NewTicker(25 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-q.ctx().Done():
+			return nil
+		case e := <-ch:
+			fmt.Fprintf(q.w, "event: %s\ndata: {\"kind\":%q,\"number\":%q,\"incident\":%s,\"state\":%q}\n\n",
+				e.Kind, e.Kind, e.Number, strconv.FormatInt(e.Incident, 10), e.State)
+			fl.Flush()
+		case <-ping.C:
+			fmt.Fprint(q.w, ": ping\n\n")
+			fl.Flush()
+		}
+	}
+}

@@ -1,0 +1,290 @@
+// Package console is the operator console: server-rendered pages for
+// operators, specialists and administrators, beside the JSON API. It calls
+// the same services the API calls and has no SQL of its own, so every rule
+// lives in one place. Each route declares its permission, checked by
+// auth.Allowed as the API does; forms carry a CSRF token and must come from
+// this origin; JavaScript only enhances pages that work without it.
+package console
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/auth"
+	"tenderdesk/internal/clocks"
+	"tenderdesk/internal/journal"
+	"tenderdesk/internal/procurement"
+	"tenderdesk/internal/publicnotice"
+	"tenderdesk/internal/store"
+	"tenderdesk/internal/web"
+)
+
+// SessionCookie is the browser session the JSON API uses too
+// (internal/web): signing in here signs in there.
+const SessionCookie = "td_session"
+
+const (
+	langCookie = "td_lang"
+	csrfCookie = "td_csrf" // before sign-in: the login form's token is bound to it
+)
+
+// Deps are the services the console calls; Procurement and Notices may be
+// nil (their pages then say the feature is off).
+type Deps struct {
+	Log         *slog.Logger
+	DB          *store.DB // only for the audit package's readers (audit.ForObject, audit.Verify)
+	Auth        *auth.Service
+	Journal     *journal.Service
+	Clocks      *clocks.Service
+	Procurement *procurement.Service
+	Notices     *publicnotice.Service
+	Zone        *time.Location
+	Now         func() time.Time
+	// Broker is fed by Journal hooks (add it with Journal.AddHooks before
+	// serving); New makes one when nil.
+	Broker *Broker
+}
+
+// Route is one console page and the permission it needs ("" public, "*"
+// any signed-in user).
+type Route struct {
+	Pattern string
+	Perm    auth.Permission
+}
+
+type Console struct {
+	d        Deps
+	cat      *Catalogue
+	pages    map[string]*template.Template
+	assets   *assets
+	Broker   *Broker
+	key      []byte // CSRF HMAC key, per process
+	mux      *http.ServeMux
+	routes   []Route
+	presence presence
+}
+
+// New builds the console: templates and catalogues are parsed now, so a
+// broken template fails the boot.
+func New(d Deps) (*Console, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Zone == nil {
+		d.Zone = time.UTC
+	}
+	if d.Broker == nil {
+		d.Broker = NewBroker()
+	}
+	c := &Console{d: d, Broker: d.Broker, key: make([]byte, 32)}
+	if _, err := rand.Read(c.key); err != nil {
+		return nil, err
+	}
+	var err error
+	if c.cat, err = loadCatalogue(); err != nil {
+		return nil, err
+	}
+	if c.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if c.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	c.mux = http.NewServeMux()
+	c.routesTable()
+	return c, nil
+}
+
+// Routes lists the console's pages with their permissions.
+func (c *Console) Routes() []Route { return c.routes }
+
+// Handler serves the console (mount it at "/"; the API's more specific
+// patterns win).
+func (c *Console) Handler() http.Handler { return c.recoverer(c.mux) }
+
+// Missing counts translation look-ups that found no message (tests).
+func (c *Console) Missing() int64 { return c.cat.missing.Load() }
+
+// req is what a console handler knows of its request.
+type req struct {
+	w    http.ResponseWriter
+	r    *http.Request
+	L    *L
+	user *auth.Principal
+	tok  string // session token (signed in)
+}
+
+type handlerFunc func(q *req) error
+
+func (c *Console) route(pattern string, perm auth.Permission, h handlerFunc) {
+	c.routes = append(c.routes, Route{pattern, perm})
+	c.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		securityHeaders(w)
+		q := &req{w: w, r: r}
+		if ck, err := r.Cookie(SessionCookie); err == nil {
+			if p, err := c.d.Auth.Authenticate(r.Context(), ck.Value); err == nil && p.Via == "session" {
+				q.user, q.tok = &p, ck.Value
+			}
+		}
+		q.L = c.lang(q)
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			if !web.SameOrigin(r) || !c.csrfOK(q, r.PostFormValue("csrf")) {
+				c.fail(q, http.StatusForbidden, q.L.T("err.csrf"))
+				return
+			}
+		}
+		if perm != "" {
+			if q.user == nil {
+				if r.Method == http.MethodGet && r.Header.Get("Accept") != "text/event-stream" {
+					http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+					return
+				}
+				c.fail(q, http.StatusUnauthorized, q.L.T("err.signin"))
+				return
+			}
+			if perm != "*" && !auth.Allowed(q.user.Role, perm) {
+				c.fail(q, http.StatusForbidden, q.L.T("err.forbidden", q.L.Label("role", q.user.Role)))
+				return
+			}
+		}
+		if err := h(q); err != nil {
+			c.failErr(q, err)
+		}
+	})
+}
+
+// securityHeaders: no inline script anywhere (CSP), never framed, no
+// referrer leaving the desk.
+func securityHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+}
+
+// csrfToken binds a form to the session (or, before sign-in, to a random
+// cookie): an HMAC another site can neither read nor compute.
+func (c *Console) csrfToken(q *req) string {
+	seed := q.tok
+	if seed == "" {
+		if ck, err := q.r.Cookie(csrfCookie); err == nil && len(ck.Value) >= 16 {
+			seed = ck.Value
+		} else {
+			b := make([]byte, 18)
+			_, _ = rand.Read(b)
+			seed = base64.RawURLEncoding.EncodeToString(b)
+			http.SetCookie(q.w, &http.Cookie{Name: csrfCookie, Value: seed, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: q.r.TLS != nil})
+			q.r.AddCookie(&http.Cookie{Name: csrfCookie, Value: seed})
+		}
+	}
+	m := hmac.New(sha256.New, c.key)
+	m.Write([]byte(seed))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (c *Console) csrfOK(q *req, got string) bool {
+	if q.tok == "" {
+		if _, err := q.r.Cookie(csrfCookie); err != nil {
+			return false
+		}
+	}
+	return got != "" && hmac.Equal([]byte(got), []byte(c.csrfToken(q)))
+}
+
+// lang: ?lang= (remembered in a cookie), else the cookie, else the user's
+// profile language, else Russian.
+func (c *Console) lang(q *req) *L {
+	pick := ""
+	if l := q.r.URL.Query().Get("lang"); validLang(l) {
+		pick = l
+		http.SetCookie(q.w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 86400, SameSite: http.SameSiteLaxMode, Secure: q.r.TLS != nil})
+	} else if ck, err := q.r.Cookie(langCookie); err == nil && validLang(ck.Value) {
+		pick = ck.Value
+	} else if q.user != nil && validLang(q.user.Language) {
+		pick = q.user.Language
+	} else {
+		pick = "ru"
+	}
+	return &L{Lang: pick, c: c.cat, zone: c.d.Zone}
+}
+
+func validLang(l string) bool {
+	for _, x := range Languages {
+		if l == x {
+			return true
+		}
+	}
+	return false
+}
+
+// failErr shows a domain error: its message in English, a translated
+// summary of its kind in Russian and Kazakh (domain messages are English).
+func (c *Console) failErr(q *req, err error) {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || web.HTTPStatus(ae.Code) == 0 {
+		c.d.Log.Error("console request failed", "path", q.r.URL.Path, "error", err.Error())
+		c.fail(q, http.StatusInternalServerError, q.L.T("err.internal"))
+		return
+	}
+	c.fail(q, web.HTTPStatus(ae.Code), c.explain(q.L, ae))
+}
+
+func (c *Console) explain(l *L, ae *apperr.Error) string {
+	if l.Lang == "en" {
+		return ae.Message
+	}
+	return l.T("err.code." + string(ae.Code))
+}
+
+func (c *Console) fail(q *req, code int, msg string) {
+	if q.r.Header.Get("Accept") == "application/json" {
+		q.w.Header().Set("Content-Type", "application/json")
+		q.w.WriteHeader(code)
+		_, _ = q.w.Write([]byte(`{"error":` + jsonString(msg) + `}`))
+		return
+	}
+	c.render(q, code, "error", q.L.T("err.title"), map[string]any{"Code": code, "Message": msg})
+}
+
+func (c *Console) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				c.d.Log.Error("console panic", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (q *req) can(p auth.Permission) bool { return q.user != nil && auth.Allowed(q.user.Role, p) }
+
+func (q *req) ctx() context.Context { return q.r.Context() }
+
+func clientAddr(r *http.Request) string {
+	h := r.RemoteAddr
+	if i := strings.LastIndexByte(h, ':'); i > 0 {
+		h = h[:i]
+	}
+	return strings.Trim(h, "[]")
+}

@@ -1,0 +1,159 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/clocks"
+	"tenderdesk/internal/journal"
+)
+
+// queueRow is one line of the queue: the Journal row and its most urgent
+// running clock.
+type queueRow struct {
+	journal.Row
+	Clock    *clocks.View
+	Level    string // "", "warned", "breached", "paused"
+	Assignee string
+}
+
+type queueData struct {
+	Rows     []queueRow
+	Next     string
+	Counts   map[journal.State]int
+	Total    int
+	States   []journal.State
+	Channels []string
+	Crits    []string
+	Within   int
+}
+
+// urgent is the clock that matters most: a breached one, else the running
+// one with the least time left, else a paused one.
+func urgent(vs []clocks.View, now time.Time) (*clocks.View, string) {
+	rank := func(v *clocks.View) int {
+		switch v.State {
+		case clocks.Breached:
+			return 0
+		case clocks.Running:
+			return 1
+		case clocks.Paused:
+			return 2
+		}
+		return 3
+	}
+	var best *clocks.View
+	for i := range vs {
+		v := &vs[i]
+		if rank(v) == 3 {
+			continue
+		}
+		if best == nil || rank(v) < rank(best) || (rank(v) == rank(best) && v.RemainingSeconds < best.RemainingSeconds) {
+			best = v
+		}
+	}
+	if best == nil {
+		return nil, ""
+	}
+	switch {
+	case best.State == clocks.Paused:
+		return best, "paused"
+	case best.State == clocks.Breached || best.RemainingSeconds <= 0:
+		return best, "breached"
+	case !best.WarnAt.IsZero() && !now.Before(best.WarnAt):
+		return best, "warned"
+	}
+	return best, ""
+}
+
+// queue is the operators' list: open appeals, the nearest running deadline
+// first (the Journal's urgent order, paged by keyset on it).
+func (c *Console) queue(q *req) error {
+	v := q.r.URL.Query()
+	f := journal.Filter{Open: v.Get("all") == "", State: v.Get("state"), Channel: v.Get("channel"), Criticality: v.Get("criticality"),
+		Query: v.Get("q"), BIN: v.Get("bin"), After: v.Get("after"), Limit: 50, Urgent: true}
+	d := queueData{States: journal.OpenStates, Channels: journal.Channels, Crits: []string{"low", "medium", "high"}}
+	p := c.page(q, q.L.T("queue.title"), &d)
+	switch v.Get("who") {
+	case "":
+	case "mine":
+		f.AssigneeID = q.user.ID
+	case "unassigned":
+		f.Unassigned = true
+	default:
+		p.Errors["who"] = q.L.T("bad.field")
+	}
+	for _, k := range []string{"state", "channel", "criticality", "q", "bin", "within", "all", "who"} {
+		p.Form.Set(k, v.Get(k))
+	}
+	if w := v.Get("within"); w != "" {
+		n, err := strconv.Atoi(w)
+		if err != nil || n <= 0 || n > 24*30 {
+			p.Errors["within"] = q.L.T("bad.within")
+		}
+		d.Within = n
+	}
+	if err := journal.ValidateFilter(&f); err != nil {
+		c.formErrors(p, err)
+	}
+	code := http.StatusOK
+	if len(p.Errors) == 0 {
+		page, err := c.d.Journal.List(q.ctx(), f)
+		if err != nil {
+			return err
+		}
+		now := c.d.Now()
+		assignees := map[int64]string{}
+		for _, r := range page.Rows {
+			row := queueRow{Row: r}
+			who, seen := assignees[r.IncidentID]
+			if !seen {
+				if who, err = c.d.Journal.Assignee(q.ctx(), r.IncidentID); err != nil {
+					return err
+				}
+				assignees[r.IncidentID] = who
+			}
+			row.Assignee = who
+			if c.d.Clocks != nil {
+				vs, _, err := c.d.Clocks.OfAppeal(q.ctx(), r.Number)
+				if err != nil && apperr.CodeOf(err) != apperr.NotFound {
+					return err
+				}
+				row.Clock, row.Level = urgent(vs, now)
+			}
+			if d.Within > 0 && (row.Clock == nil || row.Clock.RemainingSeconds > int64(d.Within)*3600) {
+				continue
+			}
+			d.Rows = append(d.Rows, row)
+		}
+		d.Next = page.Next
+		if d.Counts, err = c.d.Journal.CountOpen(q.ctx()); err != nil {
+			return err
+		}
+		for _, n := range d.Counts {
+			d.Total += n
+		}
+	} else {
+		code = http.StatusBadRequest
+	}
+	if v.Get("partial") == "rows" {
+		c.renderPage(q, code, "part_queue", p)
+		return nil
+	}
+	c.renderPage(q, code, "queue", p)
+	return nil
+}
+
+// NextURL is the next page of the queue with the same filters.
+func (d *queueData) NextURL(p *Page) string {
+	w := url.Values{}
+	for k, x := range p.Query {
+		w[k] = x
+	}
+	w.Del("partial")
+	w.Set("after", d.Next)
+	return "/?" + w.Encode()
+}

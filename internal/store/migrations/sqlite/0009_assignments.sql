@@ -1,0 +1,10 @@
+-- Who works on an incident (issue 10, the console's take / hand over /
+-- mine): one row per assigned incident, none when unassigned. A table of
+-- its own, so the incident's row and its optimistic version stay as the
+-- lifecycle writes them; every change is in the audit trail.
+CREATE TABLE assignments (
+    incident_id INTEGER PRIMARY KEY REFERENCES incidents(id),
+    assignee_id INTEGER NOT NULL REFERENCES users(id),
+    assigned_at TEXT NOT NULL
+);
+CREATE INDEX assignments_assignee ON assignments (assignee_id);
