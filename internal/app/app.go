@@ -20,9 +20,12 @@ import (
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/config"
+	"tenderdesk/internal/convo"
+	"tenderdesk/internal/files"
 	"tenderdesk/internal/intake/email"
 	"tenderdesk/internal/intake/mailin"
 	"tenderdesk/internal/journal"
+	"tenderdesk/internal/kb"
 	"tenderdesk/internal/notify"
 	"tenderdesk/internal/notify/events"
 	mailer "tenderdesk/internal/notify/mail"
@@ -54,6 +57,9 @@ type App struct {
 	PublicNotice *publicnotice.Service // what /status shows; maintenance announcements
 	Status       *statuspage.Handler   // /status and its feeds
 	MailIn       *mailin.Service       // inbound mail into the Journal
+	Convo        *convo.Service        // the conversation of appeals, tracking (issue 11)
+	Files        *files.Service        // uploads, scanned (issue 11)
+	KB           *kb.Service           // the knowledge base (Q21)
 	Web          *web.Server
 
 	// Warnings are said when the desk starts serving and shown in /readyz
@@ -139,6 +145,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	a.Journal.AddHooks(events.New(events.Config{Domain: cfg.MailFrom.Domain,
 		AuthorityEmail: cfg.AuthorityEmail.Address, AuthoritySecurityEmail: cfg.AuthoritySecurityEmail.Address}))
 	a.Journal.AddHooks(publicnotice.Hooks{})
+	if err := a.openConvo(); err != nil {
+		return nil, err
+	}
 
 	if err := a.openOutbox(); err != nil {
 		return nil, err
@@ -155,6 +164,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 		Security: web.Security{PublicHTTPS: cfg.SecurePublic(), MetricsAccess: cfg.MetricsAccess, MetricsToken: cfg.MetricsToken},
 		Extra:    map[string]http.Handler{"/status": a.Status, "/status/": a.Status},
 		Mounts:   []func(*web.Server){a.Profiles.Mount, a.Clocks.Mount, a.Notices.Mount, a.Procurement.Mount, a.PublicNotice.Mount, a.MailIn.Mount}}
+	a.mountConvo()
 
 	// Background workers, started by Serve.
 	a.workers = append(a.workers, a.Clocks.Run, a.Outbox.Run,

@@ -47,6 +47,7 @@ type clockDesk struct {
 	scans chan int
 	a     *App
 	stop  func()
+	opts  []func(*config.Config) // adjust the configuration before start
 }
 
 func newClockDesk(t *testing.T, dsn string, now time.Time) *clockDesk {
@@ -61,6 +62,9 @@ func (d *clockDesk) start() int {
 	d.t.Helper()
 	cfg := config.MustParse(map[string]string{"addr": "127.0.0.1:0", "db": d.dsn, "admin-password": "admin-password-clocks",
 		"log-level": "error", "shutdown-grace": "10s", "mail-from": "Tenderdesk <desk@tenderdesk.kz>"})
+	for _, o := range d.opts {
+		o(&cfg)
+	}
 	ctx := context.Background()
 	a, err := Open(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), WithClock(d.now.Now),
 		WithClockScans(d.ticks, func(n int, err error) {

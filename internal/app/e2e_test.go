@@ -85,7 +85,8 @@ func TestEndToEnd(t *testing.T) {
 		}
 		op := d.user("operator1", auth.RoleSpecialist, "", "")
 
-		// Registration and reading back.
+		// Registration and reading back: the appeal and the state of its
+		// incident by its registration number (R7).
 		n1, inc1 := d.register(op, map[string]any{"description": "Не удаётся подписать заявку ЭЦП на лоте"})
 		if !strings.HasPrefix(n1, fmt.Sprint(time.Now().In(d.App.Journal.Zone).Year())+"-") || len(n1) != 11 {
 			t.Fatalf("number %q is not YYYY-NNNNNN", n1)

@@ -187,7 +187,7 @@ func (d *desk) send(method, path, token string, body any, hdr ...string) (reply,
 		return reply{}, err
 	}
 	out := reply{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+	if method != http.MethodHead && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") { // a HEAD answer has no body
 		if err := json.Unmarshal(raw, &out.JSON); err != nil {
 			return out, fmt.Errorf("answer is not JSON: %v: %s", err, raw)
 		}

@@ -53,17 +53,24 @@ const (
 // grants is the role → permission matrix, the one literal (docs/roles.md
 // renders it). Portal users (applicant, customer) see their own
 // organization only; the authority and the auditor only read.
+// Issue 11: the knowledge base of answers agreed with the authorized body
+// (Q21): staff draft and edit, the authority approves or withdraws.
+const (
+	PermKBDraft   Permission = "kb:draft"
+	PermKBApprove Permission = "kb:approve"
+)
+
 var grants = map[Role][]Permission{
 	RoleApplicant: {PermAppealCreate, PermAppealRead, PermJournalRead},
 	RoleCustomer:  {PermAppealCreate, PermAppealRead, PermJournalRead},
 	RoleOperator: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermClockExtend,
-		PermProcurementRead, PermImpactApply, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish},
+		PermProcurementRead, PermImpactApply, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish, PermKBDraft},
 	RoleSpecialist: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermClockExtend,
-		PermProcurementRead, PermImpactApply, PermMaintenanceManage, PermStatusPublish},
+		PermProcurementRead, PermImpactApply, PermMaintenanceManage, PermStatusPublish, PermKBDraft},
 	RoleAdmin: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermUserManage,
 		PermAuditRead, PermClockExtend, PermCalendarManage, PermProcurementImport, PermProcurementRead, PermProcurementHook, PermImpactApply,
-		PermImpactRevert, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish},
-	RoleAuthority: {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead},
+		PermImpactRevert, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish, PermKBDraft},
+	RoleAuthority: {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead, PermKBDraft, PermKBApprove},
 	RoleAuditor:   {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead},
 	RolePortal:    {PermProcurementImport, PermProcurementRead},
 }

@@ -11,6 +11,7 @@ type QuerySet struct {
 	CountRunning     string // -- name: count-running
 	DuePostgres      string // -- name: due-postgres
 	DueSQLite        string // -- name: due-sqlite
+	Flag             string // -- name: flag
 	IncidentAppeals  string // -- name: incident-appeals
 	IncidentNumbers  string // -- name: incident-numbers
 	IncidentProfile  string // -- name: incident-profile
@@ -34,6 +35,7 @@ var Q = QuerySet{
 	CountRunning:     Queries["count-running"],
 	DuePostgres:      Queries["due-postgres"],
 	DueSQLite:        Queries["due-sqlite"],
+	Flag:             Queries["flag"],
 	IncidentAppeals:  Queries["incident-appeals"],
 	IncidentNumbers:  Queries["incident-numbers"],
 	IncidentProfile:  Queries["incident-profile"],

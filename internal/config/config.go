@@ -62,6 +62,14 @@ type Config struct {
 	// The formats of the portal's announcement and lot numbers an appeal
 	// may name (they are published on the status page).
 	AnnouncementPattern, LotPattern *regexp.Regexp
+	// Uploads (issue 11): Clamd is the clamd every file is scanned by
+	// ("unix:/path" or "tcp:host:port"; "off": scanning off, a warning;
+	// empty: uploads refused); FilesDir the file store ("" beside the
+	// SQLite data, ./tenderdesk-files with PostgreSQL); UploadMax the
+	// largest file in bytes.
+	Clamd     string
+	FilesDir  string
+	UploadMax int64
 }
 
 // SecurePublic reports whether the desk is reached over https (E30).
@@ -251,6 +259,43 @@ var settings = []Setting{
 		func(c *Config, v string) (err error) { c.AnnouncementPattern, err = regexp.Compile(v); return }},
 	{"lot-pattern", "TENDERDESK_LOT_PATTERN", DefaultLotPattern, "regular expression an appeal's lot numbers must match (they are published on /status)", "a Go regular expression",
 		func(c *Config, v string) (err error) { c.LotPattern, err = regexp.Compile(v); return }},
+	{"clamd", "TENDERDESK_CLAMD", "", "ClamAV clamd every uploaded file and inbound attachment is scanned by; off turns scanning off (a warning at start); empty refuses uploads (Q26)",
+		"unix:/path/to/clamd.ctl, tcp:host:port, off, or empty",
+		func(c *Config, v string) error {
+			switch {
+			case v == "", v == "off", strings.HasPrefix(v, "unix:/"), strings.HasPrefix(v, "/"):
+			default:
+				if _, _, err := net.SplitHostPort(strings.TrimPrefix(v, "tcp:")); err != nil {
+					return errors.New("not a clamd address")
+				}
+			}
+			c.Clamd = v
+			return nil
+		}},
+	{"files-dir", "TENDERDESK_FILES_DIR", "", "directory of uploaded files (content-addressed); default: files/ in the SQLite data directory, ./tenderdesk-files with PostgreSQL", "a directory, or empty",
+		func(c *Config, v string) error { c.FilesDir = v; return nil }},
+	{"upload-max", "TENDERDESK_UPLOAD_MAX", "100MB", "largest uploaded file (parts are at most 20 MB, Q8)", "a size such as 100MB, 512KB, 1GB",
+		func(c *Config, v string) (err error) { c.UploadMax, err = parseSize(v); return }},
+}
+
+// parseSize reads "100MB", "20MiB", "512KB" or bytes; MB means MiB here.
+func parseSize(s string) (int64, error) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"GIB", 1 << 30}, {"GB", 1 << 30}, {"MIB", 1 << 20}, {"MB", 1 << 20}, {"KIB", 1 << 10}, {"KB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > 1<<40/mult {
+		return 0, errors.New("not a size")
+	}
+	return n * mult, nil
 }
 
 // together checks settings that only make sense with one another.

@@ -93,6 +93,10 @@ func plan(t *testing.T, profile string, opt Options, in Input, procs ...Procedur
 		if strings.ContainsAny(a.Reason.RU, "ёЁ") {
 			t.Errorf("action %s: ё in %q (the rules write е, GLOSSARY review D5)", line(a), a.Reason.RU)
 		}
+		// no no-op actions: a move changes the deadline (a re-plan may shorten one)
+		if a.Action.moves() && a.New.Equal(a.Old) {
+			t.Errorf("action %s moves nothing", line(a))
+		}
 	}
 	return acts
 }

@@ -123,7 +123,7 @@ func TestRules(t *testing.T) {
 			procs: []Procedure{proc("P", Tender, "m", dl(BidsEnd, "2026-04-29 18:00"), dl(Decryption, "2026-04-30 10:00"))},
 			want: []string{"bids_end 2026-04-29 18:00 -> 2026-05-12 13:15 extend Q37.10",
 				"decryption 2026-04-30 10:00 -> 2026-04-30 14:15 extend Q37.2", "bids_end require_resubmission Q37.10", "notify Q37.12"}},
-		{rule: "Q37.10 force majeure: the agreed 3 days", profile: quasi,
+		{rule: "Q37.10/Q17 force majeure: the days agreed with the authorized body (3)", profile: quasi,
 			in:    inputOf(with(high(), func(i *Incident) { mayEve(i); i.ForceMajeure = &ForceMajeure{AgreedDays: 3} })),
 			procs: []Procedure{proc("P", PriceRequestNotGZ, "m", dl(PriceOffersEnd, "2026-04-29 18:00"), dl(Decryption, "2026-04-30 13:30"))},
 			want:  []string{"price_offers_end 2026-04-29 18:00 -> 2026-05-03 13:15 extend Q37.10", "price_offers_end require_resubmission Q37.10", "notify Q37.12"}},

@@ -6,6 +6,7 @@ import "tenderdesk/internal/store"
 
 // QuerySet is queries.sql, one field per statement.
 type QuerySet struct {
+	AppealByNumber     string // -- name: appeal-by-number
 	AppealsOfIncident  string // -- name: appeals-of-incident
 	Cabinet            string // -- name: cabinet
 	CabinetRead        string // -- name: cabinet-read
@@ -18,17 +19,20 @@ type QuerySet struct {
 	LanguageOfEmail    string // -- name: language-of-email
 	LastTransitionNote string // -- name: last-transition-note
 	List               string // -- name: list
+	MarkBounced        string // -- name: mark-bounced
 	MarkFailed         string // -- name: mark-failed
 	MarkRetry          string // -- name: mark-retry
 	MarkSentPostgres   string // -- name: mark-sent-postgres
 	MarkSentSQLite     string // -- name: mark-sent-sqlite
 	Requeue            string // -- name: requeue
+	UserByID           string // -- name: user-by-id
 	UsersOfBin         string // -- name: users-of-bin
 	UsersOfRole        string // -- name: users-of-role
 }
 
 // Q holds this package's statements; store.Registered lists them for the boot check.
 var Q = QuerySet{
+	AppealByNumber:     Queries["appeal-by-number"],
 	AppealsOfIncident:  Queries["appeals-of-incident"],
 	Cabinet:            Queries["cabinet"],
 	CabinetRead:        Queries["cabinet-read"],
@@ -41,11 +45,13 @@ var Q = QuerySet{
 	LanguageOfEmail:    Queries["language-of-email"],
 	LastTransitionNote: Queries["last-transition-note"],
 	List:               Queries["list"],
+	MarkBounced:        Queries["mark-bounced"],
 	MarkFailed:         Queries["mark-failed"],
 	MarkRetry:          Queries["mark-retry"],
 	MarkSentPostgres:   Queries["mark-sent-postgres"],
 	MarkSentSQLite:     Queries["mark-sent-sqlite"],
 	Requeue:            Queries["requeue"],
+	UserByID:           Queries["user-by-id"],
 	UsersOfBin:         Queries["users-of-bin"],
 	UsersOfRole:        Queries["users-of-role"],
 }

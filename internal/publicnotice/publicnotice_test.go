@@ -54,3 +54,28 @@ func TestNoticeDeadlineQ41(t *testing.T) {
 		t.Errorf("goszakup falls back to Q41: %v %v", d, err)
 	}
 }
+
+// Q40 (with Q18): planned works follow the plan and its notice term;
+// unplanned works are announced only by agreement with the authorized body,
+// then at any time, even once started.
+func TestUnplannedWorksNeedTheAgreementQ40(t *testing.T) {
+	almaty, _ := time.LoadLocation("Asia/Almaty")
+	now := time.Date(2026, 2, 3, 10, 0, 0, 0, almaty)
+	started := now.Add(-time.Hour)
+	by, err := NoticeDeadline("kz-quasi")(started)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := statuspage.ValidateMaintenance(started, by, now, true, ""); !errors.Is(err, statuspage.ErrNoAgreement) {
+		t.Errorf("Q40 unplanned works without an agreement: %v, want %v", err, statuspage.ErrNoAgreement)
+	}
+	if err := statuspage.ValidateMaintenance(started, by, now, true, "  "); !errors.Is(err, statuspage.ErrNoAgreement) {
+		t.Errorf("Q40 a blank agreement: %v, want %v", err, statuspage.ErrNoAgreement)
+	}
+	if err := statuspage.ValidateMaintenance(started, by, now, true, "letter of the authorized body No. 12"); err != nil {
+		t.Errorf("Q40 unplanned works with an agreement: %v", err)
+	}
+	if err := statuspage.ValidateMaintenance(started, by, now, false, "letter No. 12"); !errors.Is(err, statuspage.ErrTooLate) {
+		t.Errorf("Q40 planned works already started: %v, want %v", err, statuspage.ErrTooLate)
+	}
+}

@@ -191,3 +191,33 @@ func TestConcurrentFirstUse(t *testing.T) {
 		}
 	}
 }
+
+// A term describes itself by its amount, or by its days for the day-based
+// bases (the CLI and the clock views show it).
+func TestTermDescribe(t *testing.T) {
+	for _, tc := range []struct {
+		term Term
+		want string
+	}{
+		{Term{Base: Working, Amount: 30 * time.Minute}, "30m0s working"},
+		{Term{Base: Calendar, Amount: 12 * time.Hour}, "12h0m0s calendar"},
+		{Term{Base: WorkingDays, Days: 5}, "5 working_days"},
+		{Term{Base: CalendarDaysBefore, Days: 2}, "2 calendar_days_before"},
+	} {
+		if got := tc.term.Describe(); got != tc.want {
+			t.Errorf("Describe(%+v) = %q, want %q", tc.term, got, tc.want)
+		}
+	}
+}
+
+// A profile whose calendar data is missing fails loudly, naming itself.
+func TestBrokenCalendarNamesTheProfile(t *testing.T) {
+	p := &Profile{Family: "broken", Version: "1", Country: "xx"}
+	defer func() {
+		r := recover()
+		if s, _ := r.(string); !strings.HasPrefix(s, "regulation broken@1: ") || len(s) <= len("regulation broken@1: ") {
+			t.Errorf("panic %v, want one naming broken@1 and the cause", r)
+		}
+	}()
+	p.Calendar()
+}

@@ -187,22 +187,23 @@ func (r *Rule) base(event time.Time, withStart bool) (start, deadline time.Time,
 	return time.Time{}, time.Time{}, fmt.Errorf("sla: clock %s: unknown base %q", t.Clock, t.Base)
 }
 
-// registration is Q29/G7: 30 working minutes from arrival in working time;
-// an email in the lunch break: 30 minutes after it ends; an email outside
-// working time: the next working day (by default within its first 30
-// working minutes); a phone call outside hours is not answered.
+// registration is Q29/G7: the profile's term (30 working minutes in every
+// built-in profile) from arrival in working time; an email in the lunch
+// break: that term after it ends; an email outside working time: the next
+// working day (by default within its first term of working time); a phone
+// call outside hours is not answered.
 func (r *Rule) registration(event time.Time) (start, deadline time.Time, err error) {
 	c := r.cal
 	start = c.NextWorkingMoment(event)
 	if c.IsWorkingTime(event) {
-		return start, c.AddBusiness(event, 30*time.Minute), nil
+		return start, c.AddBusiness(event, r.term.Amount), nil
 	}
 	if r.channel == "phone" {
 		return time.Time{}, time.Time{}, fmt.Errorf("%w: a phone call at %s is outside working hours and is not answered (%s); accepted then: email and written channels",
 			ErrNotApplicable, event.Format(time.RFC3339), r.term.Basis)
 	}
 	if inLunch(c, event) || r.p.Options.AfterHoursEmail != regulation.AnyTimeNextDay {
-		return start, c.AddBusiness(event, 30*time.Minute), nil
+		return start, c.AddBusiness(event, r.term.Amount), nil
 	}
 	e, _ := c.EndOfWorkingDay(calendar.DateOf(start))
 	return start, e, nil

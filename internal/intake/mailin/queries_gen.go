@@ -8,6 +8,7 @@ import "tenderdesk/internal/store"
 type QuerySet struct {
 	AppealIDByNumber       string // -- name: appeal-id-by-number
 	AppealOfMessageID      string // -- name: appeal-of-message-id
+	AttachmentScan         string // -- name: attachment-scan
 	AttachmentsOfMessages  string // -- name: attachments-of-messages
 	EventOfOutboxMessageID string // -- name: event-of-outbox-message-id
 	IgnoredMessages        string // -- name: ignored-messages
@@ -24,6 +25,7 @@ type QuerySet struct {
 var Q = QuerySet{
 	AppealIDByNumber:       Queries["appeal-id-by-number"],
 	AppealOfMessageID:      Queries["appeal-of-message-id"],
+	AttachmentScan:         Queries["attachment-scan"],
 	AttachmentsOfMessages:  Queries["attachments-of-messages"],
 	EventOfOutboxMessageID: Queries["event-of-outbox-message-id"],
 	IgnoredMessages:        Queries["ignored-messages"],

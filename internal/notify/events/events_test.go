@@ -137,14 +137,17 @@ func TestNotificationMatrix(t *testing.T) {
 		r2 := register(journal.NewAppeal{Channel: "email", ContactEmail: "a2@example.kz", IncidentID: r1.IncidentID})
 		r3 := register(journal.NewAppeal{Channel: "email", ContactEmail: "r@example.ru", Profile: "ru-khmao-goszakaz"})
 		r4 := register(journal.NewAppeal{Channel: "phone", ContactPhone: "+7 701 000 0000"})
+		e1 := register(journal.NewAppeal{Channel: "email", ContactEmail: "e@example.kz", Profile: "kz-energy"})
 
-		// Registration (Q30: 1 working hour → 11:10 Astana = 06:10 UTC; R5 has no term).
+		// Registration (Q30: 1 working hour → 11:10 Astana = 06:10 UTC; R5 has no term;
+		// E15: the energy platform confirms every application automatically, no term either).
 		got := outbox(t, db, "appeal.registered:")
 		want(t, got, map[string]string{
 			events.Registered(r1.Number) + " → email:a1@example.kz": "registered due 06:10",
 			events.Registered(r1.Number) + " → user:1":              "registered",
 			events.Registered(r2.Number) + " → email:a2@example.kz": "registered due 06:10",
 			events.Registered(r3.Number) + " → email:r@example.ru":  "registered",
+			events.Registered(e1.Number) + " → email:e@example.kz":  "registered",
 		})
 		var thread string
 		if err := db.R.QueryRow("SELECT in_reply_to FROM outbox WHERE event = $1 AND channel = 'email'", events.Registered(r1.Number)).Scan(&thread); err != nil || thread != "orig-1@mail.example.kz" {
@@ -229,6 +232,18 @@ func TestNotificationMatrix(t *testing.T) {
 		want(t, ref, map[string]string{events.Refuted(r3.Number) + " → email:r@example.ru": "refuted"})
 		if r := ref[events.Refuted(r3.Number)+" → email:r@example.ru"]; !strings.Contains(r.Data.Reason, "браузера") {
 			t.Errorf("refutation without its reasons: %+v", r.Data)
+		}
+		// R1–R5 (Russian profile): closing sends the specialist's description
+		// of the cause and the actions to the requester; the Kazakh profiles
+		// prescribe no closing notice.
+		tr(r3.IncidentID, journal.TransitionInput{Action: journal.ActClose, Note: "Причина: устаревший браузер",
+			Decision: "Даны указания по настройке браузера", Recommendations: "Обновить браузер"})
+		tr(r1.IncidentID, journal.TransitionInput{Action: journal.ActClose})
+		closed := outbox(t, db, "appeal.closed:")
+		want(t, closed, map[string]string{events.Closed(r3.Number) + " → email:r@example.ru": "closed"})
+		if d := closed[events.Closed(r3.Number)+" → email:r@example.ru"].Data; d.Cause != "Причина: устаревший браузер" ||
+			d.Actions != "Даны указания по настройке браузера" || d.Proposals != "Обновить браузер" {
+			t.Errorf("R5: the closing notice carries the cause and the actions: %+v", d)
 		}
 		tr(r4.IncidentID, journal.TransitionInput{Action: journal.ActAnalyse})
 		tr(r4.IncidentID, journal.TransitionInput{Action: journal.ActConfirm, Criticality: "low", OperatorDependent: new(bool)})
