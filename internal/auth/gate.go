@@ -74,13 +74,14 @@ func (g *Gate) enter() {
 	}
 }
 
-// leave frees the slot. The hash's memory is garbage now: collect it at
-// once, so the next hash reuses it instead of the heap growing to twice the
-// live set (GOGC), and when the burst is over give it back to the OS, so a
-// burst does not leave the process at its peak size.
+// leave frees the slot. The hash's memory is garbage now: collect it
+// before the slot is free, so the next hash reuses it instead of a third
+// block joining the two (the heap may otherwise grow to twice the live set,
+// GOGC), and when the burst is over give it back to the OS, so a burst does
+// not leave the process at its peak size.
 func (g *Gate) leave() {
-	<-g.slots
 	runtime.GC()
+	<-g.slots
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.inflight--
