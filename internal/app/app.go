@@ -18,6 +18,8 @@ import (
 	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/config"
 	"tenderdesk/internal/console"
+	"tenderdesk/internal/convo"
+	"tenderdesk/internal/files"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/notify"
 	"tenderdesk/internal/procurement"
@@ -36,6 +38,9 @@ type App struct {
 	Metrics *web.Metrics
 	Web     *web.Server
 	Now     func() time.Time
+	// Convo and Files are the conversation and uploads (issue 11).
+	Convo *convo.Service
+	Files *files.Service
 
 	// Services features build (set by their wirings, read by the console).
 	Clocks      *clocks.Service

@@ -47,6 +47,7 @@ type clockDesk struct {
 	scans chan int
 	a     *App
 	stop  func()
+	opts  []func(*config.Config) // adjust the configuration before start
 }
 
 func newClockDesk(t *testing.T, dsn string, now time.Time) *clockDesk {
@@ -71,6 +72,9 @@ func (d *clockDesk) start() int {
 	d.t.Helper()
 	cfg := config.Config{Addr: "127.0.0.1:0", DB: d.dsn, AdminLogin: "admin", AdminPassword: "admin-password-clocks",
 		DefaultProfile: "kz-quasi", Zone: "Asia/Almaty", LogLevel: "error", ShutdownGrace: 10 * time.Second, MailFrom: "desk@tenderdesk.kz"}
+	for _, o := range d.opts {
+		o(&cfg)
+	}
 	ctx := context.Background()
 	a, err := Open(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {

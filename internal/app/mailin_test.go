@@ -8,11 +8,13 @@ import (
 	"net"
 	"net/http"
 	"net/smtp"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"tenderdesk/internal/config"
+	"tenderdesk/internal/files/clamdtest"
 )
 
 // bootMail serves the desk with its SMTP listener on a free local port and
@@ -25,10 +27,15 @@ func bootMail(t *testing.T, dsn string) (*desk, string) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
+	clamd := os.Getenv(clamdtest.Env) // attachments are scanned (Q26); without a clamd, scanning is off
+	if clamd == "" {
+		clamd = "off"
+	}
 	d := boot(t, dsn, func(c *config.Config) {
 		c.SMTPListen = addr
 		c.MailFrom = "support@portal.kz"
 		c.MailProfile = "zakaz@ugra.example=ru-khmao-goszakaz"
+		c.Clamd, c.FilesDir = clamd, t.TempDir()
 	})
 	// The listener is a worker started beside the HTTP server: wait until
 	// it answers (readiness, not a timing assertion).

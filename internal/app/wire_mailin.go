@@ -35,6 +35,11 @@ func wireMailin(ctx context.Context, a *App) error {
 	}
 	svc := &mailin.Service{DB: a.DB, Journal: a.Journal, Now: func() time.Time { return a.Now() },
 		Log: a.Log.With("component", "mailin"), Profiles: profiles}
+	if a.Convo != nil { // a reporter's reply joins the conversation (Q38)
+		svc.FollowUp = a.Convo.MailReply
+	}
+	svc.Files = a.Files   // attachments are scanned like uploads (Q26)
+	svc.Bounce = a.bounce // a bounce marks the notice it answers (wire_convo.go)
 	a.Web.Mounts = append(a.Web.Mounts, func(s *web.Server) { svc.Mount(s) })
 	if a.Cfg.SMTPListen == "" {
 		return nil

@@ -19,6 +19,7 @@ const (
 	TooLarge      Code = "too_large"     // 413
 	Unsupported   Code = "unsupported"   // 415
 	Unprocessable Code = "unprocessable" // 422: well-formed but semantically refused
+	TooMany       Code = "too_many"      // 429: rate-limited
 	Internal      Code = "internal"      // 500
 )
 

@@ -11,7 +11,10 @@ import (
 
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/audit"
+	"tenderdesk/internal/intake/email"
+	"tenderdesk/internal/notify/events"
 	"tenderdesk/internal/regulation"
+	"tenderdesk/internal/store"
 )
 
 // View is a clock as the API shows it: times in the profile's local
@@ -42,6 +45,9 @@ type View struct {
 	PausedAt         *time.Time  `json:"paused_at,omitempty"`
 	Pauses           []pauseJSON `json:"pauses"`
 	Extensions       []extJSON   `json:"extensions"`
+	// Flag: something the clock's state does not say, e.g. its notice
+	// bounced after it was met ("notice bounced, tell another way").
+	Flag string `json:"flag,omitempty"`
 }
 
 func (s *Service) view(set *profileSet, r *row, now time.Time) (View, error) {
@@ -72,7 +78,7 @@ func (s *Service) view(set *profileSet, r *row, now time.Time) (View, error) {
 		EventAt: in(r.EventAt), Start: in(c.Start), Deadline: in(st.Deadline), Remaining: st.Remaining.String(),
 		RemainingSeconds: int64(st.Remaining / time.Second), RemainingIn: base, WarnAt: in(st.WarnAt),
 		WarnedAt: ptr(r.WarnedAt), BreachedAt: ptr(r.BreachedAt), MetAt: ptr(r.MetAt), PausedAt: ptr(r.PausedAt),
-		Pauses: nonNil(r.Pauses), Extensions: nonNil(r.Extensions)}, nil
+		Pauses: nonNil(r.Pauses), Extensions: nonNil(r.Extensions), Flag: r.Flag}, nil
 }
 
 func nonNil[T any](xs []T) []T {
@@ -280,4 +286,48 @@ func forAppeal(a string) string {
 		return ""
 	}
 	return " for appeal " + a
+}
+
+// noticeClocks are the clocks met by a notice's delivery (events.NoticeEvent).
+var noticeClocks = []string{regulation.ClockIncidentIDNotice, regulation.ClockRefutationNotice, regulation.ClockLowNotice, regulation.ClockMediumSupplierNotice}
+
+// FlagBounced flags the notice clocks met by event's delivery when one of
+// its emails bounced: the duty is not done and must be done another way
+// (phone, cabinet). It returns how many clocks it flagged; audited.
+func (s *Service) FlagBounced(ctx context.Context, tx *sql.Tx, now time.Time, event, to, reason string) (int, error) {
+	number := email.FindAppealNumber(event)
+	if number == "" {
+		return 0, nil
+	}
+	var inc int64
+	var bin string
+	if err := tx.QueryRowContext(ctx, Queries["appeal-access"], number).Scan(&inc, &bin); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil
+		}
+		return 0, wrap(err, "appeal")
+	}
+	flag := "notice bounced, tell another way (phone, cabinet): " + to + ": " + reason
+	n := 0
+	for _, c := range noticeClocks {
+		if ev, ok := events.NoticeEvent(c, number); !ok || ev != event {
+			continue
+		}
+		for _, appeal := range []string{number, ""} { // the appeal's own clock, or the incident's
+			var id int64
+			err := tx.QueryRowContext(ctx, Queries["flag"], inc, appeal, c, flag, store.T(now)).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return n, wrap(err, "flag clock")
+			}
+			n++
+			if _, err := audit.Append(ctx, tx, s.DB.Dialect, now, audit.System, audit.Entry{Action: "clock.notice_bounced", ObjectType: "clock",
+				ObjectID: strconv.FormatInt(id, 10), After: map[string]any{"clock": c, "appeal": number, "event": event, "flag": flag}}); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
 }

@@ -146,6 +146,7 @@ type row struct {
 	Extensions                          []extJSON
 	MetAt, WarnedAt, BreachedAt, NextAt time.Time
 	Version                             int
+	Flag                                string // e.g. the notice bounced: tell another way
 }
 
 func (r *row) final() bool { return r.State == Met || r.State == Breached }
@@ -157,7 +158,7 @@ func scanRow(sc scanner) (row, error) {
 	var ev, st, base, dl, warn, paused, met, warned, breached, next store.Time
 	var pauses, exts string
 	if err := sc.Scan(&r.ID, &r.IncidentID, &r.Appeal, &r.Clock, &r.Level, &r.Channel, &r.Profile, &r.Basis, &ev, &st, &base, &dl,
-		&warn, &r.State, &paused, &pauses, &exts, &met, &warned, &breached, &next, &r.Version); err != nil {
+		&warn, &r.State, &paused, &pauses, &exts, &met, &warned, &breached, &next, &r.Version, &r.Flag); err != nil {
 		return r, err
 	}
 	r.EventAt, r.StartAt, r.BaseDeadline, r.Deadline, r.WarnAt = ev.Time, st.Time, base.Time, dl.Time, warn.Time

@@ -14,17 +14,17 @@ WHERE id = $1 AND version = $2
 
 -- name: of-incident
 SELECT id, incident_id, appeal_number, clock, level, channel, profile, basis, event_at, start_at, base_deadline, deadline,
-    warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version
+    warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version, flag
 FROM clocks WHERE incident_id = $1 ORDER BY event_at, id
 
 -- name: of-appeal
 SELECT id, incident_id, appeal_number, clock, level, channel, profile, basis, event_at, start_at, base_deadline, deadline,
-    warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version
+    warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version, flag
 FROM clocks WHERE appeal_number = $1 ORDER BY event_at, id
 
 -- name: open
 SELECT id, incident_id, appeal_number, clock, level, channel, profile, basis, event_at, start_at, base_deadline, deadline,
-    warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version
+    warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version, flag
 FROM clocks WHERE state IN ('running', 'paused') AND id > $1 ORDER BY id LIMIT $2
 
 -- The due scan: running clocks whose next look (warning, then deadline) has
@@ -33,12 +33,12 @@ FROM clocks WHERE state IN ('running', 'paused') AND id > $1 ORDER BY id LIMIT $
 -- none fires a clock twice; SQLite has one writer (BEGIN IMMEDIATE).
 -- name: due-postgres
 SELECT id, incident_id, appeal_number, clock, level, channel, profile, basis, event_at, start_at, base_deadline, deadline,
-    warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version
+    warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version, flag
 FROM clocks WHERE state = 'running' AND next_at < $1 ORDER BY next_at LIMIT $2 FOR UPDATE SKIP LOCKED
 
 -- name: due-sqlite
 SELECT id, incident_id, appeal_number, clock, level, channel, profile, basis, event_at, start_at, base_deadline, deadline,
-    warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version
+    warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version, flag
 FROM clocks WHERE state = 'running' AND next_at < $1 ORDER BY next_at LIMIT $2
 
 -- name: move-appeal-clocks
@@ -82,3 +82,9 @@ DELETE FROM calendar_overrides WHERE id = $1
 
 -- name: incident-appeals
 SELECT number FROM appeals WHERE incident_id = $1 ORDER BY id
+
+-- A notice clock whose notice bounced: $1 incident, $2 appeal number ('' for
+-- the incident's own clock), $3 clock, $4 the flag.
+-- name: flag
+UPDATE clocks SET flag = $4, updated_at = $5 WHERE incident_id = $1 AND appeal_number = $2 AND clock = $3
+RETURNING id

@@ -31,6 +31,12 @@ type Config struct {
 	// notices of Q37.1 and Q42 (issue 5).
 	AuthorityEmail         string
 	AuthoritySecurityEmail string
+	// Uploads (issue 11): the clamd every file is scanned by ("off": no
+	// scanning, a warning at start; empty: uploads refused), the files
+	// directory, and the largest file.
+	Clamd     string
+	FilesDir  string
+	UploadMax string
 }
 
 // Var is one setting: flag name, environment variable, default, help.
@@ -56,6 +62,9 @@ func (c *Config) vars() []Var {
 		{"mail-profile", "TENDERDESK_MAIL_PROFILE", "", "support addresses the SMTP listener takes mail for, each with the regulation profile of its appeals: addr=profile,@domain=profile (--mail-from is always accepted, with --profile)", &c.MailProfile},
 		{"authority-email", "TENDERDESK_AUTHORITY_EMAIL", "", "the authorized body's address for medium/high failure notices (Q37.1)", &c.AuthorityEmail},
 		{"authority-security-email", "TENDERDESK_AUTHORITY_SECURITY_EMAIL", "", "its IT-security unit's address for those notices (Q42)", &c.AuthoritySecurityEmail},
+		{"clamd", "TENDERDESK_CLAMD", "", "ClamAV clamd every uploaded file is scanned by: unix:/path/to/clamd.ctl or tcp:host:port; off turns scanning off (a warning at start); empty refuses uploads (Q26)", &c.Clamd},
+		{"files-dir", "TENDERDESK_FILES_DIR", "", "directory of uploaded files (content-addressed); default: files/ in the SQLite data directory, ./tenderdesk-files with PostgreSQL", &c.FilesDir},
+		{"upload-max", "TENDERDESK_UPLOAD_MAX", "100MB", "largest uploaded file (parts are at most 20 MB, Q8), e.g. 100MB", &c.UploadMax},
 	}
 }
 

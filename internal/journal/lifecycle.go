@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -80,6 +81,10 @@ type TransitionInput struct {
 	Decision          string     `json:"decision"`
 	Recommendations   string     `json:"recommendations"`
 	ExpectedVersion   int        `json:"expected_version"` // optional optimistic lock
+	// InTx, when set, runs in the transition's transaction after it is
+	// saved and before the hooks (the reporter's answer that resumes an
+	// information request is stored with the resume, or not at all).
+	InTx func(ctx context.Context, tx HookTx, after Incident) error `json:"-"`
 }
 
 // Apply is the pure state machine: it returns the incident after the action

@@ -47,6 +47,10 @@ type Appeal struct {
 	// NewAppeal): the Message-ID of the email the appeal came from. It is
 	// not stored with the appeal; the mail thread keeps it.
 	SourceMessageID string `json:"-"`
+	// AccessCode is set for hooks at registration only: the code of
+	// tracking by number (R7), printed in the acknowledgement. The Journal
+	// does not keep it; internal/convo stores its hash.
+	AccessCode string `json:"-"`
 }
 
 type Incident struct {

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -46,6 +47,23 @@ type NewAppeal struct {
 	// error fails this registration only. It may run more than once (a
 	// group commit retried appeal by appeal), so it must only write SQL.
 	InTx func(ctx context.Context, tx HookTx, a Appeal) error `json:"-"`
+}
+
+// accessAlphabet has no look-alike letters or digits (0/O, 1/I/L): the code
+// is read off a letter and typed in by hand (R7).
+const accessAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// newAccessCode is 10 random characters of accessAlphabet (~49 bits): with
+// attempts rate-limited per address, not guessable.
+func newAccessCode() string {
+	b := make([]byte, 10)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported systems
+	}
+	for i := range b {
+		b[i] = accessAlphabet[int(b[i])%len(accessAlphabet)]
+	}
+	return string(b)
 }
 
 // Caller is who registers, as the journal needs to know it.
@@ -292,7 +310,7 @@ func (s *Service) registerTx(ctx context.Context, tx *batchTx, p *pending, now t
 		a := Appeal{ID: appealID, Number: number, IncidentID: incID, Channel: n.Channel, ReceivedAt: *n.ReceivedAt, RegisteredAt: now,
 			DetectedAt: n.DetectedAt, Organization: n.Organization, BIN: n.BIN, ContactEmail: n.ContactEmail, ContactPhone: n.ContactPhone,
 			Description: n.Description, Module: n.Module, Announcements: n.Announcements, Lots: n.Lots, Profile: n.Profile,
-			SourceMessageID: n.SourceMessageID}
+			SourceMessageID: n.SourceMessageID, AccessCode: newAccessCode()}
 		htx := HookTx{Tx: tx.Tx, Dialect: s.DB.Dialect, Now: now, Audit: func(ctx context.Context, by audit.Actor, e audit.Entry) error {
 			_, err := tx.chain.Append(ctx, now, by, e)
 			return err

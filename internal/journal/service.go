@@ -238,6 +238,11 @@ func (s *Service) Transition(ctx context.Context, by audit.Actor, id int64, in T
 			return err
 		}
 		out = after
+		if in.InTx != nil {
+			if err := in.InTx(ctx, s.hookTx(tx, now), after); err != nil {
+				return err
+			}
+		}
 		for _, h := range s.hooks {
 			if err := h.IncidentChanged(ctx, s.hookTx(tx, now), in.Action, by, before, after); err != nil {
 				return err

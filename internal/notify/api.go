@@ -63,8 +63,8 @@ func (api *API) list(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	v := apperr.Validation{}
 	f := Filter{Status: q.Get("status"), Channel: q.Get("channel"), EventPrefix: q.Get("event")}
-	if f.Status != "" && !slices.Contains([]string{"pending", "sent", "failed"}, f.Status) {
-		v.Add("status", "pending, sent or failed")
+	if f.Status != "" && !slices.Contains([]string{"pending", "sent", "failed", "bounced"}, f.Status) {
+		v.Add("status", "pending, sent, failed or bounced")
 	}
 	if f.Channel != "" && f.Channel != "email" && f.Channel != "cabinet" {
 		v.Add("channel", "email or cabinet")

@@ -18,6 +18,7 @@ type Metrics struct {
 	pending  *prometheus.Desc
 	failed   *prometheus.Desc
 	overdue  *prometheus.Desc
+	bounced  *prometheus.Desc
 	db       *store.DB
 	now      func() time.Time
 }
@@ -33,6 +34,7 @@ func NewMetrics(reg prometheus.Registerer, db *store.DB, now func() time.Time) (
 		pending: prometheus.NewDesc("tenderdesk_outbox_pending", "Email notifications waiting to be sent.", nil, nil),
 		failed:  prometheus.NewDesc("tenderdesk_outbox_failed", "Email notifications that failed (GET /api/v1/notifications?status=failed).", nil, nil),
 		overdue: prometheus.NewDesc("tenderdesk_outbox_overdue", "Pending email notifications past the term they serve (due_by).", nil, nil),
+		bounced: prometheus.NewDesc("tenderdesk_outbox_bounced", "Sent email notifications that bounced (GET /api/v1/notifications?status=bounced).", nil, nil),
 	}
 	for _, r := range []string{"sent", "temporary", "failed"} {
 		m.attempts.WithLabelValues(r)
@@ -49,17 +51,19 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.pending
 	ch <- m.failed
 	ch <- m.overdue
+	ch <- m.bounced
 }
 
 func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	var pending, failed, overdue float64
-	if err := m.db.R.QueryRowContext(ctx, Queries["counts"], store.T(m.now())).Scan(&pending, &failed, &overdue); err != nil {
+	var pending, failed, overdue, bounced float64
+	if err := m.db.R.QueryRowContext(ctx, Queries["counts"], store.T(m.now())).Scan(&pending, &failed, &overdue, &bounced); err != nil {
 		ch <- prometheus.NewInvalidMetric(m.pending, err)
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(m.pending, prometheus.GaugeValue, pending)
 	ch <- prometheus.MustNewConstMetric(m.failed, prometheus.GaugeValue, failed)
 	ch <- prometheus.MustNewConstMetric(m.overdue, prometheus.GaugeValue, overdue)
+	ch <- prometheus.MustNewConstMetric(m.bounced, prometheus.GaugeValue, bounced)
 }

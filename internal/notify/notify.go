@@ -317,10 +317,20 @@ var dataFields = func() []struct {
 	return out
 }()
 
+// ToUser addresses a notification to one active user, in the cabinet and,
+// when they have one, by email; none when the user is not active.
+func ToUser(ctx context.Context, tx *sql.Tx, id int64, base Notification) ([]Notification, error) {
+	return toUsers(ctx, tx, Queries["user-by-id"], id, base)
+}
+
 // ToRole addresses a notification to every active user of a role, in the
 // cabinet and, where they have one, by email.
 func ToRole(ctx context.Context, tx *sql.Tx, role string, base Notification) ([]Notification, error) {
-	rows, err := tx.QueryContext(ctx, Queries["users-of-role"], role)
+	return toUsers(ctx, tx, Queries["users-of-role"], role, base)
+}
+
+func toUsers(ctx context.Context, tx *sql.Tx, q string, arg any, base Notification) ([]Notification, error) {
+	rows, err := tx.QueryContext(ctx, q, arg)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,13 @@ SELECT language FROM users WHERE lower(email) = $1 AND email <> '' AND status = 
 SELECT number, bin, contact_email, profile, received_at, registered_at, module, description
 FROM appeals WHERE incident_id = $1 ORDER BY registered_at, id
 
+-- name: appeal-by-number
+SELECT number, bin, contact_email, profile, received_at, registered_at, module, description
+FROM appeals WHERE number = $1
+
+-- name: user-by-id
+SELECT id, email, language FROM users WHERE id = $1 AND status = 'active'
+
 -- The note of the transition a hook runs for (the refutation's reasons, Q32).
 -- name: last-transition-note
 SELECT note FROM incident_transitions WHERE incident_id = $1 ORDER BY id DESC LIMIT 1
@@ -69,7 +76,15 @@ WHERE id = $1 AND status = 'failed' AND channel = 'email'
 SELECT
     (SELECT count(*) FROM outbox WHERE status = 'pending'),
     (SELECT count(*) FROM outbox WHERE status = 'failed'),
-    (SELECT count(*) FROM outbox WHERE status = 'pending' AND due_by < $1)
+    (SELECT count(*) FROM outbox WHERE status = 'pending' AND due_by < $1),
+    (SELECT count(*) FROM outbox WHERE bounced_at IS NOT NULL)
+
+-- A bounce (RFC 3464) of a sent email row, by its Message-ID; $4 the
+-- bounced recipient ('' when the report names none).
+-- name: mark-bounced
+UPDATE outbox SET bounced_at = $2, bounce_reason = $3
+WHERE message_id = $1 AND channel = 'email' AND status = 'sent' AND bounced_at IS NULL AND ($4 = '' OR lower(to_address) = $4)
+RETURNING id, event, to_address
 
 -- Delivery of one event's email rows: how many, sent, failed, the last sent_at.
 -- name: event-delivery
@@ -81,11 +96,12 @@ FROM outbox WHERE event = $1 AND channel = 'email'
 
 -- Staff list, newest first; $1 status ('' = any), $2 channel ('' = any),
 -- $3 event prefix ('' = any), $4 before id (0 = from the newest), $5 limit.
+-- $1 'bounced': sent rows that bounced.
 -- name: list
 SELECT id, event, recipient, channel, kind, lang, to_address, user_id, message_id, status, attempts, next_attempt_at,
-    due_by, last_error, created_at, sent_at
+    due_by, last_error, created_at, sent_at, bounced_at, bounce_reason
 FROM outbox
-WHERE ($1 = '' OR status = $1) AND ($2 = '' OR channel = $2) AND ($3 = '' OR event LIKE $3 || '%')
+WHERE ($1 = '' OR status = $1 OR ($1 = 'bounced' AND bounced_at IS NOT NULL)) AND ($2 = '' OR channel = $2) AND ($3 = '' OR event LIKE $3 || '%')
   AND ($4 = 0 OR id < $4)
 ORDER BY id DESC LIMIT $5
 

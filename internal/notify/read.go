@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"tenderdesk/internal/apperr"
@@ -64,6 +65,10 @@ type Row struct {
 	LastError     string     `json:"last_error,omitempty"`
 	CreatedAt     time.Time  `json:"created_at"`
 	SentAt        *time.Time `json:"sent_at,omitempty"`
+	// BouncedAt: the relay took it, the recipient's server sent it back
+	// (RFC 3464); BounceReason is the status and diagnostic it gave.
+	BouncedAt    *time.Time `json:"bounced_at,omitempty"`
+	BounceReason string     `json:"bounce_reason,omitempty"`
 }
 
 // Filter selects rows for staff.
@@ -84,9 +89,9 @@ func List(ctx context.Context, q Querier, f Filter) ([]Row, error) {
 	for rs.Next() {
 		var r Row
 		var uid sql.NullInt64
-		var next, due, created, sent store.Time
+		var next, due, created, sent, bounced store.Time
 		if err := rs.Scan(&r.ID, &r.Event, &r.Recipient, &r.Channel, &r.Kind, &r.Lang, &r.To, &uid, &r.MessageID, &r.Status,
-			&r.Attempts, &next, &due, &r.LastError, &created, &sent); err != nil {
+			&r.Attempts, &next, &due, &r.LastError, &created, &sent, &bounced, &r.BounceReason); err != nil {
 			return nil, apperr.Wrap(err, "list notifications")
 		}
 		if uid.Valid {
@@ -95,10 +100,39 @@ func List(ctx context.Context, q Querier, f Filter) ([]Row, error) {
 		if r.Status == "pending" {
 			r.NextAttemptAt = next.Ptr()
 		}
-		r.DueBy, r.CreatedAt, r.SentAt = due.Ptr(), created.Time, sent.Ptr()
+		r.DueBy, r.CreatedAt, r.SentAt, r.BouncedAt = due.Ptr(), created.Time, sent.Ptr(), bounced.Ptr()
 		out = append(out, r)
 	}
 	return out, apperr.Wrap(rs.Err(), "list notifications")
+}
+
+// Bounced is an email row a bounce matched.
+type Bounced struct {
+	ID        int64
+	Event, To string
+}
+
+// MarkBounced marks the sent email row of messageID (with brackets, as
+// stored) bounced with reason; rcpt, when given, must be its address. It
+// returns the rows it marked (none: not ours, or already marked).
+func MarkBounced(ctx context.Context, tx *sql.Tx, now time.Time, messageID, rcpt, reason string) ([]Bounced, error) {
+	if len(reason) > 1000 {
+		reason = reason[:1000]
+	}
+	rs, err := tx.QueryContext(ctx, Queries["mark-bounced"], messageID, store.T(now), reason, strings.ToLower(rcpt))
+	if err != nil {
+		return nil, apperr.Wrap(err, "mark bounced")
+	}
+	defer rs.Close()
+	var out []Bounced
+	for rs.Next() {
+		var b Bounced
+		if err := rs.Scan(&b.ID, &b.Event, &b.To); err != nil {
+			return nil, apperr.Wrap(err, "mark bounced")
+		}
+		out = append(out, b)
+	}
+	return out, apperr.Wrap(rs.Err(), "mark bounced")
 }
 
 // Requeue puts a failed email row back to pending, due now (an operator

@@ -131,8 +131,8 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	w.defaults()
 	if w.Sender == nil {
 		if !w.warned.Swap(true) {
-			var pending, failed, overdue int
-			_ = w.DB.R.QueryRowContext(ctx, Queries["counts"], store.T(w.Now())).Scan(&pending, &failed, &overdue)
+			var pending, failed, overdue, bounced int
+			_ = w.DB.R.QueryRowContext(ctx, Queries["counts"], store.T(w.Now())).Scan(&pending, &failed, &overdue, &bounced)
 			w.Log.Warn("outbound mail is off (no --smtp-relay): email notifications stay pending until a relay is configured",
 				"pending", pending)
 		}

@@ -24,6 +24,7 @@ var status = map[apperr.Code]int{
 	apperr.TooLarge:      http.StatusRequestEntityTooLarge,
 	apperr.Unsupported:   http.StatusUnsupportedMediaType,
 	apperr.Unprocessable: http.StatusUnprocessableEntity,
+	apperr.TooMany:       http.StatusTooManyRequests,
 	apperr.Internal:      http.StatusInternalServerError,
 }
 

@@ -31,6 +31,7 @@ import (
 
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/audit"
+	"tenderdesk/internal/files"
 	"tenderdesk/internal/intake/email"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/store"
@@ -65,6 +66,28 @@ type Service struct {
 	// MaxDescription caps the appeal's description in characters (the
 	// journal accepts 20,000); the whole body stays in the thread.
 	MaxDescription int
+	// FollowUp, when set, is told of each follow-up after it is stored
+	// (internal/convo: the reporter's answer joins the conversation and
+	// resumes an information request, Q38). Its error is logged: the mail
+	// itself is kept.
+	FollowUp func(ctx context.Context, number string, mailID int64, from, text string) error
+	// Bounce, when set, is given each bounce after it is stored (kept as
+	// ignored mail): it matches the desk's notice it answers (RFC 3464).
+	// Its error is logged.
+	Bounce func(ctx context.Context, raw []byte) error
+	// Files scans every attachment as it is parsed (Q26), like uploads;
+	// nil: attachments are recorded unscanned.
+	Files *files.Service
+}
+
+// scanStore is the parser's attachment store: it scans each attachment as
+// it streams by and returns the verdict as the attachment's Ref.
+type scanStore struct {
+	files *files.Service
+}
+
+func (st scanStore) Put(ctx context.Context, _ email.Attachment, r io.Reader) (string, error) {
+	return st.files.ScanVerdict(ctx, r), nil
 }
 
 var _ email.Handler = (*Service)(nil)
@@ -127,7 +150,7 @@ func (s *Service) Deliver(ctx context.Context, env email.Envelope, raw email.Raw
 	if env.ReceivedAt.IsZero() {
 		rc.env.ReceivedAt = s.Now()
 	}
-	msg, perr := email.Parse(ctx, raw.Reader(), email.Options{Envelope: &env})
+	msg, perr := email.Parse(ctx, raw.Reader(), email.Options{Envelope: &env, Store: scanStore{s.Files}})
 	if msg == nil {
 		msg = &email.Message{}
 	}
@@ -150,7 +173,13 @@ func (s *Service) Deliver(ctx context.Context, env email.Envelope, raw email.Raw
 	switch {
 	case msg.Auto.NoReply():
 		rc.disp, rc.reason = DispIgnored, "automatic mail: "+strings.Join(msg.Auto.Reasons, "; ")
-		return s.store(ctx, rc, number)
+		if err := s.store(ctx, rc, number); err != nil || !msg.Auto.Bounce || s.Bounce == nil {
+			return err
+		}
+		if err := s.Bounce(ctx, rc.raw); err != nil {
+			s.Log.Error("bounce not matched to its notice", "message_id", msg.MessageID, "error", err.Error())
+		}
+		return nil
 	case number != "":
 		rc.disp, rc.reason = DispFollowUp, how
 		return s.store(ctx, rc, number)
@@ -234,6 +263,7 @@ func (s *Service) appealExists(ctx context.Context, number string) (bool, error)
 // store keeps an ignored message or a follow-up (threaded onto number when
 // given) in its own transaction, audited.
 func (s *Service) store(ctx context.Context, rc *received, number string) error {
+	var mailID int64
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		now := s.Now().UTC()
 		var appealID any
@@ -244,7 +274,8 @@ func (s *Service) store(ctx context.Context, rc *received, number string) error 
 			}
 			appealID = id
 		}
-		mailID, err := s.insert(ctx, tx, rc, appealID)
+		var err error
+		mailID, err = s.insert(ctx, tx, rc, appealID)
 		if err != nil {
 			return err
 		}
@@ -261,6 +292,11 @@ func (s *Service) store(ctx context.Context, rc *received, number string) error 
 	}
 	if err == nil {
 		s.Log.Info("mail received", "disposition", rc.disp, "appeal", number, "message_id", rc.msg.MessageID, "reason", rc.reason)
+		if rc.disp == DispFollowUp && s.FollowUp != nil {
+			if ferr := s.FollowUp(ctx, number, mailID, rc.msg.From.Address, rc.msg.Text); ferr != nil {
+				s.Log.Error("follow-up not added to the conversation", "appeal", number, "mail_id", mailID, "error", ferr.Error())
+			}
+		}
 	}
 	return err
 }
@@ -391,7 +427,7 @@ func (s *Service) insert(ctx context.Context, tx *sql.Tx, rc *received, appealID
 	}
 	for i, a := range m.Attachments {
 		if _, err := tx.ExecContext(ctx, Queries["insert-attachment"], id, i, a.Filename, a.ContentType, a.ContentID, a.Inline,
-			a.Size, a.SHA256); err != nil {
+			a.Size, a.SHA256, a.Ref); err != nil {
 			return 0, fmt.Errorf("mailin: store attachment: %w", err)
 		}
 	}

@@ -57,6 +57,7 @@ type AttachmentMD struct {
 	Inline      bool   `json:"inline"`
 	Size        int64  `json:"size"`
 	SHA256      string `json:"sha256"`
+	Scan        string `json:"scan"` // the virus scan's verdict (Q26): clean, infected: …, unscanned
 }
 
 func scanMessage(r interface{ Scan(...any) error }) (Message, error) {
@@ -110,7 +111,7 @@ func (s *Service) Thread(ctx context.Context, appealID int64) ([]Message, error)
 	for arows.Next() {
 		var mailID int64
 		var a AttachmentMD
-		if err := arows.Scan(&mailID, &a.Index, &a.Filename, &a.ContentType, &a.ContentID, &a.Inline, &a.Size, &a.SHA256); err != nil {
+		if err := arows.Scan(&mailID, &a.Index, &a.Filename, &a.ContentType, &a.ContentID, &a.Inline, &a.Size, &a.SHA256, &a.Scan); err != nil {
 			return nil, apperr.Wrap(err, "attachments")
 		}
 		if i, ok := idx[mailID]; ok {
@@ -210,6 +211,13 @@ func (s *Service) getAttachment(w http.ResponseWriter, r *http.Request) error {
 	}
 	if index >= len(m.Attachments) || pick.got == nil {
 		return apperr.New(apperr.NotFound, "message %d has no attachment %d", id, index)
+	}
+	var verdict string
+	if err := s.DB.R.QueryRowContext(r.Context(), Queries["attachment-scan"], id, index).Scan(&verdict); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return apperr.Wrap(err, "attachment scan")
+	}
+	if err := s.Files.Servable(r.Context(), verdict, bytes.NewReader(pick.got)); err != nil {
+		return err // infected, or not scanned and no scanner answers: never served (Q26)
 	}
 	at := m.Attachments[index]
 	ct := at.ContentType

@@ -76,6 +76,25 @@ func NoticeEvent(clock, appeal string) (event string, ok bool) {
 	return "", false
 }
 
+// InfoRequest is the information request of an incident at version v to
+// the reporter of an appeal (Q38): each request is a new notice.
+func InfoRequest(number string, version int) string {
+	return "appeal.info_request:" + number + ":v" + strconv.Itoa(version)
+}
+
+// StaffReply is a staff reply (message id) to the reporter of an appeal.
+func StaffReply(number string, message int64) string {
+	return "appeal.reply:" + number + ":m" + strconv.FormatInt(message, 10)
+}
+
+// InfoAnswered is the notice to staff that the reporter answered (message id).
+func InfoAnswered(number string, message int64) string {
+	return "appeal.info_answered:" + number + ":m" + strconv.FormatInt(message, 10)
+}
+
+// Closed is the closing notice of an appeal with the cause and actions (R1–R5).
+func Closed(number string) string { return "appeal.closed:" + number }
+
 // IncidentLabel is how an incident is named in messages.
 func IncidentLabel(id int64) string { return "INC-" + strconv.FormatInt(id, 10) }
 
@@ -223,7 +242,7 @@ func (h *Hooks) zone(profile string) string {
 // Russian profile an appeal that named no System section is asked for one
 // (R2).
 func (h *Hooks) AppealRegistered(ctx context.Context, tx journal.HookTx, a journal.Appeal, newIncident bool) error {
-	d := templates.Data{Number: a.Number, Received: a.ReceivedAt, Zone: h.zone(a.Profile)}
+	d := templates.Data{Number: a.Number, Received: a.ReceivedAt, Zone: h.zone(a.Profile), AccessCode: a.AccessCode}
 	if !newIncident {
 		d.IncidentNumber = IncidentLabel(a.IncidentID)
 	}
@@ -251,7 +270,11 @@ func (h *Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, action j
 	now := tx.Now
 	merged := action == journal.ActMerge
 	switch action {
-	case journal.ActRefute, journal.ActConfirm, journal.ActFix:
+	case journal.ActRefute, journal.ActConfirm, journal.ActFix, journal.ActRequestInfo:
+	case journal.ActClose:
+		if !russian(after.Profile) {
+			return nil
+		}
 	case journal.ActStartFix:
 		if samePlan(before.PlannedFixAt, after.PlannedFixAt) || after.Criticality == "" {
 			return nil
@@ -309,6 +332,24 @@ func (h *Hooks) IncidentChanged(ctx context.Context, tx journal.HookTx, action j
 				d.FixedAt = *after.FixedAt
 			}
 			n = notify.Notification{Event: Fixed(a.Number), Kind: templates.Fixed}
+		case journal.ActRequestInfo:
+			// Q38: every reporter of the incident gets the question; the
+			// transition's note is it.
+			if d.Message, err = lastNote(ctx, tx, after.ID); err != nil {
+				return err
+			}
+			n = notify.Notification{Event: InfoRequest(a.Number, after.Version), Kind: templates.InfoRequested}
+		case journal.ActClose:
+			// R1–R5: on closing the specialist's description of the cause
+			// and the actions taken goes to the requester.
+			if d.Cause, err = lastNote(ctx, tx, after.ID); err != nil {
+				return err
+			}
+			d.Actions, d.Proposals = after.Decision, after.Recommendations
+			if d.Cause == d.Actions { // a refutation closed with its reasons
+				d.Actions = ""
+			}
+			n = notify.Notification{Event: Closed(a.Number), Kind: templates.Closed}
 		}
 		n.Data = d
 		if err := b.toReporter(ctx, a, n); err != nil {
@@ -365,6 +406,64 @@ func levelClock(level string) string {
 		return regulation.ClockMediumSupplierNotice
 	}
 	return regulation.ClockHighPublicNotice
+}
+
+func russian(profile string) bool { return strings.HasPrefix(profile, "ru-") }
+
+// ReplyToReporter sends a staff reply to the reporter of one appeal and its
+// organization's cabinets; the email threads under inReplyTo (the
+// reporter's last message, or the desk's registration notice).
+func (h *Hooks) ReplyToReporter(ctx context.Context, tx journal.HookTx, number string, message int64, text, inReplyTo string) error {
+	a, err := h.appeal(ctx, tx, number)
+	if err != nil {
+		return err
+	}
+	b := h.batch(tx)
+	d := templates.Data{Number: number, Message: text, Zone: h.zone(a.Profile)}
+	base := notify.Notification{Event: StaffReply(number, message), Kind: templates.Reply, Data: d, InReplyTo: inReplyTo}
+	if err := b.toReporter(ctx, a, base); err != nil {
+		return err
+	}
+	return b.enqueue(ctx)
+}
+
+// AnswerToStaff tells the staff member who asked (assignee, 0: none) that
+// the reporter answered, else every active user of role (Q38: the terms
+// resumed). Cabinet and, where they have one, email.
+func (h *Hooks) AnswerToStaff(ctx context.Context, tx journal.HookTx, number string, incidentID, message int64, author, text string, assignee int64, role string) error {
+	d := templates.Data{Number: number, IncidentNumber: IncidentLabel(incidentID), Author: author, Message: text, Zone: "Asia/Almaty"}
+	if a, err := h.appeal(ctx, tx, number); err == nil {
+		d.Zone = h.zone(a.Profile)
+	} else {
+		return err
+	}
+	base := notify.Notification{Event: InfoAnswered(number, message), Kind: templates.InfoAnswered, Data: d}
+	var ns []notify.Notification
+	var err error
+	if assignee != 0 {
+		ns, err = notify.ToUser(ctx, tx.Tx, assignee, base)
+	}
+	if err == nil && len(ns) == 0 {
+		ns, err = notify.ToRole(ctx, tx.Tx, role, base)
+	}
+	if err != nil {
+		return fmt.Errorf("notify: staff to tell: %w", err)
+	}
+	if len(ns) == 0 {
+		return nil
+	}
+	return notify.Enqueue(ctx, tx.Tx, tx.Now, h.cfg.Domain, ns...)
+}
+
+func (h *Hooks) appeal(ctx context.Context, tx journal.HookTx, number string) (appealRef, error) {
+	var a appealRef
+	var recv, reg store.Time
+	err := tx.QueryRowContext(ctx, notify.Queries["appeal-by-number"], number).Scan(&a.Number, &a.BIN, &a.Email, &a.Profile, &recv, &reg, &a.Module, &a.Description)
+	if err != nil {
+		return a, fmt.Errorf("notify: appeal %s: %w", number, err)
+	}
+	a.Received = recv.Time
+	return a, nil
 }
 
 func samePlan(a, b *time.Time) bool {

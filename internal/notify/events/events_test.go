@@ -227,6 +227,18 @@ func TestNotificationMatrix(t *testing.T) {
 		if r := ref[events.Refuted(r3.Number)+" → email:r@example.ru"]; !strings.Contains(r.Data.Reason, "браузера") {
 			t.Errorf("refutation without its reasons: %+v", r.Data)
 		}
+		// R1–R5 (Russian profile): closing sends the specialist's description
+		// of the cause and the actions to the requester; the Kazakh profiles
+		// prescribe no closing notice.
+		tr(r3.IncidentID, journal.TransitionInput{Action: journal.ActClose, Note: "Причина: устаревший браузер",
+			Decision: "Даны указания по настройке браузера", Recommendations: "Обновить браузер"})
+		tr(r1.IncidentID, journal.TransitionInput{Action: journal.ActClose})
+		closed := outbox(t, db, "appeal.closed:")
+		want(t, closed, map[string]string{events.Closed(r3.Number) + " → email:r@example.ru": "closed"})
+		if d := closed[events.Closed(r3.Number)+" → email:r@example.ru"].Data; d.Cause != "Причина: устаревший браузер" ||
+			d.Actions != "Даны указания по настройке браузера" || d.Proposals != "Обновить браузер" {
+			t.Errorf("R5: the closing notice carries the cause and the actions: %+v", d)
+		}
 		tr(r4.IncidentID, journal.TransitionInput{Action: journal.ActAnalyse})
 		tr(r4.IncidentID, journal.TransitionInput{Action: journal.ActConfirm, Criticality: "low", OperatorDependent: new(bool)})
 		if got := outbox(t, db, events.LevelPlanned(r4.Number)); len(got) != 0 {

@@ -40,10 +40,22 @@ const (
 	ExtensionsGranted Kind = "extensions_granted"
 	// BreachWarning: to staff, a term is about to be or has been missed.
 	BreachWarning Kind = "breach_warning"
+	// InfoRequested: staff ask the reporter for information; the terms
+	// pause until the answer (Q38). Data.Message is the question.
+	InfoRequested Kind = "info_requested"
+	// Reply: a staff reply to the reporter (Data.Message).
+	Reply Kind = "reply"
+	// InfoAnswered: to staff, the reporter answered the information
+	// request; the terms resumed (Q38). Data.Message is the answer.
+	InfoAnswered Kind = "info_answered"
+	// Closed: the specialist's description of the cause and the actions
+	// taken, sent on closing (R1–R5): Data.Cause, Data.Actions.
+	Closed Kind = "closed"
 )
 
 // Kinds lists every kind, in a stable order.
-var Kinds = []Kind{Registered, Refuted, LevelPlanned, Fixed, AuthorityNotice, AuthorityReport, ExtensionsGranted, BreachWarning}
+var Kinds = []Kind{Registered, Refuted, LevelPlanned, Fixed, AuthorityNotice, AuthorityReport, ExtensionsGranted, BreachWarning,
+	InfoRequested, Reply, InfoAnswered, Closed}
 
 // Languages are the languages templates exist in; the first is the fallback.
 var Languages = []string{"ru", "kk", "en"}
@@ -81,6 +93,10 @@ type Data struct {
 	Term     string    // breach warning: which term, e.g. "Q29 registration (30 working minutes)"
 	Deadline time.Time // breach warning: when the term ends or ended
 	Overdue  bool      // breach warning: already missed
+
+	Message    string // info request: the question; reply: its text; info answered: the answer
+	Author     string // info answered: who answered
+	AccessCode string // registered: the code of tracking by number (R7)
 
 	// Times are shown in Location, else in the IANA zone Zone (which
 	// survives a JSON round trip through the outbox), else in UTC.

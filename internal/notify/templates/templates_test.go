@@ -267,3 +267,38 @@ func TestDataJSONRoundTripKeepsZone(t *testing.T) {
 		t.Error("unknown zone accepted")
 	}
 }
+
+// Issue 11: the acknowledgement prints the access code (R7); the
+// information request carries the question and says the term is paused
+// (Q38); the closing notice carries the cause and the actions (R1–R5); in
+// every language.
+func TestConversationTextsQ38R7R5(t *testing.T) {
+	d := full()
+	d.AccessCode, d.Message = "K7M2P9QX4T", "Пришлите снимок экрана"
+	for _, lang := range Languages {
+		for _, tc := range []struct {
+			kind Kind
+			want []string
+		}{
+			{Registered, []string{"K7M2P9QX4T"}},
+			{InfoRequested, []string{"Пришлите снимок экрана", "[2026-000123]"}},
+			{Reply, []string{"Пришлите снимок экрана"}},
+			{InfoAnswered, []string{"Пришлите снимок экрана"}},
+			{Closed, []string{d.Cause, d.Actions}},
+		} {
+			subject, plain, html, err := Render(tc.kind, lang, d)
+			if err != nil {
+				t.Fatalf("%s/%s: %v", lang, tc.kind, err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(subject+plain, w) || !strings.Contains(html, strings.Split(w, "[")[0]) {
+					t.Errorf("%s/%s lacks %q:\n%s\n%s", lang, tc.kind, w, subject, plain)
+				}
+			}
+		}
+		_, plain, _, _ := Render(InfoRequested, lang, d)
+		if !strings.Contains(plain, map[string]string{"ru": "приостановлен", "kk": "тоқтатыла тұрады", "en": "paused"}[lang]) {
+			t.Errorf("%s: Q38: the request says the term is paused: %s", lang, plain)
+		}
+	}
+}
