@@ -57,7 +57,6 @@ func init() {
 			return err
 		}
 		a.Journal.AddHooks(s)
-		a.Clocks = s
 		a.Web.Mounts = append(a.Web.Mounts, s.Mount)
 		a.Workers = append(a.Workers, s.Run)
 		if clocksTest.wired != nil {

@@ -28,6 +28,7 @@ func init() {
 		a.Console = c
 		a.Web.Mounts = append(a.Web.Mounts, func(s *web.Server) {
 			c.SetServices(a.Clocks, a.Procurement, a.Notices)
+			c.SetCabinet(a.Convo, a.Files)
 			s.Extra["/"] = c.Handler()
 		})
 		return nil

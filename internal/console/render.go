@@ -49,6 +49,7 @@ func parsePages() (map[string]*template.Template, error) {
 var funcs = template.FuncMap{
 	"field": func(errs map[string]string, name string) string { return errs[name] },
 	"join":  strings.Join,
+	"kb":    func(n int64) float64 { return float64(n) / 1024 },
 	"eq2": func(a any, bs ...any) bool {
 		for _, b := range bs {
 			if a == b {
@@ -75,6 +76,7 @@ type Page struct {
 	Presence string
 	Others   []Present
 	Data   any
+	unread func() int // the cabinet's unread notifications (header)
 	assets *assets
 	q      *req
 }
@@ -106,7 +108,7 @@ func (p *Page) Bad(name string) string { return p.Errors[name] }
 
 func (c *Console) page(q *req, title string, data any) *Page {
 	return &Page{L: q.L, User: q.user, Title: title, CSRF: c.csrfToken(q), Path: q.r.URL.Path, Query: q.r.URL.Query(),
-		Data: data, assets: c.assets, q: q, Errors: map[string]string{}, Form: url.Values{}}
+		Data: data, assets: c.assets, q: q, unread: c.unreadOf(q), Errors: map[string]string{}, Form: url.Values{}}
 }
 
 func (c *Console) render(q *req, code int, name, title string, data any) {

@@ -17,7 +17,7 @@ func (c *Console) routesTable() {
 	c.route("POST /account/password", "*", c.accountPassword)
 	c.route("POST /account/language", "*", c.accountLanguage)
 
-	c.route("GET /{$}", auth.PermIncidentRead, c.queue)
+	c.route("GET /{$}", "*", c.home)
 	c.route("GET /events", auth.PermIncidentRead, c.events)
 	c.route("POST /presence", auth.PermIncidentRead, c.postPresence)
 	c.route("GET /appeals/new", auth.PermAppealCreate, c.appealForm)
@@ -30,6 +30,7 @@ func (c *Console) routesTable() {
 	c.route("POST /incidents/{id}/assign", auth.PermIncidentTransition, c.incidentAssign)
 	c.route("POST /incidents/{id}/plan", auth.PermImpactApply, c.incidentPlan)
 	c.route("POST /incidents/{id}/apply", auth.PermImpactApply, c.incidentApply)
+	c.cabinetRoutes()
 	c.route("/", "", func(q *req) error {
 		c.fail(q, http.StatusNotFound, q.L.T("err.notfound"))
 		return nil
