@@ -46,7 +46,10 @@
       li.textContent = fill(msg.msgDone, {name: file.name});
       li.className = "ok";
     }, function (err) {
-      li.textContent = fill(msg.msgFailed, {name: file.name, why: err.message});
+      // A blocked file is told in the page's language (Q26); the desk's
+      // other reasons come as it gives them.
+      var inf = /is infected \(([^)]+)\)/.exec(err.message);
+      li.textContent = inf ? fill(msg.msgInfected, {name: file.name, sig: inf[1]}) : fill(msg.msgFailed, {name: file.name, why: err.message});
       li.className = "field-error";
       box.classList.add("bad");
     });
