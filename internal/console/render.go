@@ -49,7 +49,7 @@ func parsePages() (map[string]*template.Template, error) {
 var funcs = template.FuncMap{
 	"field": func(errs map[string]string, name string) string { return errs[name] },
 	"join":  strings.Join,
-	"kb":    func(n int64) float64 { return float64(n) / 1024 },
+	"kb":    func(n int64) int64 { return (n + 1023) / 1024 }, // a 3-byte file is "1 KB", not "0 KB"
 	"eq2": func(a any, bs ...any) bool {
 		for _, b := range bs {
 			if a == b {
