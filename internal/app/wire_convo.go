@@ -13,6 +13,7 @@ import (
 	"tenderdesk/internal/convo"
 	"tenderdesk/internal/files"
 	"tenderdesk/internal/intake/email"
+	"tenderdesk/internal/kb"
 	"tenderdesk/internal/notify"
 	"tenderdesk/internal/notify/events"
 	"tenderdesk/internal/store"
@@ -26,7 +27,7 @@ import (
 func init() { register("convo", wireConvo) }
 
 func wireConvo(ctx context.Context, a *App) error {
-	for _, q := range []store.Queries{convo.Queries, files.Queries} {
+	for _, q := range []store.Queries{convo.Queries, files.Queries, kb.Queries} {
 		if err := a.DB.Check(ctx, q); err != nil {
 			return err
 		}
@@ -76,7 +77,11 @@ func wireConvo(ctx context.Context, a *App) error {
 		a.Web.BodyLimits = map[string]int64{}
 	}
 	a.Web.BodyLimits[files.PatchPattern] = files.PartMax + 1
-	a.Web.Mounts = append(a.Web.Mounts, func(s *web.Server) { c.Mount(s); fs.Mount(s) })
+	// R7's public /track page is the console's (cabinet.go: layout, ru/kk/en
+	// catalogues, the same TrackFrom lookup and limit); c.TrackPage stays
+	// for a desk built without the console.
+	answers := &kb.Service{DB: a.DB, Now: func() time.Time { return a.Now() }} // Q21
+	a.Web.Mounts = append(a.Web.Mounts, func(s *web.Server) { c.Mount(s); fs.Mount(s); answers.Mount(s) })
 	return nil
 }
 

@@ -110,3 +110,17 @@ func init() {
 		grants[r] = append(grants[r], PermMaintenanceManage, PermStatusPublish)
 	}
 }
+
+// Issue 11: the knowledge base of answers agreed with the authorized body
+// (Q21): staff draft and edit, the authority approves or withdraws.
+const (
+	PermKBDraft   Permission = "kb:draft"
+	PermKBApprove Permission = "kb:approve"
+)
+
+func init() {
+	for _, r := range []Role{RoleOperator, RoleSpecialist, RoleAdmin} {
+		grants[r] = append(grants[r], PermKBDraft)
+	}
+	grants[RoleAuthority] = append(grants[RoleAuthority], PermKBDraft, PermKBApprove)
+}

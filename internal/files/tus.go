@@ -71,14 +71,14 @@ func metadata(h string) map[string]string {
 }
 
 func cleanName(name string) string {
-	name = filepath.Base(strings.ReplaceAll(strings.TrimSpace(name), "\\", "/"))
-	name = strings.Map(func(r rune) rune {
+	name = strings.Map(func(r rune) rune { // control characters first: "..\x00" must not become ".."
 		if r < 0x20 || r == 0x7f {
 			return -1
 		}
 		return r
 	}, name)
-	if name == "." || name == "/" || name == "" {
+	name = filepath.Base(strings.ReplaceAll(strings.TrimSpace(name), "\\", "/"))
+	if name == "." || name == ".." || name == "/" || name == "" {
 		name = "file"
 	}
 	if r := []rune(name); len(r) > 200 {
@@ -169,6 +169,24 @@ func (s *Service) head(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// ParsePart reads the headers of a part (tus PATCH): its offset, after
+// checking the content type and that the part is at most PartMax (Q8; a
+// chunked body without Content-Length is capped while it streams).
+func ParsePart(h http.Header, contentLength int64) (offset int64, err error) {
+	if ct := h.Get("Content-Type"); ct != "application/offset+octet-stream" {
+		return 0, apperr.New(apperr.Unsupported, "a part is sent as Content-Type: application/offset+octet-stream, not %q", ct)
+	}
+	if contentLength > PartMax {
+		return 0, apperr.New(apperr.TooLarge, "a part is at most 20 MB (Q8); this one is %.1f MB: send the file in smaller parts", float64(contentLength)/(1<<20))
+	}
+	v := strings.TrimSpace(h.Get("Upload-Offset"))
+	off, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || off < 0 || (len(v) > 1 && v[0] == '+') {
+		return 0, &apperr.Error{Code: apperr.Invalid, Message: "validation failed", Fields: map[string]string{"Upload-Offset": "required: the offset this part starts at, in bytes"}}
+	}
+	return off, nil
+}
+
 // patch appends one part. The part is streamed to the partial file; what
 // arrived before an interruption is kept (fsynced and recorded), so the
 // client resumes from the offset HEAD gives.
@@ -177,19 +195,13 @@ func (s *Service) patch(w http.ResponseWriter, r *http.Request) error {
 	if err := s.ready(); err != nil {
 		return err
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/offset+octet-stream" {
-		return apperr.New(apperr.Unsupported, "a part is sent as Content-Type: application/offset+octet-stream, not %q", ct)
-	}
-	if r.ContentLength > PartMax {
-		return apperr.New(apperr.TooLarge, "a part is at most 20 MB (Q8); this one is %.1f MB: send the file in smaller parts", float64(r.ContentLength)/(1<<20))
+	off, err := ParsePart(r.Header, r.ContentLength)
+	if err != nil {
+		return err
 	}
 	u, err := s.upload(r)
 	if err != nil {
 		return err
-	}
-	off, err := strconv.ParseInt(r.Header.Get("Upload-Offset"), 10, 64)
-	if err != nil || off < 0 {
-		return &apperr.Error{Code: apperr.Invalid, Message: "validation failed", Fields: map[string]string{"Upload-Offset": "required: the offset this part starts at"}}
 	}
 	if u.status != "open" {
 		return apperr.New(apperr.Conflict, "upload %s is finished (%s)", u.id, u.status)
