@@ -142,6 +142,8 @@ func TestEveryPageTranslated(t *testing.T) {
 		{"new appeal", "/appeals/new", 200}, {"appeal", "/appeals/" + number, 200}, {"incident", "/incidents/" + inc, 200},
 		{"account", "/account", 200}, {"not found", "/no/such/page", 404}, {"no appeal", "/appeals/2026-999999", 404},
 		{"bad filter", "/?state=nonsense&within=x", 400},
+		{"users", "/admin/users", 200}, {"notifications", "/admin/notifications", 200},
+		{"audit", "/audit?object_type=appeal&object_id=" + number, 200}, {"maintenance", "/maintenance", 200},
 	}
 	for _, lang := range []string{"ru", "kk", "en"} {
 		for _, pg := range pages {
@@ -178,6 +180,38 @@ func TestEveryPageTranslated(t *testing.T) {
 			t.Errorf("wrong password [%s]: %d", lang, lp.Status)
 		}
 		checkPage(t, "login wrong", lang, lp.Body)
+	}
+	// The admin forms with bad input, and the verified chain.
+	for _, lang := range []string{"ru", "kk"} {
+		op.get("/admin/users?lang=" + lang)
+		p := op.post("/admin/users", url.Values{"login": {"Х"}, "password": {"коротко"}, "role": {"nobody"}})
+		if p.Status != http.StatusBadRequest || strings.Count(p.Body, `class="field bad"`) < 3 {
+			t.Errorf("bad user form [%s]: %d, %d fields marked", lang, p.Status, strings.Count(p.Body, `class="field bad"`))
+		}
+		checkPage(t, "bad user form", lang, p.Body)
+		op.get("/maintenance?lang=" + lang)
+		p = op.post("/maintenance", url.Values{"start": {nowLocal(time.Now().Add(time.Hour))}})
+		if p.Status != http.StatusBadRequest {
+			t.Errorf("maintenance too soon [%s]: %d", lang, p.Status)
+		}
+		checkPage(t, "bad maintenance form", lang, p.Body)
+		op.get("/audit?lang=" + lang)
+		p = op.post("/audit/verify", url.Values{})
+		if p.Status != http.StatusOK || !strings.Contains(p.Body, "✔") {
+			t.Errorf("verify [%s]: %d", lang, p.Status)
+		}
+		checkPage(t, "audit verified", lang, p.Body)
+	}
+	op.get("/maintenance")
+	start := time.Now().Add(5 * 24 * time.Hour)
+	if p := op.post("/maintenance", url.Values{"title_ru": {"Обновление платформы"}, "start": {start.In(zone()).Format("2006-01-02T15:04")},
+		"end": {start.Add(2 * time.Hour).In(zone()).Format("2006-01-02T15:04")}}); p.Status != http.StatusSeeOther {
+		t.Errorf("announce maintenance: %d %s", p.Status, p.Body)
+	}
+	if p := op.get("/maintenance?lang=ru"); !strings.Contains(p.Body, "Обновление платформы") {
+		t.Errorf("the announced works are not listed")
+	} else {
+		checkPage(t, "maintenance listed", "ru", p.Body)
 	}
 	if n := d.App.Console.Missing(); n != 0 {
 		t.Errorf("%d look-ups of missing messages", n)

@@ -50,6 +50,7 @@ var funcs = template.FuncMap{
 	"field": func(errs map[string]string, name string) string { return errs[name] },
 	"join":  strings.Join,
 	"kb":    func(n int64) int64 { return (n + 1023) / 1024 }, // a 3-byte file is "1 KB", not "0 KB"
+	"split3": func(a, b, c string) []string { return []string{a, b, c} },
 	"eq2": func(a any, bs ...any) bool {
 		for _, b := range bs {
 			if a == b {

@@ -72,6 +72,7 @@ func TestPagesScreenshotsOverflowAccessibility(t *testing.T) {
 	pages := []struct{ name, path string }{
 		{"login", "/login"}, {"queue", "/"}, {"appeal-new", "/appeals/new"}, {"appeal", "/appeals/" + number},
 		{"incident", "/incidents/" + inc}, {"account", "/account"}, {"notfound", "/nope"},
+		{"users", "/admin/users"}, {"notifications", "/admin/notifications"}, {"audit", "/audit"}, {"maintenance", "/maintenance"},
 	}
 	anon, signed := tab(t, actx), tab(t, actx)
 	signInUI(t, signed, d.Base, "admin", adminPassword)
