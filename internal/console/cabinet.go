@@ -386,6 +386,7 @@ type trackData struct {
 // failure's number and level, planned and actual fix — nothing else. A
 // wrong code reads exactly as an unknown number; attempts are limited.
 func (c *Console) trackPage(q *req) error {
+	q.w.Header().Set("Referrer-Policy", "no-referrer") // the access code is in the URL
 	v := q.r.URL.Query()
 	d := &trackData{}
 	p := c.page(q, q.L.T("track.title"), d)
