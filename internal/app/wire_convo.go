@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"strconv"
 
@@ -63,7 +62,6 @@ func (a *App) mountConvo() {
 	a.MailIn.FollowUp = a.Convo.MailReply // a reporter's reply joins the conversation (Q38)
 	a.MailIn.Files = a.Files              // attachments are scanned like uploads (Q26)
 	a.MailIn.Bounce = a.bounce            // a bounce marks the notice it answers
-	a.Web.Extra["GET /track"] = http.HandlerFunc(a.Convo.TrackPage)
 	if a.Web.BodyLimits == nil {
 		a.Web.BodyLimits = map[string]int64{}
 	}

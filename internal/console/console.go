@@ -24,6 +24,8 @@ import (
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/clocks"
+	"tenderdesk/internal/convo"
+	"tenderdesk/internal/files"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/procurement"
 	"tenderdesk/internal/publicnotice"
@@ -50,8 +52,12 @@ type Deps struct {
 	Clocks      *clocks.Service
 	Procurement *procurement.Service
 	Notices     *publicnotice.Service
-	Zone        *time.Location
-	Now         func() time.Time
+	// Convo and Files serve the applicant's cabinet (cabinet*.go); nil
+	// turns its pages off.
+	Convo *convo.Service
+	Files *files.Service
+	Zone  *time.Location
+	Now   func() time.Time
 	// Broker is fed by Journal hooks (add it with Journal.AddHooks before
 	// serving); New makes one when nil.
 	Broker *Broker
@@ -140,7 +146,11 @@ func (c *Console) route(pattern string, perm auth.Permission, h handlerFunc) {
 		}
 		q.L = c.lang(q)
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			r.Body = http.MaxBytesReader(w, r.Body, bodyLimit(pattern))
+			if bodyLimit(pattern) > 1<<20 {
+				// A form with a file: past 1 MB its parts go to temporary files.
+				_ = r.ParseMultipartForm(1 << 20)
+			}
 			if !web.SameOrigin(r) || !c.csrfOK(q, r.PostFormValue("csrf")) {
 				c.fail(q, http.StatusForbidden, q.L.T("err.csrf"))
 				return

@@ -37,13 +37,30 @@ type desk struct {
 
 const adminPassword = "admin-password-console"
 
-func boot(t *testing.T, dsn string) *desk {
+// bootOpt changes the configuration before the desk opens (Cfg) or the
+// opened desk before it serves (App: e.g. an injected clock).
+type bootOpt struct {
+	Cfg func(*config.Config)
+	App func(*app.App)
+}
+
+func boot(t *testing.T, dsn string, opts ...bootOpt) *desk {
 	t.Helper()
 	cfg := config.MustParse(map[string]string{"addr": "127.0.0.1:0", "db": dsn, "admin-password": adminPassword, "log-level": "error"})
+	for _, o := range opts {
+		if o.Cfg != nil {
+			o.Cfg(&cfg)
+		}
+	}
 	ctx := context.Background()
 	a, err := app.Open(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, o := range opts {
+		if o.App != nil {
+			o.App(a)
+		}
 	}
 	if _, err := a.Bootstrap(ctx); err != nil {
 		a.Close()

@@ -49,6 +49,7 @@ func parsePages() (map[string]*template.Template, error) {
 var funcs = template.FuncMap{
 	"field":  func(errs map[string]string, name string) string { return errs[name] },
 	"join":   strings.Join,
+	"kb":     func(n int64) int64 { return (n + 1023) / 1024 }, // a 3-byte file is "1 KB", not "0 KB"
 	"split3": func(a, b, c string) []string { return []string{a, b, c} },
 	"eq2": func(a any, bs ...any) bool {
 		for _, b := range bs {
@@ -76,6 +77,7 @@ type Page struct {
 	Presence string
 	Others   []Present
 	Data     any
+	unread   func() int // the cabinet's unread notifications (header)
 	assets   *assets
 	q        *req
 }
@@ -107,7 +109,7 @@ func (p *Page) Bad(name string) string { return p.Errors[name] }
 
 func (c *Console) page(q *req, title string, data any) *Page {
 	return &Page{L: q.L, User: q.user, Title: title, CSRF: c.csrfToken(q), Path: q.r.URL.Path, Query: q.r.URL.Query(),
-		Data: data, assets: c.assets, q: q, Errors: map[string]string{}, Form: url.Values{}}
+		Data: data, assets: c.assets, q: q, unread: c.unreadOf(q), Errors: map[string]string{}, Form: url.Values{}}
 }
 
 func (c *Console) render(q *req, code int, name, title string, data any) {

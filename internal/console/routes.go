@@ -17,7 +17,7 @@ func (c *Console) routesTable() {
 	c.route("POST /account/password", "*", c.accountPassword)
 	c.route("POST /account/language", "*", c.accountLanguage)
 
-	c.route("GET /{$}", auth.PermIncidentRead, c.queue)
+	c.route("GET /{$}", "*", c.home)
 	c.route("GET /events", auth.PermIncidentRead, c.events)
 	c.route("POST /presence", auth.PermIncidentRead, c.postPresence)
 	c.route("GET /appeals/new", auth.PermAppealCreate, c.appealForm)
@@ -40,6 +40,7 @@ func (c *Console) routesTable() {
 	c.route("GET /maintenance", auth.PermMaintenanceManage, c.maintenance)
 	c.route("POST /maintenance", auth.PermMaintenanceManage, c.maintenanceAnnounce)
 	c.route("POST /maintenance/{id}/withdraw", auth.PermMaintenanceManage, c.maintenanceWithdraw)
+	c.cabinetRoutes()
 	c.route("/", "", func(q *req) error {
 		c.fail(q, http.StatusNotFound, q.L.T("err.notfound"))
 		return nil

@@ -266,9 +266,11 @@ func (s *Service) patch(w http.ResponseWriter, r *http.Request) error {
 // finish scans the complete upload and stores it; an infected file is
 // blocked, the uploader told why, and the event audited (Q26).
 func (s *Service) finish(r *http.Request, u upload) (int64, error) {
-	ctx := r.Context()
-	p := web.Principal(r)
-	actor := p.Actor(web.ClientAddr(r))
+	return s.finishAs(r.Context(), web.Principal(r), web.ClientAddr(r), u)
+}
+
+func (s *Service) finishAs(ctx context.Context, p auth.Principal, addr string, u upload) (int64, error) {
+	actor := p.Actor(addr)
 	sha, size, scan, v, err := s.scanAndStore(ctx, s.partial(u.id))
 	if err != nil {
 		return 0, err

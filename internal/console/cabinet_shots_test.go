@@ -1,0 +1,103 @@
+package console_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"tenderdesk/internal/auth"
+	"tenderdesk/internal/config"
+)
+
+// Every cabinet page at 1280 px and 375 px in ru, kk and en: a screenshot
+// (TENDERDESK_SCREENSHOTS or /tmp/shots, prefix cabinet-), no horizontal
+// overflow, and no serious or critical axe-core violation.
+func TestCabinetScreenshotsAccessibility(t *testing.T) {
+	actx := allocator(t)
+	axe := axeSource(t)
+	d := boot(t, t.TempDir(), withClock(morning()), bootOpt{Cfg: func(c *config.Config) { c.Clamd = "off" }})
+	d.user("olga", auth.RoleOperator)
+	d.portalUser("alfa", auth.RoleApplicant, "123456789013", "alfa@example.kz")
+	b := d.browser()
+	b.signIn("alfa", "password-of-alfa")
+	number, code := report(t, b, "Не подписывается договор ЭЦП: ошибка подписи при отправке заявки на лот", map[string][]byte{"снимок-экрана.png": []byte("png")})
+	staff := d.browser()
+	staff.signIn("olga", "password-of-olga")
+	if s, body := staff.api("POST", "/api/v1/appeals/"+number+"/messages", map[string]any{"text": "Здравствуйте! Проверяем подпись, ответим до конца дня."}); s != 201 {
+		t.Fatalf("staff reply: %d %v", s, body)
+	}
+	dir := shotsDir(t)
+	signed, anon := tab(t, actx), tab(t, actx)
+	signInCabinet(t, signed, d.Base, "alfa", "password-of-alfa")
+	type shot struct {
+		name, path string
+		anon       bool
+		submit     string // a form to send first (the page after it is shot)
+	}
+	pages := []shot{
+		{"cabinet", "/cabinet", false, ""}, {"cabinet-report", "/cabinet/report", false, ""},
+		{"cabinet-reported", "/cabinet/report", false, "form[action='/cabinet/report']"},
+		{"cabinet-appeal", "/cabinet/appeals/" + number, false, ""}, {"cabinet-notifications", "/cabinet/notifications", false, ""},
+		{"cabinet-track", "/track", true, ""}, {"cabinet-tracked", "/track?number=" + number + "&code=" + code, true, ""},
+	}
+	for _, w := range []struct {
+		name          string
+		width, height int64
+	}{{"desktop", 1280, 900}, {"phone", 375, 812}} {
+		for _, lang := range []string{"ru", "kk", "en"} {
+			for _, pg := range pages {
+				ctx := signed
+				if pg.anon {
+					ctx = anon
+				}
+				name := fmt.Sprintf("%s-%s-%d", pg.name, lang, w.width)
+				sep := "?"
+				if pg.path != "/cabinet/report" && len(pg.path) > 6 && pg.path[:6] == "/track" && pg.path != "/track" {
+					sep = "&"
+				}
+				do(t, ctx, name, chromedp.EmulateViewport(w.width, w.height), chromedp.Navigate(d.Base+pg.path+sep+"lang="+lang),
+					chromedp.WaitReady("main"))
+				if pg.submit != "" {
+					do(t, ctx, name+" submit", chromedp.SendKeys("#description", "Портал не открывается"),
+						chromedp.Click(pg.submit+" button[type=submit]"), chromedp.WaitVisible("#reg-number"))
+				}
+				overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int64]("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if overflow > 0 {
+					t.Errorf("%s: the page is %d px wider than the %d px screen", name, overflow, w.width)
+				}
+				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if axe == "" {
+					continue
+				}
+				res, err := chromedp.Run(ctx, chromedp.Evaluate[string](axe+`;axe.run(document,{resultTypes:["violations"]}).then(r=>JSON.stringify(r.violations))`,
+					chromedp.EvalAwaitPromise))
+				if err != nil {
+					t.Fatalf("%s: axe: %v", name, err)
+				}
+				var vs []axeViolation
+				if err := json.Unmarshal([]byte(res), &vs); err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range vs {
+					if v.Impact == "serious" || v.Impact == "critical" {
+						t.Errorf("%s: axe %s (%s): %s at %v", name, v.ID, v.Impact, v.Help, v.Nodes[0].Target)
+					}
+				}
+			}
+		}
+	}
+	t.Logf("screenshots in %s", dir)
+}
