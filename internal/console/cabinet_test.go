@@ -35,7 +35,7 @@ func (f *fakeNow) Add(d time.Duration) { f.mu.Lock(); f.t = f.t.Add(d); f.mu.Unl
 // withClock runs the desk on clock (a working morning, so paused terms
 // are business time that counts).
 func withClock(clock *fakeNow) bootOpt {
-	return bootOpt{App: func(a *app.App) { a.Now, a.Journal.Now = clock.Now, clock.Now }}
+	return bootOpt{Opts: []app.Option{app.WithClock(clock.Now)}}
 }
 
 // withClamd scans uploads with the real clamd of TENDERDESK_TEST_CLAMD
@@ -218,7 +218,7 @@ func TestCabinetNothingOfAnotherOrganization(t *testing.T) {
 		// code reads exactly as an unknown number (R7).
 		anon := d.browser()
 		ok := anon.get("/track?number=" + number + "&code=" + code)
-		if ok.Status != 200 || !strings.Contains(ok.Body, "INC-") || strings.Contains(ok.Body, "Не подписывается") || strings.Contains(ok.Body, "alfa") {
+		if ok.Status != 200 || !strings.Contains(ok.Body, "TF-") || strings.Contains(ok.Body, "Не подписывается") || strings.Contains(ok.Body, "alfa") {
 			t.Errorf("track: %d\n%s", ok.Status, ok.Body)
 		}
 		wrong := anon.get("/track?number=" + number + "&code=WRONGCODE1")

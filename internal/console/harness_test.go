@@ -37,11 +37,13 @@ type desk struct {
 
 const adminPassword = "admin-password-console"
 
-// bootOpt changes the configuration before the desk opens (Cfg) or the
-// opened desk before it serves (App: e.g. an injected clock).
+// bootOpt changes the configuration before the desk opens (Cfg), what is
+// injected at Open (Opts: the one clock), or the opened desk before it
+// serves (App).
 type bootOpt struct {
-	Cfg func(*config.Config)
-	App func(*app.App)
+	Cfg  func(*config.Config)
+	Opts []app.Option
+	App  func(*app.App)
 }
 
 func boot(t *testing.T, dsn string, opts ...bootOpt) *desk {
@@ -53,7 +55,11 @@ func boot(t *testing.T, dsn string, opts ...bootOpt) *desk {
 		}
 	}
 	ctx := context.Background()
-	a, err := app.Open(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	var inject []app.Option
+	for _, o := range opts {
+		inject = append(inject, o.Opts...)
+	}
+	a, err := app.Open(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), inject...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"tenderdesk/internal/vocab"
 	"time"
 )
 
@@ -134,12 +135,25 @@ func fill(s string, args []any) string {
 	return s
 }
 
-// Label is a domain word (state, channel, criticality …) in the request's
-// language; see labels_tmp.go.
+// Label is a domain word in the request's language: states, channels,
+// levels and clocks are internal/vocab's (one home per word, the same in
+// mail, on /status and here); the console's own words (actions, causes,
+// roles …) are in labels.go.
 func (l *L) Label(kind string, value any) string {
 	v := fmt.Sprint(value)
 	if v == "" {
 		return "—"
+	}
+	switch kind {
+	case "state", "channel", "crit", "clock":
+		word := v
+		if kind == "state" || kind == "clock" {
+			word = kind + "." + v
+		}
+		if vocab.Label("ru", word) != word { // vocab knows it (a Russian label never is the code)
+			return vocab.Label(l.Lang, word)
+		}
+		return l.miss(kind + "." + v)
 	}
 	if s, ok := labels[l.Lang][kind+"."+v]; ok {
 		return s

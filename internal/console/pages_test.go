@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"tenderdesk/internal/vocab"
 	"testing"
 	"time"
 
@@ -334,7 +335,7 @@ func TestActionsOfferedAndRefused(t *testing.T) {
 		t.Fatalf("a registered incident must offer analyse and not confirm")
 	}
 	p = op.post(path+"/act/confirm", url.Values{"criticality": {"high"}, "cause": {"cyber_attack"}})
-	if p.Status != http.StatusConflict || !strings.Contains(p.Body, "недоступно") || !strings.Contains(p.Body, "зарегистрировано") {
+	if p.Status != http.StatusConflict || !strings.Contains(p.Body, "недоступно") || !strings.Contains(p.Body, vocab.Registered.Label("ru")) {
 		t.Fatalf("forced confirm: %d\n%s", p.Status, p.Body)
 	}
 	if p := op.post(path+"/act/analyse", url.Values{}); p.Status != http.StatusSeeOther {

@@ -52,9 +52,13 @@ func (w *headerWriter) WriteHeader(code int) {
 		w.done = true
 		h := w.Header()
 		if strings.HasPrefix(h.Get("Content-Type"), "text/html") {
-			h.Set("Content-Security-Policy", pageCSP)
-			h.Set("X-Frame-Options", "DENY")
-			h.Set("Referrer-Policy", "no-referrer")
+			// A page that states its own policy keeps it (the console allows
+			// its own script files); any other page gets the scriptless one.
+			for k, v := range map[string]string{"Content-Security-Policy": pageCSP, "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"} {
+				if h.Get(k) == "" {
+					h.Set(k, v)
+				}
+			}
 		}
 	}
 	w.ResponseWriter.WriteHeader(code)
