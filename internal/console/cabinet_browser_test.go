@@ -76,7 +76,7 @@ func TestCabinetInBrowser(t *testing.T) {
 
 		// Report with the 45 MB file.
 		do(t, ctx, "report form", chromedp.Navigate(d.Base+"/cabinet/report?lang=ru"), chromedp.WaitVisible("#description"),
-			chromedp.SendKeys("#description", "Не подписывается договор: ошибка ЭЦП"), chromedp.SetValue("#detected_at", "2026-12-02T09:15"),
+			chromedp.SendKeys("#description", "Не подписывается договор: ошибка ЭЦП"), chromedp.SendKeys("#detected_at", "02.12.2026 09:15"),
 			chromedp.SendKeys("#module", "Договоры"), chromedp.SendKeys("#announcements", "2026-ЗЦП-1"))
 		start := time.Now()
 		do(t, ctx, "choose file", chromedp.SetUploadFiles("#file", []string{big}))

@@ -127,7 +127,7 @@ var (
 func report(t *testing.T, b *browser, description string, files map[string][]byte) (string, string) {
 	t.Helper()
 	b.get("/cabinet/report")
-	p := b.postFiles("/cabinet/report", url.Values{"description": {description}, "detected_at": {"2026-12-02T09:15"},
+	p := b.postFiles("/cabinet/report", url.Values{"description": {description}, "detected_at": {"02.12.2026 09:15"},
 		"module": {"Договоры"}, "announcements": {"2026-ЗЦП-1"}, "lots": {"Л-1"}, "contact_email": {"a@example.kz"}}, files)
 	m, c := numberRe.FindStringSubmatch(p.Body), codeRe.FindStringSubmatch(p.Body)
 	if p.Status != http.StatusCreated || m == nil || c == nil {
