@@ -1,10 +1,7 @@
 package console_test
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -65,37 +62,7 @@ func TestCabinetScreenshotsAccessibility(t *testing.T) {
 					do(t, ctx, name+" submit", chromedp.SendKeys("#description", "Портал не открывается"),
 						chromedp.Click(pg.submit+" button[type=submit]"), chromedp.WaitVisible("#reg-number"))
 				}
-				overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int64]("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if overflow > 0 {
-					t.Errorf("%s: the page is %d px wider than the %d px screen", name, overflow, w.width)
-				}
-				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				if axe == "" {
-					continue
-				}
-				res, err := chromedp.Run(ctx, chromedp.Evaluate[string](axe+`;axe.run(document,{resultTypes:["violations"]}).then(r=>JSON.stringify(r.violations))`,
-					chromedp.EvalAwaitPromise))
-				if err != nil {
-					t.Fatalf("%s: axe: %v", name, err)
-				}
-				var vs []axeViolation
-				if err := json.Unmarshal([]byte(res), &vs); err != nil {
-					t.Fatal(err)
-				}
-				for _, v := range vs {
-					if v.Impact == "serious" || v.Impact == "critical" {
-						t.Errorf("%s: axe %s (%s): %s at %v", name, v.ID, v.Impact, v.Help, v.Nodes[0].Target)
-					}
-				}
+				checkShot(t, ctx, name, w.width, dir, axe)
 			}
 		}
 	}

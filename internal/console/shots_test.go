@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -89,39 +90,47 @@ func TestPagesScreenshotsOverflowAccessibility(t *testing.T) {
 				name := fmt.Sprintf("%s-%s-%d", pg.name, lang, w.width)
 				do(t, ctx, name, chromedp.EmulateViewport(w.width, w.height), chromedp.Navigate(d.Base+pg.path+"?lang="+lang),
 					chromedp.WaitReady("main"))
-				overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int64]("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if overflow > 0 {
-					t.Errorf("%s: the page is %d px wider than the %d px screen", name, overflow, w.width)
-				}
-				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				if axe == "" {
-					continue
-				}
-				res, err := chromedp.Run(ctx, chromedp.Evaluate[string](axe+`;axe.run(document,{resultTypes:["violations"]}).then(r=>JSON.stringify(r.violations))`,
-					chromedp.EvalAwaitPromise))
-				if err != nil {
-					t.Fatalf("%s: axe: %v", name, err)
-				}
-				var vs []axeViolation
-				if err := json.Unmarshal([]byte(res), &vs); err != nil {
-					t.Fatal(err)
-				}
-				for _, v := range vs {
-					if v.Impact == "serious" || v.Impact == "critical" {
-						t.Errorf("%s: axe %s (%s): %s at %v", name, v.ID, v.Impact, v.Help, v.Nodes[0].Target)
-					}
-				}
+				checkShot(t, ctx, name, w.width, dir, axe)
 			}
 		}
 	}
 	t.Logf("screenshots in %s", dir)
+}
+
+// checkShot is what every page gets at one width and language: no wider
+// than the screen, a screenshot in dir, and (with axe) no serious or
+// critical accessibility violation.
+func checkShot(t *testing.T, ctx context.Context, name string, width int64, dir, axe string) {
+	t.Helper()
+	overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int64]("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if overflow > 0 {
+		t.Errorf("%s: the page is %d px wider than the %d px screen", name, overflow, width)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if axe == "" {
+		return
+	}
+	res, err := chromedp.Run(ctx, chromedp.Evaluate[string](axe+`;axe.run(document,{resultTypes:["violations"]}).then(r=>JSON.stringify(r.violations))`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: axe: %v", name, err)
+	}
+	var vs []axeViolation
+	if err := json.Unmarshal([]byte(res), &vs); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			t.Errorf("%s: axe %s (%s): %s at %v", name, v.ID, v.Impact, v.Help, v.Nodes[0].Target)
+		}
+	}
 }
