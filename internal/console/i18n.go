@@ -161,6 +161,10 @@ func (l *L) Label(kind string, value any) string {
 	return l.miss(kind + "." + v)
 }
 
+// Cite is a rule ID as the regulation text names the point («п. 31
+// Правил»): people are shown the point, not the catalogue's ID (GLOSSARY D2).
+func (l *L) Cite(rule string) string { return vocab.Cite(rule, l.Lang) }
+
 // Time is a time in the desk's zone, with its offset (the 2024 change of
 // Kazakhstan's offset makes a bare local time ambiguous).
 func (l *L) Time(t any) string {
