@@ -49,6 +49,8 @@ type bootOpt struct {
 func boot(t *testing.T, dsn string, opts ...bootOpt) *desk {
 	t.Helper()
 	cfg := config.MustParse(map[string]string{"addr": "127.0.0.1:0", "db": dsn, "admin-password": adminPassword, "log-level": "error"})
+	// With PostgreSQL the files default to ./tenderdesk-files: keep them out of the tree.
+	cfg.FilesDir = t.TempDir()
 	for _, o := range opts {
 		if o.Cfg != nil {
 			o.Cfg(&cfg)

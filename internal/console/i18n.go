@@ -46,13 +46,28 @@ type Catalogue struct {
 func loadCatalogue() (*Catalogue, error) {
 	c := &Catalogue{msgs: map[string]map[string]message{}}
 	for _, lang := range Languages {
-		b, err := fs.ReadFile(messageFiles, "messages/"+lang+".json")
+		// messages/ru.json plus any messages/ru-<part>.json: a feature keeps
+		// its own keys in its own file; a key defined twice is an error.
+		names, err := fs.Glob(messageFiles, "messages/"+lang+"-*.json")
 		if err != nil {
 			return nil, err
 		}
 		m := map[string]message{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("messages/%s.json: %w", lang, err)
+		for _, name := range append([]string{"messages/" + lang + ".json"}, names...) {
+			b, err := fs.ReadFile(messageFiles, name)
+			if err != nil {
+				return nil, err
+			}
+			part := map[string]message{}
+			if err := json.Unmarshal(b, &part); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					return nil, fmt.Errorf("%s: key %q is defined in another messages file too", name, k)
+				}
+				m[k] = v
+			}
 		}
 		c.msgs[lang] = m
 	}
