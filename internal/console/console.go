@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"tenderdesk/internal/apperr"
@@ -28,7 +29,9 @@ import (
 	"tenderdesk/internal/files"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/procurement"
+	"tenderdesk/internal/profiles"
 	"tenderdesk/internal/publicnotice"
+	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/web"
 )
@@ -61,6 +64,11 @@ type Deps struct {
 	// Broker is fed by Journal hooks (add it with Journal.AddHooks before
 	// serving); New makes one when nil.
 	Broker *Broker
+	// Status renders the public notice preview (the /status page's own
+	// renderer); Profiles lists the regulation versions. Nil turns those
+	// parts off.
+	Status   *statuspage.Handler
+	Profiles *profiles.Service
 }
 
 // Route is one console page and the permission it needs ("" public, "*"
@@ -80,6 +88,9 @@ type Console struct {
 	mux      *http.ServeMux
 	routes   []Route
 	presence presence
+	// jobs are the applies running in the background (pages_incident_b.go).
+	jobs      applyJobs
+	applyWait atomic.Int64
 }
 
 // New builds the console: templates and catalogues are parsed now, so a
@@ -95,6 +106,7 @@ func New(d Deps) (*Console, error) {
 		d.Broker = NewBroker()
 	}
 	c := &Console{d: d, Broker: d.Broker, key: make([]byte, 32)}
+	c.applyWait.Store(int64(defaultApplyWait))
 	if _, err := rand.Read(c.key); err != nil {
 		return nil, err
 	}

@@ -125,12 +125,8 @@ func (c *Console) notificationRetry(q *req) error {
 	if err != nil || id <= 0 {
 		return apperr.New(apperr.NotFound, "no notification %q", q.r.PathValue("id"))
 	}
-	ok, err := notify.Requeue(q.ctx(), c.d.DB, c.d.Now(), id)
-	if err != nil {
+	if err := notify.Retry(q.ctx(), c.d.DB, c.d.Now().UTC(), q.user.Actor(clientAddr(q.r)), id); err != nil {
 		return err
-	}
-	if !ok {
-		return apperr.New(apperr.Conflict, "notification %d is not a failed e-mail", id)
 	}
 	http.Redirect(q.w, q.r, "/admin/notifications?done=1", http.StatusSeeOther)
 	return nil

@@ -25,7 +25,8 @@ type incidentData struct {
 	Plan     *planData
 	Impact   bool // the procurement mirror is wired
 	Assignee string
-	Staff    []string // who it can be handed to
+	Staff    []string   // who it can be handed to
+	B        *incidentB // notifications, public notice preview, applied plans (pages_incident_b.go)
 }
 
 type planData struct {
@@ -84,6 +85,9 @@ func (c *Console) incidentData(q *req, id int64) (*incidentData, error) {
 	if d.History, err = audit.ForObject(q.ctx(), c.d.DB, "incident", strconv.FormatInt(id, 10)); err != nil {
 		return nil, apperr.Wrap(err, "history")
 	}
+	if d.B, err = c.incidentB(q, v); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -102,6 +106,8 @@ func (c *Console) incidentPage(q *req) error {
 	case "":
 	case "applied":
 		p.Notice = q.L.N("plan.applied", atoi(q.r.URL.Query().Get("n")))
+	case "retried", "reverted":
+		p.Notice = q.L.T("cb.done." + q.r.URL.Query().Get("done"))
 	default:
 		p.Notice = q.L.T("incident.done")
 	}
@@ -221,12 +227,7 @@ func (c *Console) incidentApply(q *req) error {
 		c.renderPage(q, http.StatusBadRequest, "incident", p)
 		return nil
 	}
-	res, err := c.d.Procurement.Apply(q.ctx(), id, procurement.PlanRequest{PlanHash: q.r.PostFormValue("plan_hash")}, q.user.Actor(clientAddr(q.r)))
-	if err != nil {
-		return err
-	}
-	http.Redirect(q.w, q.r, fmt.Sprintf("/incidents/%d?done=applied&n=%d", id, res.Procedures), http.StatusSeeOther)
-	return nil
+	return c.startApply(q, id, q.r.PostFormValue("plan_hash"))
 }
 
 // incidentAssign takes the incident (assignee "me") or hands it to a

@@ -30,6 +30,7 @@ func (c *Console) routesTable() {
 	c.route("POST /incidents/{id}/assign", auth.PermIncidentTransition, c.incidentAssign)
 	c.route("POST /incidents/{id}/plan", auth.PermImpactApply, c.incidentPlan)
 	c.route("POST /incidents/{id}/apply", auth.PermImpactApply, c.incidentApply)
+	c.routesB()
 	c.route("GET /admin/users", auth.PermUserManage, c.users)
 	c.route("POST /admin/users", auth.PermUserManage, c.userCreate)
 	c.route("POST /admin/users/{login}/{action}", auth.PermUserManage, c.userAction)

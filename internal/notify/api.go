@@ -95,12 +95,8 @@ func (api *API) retry(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ok, err := Requeue(r.Context(), api.DB, api.Now().UTC(), id)
-	if err != nil {
+	if err := Retry(r.Context(), api.DB, api.Now().UTC(), web.Principal(r).Actor(web.ClientAddr(r)), id); err != nil {
 		return err
-	}
-	if !ok {
-		return apperr.New(apperr.Conflict, "notification %d is not a failed email notification", id)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -117,3 +117,32 @@ SELECT count(*) FROM outbox WHERE user_id = $1 AND channel = 'cabinet' AND read_
 
 -- name: cabinet-read
 UPDATE outbox SET read_at = COALESCE(read_at, $3) WHERE id = $2 AND user_id = $1 AND channel = 'cabinet'
+
+-- The rows of some events (issue 10: an incident page's notifications): $1
+-- a JSON array of event keys; a row matches a key exactly or as its prefix
+-- followed by ':' (a versioned event, "appeal.level:N:v3"), through the
+-- event index: exact keys by equality, versioned ones by the range
+-- [key ':', key ';') (';' follows ':'), compared bytewise. $2 limit.
+-- name: rows-of-events-sqlite
+SELECT id, event, recipient, channel, kind, lang, to_address, user_id, message_id, status, attempts, next_attempt_at,
+    due_by, last_error, created_at, sent_at, bounced_at, bounce_reason
+FROM outbox WHERE id IN (
+    SELECT o.id FROM json_each($1) k JOIN outbox o ON o.event = k.value
+    UNION
+    SELECT o.id FROM json_each($1) k JOIN outbox o ON o.event >= k.value || ':' AND o.event < k.value || ';')
+ORDER BY id DESC LIMIT $2
+
+-- name: rows-of-events-postgres
+SELECT id, event, recipient, channel, kind, lang, to_address, user_id, message_id, status, attempts, next_attempt_at,
+    due_by, last_error, created_at, sent_at, bounced_at, bounce_reason
+FROM outbox WHERE id IN (
+    SELECT o.id FROM jsonb_array_elements_text($1::jsonb) k(value) JOIN outbox o ON o.event = k.value
+    UNION
+    SELECT o.id FROM jsonb_array_elements_text($1::jsonb) k(value) JOIN outbox o
+        ON o.event COLLATE "C" >= (k.value || ':') COLLATE "C" AND o.event COLLATE "C" < (k.value || ';') COLLATE "C")
+ORDER BY id DESC LIMIT $2
+
+-- name: row-by-id
+SELECT id, event, recipient, channel, kind, lang, to_address, user_id, message_id, status, attempts, next_attempt_at,
+    due_by, last_error, created_at, sent_at, bounced_at, bounce_reason
+FROM outbox WHERE id = $1

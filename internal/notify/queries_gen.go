@@ -6,54 +6,60 @@ import "tenderdesk/internal/store"
 
 // QuerySet is queries.sql, one field per statement.
 type QuerySet struct {
-	AppealByNumber     string // -- name: appeal-by-number
-	AppealsOfIncident  string // -- name: appeals-of-incident
-	Cabinet            string // -- name: cabinet
-	CabinetRead        string // -- name: cabinet-read
-	CabinetUnread      string // -- name: cabinet-unread
-	ClaimPostgres      string // -- name: claim-postgres
-	ClaimSQLite        string // -- name: claim-sqlite
-	Counts             string // -- name: counts
-	Enqueue            string // -- name: enqueue
-	EventDelivery      string // -- name: event-delivery
-	LanguageOfEmail    string // -- name: language-of-email
-	LastTransitionNote string // -- name: last-transition-note
-	List               string // -- name: list
-	MarkBounced        string // -- name: mark-bounced
-	MarkFailed         string // -- name: mark-failed
-	MarkRetry          string // -- name: mark-retry
-	MarkSentPostgres   string // -- name: mark-sent-postgres
-	MarkSentSQLite     string // -- name: mark-sent-sqlite
-	Requeue            string // -- name: requeue
-	UserByID           string // -- name: user-by-id
-	UsersOfBin         string // -- name: users-of-bin
-	UsersOfRole        string // -- name: users-of-role
+	AppealByNumber       string // -- name: appeal-by-number
+	AppealsOfIncident    string // -- name: appeals-of-incident
+	Cabinet              string // -- name: cabinet
+	CabinetRead          string // -- name: cabinet-read
+	CabinetUnread        string // -- name: cabinet-unread
+	ClaimPostgres        string // -- name: claim-postgres
+	ClaimSQLite          string // -- name: claim-sqlite
+	Counts               string // -- name: counts
+	Enqueue              string // -- name: enqueue
+	EventDelivery        string // -- name: event-delivery
+	LanguageOfEmail      string // -- name: language-of-email
+	LastTransitionNote   string // -- name: last-transition-note
+	List                 string // -- name: list
+	MarkBounced          string // -- name: mark-bounced
+	MarkFailed           string // -- name: mark-failed
+	MarkRetry            string // -- name: mark-retry
+	MarkSentPostgres     string // -- name: mark-sent-postgres
+	MarkSentSQLite       string // -- name: mark-sent-sqlite
+	Requeue              string // -- name: requeue
+	RowByID              string // -- name: row-by-id
+	RowsOfEventsPostgres string // -- name: rows-of-events-postgres
+	RowsOfEventsSQLite   string // -- name: rows-of-events-sqlite
+	UserByID             string // -- name: user-by-id
+	UsersOfBin           string // -- name: users-of-bin
+	UsersOfRole          string // -- name: users-of-role
 }
 
 // Q holds this package's statements; store.Registered lists them for the boot check.
 var Q = QuerySet{
-	AppealByNumber:     Queries["appeal-by-number"],
-	AppealsOfIncident:  Queries["appeals-of-incident"],
-	Cabinet:            Queries["cabinet"],
-	CabinetRead:        Queries["cabinet-read"],
-	CabinetUnread:      Queries["cabinet-unread"],
-	ClaimPostgres:      Queries["claim-postgres"],
-	ClaimSQLite:        Queries["claim-sqlite"],
-	Counts:             Queries["counts"],
-	Enqueue:            Queries["enqueue"],
-	EventDelivery:      Queries["event-delivery"],
-	LanguageOfEmail:    Queries["language-of-email"],
-	LastTransitionNote: Queries["last-transition-note"],
-	List:               Queries["list"],
-	MarkBounced:        Queries["mark-bounced"],
-	MarkFailed:         Queries["mark-failed"],
-	MarkRetry:          Queries["mark-retry"],
-	MarkSentPostgres:   Queries["mark-sent-postgres"],
-	MarkSentSQLite:     Queries["mark-sent-sqlite"],
-	Requeue:            Queries["requeue"],
-	UserByID:           Queries["user-by-id"],
-	UsersOfBin:         Queries["users-of-bin"],
-	UsersOfRole:        Queries["users-of-role"],
+	AppealByNumber:       Queries["appeal-by-number"],
+	AppealsOfIncident:    Queries["appeals-of-incident"],
+	Cabinet:              Queries["cabinet"],
+	CabinetRead:          Queries["cabinet-read"],
+	CabinetUnread:        Queries["cabinet-unread"],
+	ClaimPostgres:        Queries["claim-postgres"],
+	ClaimSQLite:          Queries["claim-sqlite"],
+	Counts:               Queries["counts"],
+	Enqueue:              Queries["enqueue"],
+	EventDelivery:        Queries["event-delivery"],
+	LanguageOfEmail:      Queries["language-of-email"],
+	LastTransitionNote:   Queries["last-transition-note"],
+	List:                 Queries["list"],
+	MarkBounced:          Queries["mark-bounced"],
+	MarkFailed:           Queries["mark-failed"],
+	MarkRetry:            Queries["mark-retry"],
+	MarkSentPostgres:     Queries["mark-sent-postgres"],
+	MarkSentSQLite:       Queries["mark-sent-sqlite"],
+	Requeue:              Queries["requeue"],
+	RowByID:              Queries["row-by-id"],
+	RowsOfEventsPostgres: Queries["rows-of-events-postgres"],
+	RowsOfEventsSQLite:   Queries["rows-of-events-sqlite"],
+	UserByID:             Queries["user-by-id"],
+	UsersOfBin:           Queries["users-of-bin"],
+	UsersOfRole:          Queries["users-of-role"],
 }
 
 func init() { store.Register("notify", Queries) }

@@ -87,20 +87,10 @@ func List(ctx context.Context, q Querier, f Filter) ([]Row, error) {
 	defer rs.Close()
 	out := []Row{}
 	for rs.Next() {
-		var r Row
-		var uid sql.NullInt64
-		var next, due, created, sent, bounced store.Time
-		if err := rs.Scan(&r.ID, &r.Event, &r.Recipient, &r.Channel, &r.Kind, &r.Lang, &r.To, &uid, &r.MessageID, &r.Status,
-			&r.Attempts, &next, &due, &r.LastError, &created, &sent, &bounced, &r.BounceReason); err != nil {
+		r, err := scanRow(rs)
+		if err != nil {
 			return nil, apperr.Wrap(err, "list notifications")
 		}
-		if uid.Valid {
-			r.UserID = &uid.Int64
-		}
-		if r.Status == "pending" {
-			r.NextAttemptAt = next.Ptr()
-		}
-		r.DueBy, r.CreatedAt, r.SentAt, r.BouncedAt = due.Ptr(), created.Time, sent.Ptr(), bounced.Ptr()
 		out = append(out, r)
 	}
 	return out, apperr.Wrap(rs.Err(), "list notifications")

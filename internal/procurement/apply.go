@@ -202,6 +202,9 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 			return err
 		}
 		defer done()
+		if req.Progress != nil {
+			procs = counted(procs, len(ids), req.Progress)
+		}
 		if err := r.ps.planner.PlanEach(procs, func(p *impact.Procedure, acts []impact.Action) error {
 			return r.procedure(ctx, p, acts)
 		}); err != nil {
@@ -433,6 +436,9 @@ type PlanRecord struct {
 	RevertedAt   *time.Time `json:"reverted_at,omitempty"`
 	RevertedBy   string     `json:"reverted_by,omitempty"`
 	RevertReason string     `json:"revert_reason,omitempty"`
+	// Rules are the rules the plan's changes cite, with their counts
+	// (the plans of an incident, and the revert's audit record).
+	Rules []RuleCount `json:"rules,omitempty"`
 }
 
 func scanPlan(r interface{ Scan(...any) error }) (PlanRecord, error) {
@@ -482,6 +488,9 @@ func (s *Service) Revert(ctx context.Context, planID int64, reason string, by au
 		}
 		if p.Status != "applied" {
 			return apperr.New(apperr.Conflict, "plan %d is already %s", planID, p.Status)
+		}
+		if p.Rules, err = rulesOf(ctx, tx, planID); err != nil {
+			return err
 		}
 		var later sql.NullInt64
 		if err := tx.QueryRowContext(ctx, Q.LaterPlanOnSameDeadlines, planID).Scan(&later); err != nil {

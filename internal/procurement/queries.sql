@@ -184,3 +184,16 @@ UPDATE procurement_webhook SET delivered_seq = $1, attempts = 0, next_attempt_at
 UPDATE procurement_webhook SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2,
     failing_since = coalesce(failing_since, $3) WHERE id = 1
 
+
+-- The applied (and reverted) plans of an incident, newest first (the console's incident page).
+-- name: plans-of-incident
+SELECT id, incident_id, status, profile, plan_hash, procedures, changes, applied_at, applied_by, reverted_at, reverted_by, revert_reason
+FROM applied_plans WHERE incident_id = $1 ORDER BY id DESC LIMIT 100
+
+-- Procedures of one announcement number (the console's look-up; index procedures_announcement).
+-- name: procedures-by-announcement
+SELECT external_id FROM procedures WHERE announcement = $1 ORDER BY id LIMIT 50
+
+-- The rules a plan's changes cite, with how many changes each (the revert cites them).
+-- name: rules-of-plan
+SELECT rule, count(*) FROM plan_changes WHERE plan_id = $1 GROUP BY rule ORDER BY rule

@@ -29,8 +29,11 @@ type QuerySet struct {
 	LockWriterSQLite         string // -- name: lock-writer-sqlite
 	MarkReverted             string // -- name: mark-reverted
 	PlanByID                 string // -- name: plan-by-id
+	PlansOfIncident          string // -- name: plans-of-incident
 	ProcedureByExternalID    string // -- name: procedure-by-external-id
+	ProceduresByAnnouncement string // -- name: procedures-by-announcement
 	RestoreDeadlinesOfPlan   string // -- name: restore-deadlines-of-plan
+	RulesOfPlan              string // -- name: rules-of-plan
 	ScopeApplied             string // -- name: scope-applied
 	ScopeFrom                string // -- name: scope-from
 	ScopeNamed               string // -- name: scope-named
@@ -68,8 +71,11 @@ var Q = QuerySet{
 	LockWriterSQLite:         Queries["lock-writer-sqlite"],
 	MarkReverted:             Queries["mark-reverted"],
 	PlanByID:                 Queries["plan-by-id"],
+	PlansOfIncident:          Queries["plans-of-incident"],
 	ProcedureByExternalID:    Queries["procedure-by-external-id"],
+	ProceduresByAnnouncement: Queries["procedures-by-announcement"],
 	RestoreDeadlinesOfPlan:   Queries["restore-deadlines-of-plan"],
+	RulesOfPlan:              Queries["rules-of-plan"],
 	ScopeApplied:             Queries["scope-applied"],
 	ScopeFrom:                Queries["scope-from"],
 	ScopeNamed:               Queries["scope-named"],

@@ -31,6 +31,9 @@ type PlanRequest struct {
 	// PlanHash (apply only): refuse to apply unless the plan is still the one
 	// previewed (409 otherwise).
 	PlanHash string `json:"plan_hash,omitempty"`
+	// Progress (apply only), when set, is told how many of the scope's
+	// procedures have been planned and recorded (the console's progress).
+	Progress func(done, total int) `json:"-"`
 }
 
 // planSetup is everything a plan of one incident is computed from.

@@ -113,34 +113,13 @@ func (s *Service) failures(ctx context.Context, now time.Time) ([]statuspage.Fai
 	if err != nil {
 		return nil, fmt.Errorf("publicnotice: failures: %w", err)
 	}
-	type row struct {
-		id   int64
-		f    statuspage.Failure
-		refs sql.NullString // staff's edit of the numbers, else the appeals'
-	}
-	var rs []row
+	var rs []failureRow
 	for rows.Next() {
-		var r row
-		var state, modules, title, pubModules string
-		var started, first, planned, fixed, updated, confirmed, noticeUpd store.Time
-		if err := rows.Scan(&r.id, &state, &r.f.Level, &started, &first, &planned, &fixed, &modules, &updated, &confirmed,
-			&title, &pubModules, &noticeUpd, &r.f.Number, &r.refs); err != nil {
+		r, err := scanFailure(rows)
+		if err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("publicnotice: failures: %w", err)
+			return nil, err
 		}
-		// The failure's own number, as in every notice (defect 10).
-		r.f.State = publicState(state)
-		r.f.Started = started.Time
-		if r.f.Started.IsZero() {
-			r.f.Started = first.Time
-		}
-		r.f.Confirmed, r.f.PlannedFix, r.f.ActualFix = confirmed.Time, planned.Time, fixed.Time
-		r.f.Updated = updated.Time
-		if noticeUpd.After(r.f.Updated) {
-			r.f.Updated = noticeUpd.Time
-		}
-		r.f.Title = text(title)
-		r.f.Modules = publicModules(pubModules, modules)
 		rs = append(rs, r)
 	}
 	rows.Close()
@@ -149,10 +128,7 @@ func (s *Service) failures(ctx context.Context, now time.Time) ([]statuspage.Fai
 	}
 	out := make([]statuspage.Failure, 0, len(rs))
 	for _, r := range rs {
-		if r.f.Affected, err = s.procurements(ctx, r.id, r.refs); err != nil {
-			return nil, err
-		}
-		if r.f.Extensions, err = s.extensions(ctx, r.id); err != nil {
+		if err := s.complete(ctx, &r); err != nil {
 			return nil, err
 		}
 		out = append(out, r.f)

@@ -67,3 +67,13 @@ ON CONFLICT (incident_id) DO UPDATE SET title = excluded.title, modules = exclud
 SELECT i.state, COALESCE(i.criticality, ''), i.modules, COALESCE(n.title, '{}'), COALESCE(n.modules, '{}'),
     COALESCE(n.hidden, false), n.procurements, COALESCE(i.number, '')
 FROM incidents i LEFT JOIN public_notices n ON n.incident_id = i.id WHERE i.id = $1
+
+-- The failure notice of one incident as /status would show it, in any
+-- state (the console's preview, issue 10): the columns of failures.
+-- name: failure-of-incident
+SELECT i.id, i.state, COALESCE(i.criticality, ''), i.failure_started_at, i.first_registered_at, i.planned_fix_at, i.fixed_at,
+    i.modules, i.updated_at,
+    (SELECT max(t.at) FROM incident_transitions t WHERE t.incident_id = i.id AND t.to_state = 'confirmed'),
+    COALESCE(n.title, '{}'), COALESCE(n.modules, '{}'), n.updated_at, COALESCE(i.number, ''), n.procurements
+FROM incidents i LEFT JOIN public_notices n ON n.incident_id = i.id
+WHERE i.id = $1

@@ -8,6 +8,7 @@ import "tenderdesk/internal/store"
 type QuerySet struct {
 	Bump                 string // -- name: bump
 	ExtensionsOfIncident string // -- name: extensions-of-incident
+	FailureOfIncident    string // -- name: failure-of-incident
 	Failures             string // -- name: failures
 	IncidentExists       string // -- name: incident-exists
 	InsertMaintenance    string // -- name: insert-maintenance
@@ -26,6 +27,7 @@ type QuerySet struct {
 var Q = QuerySet{
 	Bump:                 Queries["bump"],
 	ExtensionsOfIncident: Queries["extensions-of-incident"],
+	FailureOfIncident:    Queries["failure-of-incident"],
 	Failures:             Queries["failures"],
 	IncidentExists:       Queries["incident-exists"],
 	InsertMaintenance:    Queries["insert-maintenance"],
