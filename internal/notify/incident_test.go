@@ -26,7 +26,7 @@ func TestForEventsMatchesKeysNotPrefixes(t *testing.T) {
 			email(events.AuthorityNotice(7), "auth@x.kz", "ru", templates.Registered, "7"),
 			email(events.PlanExtensions(41), "bidder@x.kz", "ru", templates.Registered, "7"),
 			email(events.Registered("2026-000123"), "b@x.kz", "ru", templates.Registered, "2026-000123"), // another appeal
-			email(events.AuthorityNotice(70), "auth@x.kz", "ru", templates.Registered, "70"),           // another incident
+			email(events.AuthorityNotice(70), "auth@x.kz", "ru", templates.Registered, "70"),             // another incident
 		)
 		rows, err := notify.ForEvents(context.Background(), db, events.OfIncident(7, []string{"2026-00012"}, []int64{41}), 100)
 		if err != nil {
