@@ -436,7 +436,7 @@ func TestCalendarMonthOverrides(t *testing.T) {
 			t.Errorf("the override did not make 2026-03-10 a day off for the clocks")
 		}
 		p = adm.get(p.Header.Get("Location"))
-		if !strings.Contains(p.Body, `<span class="dn">10</span><span class="dk">выходной (изменение)</span><span class="dk">★</span>`) ||
+		if !strings.Contains(p.Body, `<span class="dn">10</span><span class="dk">выходной (изменение)</span><abbr class="ds" title="выходной (изменение)">вых.</abbr><span class="ov">★</span>`) ||
 			!strings.Contains(p.Body, "День отключения электроэнергии") {
 			t.Errorf("override not shown")
 		}
@@ -515,4 +515,48 @@ func TestProfileVersionsPage(t *testing.T) {
 			t.Errorf("period not audited: %v %v", err, recs)
 		}
 	})
+}
+
+// Every page of console-b in ru, kk and en with data: no missing message
+// key and no English word in what a Russian or Kazakh reader sees.
+func TestConsoleBPagesTranslated(t *testing.T) {
+	m := &flakyMailer{}
+	m.broken.Store(true)
+	d := boot(t, t.TempDir(), bootOpt{App: func(a *app.App) { a.Outbox.Sender, a.Outbox.MaxAttempts, a.Outbox.Poll = m, 1, 20*time.Millisecond }})
+	f := newIncidentFixture(t, d, 2)
+	f.confirm(t, "high")
+	d.App.Console.SetApplyWait(0)
+	f.admin.get(f.path)
+	p := f.admin.post(f.path+"/plan", url.Values{})
+	hash := regexp.MustCompile(`name="plan_hash" value="([^"]+)"`).FindStringSubmatch(p.Body)[1]
+	f.admin.post(f.path+"/apply", url.Values{"plan_hash": {hash}, "confirm": {"1"}})
+	poll(t, "the apply ends", 400, func() (bool, string) { s := f.admin.progress(t, f.path); return !s.Running, fmt.Sprint(s) })
+	poll(t, "a notice fails", 400, func() (bool, string) {
+		b := f.admin.get(f.path).Body
+		return strings.Contains(section(t, b, "notifications"), "/retry"), b
+	})
+	f.admin.get("/admin/calendar")
+	f.admin.post("/admin/calendar/overrides", url.Values{"profile": {"kz-quasi@2021"}, "month": {"2026-03"}, "kind": {"working_day"}, "scope": {"kz"},
+		"from": {"2026-03-14"}, "reason": {"Рабочая суббота"}, "source": {"Постановление № 2"}})
+	pages := []struct{ name, path string }{
+		{"incident", f.path}, {"procedures", "/procedures?announcement=" + url.QueryEscape(f.ann)}, {"procedures empty", "/procedures"},
+		{"calendar", "/admin/calendar?profile=kz-quasi@2021&month=2026-03"}, {"calendar ru profile", "/admin/calendar?profile=ru-khmao-goszakaz&month=2026-05"},
+		{"profiles", "/admin/profiles"},
+	}
+	for _, lang := range []string{"ru", "kk", "en"} {
+		for _, pg := range pages {
+			sep := "?"
+			if strings.Contains(pg.path, "?") {
+				sep = "&"
+			}
+			p := f.admin.get(pg.path + sep + "lang=" + lang)
+			if p.Status != http.StatusOK || !strings.Contains(p.Body, `<html lang="`+lang+`">`) {
+				t.Errorf("%s [%s]: %d", pg.name, lang, p.Status)
+			}
+			checkPage(t, pg.name, lang, p.Body)
+		}
+	}
+	if n := d.App.Console.Missing(); n != 0 {
+		t.Errorf("%d look-ups of missing messages", n)
+	}
 }

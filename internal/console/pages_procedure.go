@@ -2,10 +2,17 @@ package console
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"tenderdesk/internal/procurement"
 )
+
+// isNum: a plan change's event is an incident's id (linked) or a
+// maintenance window's.
+func init() {
+	funcs["isNum"] = func(s string) bool { _, err := strconv.ParseInt(s, 10, 64); return err == nil }
+}
 
 type proceduresData struct {
 	Announcement string
