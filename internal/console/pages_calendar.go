@@ -164,10 +164,8 @@ func (c *Console) calendarOverrideAdd(q *req) error {
 	f := q.r.PostForm
 	p := c.page(q, q.L.T("cb.cal.title"), nil)
 	o := clocks.Override{Scope: f.Get("scope"), Kind: f.Get("kind"), From: strings.TrimSpace(f.Get("from")), To: strings.TrimSpace(f.Get("to")),
-		AllDays: f.Get("all_days") != "", Reason: f.Get("reason"), Source: f.Get("source"), Intervals: []string{}}
-	for _, s := range strings.FieldsFunc(f.Get("intervals"), func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\n' }) {
-		o.Intervals = append(o.Intervals, s)
-	}
+		AllDays: f.Get("all_days") != "", Reason: f.Get("reason"), Source: f.Get("source"),
+		Intervals: append([]string{}, strings.FieldsFunc(f.Get("intervals"), func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\n' })...)}
 	if _, err := c.d.Clocks.PutOverride(q.ctx(), q.user.Actor(clientAddr(q.r)), o); err != nil {
 		if !c.formErrors(p, err) {
 			return err
