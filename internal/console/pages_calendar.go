@@ -110,7 +110,9 @@ func (c *Console) calendarData(q *req, p *Page) (*calendarData, error) {
 	week := make([]calDay, 7)
 	col := lead
 	for _, info := range cal.Days(first, last) {
-		day := calDay{DayInfo: info, In: true, Override: info.Basis == "override"}
+		ds := info.Date.String()
+		day := calDay{DayInfo: info, In: true, Override: info.Basis == "override" ||
+			slices.ContainsFunc(d.Overrides, func(o clocks.Override) bool { return o.From <= ds && ds <= o.To })} // hours overrides too
 		var hs []string
 		for _, iv := range cal.Intervals(info.Date) {
 			hs = append(hs, iv[0].Format("15:04")+"–"+iv[1].Format("15:04"))
