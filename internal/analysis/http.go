@@ -122,19 +122,19 @@ func Format(r *http.Request) (format, lang string, err error) {
 }
 
 // Text renders a stored analysis as a document in lang.
-func Text(st Stored, lang string) (string, error) {
+func (s *Service) Text(st Stored, lang string) (string, error) {
 	if st.Kind == "daily" {
 		var x Daily
 		if err := json.Unmarshal(st.Body, &x); err != nil {
 			return "", err
 		}
-		return DailyText(x, lang), nil
+		return DailyText(x, lang, s.CauseLabel), nil
 	}
 	var x Annual
 	if err := json.Unmarshal(st.Body, &x); err != nil {
 		return "", err
 	}
-	return AnnualText(x, st, lang), nil
+	return AnnualText(x, st, lang, s.CauseLabel), nil
 }
 
 func writeText(w http.ResponseWriter, name, lang, text string) {
@@ -146,11 +146,11 @@ func writeText(w http.ResponseWriter, name, lang, text string) {
 
 func (s *Service) getHandler(kind string) web.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		p, err := period(r, kind)
+		format, lang, err := Format(r) // the query first: a bad parameter is named whatever the path
 		if err != nil {
 			return err
 		}
-		format, lang, err := Format(r)
+		p, err := period(r, kind)
 		if err != nil {
 			return err
 		}
@@ -159,7 +159,7 @@ func (s *Service) getHandler(kind string) web.HandlerFunc {
 			return err
 		}
 		if format == "text" {
-			t, err := Text(st, lang)
+			t, err := s.Text(st, lang)
 			if err != nil {
 				return err
 			}
@@ -260,11 +260,11 @@ func (s *Service) listReports(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) getReport(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	format, lang, err := Format(r)
 	if err != nil {
 		return err
 	}
-	format, lang, err := Format(r)
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}

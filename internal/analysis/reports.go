@@ -93,6 +93,9 @@ func (s *Service) IncidentChanged(ctx context.Context, tx journal.HookTx, action
 		}
 	}
 	r, _ := Draft(f, clip(summary, 2000), exts, p)
+	if r.Cause != "" && s.CauseLabel != nil { // the report says the cause in words, for the reviewer to complete
+		r.Cause = s.CauseLabel("ru", r.Cause)
+	}
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err

@@ -22,8 +22,10 @@ func mustZone(n string) *time.Location {
 	return l
 }
 
-func at(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, almaty) }
-func ptr[T any](v T) *T                               { return &v }
+func at(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, almaty)
+}
+func ptr[T any](v T) *T { return &v }
 
 func quasi(t *testing.T) *regulation.Profile {
 	t.Helper()

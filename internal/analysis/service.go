@@ -56,6 +56,9 @@ type Service struct {
 	// MailDomain names the desk's messages.
 	AuthorityEmail string
 	MailDomain     string
+	// CauseLabel says a cause code (Q26) in words: the documents and the
+	// draft report's cause (in Russian, the report's language).
+	CauseLabel Labeler
 }
 
 // Stored is one analysis as kept.

@@ -89,13 +89,19 @@ func Word(lang, key string) string {
 	return w[0]
 }
 
-// BucketLabel is a breakdown key in words: a level, channel or kind.
-func BucketLabel(lang, by, key string) string {
+// Labeler says a cause code of Q26 (journal.Causes) in words; the console
+// keeps those words (its labels.go), the app passes them in. nil: the code.
+type Labeler func(lang, code string) string
+
+// BucketLabel is a breakdown key in words: a level, channel, kind or cause.
+func BucketLabel(lang, by, key string, cause Labeler) string {
 	switch {
 	case by == "by_cause" && key == "":
 		return Word(lang, "no_cause")
 	case by == "by_module" && key == "":
 		return Word(lang, "blank")
+	case by == "by_cause" && cause != nil:
+		return cause(lang, key)
 	case by == "by_cause" || by == "by_module":
 		return key
 	case by == "by_level" && (key == "pending" || key == "refuted"):
@@ -118,9 +124,10 @@ func Time(t time.Time, loc *time.Location) string {
 }
 
 type doc struct {
-	b    strings.Builder
-	lang string
-	loc  *time.Location
+	b     strings.Builder
+	lang  string
+	loc   *time.Location
+	cause Labeler
 }
 
 func (d *doc) line(format string, a ...any) { fmt.Fprintf(&d.b, format+"\n", a...) }
@@ -132,7 +139,7 @@ func (d *doc) counts(by string, cs []Count) {
 		d.line("  %s", d.w("none"))
 	}
 	for _, c := range cs {
-		d.line("  %s — %d", BucketLabel(d.lang, by, c.Key), c.N)
+		d.line("  %s — %d", BucketLabel(d.lang, by, c.Key, d.cause), c.N)
 	}
 }
 
@@ -144,8 +151,8 @@ func zoneOf(name string) *time.Location {
 }
 
 // DailyText is the daily analysis as a plain-text document in lang.
-func DailyText(x Daily, lang string) string {
-	d := &doc{lang: lang, loc: zoneOf(x.Zone)}
+func DailyText(x Daily, lang string, cause Labeler) string {
+	d := &doc{lang: lang, loc: zoneOf(x.Zone), cause: cause}
 	d.line("%s", d.w("daily.title"))
 	d.line("%s: %s (%s)", d.w("date"), x.Date, x.Zone)
 	d.line("%s: %s", d.w("generated"), Time(x.GeneratedAt, d.loc))
@@ -190,6 +197,13 @@ func (d *doc) fixVerdict(met *bool, dl *time.Time) string {
 	return d.w("late") + " (" + d.w("deadline") + ": " + Time(*dl, d.loc) + ")"
 }
 
+func (d *doc) causeText(code string) string {
+	if code == "" || d.cause == nil {
+		return code
+	}
+	return d.cause(d.lang, code)
+}
+
 func levelWord(lang, level string) string {
 	if level == "" {
 		return Word(lang, "pending")
@@ -198,8 +212,8 @@ func levelWord(lang, level string) string {
 }
 
 // AnnualText is the annual information as a plain-text document in lang.
-func AnnualText(x Annual, st Stored, lang string) string {
-	d := &doc{lang: lang, loc: zoneOf(x.Zone)}
+func AnnualText(x Annual, st Stored, lang string, cause Labeler) string {
+	d := &doc{lang: lang, loc: zoneOf(x.Zone), cause: cause}
 	d.line("%s", d.w("annual.title"))
 	d.line("%s: %d (%s)", d.w("year"), x.Year, x.Zone)
 	d.line("%s: %s", d.w("generated"), Time(x.GeneratedAt, d.loc))
@@ -221,7 +235,7 @@ func AnnualText(x Annual, st Stored, lang string) string {
 	d.line("")
 	for _, it := range x.Items {
 		d.line("№ %s — %s, %s, %s", it.Number, levelWord(lang, it.Level), d.w(it.Kind), vocab.IncidentState(it.State).Label(lang))
-		d.line("  %s: %s", d.w("cause"), orDash(it.Cause))
+		d.line("  %s: %s", d.w("cause"), orDash(d.causeText(it.Cause)))
 		d.line("  %s: %s", d.w("actions"), orDash(it.Actions))
 		fixed := "—"
 		if it.FixedAt != nil {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"tenderdesk/internal/analysis"
+	"tenderdesk/internal/console"
 	"tenderdesk/internal/regulation"
 )
 
@@ -21,6 +22,6 @@ func (a *App) openAnalysis() {
 		},
 		ProfileByID: a.Clocks.Profile, At: a.Cfg.AnalysisAt, Tick: time.Minute,
 		Clocks: a.Clocks, Journal: a.Journal, Scan: a.Files.ScanVerdict, Servable: a.Files.Servable,
-		AuthorityEmail: a.Cfg.AuthorityEmail.Address, MailDomain: a.Cfg.MailFrom.Domain}
+		AuthorityEmail: a.Cfg.AuthorityEmail.Address, MailDomain: a.Cfg.MailFrom.Domain, CauseLabel: console.CauseLabel}
 	a.Journal.AddHooks(a.Analysis)
 }

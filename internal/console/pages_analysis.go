@@ -33,12 +33,23 @@ func (c *Console) analysisRoutes() {
 // page's language, so the page and the downloaded document say the same.
 type words struct{ lang string }
 
-func (w words) W(key string) string          { return analysis.Word(w.lang, key) }
-func (w words) Bucket(by, key string) string { return analysis.BucketLabel(w.lang, by, key) }
-func (w words) Deadline(kind string) string  { return vocab.DeadlineKind(kind).Label(w.lang) }
-func (w words) Level(level string) string    { return w.Bucket("by_level", orPending(level)) }
+func (w words) W(key string) string { return analysis.Word(w.lang, key) }
+func (w words) Bucket(by, key string) string {
+	return analysis.BucketLabel(w.lang, by, key, CauseLabel)
+}
+func (w words) Deadline(kind string) string { return vocab.DeadlineKind(kind).Label(w.lang) }
+func (w words) Level(level string) string   { return w.Bucket("by_level", orPending(level)) }
 func (w words) Download(path, lang string) string {
 	return path + "?" + url.Values{"format": {"text"}, "lang": {lang}}.Encode()
+}
+
+// CauseLabel is a cause code of Q26 in words (labels.go), for the
+// analyses' documents (analysis.Service.CauseLabel).
+func CauseLabel(lang, code string) string {
+	if s, ok := labels[lang]["cause."+code]; ok {
+		return s
+	}
+	return code
 }
 
 func orPending(level string) string {
