@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -39,6 +40,14 @@ func (w words) Bucket(by, key string) string {
 }
 func (w words) Deadline(kind string) string { return vocab.DeadlineKind(kind).Label(w.lang) }
 func (w words) Level(level string) string   { return w.Bucket("by_level", orPending(level)) }
+
+// Date is a stored day (YYYY-MM-DD) as the console writes dates: ДД.ММ.ГГГГ.
+func (w words) Date(iso string) string {
+	if d, err := calendar.ParseDate(iso); err == nil {
+		return fmt.Sprintf("%02d.%02d.%04d", d.Day, int(d.Month), d.Year)
+	}
+	return iso
+}
 func (w words) Download(path, lang string) string {
 	return path + "?" + url.Values{"format": {"text"}, "lang": {lang}}.Encode()
 }
@@ -155,7 +164,7 @@ func (c *Console) analysisDaily(q *req) error {
 	if err := json.Unmarshal(st.Body, &d.Daily); err != nil {
 		return err
 	}
-	c.render(q, http.StatusOK, "analysis_daily", q.L.T("analysis.daily_of", st.Period), d)
+	c.render(q, http.StatusOK, "analysis_daily", q.L.T("analysis.daily_of", d.Date(st.Period)), d)
 	return nil
 }
 
@@ -236,7 +245,7 @@ func (c *Console) analysisReportPage(q *req, code int, p *Page) error {
 		return err
 	}
 	d := &analysisReportData{words: words{q.L.Lang}, Written: w, API: "/api/v1/analysis/reports/" + strconv.FormatInt(id, 10)}
-	title := q.L.T("analysis.report_of", w.Report.Number)
+	title := analysis.Word(q.L.Lang, "report.title") // the TF number is data: in the page, not the title
 	if p == nil {
 		p = c.page(q, title, d)
 	} else {
@@ -244,8 +253,8 @@ func (c *Console) analysisReportPage(q *req, code int, p *Page) error {
 	}
 	if len(p.Form) == 0 {
 		p.Form = url.Values{"cause": {w.Report.Cause}, "actions": {w.Report.Actions}, "result": {w.Report.Result}, "proposals": {w.Report.Proposals}}
-		if w.Report.Result == "fixed" {
-			p.Form.Set("result", analysis.Word(q.L.Lang, "fixed"))
+		if w.Report.Result == "fixed" { // the report is written in Russian, whatever the page's language
+			p.Form.Set("result", analysis.Word("ru", "fixed"))
 		}
 	}
 	c.renderPage(q, code, "analysis_report", p)
