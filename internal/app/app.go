@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"tenderdesk/internal/analysis"
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/config"
@@ -61,6 +62,7 @@ type App struct {
 	Convo        *convo.Service        // the conversation of appeals, tracking (issue 11)
 	Files        *files.Service        // uploads, scanned (issue 11)
 	KB           *kb.Service           // the knowledge base (Q21)
+	Analysis     *analysis.Service     // daily/annual analyses, written reports, Q19/Q46/Q47 (issue 13)
 	Console      *console.Console      // the operator console at /
 	Web          *web.Server
 
@@ -150,6 +152,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	if err := a.openConvo(); err != nil {
 		return nil, err
 	}
+	a.openAnalysis() // its hook drafts the written report at the fix (Q36.10, Q37.13)
 
 	if err := a.openOutbox(); err != nil {
 		return nil, err
@@ -165,13 +168,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 		Warnings: func() []string { return append(slices.Clone(a.Warnings), a.Profiles.Registry().Lapsed(a.Now())...) },
 		Security: web.Security{PublicHTTPS: cfg.SecurePublic(), MetricsAccess: cfg.MetricsAccess, MetricsToken: cfg.MetricsToken},
 		Extra:    map[string]http.Handler{"/status": a.Status, "/status/": a.Status},
-		Mounts:   []func(*web.Server){a.Profiles.Mount, a.Clocks.Mount, a.Notices.Mount, a.Procurement.Mount, a.PublicNotice.Mount, a.MailIn.Mount}}
+		Mounts:   []func(*web.Server){a.Profiles.Mount, a.Clocks.Mount, a.Notices.Mount, a.Procurement.Mount, a.PublicNotice.Mount, a.MailIn.Mount, a.Analysis.Mount}}
 	a.mountConvo()
 
 	// The operator console at "/" (the API's more specific patterns win);
 	// its live queue hears the Journal after the other hooks.
 	a.Console, err = console.New(console.Deps{Log: log.With("component", "console"), DB: db, Auth: a.Auth, Journal: a.Journal,
-		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Zone: cfg.Zone, Now: now,
+		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Analysis: a.Analysis, Zone: cfg.Zone, Now: now,
 		Status: a.Status, Profiles: a.Profiles})
 	if err != nil {
 		return nil, err
@@ -180,7 +183,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	a.Web.Extra["/"] = a.Console.Handler()
 
 	// Background workers, started by Serve.
-	a.workers = append(a.workers, a.Clocks.Run, a.Outbox.Run,
+	a.workers = append(a.workers, a.Clocks.Run, a.Outbox.Run, a.Analysis.Run,
 		func(ctx context.Context) { a.Profiles.Run(ctx, time.Minute, func(w string) { a.Log.Warn(w) }) },
 		func(ctx context.Context) {
 			a.Procurement.RunWebhook(ctx, &http.Client{Timeout: 30 * time.Second}, now, 5*time.Second)

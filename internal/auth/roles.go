@@ -60,17 +60,21 @@ const (
 	PermKBApprove Permission = "kb:approve"
 )
 
+// Issue 13: a written appeal the authorized body forwards (Q46) is
+// registered by its own users on the authority channel, or by staff.
+const PermAuthorityLetter Permission = "authority:letter"
+
 var grants = map[Role][]Permission{
 	RoleApplicant: {PermAppealCreate, PermAppealRead, PermJournalRead},
 	RoleCustomer:  {PermAppealCreate, PermAppealRead, PermJournalRead},
 	RoleOperator: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermClockExtend,
-		PermProcurementRead, PermImpactApply, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish, PermKBDraft},
+		PermProcurementRead, PermImpactApply, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish, PermKBDraft, PermAuthorityLetter},
 	RoleSpecialist: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermClockExtend,
-		PermProcurementRead, PermImpactApply, PermMaintenanceManage, PermStatusPublish, PermKBDraft},
+		PermProcurementRead, PermImpactApply, PermMaintenanceManage, PermStatusPublish, PermKBDraft, PermAuthorityLetter},
 	RoleAdmin: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermUserManage,
 		PermAuditRead, PermClockExtend, PermCalendarManage, PermProcurementImport, PermProcurementRead, PermProcurementHook, PermImpactApply,
-		PermImpactRevert, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish, PermKBDraft},
-	RoleAuthority: {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead, PermKBDraft, PermKBApprove},
+		PermImpactRevert, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish, PermKBDraft, PermAuthorityLetter},
+	RoleAuthority: {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead, PermKBDraft, PermKBApprove, PermAuthorityLetter},
 	RoleAuditor:   {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead},
 	RolePortal:    {PermProcurementImport, PermProcurementRead},
 }

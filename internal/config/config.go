@@ -39,6 +39,9 @@ type Config struct {
 	MailFrom       Mailbox  // sender of the desk's mail; its domain names Message-IDs
 	ClockWarn      sla.Warn // when a clock warns before its breach
 	ClockTick      time.Duration
+	// AnalysisAt is the local time of day of the daily analysis (Q43), on
+	// working days of the default profile's calendar.
+	AnalysisAt time.Duration
 	// MailProfile maps support addresses ("zakaz@x.kz") and domains
 	// ("@x.kz") to the regulation profile of the mail they receive (R1).
 	MailProfile map[string]string
@@ -205,6 +208,15 @@ var settings = []Setting{
 		func(c *Config, v string) (err error) { c.ClockWarn, err = parseWarn(v); return }},
 	{"clock-tick", "TENDERDESK_CLOCK_TICK", "5s", "how often the scheduler looks for due clocks", "a positive duration, e.g. 5s",
 		func(c *Config, v string) (err error) { c.ClockTick, err = positive(v); return }},
+	{"analysis-time", "TENDERDESK_ANALYSIS_TIME", "09:00", "local time of day, on working days, of the daily analysis of the previous day's failures (Q43)", "HH:MM, 00:00–23:59",
+		func(c *Config, v string) error {
+			t, err := time.Parse("15:04", v)
+			if err != nil {
+				return errors.New("not HH:MM")
+			}
+			c.AnalysisAt = time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+			return nil
+		}},
 	{"mail-from", "TENDERDESK_MAIL_FROM", "support@tenderdesk.local", "sender address of the desk's mail; its domain names Message-IDs", "an address, e.g. support@desk.kz or \"Desk <support@desk.kz>\"",
 		func(c *Config, v string) (err error) { c.MailFrom, err = ParseMailbox(v); return }},
 	{"mail-profile", "TENDERDESK_MAIL_PROFILE", "", "support addresses the SMTP listener takes mail for, each with the regulation profile of its appeals: addr=profile,@domain=profile (--mail-from is always accepted, with --profile)", "address=profile or @domain=profile, comma-separated, with known profiles",

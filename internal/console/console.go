@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"tenderdesk/internal/analysis"
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/clocks"
@@ -59,8 +60,11 @@ type Deps struct {
 	// turns its pages off.
 	Convo *convo.Service
 	Files *files.Service
-	Zone  *time.Location
-	Now   func() time.Time
+	// Analysis serves the analyses and written reports (pages_analysis.go);
+	// nil turns those pages off.
+	Analysis *analysis.Service
+	Zone     *time.Location
+	Now      func() time.Time
 	// Broker is fed by Journal hooks (add it with Journal.AddHooks before
 	// serving); New makes one when nil.
 	Broker *Broker

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -51,6 +52,15 @@ var funcs = template.FuncMap{
 	"join":   strings.Join,
 	"kb":     func(n int64) int64 { return (n + 1023) / 1024 }, // a 3-byte file is "1 KB", not "0 KB"
 	"split3": func(a, b, c string) []string { return []string{a, b, c} },
+	// dict passes several values to a partial: dict "K1" v1 "K2" v2 …
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
+	"deref": func(b *bool) bool { return b != nil && *b },
 	"eq2": func(a any, bs ...any) bool {
 		for _, b := range bs {
 			if a == b {
