@@ -46,6 +46,11 @@ type Row struct {
 	Cause             string `json:"cause,omitempty"`
 	Decision          string `json:"decision,omitempty"`
 	Recommendations   string `json:"recommendations,omitempty"`
+	// UrgentAt is the nearest deadline of the appeal's running or breached
+	// clocks and UrgentState "breached", "warned" or "running" (urgent
+	// listings only; nil and "" when no clock runs).
+	UrgentAt    *time.Time `json:"-"`
+	UrgentState string     `json:"-"`
 }
 
 type Page struct {
@@ -223,29 +228,28 @@ func (s *Service) list(ctx context.Context, f Filter, fts int) (Page, bool, erro
 	a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile, COALESCE(i.number, ''),
 	i.state, i.criticality, i.operator_dependent, i.cause, i.decision, i.recommendations`
 	if f.Urgent {
-		// The nearest running deadline of the appeal, or a far sentinel, as a
-		// column of a derived table, so the keyset can compare it. The
-		// sentinel is a literal: the select list comes before the WHERE's
-		// arguments, and SQLite binds $N in order of appearance.
-		far := "'9999-12-31T00:00:00.000000Z'"
-		if s.DB.Dialect == store.Postgres {
-			far = "'9999-12-31T00:00:00Z'::timestamptz"
-		}
-		q += ", COALESCE((SELECT MIN(c.deadline) FROM clocks c WHERE c.state IN ('running', 'breached')" +
-			" AND c.incident_id = a.incident_id AND (c.appeal_number = a.number OR c.appeal_number = '')), " + far + ") AS urgent_at"
+		// The nearest deadline of the appeal's running or breached clocks,
+		// kept on the row by the clocks' triggers (0015_queue_urgency).
+		q += ", a.urgent_at, a.urgent_state"
 	}
 	q += " FROM " + from
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	if f.Urgent {
-		q = "SELECT * FROM (" + q + ") u"
+		// Keyset on the index's own order: appeals_urgent_open for the
+		// queue, appeals_state_urgent for a state, appeals_urgent otherwise.
 		if f.After != "" {
 			at, id, _ := parseCursor(f.After, true)
 			x, y := arg(store.T(at)), arg(id)
-			q += " WHERE (u.urgent_at > " + x + " OR (u.urgent_at = " + x + " AND u.id > " + y + "))"
+			if len(where) == 0 {
+				q += " WHERE "
+			} else {
+				q += " AND "
+			}
+			q += "(a.urgent_at, a.id) > (" + x + ", " + y + ")"
 		}
-		q += " ORDER BY u.urgent_at, u.id LIMIT " + arg(f.Limit+1)
+		q += " ORDER BY a.urgent_at, a.id LIMIT " + arg(f.Limit+1)
 	} else if period {
 		q += " ORDER BY a.registered_at DESC, a.id DESC LIMIT " + arg(f.Limit+1)
 	} else {
@@ -265,11 +269,12 @@ func (s *Service) list(ctx context.Context, f Filter, fts int) (Page, bool, erro
 		var crit, cause, decision, recs *string
 		var opdep *bool
 		var urgent store.Time
+		var urgentState string
 		dest := []any{&r.ID, &r.Number, &r.IncidentID, &r.Channel, &recv, &reg, &det, &r.Organization, &r.BIN,
 			&r.ContactEmail, &r.ContactPhone, &r.Description, &r.Module, &ann, &lots, &r.Profile, &r.IncidentNumber,
 			&r.State, &crit, &opdep, &cause, &decision, &recs}
 		if f.Urgent {
-			dest = append(dest, &urgent)
+			dest = append(dest, &urgent, &urgentState)
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return Page{}, false, apperr.Wrap(err, "journal")
@@ -278,6 +283,9 @@ func (s *Service) list(ctx context.Context, f Filter, fts int) (Page, bool, erro
 		r.Announcements, r.Lots, r.OperatorDependent = strList(ann), strList(lots), opdep
 		r.ProfileLapsed = s.Lapsed(r.Profile, r.ReceivedAt)
 		r.Criticality, r.Cause, r.Decision, r.Recommendations = deref(crit), deref(cause), deref(decision), deref(recs)
+		if f.Urgent && urgentState != "" {
+			r.UrgentAt, r.UrgentState = urgent.Ptr(), urgentState
+		}
 		p.Rows = append(p.Rows, r)
 		urgents = append(urgents, urgent.Time)
 	}
