@@ -85,3 +85,8 @@ SELECT number FROM appeals WHERE incident_id = $1 ORDER BY id
 -- name: flag
 UPDATE clocks SET flag = $4, updated_at = $5 WHERE incident_id = $1 AND appeal_number = $2 AND clock = $3
 RETURNING id
+
+-- The soonest next look of a running clock: the scheduler sleeps until then
+-- (or its tick), through clocks_due.
+-- name: next-due
+SELECT MIN(next_at) FROM clocks WHERE state = 'running'

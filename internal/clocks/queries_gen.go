@@ -19,6 +19,7 @@ type QuerySet struct {
 	Insert           string // -- name: insert
 	MergedSources    string // -- name: merged-sources
 	MoveAppealClocks string // -- name: move-appeal-clocks
+	NextDue          string // -- name: next-due
 	OfIncident       string // -- name: of-incident
 	Open             string // -- name: open
 	OverrideDelete   string // -- name: override-delete
@@ -43,6 +44,7 @@ var Q = QuerySet{
 	Insert:           Queries["insert"],
 	MergedSources:    Queries["merged-sources"],
 	MoveAppealClocks: Queries["move-appeal-clocks"],
+	NextDue:          Queries["next-due"],
 	OfIncident:       Queries["of-incident"],
 	Open:             Queries["open"],
 	OverrideDelete:   Queries["override-delete"],
