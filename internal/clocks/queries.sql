@@ -90,3 +90,15 @@ RETURNING id
 -- (or its tick), through clocks_due.
 -- name: next-due
 SELECT MIN(next_at) FROM clocks WHERE state = 'running'
+
+-- The clocks of several incidents at once (the console's queue page: one
+-- query for its rows, not one per row); $1 is a JSON array of ids.
+-- name: of-incidents-sqlite
+SELECT id, incident_id, appeal_number, clock, level, channel, profile, basis, event_at, start_at, base_deadline, deadline,
+    warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version, flag
+FROM clocks WHERE incident_id IN (SELECT value FROM json_each($1)) ORDER BY incident_id, event_at, id
+
+-- name: of-incidents-postgres
+SELECT id, incident_id, appeal_number, clock, level, channel, profile, basis, event_at, start_at, base_deadline, deadline,
+    warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version, flag
+FROM clocks WHERE incident_id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint) ORDER BY incident_id, event_at, id

@@ -106,3 +106,12 @@ DELETE FROM assignments WHERE incident_id = $1
 
 -- name: assign-insert
 INSERT INTO assignments (incident_id, assignee_id, assigned_at) VALUES ($1, $2, $3)
+
+-- Who works on each of several incidents (the queue page); $1 a JSON array of ids.
+-- name: assignees-of-sqlite
+SELECT s.incident_id, u.login FROM assignments s JOIN users u ON u.id = s.assignee_id
+WHERE s.incident_id IN (SELECT value FROM json_each($1))
+
+-- name: assignees-of-postgres
+SELECT s.incident_id, u.login FROM assignments s JOIN users u ON u.id = s.assignee_id
+WHERE s.incident_id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)

@@ -12,6 +12,8 @@ type QuerySet struct {
 	AssignInsert           string // -- name: assign-insert
 	AssignableUser         string // -- name: assignable-user
 	AssigneeOf             string // -- name: assignee-of
+	AssigneesOfPostgres    string // -- name: assignees-of-postgres
+	AssigneesOfSQLite      string // -- name: assignees-of-sqlite
 	CountAppealsOfIncident string // -- name: count-appeals-of-incident
 	CountOpenByState       string // -- name: count-open-by-state
 	FTSIndexSQLite         string // -- name: fts-index-sqlite
@@ -42,6 +44,8 @@ var Q = QuerySet{
 	AssignInsert:           Queries["assign-insert"],
 	AssignableUser:         Queries["assignable-user"],
 	AssigneeOf:             Queries["assignee-of"],
+	AssigneesOfPostgres:    Queries["assignees-of-postgres"],
+	AssigneesOfSQLite:      Queries["assignees-of-sqlite"],
 	CountAppealsOfIncident: Queries["count-appeals-of-incident"],
 	CountOpenByState:       Queries["count-open-by-state"],
 	FTSIndexSQLite:         Queries["fts-index-sqlite"],
