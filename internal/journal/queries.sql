@@ -82,6 +82,10 @@ SELECT id, description, organization FROM appeals WHERE id >= $1
 -- name: search-ids-postgres
 SELECT id FROM appeals WHERE search @@ to_tsquery('simple', $1) LIMIT $2
 
+-- The appeals a full-text query matches, from the FTS5 index (journal.fewMatchesSQLite).
+-- name: search-ids-sqlite
+SELECT rowid FROM appeals_fts WHERE appeals_fts MATCH $1 LIMIT $2
+
 -- The console (issue 10): counts of open incidents per state.
 -- name: count-open-by-state
 SELECT state, COUNT(*) FROM incidents WHERE state NOT IN ('closed', 'merged') GROUP BY state

@@ -31,6 +31,7 @@ type QuerySet struct {
 	RollbackToSavepoint    string // -- name: rollback-to-savepoint
 	Savepoint              string // -- name: savepoint
 	SearchIdsPostgres      string // -- name: search-ids-postgres
+	SearchIdsSQLite        string // -- name: search-ids-sqlite
 	SyncAppeals            string // -- name: sync-appeals
 	TransitionsOfIncident  string // -- name: transitions-of-incident
 	UpdateIncident         string // -- name: update-incident
@@ -63,6 +64,7 @@ var Q = QuerySet{
 	RollbackToSavepoint:    Queries["rollback-to-savepoint"],
 	Savepoint:              Queries["savepoint"],
 	SearchIdsPostgres:      Queries["search-ids-postgres"],
+	SearchIdsSQLite:        Queries["search-ids-sqlite"],
 	SyncAppeals:            Queries["sync-appeals"],
 	TransitionsOfIncident:  Queries["transitions-of-incident"],
 	UpdateIncident:         Queries["update-incident"],

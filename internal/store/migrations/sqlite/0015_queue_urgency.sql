@@ -55,3 +55,18 @@ CREATE TRIGGER appeals_urgency_move AFTER UPDATE OF incident_id ON appeals WHEN 
     UPDATE appeals SET (urgent_at, urgent_state) = (SELECT u.urgent_at, u.urgent_state FROM appeal_urgency u WHERE u.id = appeals.id)
     WHERE id = NEW.id;
 END;
+
+-- Full text: FTS5 answers a prefix query ("догов"*) by merging the whole
+-- doclist of every term with that prefix before it yields a row (356 ms
+-- for a common word over 1M appeals, whatever the LIMIT). A prefix index of
+-- 2–12 characters turns such a query into one doclist read in rowid order,
+-- which stops at the page (BENCHMARKS.md, issue 10). Words of 1 or more
+-- than 12 characters still take the merge.
+DROP TABLE appeals_fts;
+CREATE VIRTUAL TABLE appeals_fts USING fts5(
+    description, organization,
+    content='appeals', content_rowid='id',
+    tokenize = 'unicode61 remove_diacritics 0',
+    prefix = '2 3 4 5 6 7 8 9 10 11 12'
+);
+INSERT INTO appeals_fts(appeals_fts) VALUES ('rebuild');
