@@ -6,56 +6,56 @@ import "tenderdesk/internal/store"
 
 // QuerySet is queries.sql, one field per statement.
 type QuerySet struct {
-	AppealAccess        string // -- name: appeal-access
-	CountOverdue        string // -- name: count-overdue
-	CountRunning        string // -- name: count-running
-	DuePostgres         string // -- name: due-postgres
-	DueSQLite           string // -- name: due-sqlite
-	Flag                string // -- name: flag
-	IncidentAppeals     string // -- name: incident-appeals
-	IncidentNumbers     string // -- name: incident-numbers
-	IncidentProfile     string // -- name: incident-profile
-	IncidentReceipt     string // -- name: incident-receipt
-	Insert              string // -- name: insert
-	MergedSources       string // -- name: merged-sources
-	MoveAppealClocks    string // -- name: move-appeal-clocks
-	NextDue             string // -- name: next-due
-	OfIncident          string // -- name: of-incident
-	OfIncidentsPostgres string // -- name: of-incidents-postgres
-	OfIncidentsSQLite   string // -- name: of-incidents-sqlite
-	Open                string // -- name: open
-	OverrideDelete      string // -- name: override-delete
-	OverrideFind        string // -- name: override-find
-	OverrideInsert      string // -- name: override-insert
-	Overrides           string // -- name: overrides
-	Update              string // -- name: update
+	AppealAccess     string // -- name: appeal-access
+	CountOverdue     string // -- name: count-overdue
+	CountRunning     string // -- name: count-running
+	DuePostgres      string // -- name: due-postgres
+	DueSQLite        string // -- name: due-sqlite
+	Flag             string // -- name: flag
+	IncidentAppeals  string // -- name: incident-appeals
+	IncidentNumbers  string // -- name: incident-numbers
+	IncidentProfile  string // -- name: incident-profile
+	IncidentReceipt  string // -- name: incident-receipt
+	Insert           string // -- name: insert
+	MergedSources    string // -- name: merged-sources
+	MoveAppealClocks string // -- name: move-appeal-clocks
+	NextDue          string // -- name: next-due
+	OfIncident       string // -- name: of-incident
+	OfQueuePostgres  string // -- name: of-queue-postgres
+	OfQueueSQLite    string // -- name: of-queue-sqlite
+	Open             string // -- name: open
+	OverrideDelete   string // -- name: override-delete
+	OverrideFind     string // -- name: override-find
+	OverrideInsert   string // -- name: override-insert
+	Overrides        string // -- name: overrides
+	Update           string // -- name: update
 }
 
 // Q holds this package's statements; store.Registered lists them for the boot check.
 var Q = QuerySet{
-	AppealAccess:        Queries["appeal-access"],
-	CountOverdue:        Queries["count-overdue"],
-	CountRunning:        Queries["count-running"],
-	DuePostgres:         Queries["due-postgres"],
-	DueSQLite:           Queries["due-sqlite"],
-	Flag:                Queries["flag"],
-	IncidentAppeals:     Queries["incident-appeals"],
-	IncidentNumbers:     Queries["incident-numbers"],
-	IncidentProfile:     Queries["incident-profile"],
-	IncidentReceipt:     Queries["incident-receipt"],
-	Insert:              Queries["insert"],
-	MergedSources:       Queries["merged-sources"],
-	MoveAppealClocks:    Queries["move-appeal-clocks"],
-	NextDue:             Queries["next-due"],
-	OfIncident:          Queries["of-incident"],
-	OfIncidentsPostgres: Queries["of-incidents-postgres"],
-	OfIncidentsSQLite:   Queries["of-incidents-sqlite"],
-	Open:                Queries["open"],
-	OverrideDelete:      Queries["override-delete"],
-	OverrideFind:        Queries["override-find"],
-	OverrideInsert:      Queries["override-insert"],
-	Overrides:           Queries["overrides"],
-	Update:              Queries["update"],
+	AppealAccess:     Queries["appeal-access"],
+	CountOverdue:     Queries["count-overdue"],
+	CountRunning:     Queries["count-running"],
+	DuePostgres:      Queries["due-postgres"],
+	DueSQLite:        Queries["due-sqlite"],
+	Flag:             Queries["flag"],
+	IncidentAppeals:  Queries["incident-appeals"],
+	IncidentNumbers:  Queries["incident-numbers"],
+	IncidentProfile:  Queries["incident-profile"],
+	IncidentReceipt:  Queries["incident-receipt"],
+	Insert:           Queries["insert"],
+	MergedSources:    Queries["merged-sources"],
+	MoveAppealClocks: Queries["move-appeal-clocks"],
+	NextDue:          Queries["next-due"],
+	OfIncident:       Queries["of-incident"],
+	OfQueuePostgres:  Queries["of-queue-postgres"],
+	OfQueueSQLite:    Queries["of-queue-sqlite"],
+	Open:             Queries["open"],
+	OverrideDelete:   Queries["override-delete"],
+	OverrideFind:     Queries["override-find"],
+	OverrideInsert:   Queries["override-insert"],
+	Overrides:        Queries["overrides"],
+	Update:           Queries["update"],
 }
 
 func init() { store.Register("clocks", Queries) }

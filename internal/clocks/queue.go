@@ -7,15 +7,17 @@ import (
 	"tenderdesk/internal/store"
 )
 
-// OfIncidents lists the clocks of several incidents in one query, by
-// incident (the console's queue page shows a clock on each of its rows).
-func (s *Service) OfIncidents(ctx context.Context, ids []int64) (map[int64][]View, error) {
+// OfQueue lists, in one query, the clocks the console's queue shows for a
+// page of appeals: the running, breached and paused clocks of the
+// incidents ids and of the appeals numbers, by incident.
+func (s *Service) OfQueue(ctx context.Context, ids []int64, numbers []string) (map[int64][]View, error) {
 	out := map[int64][]View{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	list, _ := json.Marshal(ids)
-	rows, err := queryRows(ctx, s.DB.R, store.ByDialect(s.DB.Dialect, Q.OfIncidentsSQLite, Q.OfIncidentsPostgres), string(list))
+	idList, _ := json.Marshal(ids)
+	numList, _ := json.Marshal(numbers)
+	rows, err := queryRows(ctx, s.DB.R, store.ByDialect(s.DB.Dialect, Q.OfQueueSQLite, Q.OfQueuePostgres), string(idList), string(numList))
 	if err != nil {
 		return nil, wrap(err, "clocks")
 	}

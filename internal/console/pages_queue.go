@@ -108,7 +108,9 @@ func (c *Console) queue(q *req) error {
 		// The rows' assignees and clocks in one query each, not per row.
 		now := c.d.Now()
 		var ids []int64
+		var numbers []string
 		for _, r := range page.Rows {
+			numbers = append(numbers, r.Number)
 			if !slices.Contains(ids, r.IncidentID) {
 				ids = append(ids, r.IncidentID)
 			}
@@ -119,7 +121,7 @@ func (c *Console) queue(q *req) error {
 		}
 		var views map[int64][]clocks.View
 		if c.d.Clocks != nil {
-			if views, err = c.d.Clocks.OfIncidents(q.ctx(), ids); err != nil {
+			if views, err = c.d.Clocks.OfQueue(q.ctx(), ids, numbers); err != nil {
 				return err
 			}
 		}

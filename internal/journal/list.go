@@ -371,7 +371,7 @@ func (s *Service) fewMatches(ctx context.Context, tsq string) ([]int64, bool, er
 
 // fewMatchesCapSQLite is how many matches SQLite lists for an urgent or
 // period listing before it checks the word row by row instead.
-var fewMatchesCapSQLite = 20000
+var fewMatchesCapSQLite = 2000
 
 // fewMatchesSQLite lists the appeals matching m (a JSON array) when there
 // are at most fewMatchesCapSQLite.
