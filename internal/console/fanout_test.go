@@ -155,7 +155,9 @@ func TestLiveFanout(t *testing.T) {
 	if len(lat) == 0 {
 		t.Fatal("no deliveries")
 	}
-	q := func(p float64) time.Duration { return lat[min(len(lat)-1, int(float64(len(lat))*p))].Round(time.Millisecond) }
+	q := func(p float64) time.Duration {
+		return lat[min(len(lat)-1, int(float64(len(lat))*p))].Round(time.Millisecond)
+	}
 	t.Logf("%d consoles, %d registrations in %s (%d failed): %d deliveries, %d lost; delivery p50 %s p99 %s max %s; process CPU %s in %s (%.2f CPUs, server and clients)",
 		consoles, len(started), wall.Round(time.Millisecond), failed, len(lat), lost, q(0.5), q(0.99), lat[len(lat)-1].Round(time.Millisecond),
 		cpu.Round(time.Millisecond), wall.Round(time.Millisecond), cpu.Seconds()/wall.Seconds())

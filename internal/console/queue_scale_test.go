@@ -2,9 +2,7 @@ package console_test
 
 import (
 	"net/url"
-	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,14 +21,7 @@ import (
 // 1,000,000 appeals, 100,000 open, each open one with two running clocks.
 // It prints p50/p99 per case and asserts each page shows rows, never how fast.
 func TestQueuePageAtScale(t *testing.T) {
-	n, _ := strconv.Atoi(os.Getenv("TENDERDESK_BENCH_APPEALS"))
-	if n <= 0 {
-		t.Skip("set TENDERDESK_BENCH_APPEALS=1000000 to measure the queue page over that many appeals")
-	}
-	runs, _ := strconv.Atoi(os.Getenv("TENDERDESK_BENCH_RUNS"))
-	if runs <= 0 {
-		runs = 30
-	}
+	n, runs := journaltest.Scale(t)
 	for _, dialect := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(dialect), func(t *testing.T) {
 			dsn, db := journaltest.Cached(t, dialect, n)

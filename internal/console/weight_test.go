@@ -55,7 +55,7 @@ func TestQueuePageWeight(t *testing.T) {
 			ReceivedAt: &received, Organization: fmt.Sprintf("Товарищество с ограниченной ответственностью «Казахстанская строительная компания %03d»", i),
 			BIN: "123456789013", ContactPhone: "+7 701 123 45 67", ContactEmail: "zakupki@example.kz",
 			Description: "Не подписывается договор в модуле «Электронные закупки»: ошибка ЭЦП при подписании, портал не отвечает",
-			Module: "contracts", Announcements: []string{"1234567-1"}, Lots: []string{"1234567-ЗЦП1"}}, ""); err != nil {
+			Module:      "contracts", Announcements: []string{"1234567-1"}, Lots: []string{"1234567-ЗЦП1"}}, ""); err != nil {
 			t.Fatal(err)
 		}
 	}

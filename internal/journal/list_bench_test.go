@@ -3,7 +3,6 @@ package journal_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,14 +26,7 @@ const oldUrgent = `SELECT * FROM (SELECT a.id, COALESCE((SELECT MIN(c.deadline) 
 // seeded databases are cached, journaltest.Cached). It asserts what each
 // filter returns, never how fast.
 func TestListingAtScale(t *testing.T) {
-	n, _ := strconv.Atoi(os.Getenv("TENDERDESK_BENCH_APPEALS"))
-	if n <= 0 {
-		t.Skip("set TENDERDESK_BENCH_APPEALS=1000000 to measure the listing over that many appeals")
-	}
-	runs, _ := strconv.Atoi(os.Getenv("TENDERDESK_BENCH_RUNS"))
-	if runs <= 0 {
-		runs = 30
-	}
+	n, runs := journaltest.Scale(t)
 	for _, dialect := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(dialect), func(t *testing.T) {
 			start := time.Now()

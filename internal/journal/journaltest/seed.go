@@ -167,3 +167,19 @@ func Cached(tb testing.TB, d store.Dialect, n int) (string, *store.DB) {
 	}
 	return dsn, db
 }
+
+// Scale reads the size of a scale measurement from the environment:
+// TENDERDESK_BENCH_APPEALS (skipped without it) and TENDERDESK_BENCH_RUNS
+// (default 30 per case).
+func Scale(tb testing.TB) (appeals, runs int) {
+	tb.Helper()
+	appeals, _ = strconv.Atoi(os.Getenv("TENDERDESK_BENCH_APPEALS"))
+	if appeals <= 0 {
+		tb.Skip("set TENDERDESK_BENCH_APPEALS=1000000 to measure over that many appeals")
+	}
+	runs, _ = strconv.Atoi(os.Getenv("TENDERDESK_BENCH_RUNS"))
+	if runs <= 0 {
+		runs = 30
+	}
+	return appeals, runs
+}
