@@ -180,6 +180,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	a.Journal.AddHooks(a.Console.Broker)
+	a.Clocks.OnFired(a.Console.Broker.ClockFired) // warnings and breaches live on every console
 	a.Web.Extra["/"] = a.Console.Handler()
 
 	// Background workers, started by Serve.

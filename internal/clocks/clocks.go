@@ -70,6 +70,7 @@ type Service struct {
 	profiles profileCache
 	metrics  *Metrics
 	insert   *sql.Stmt // prepared once: registrations insert three clocks each
+	onFired  listener  // told of raised warnings and breaches (live.go)
 }
 
 // Prepare readies the statement every registration runs; call it outside

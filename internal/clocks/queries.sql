@@ -85,3 +85,28 @@ SELECT number FROM appeals WHERE incident_id = $1 ORDER BY id
 -- name: flag
 UPDATE clocks SET flag = $4, updated_at = $5 WHERE incident_id = $1 AND appeal_number = $2 AND clock = $3
 RETURNING id
+
+-- The soonest next look of a running clock: the scheduler sleeps until then
+-- (or its tick), through clocks_due.
+-- name: next-due
+SELECT MIN(next_at) FROM clocks WHERE state = 'running'
+
+-- The clocks the console's queue shows for a page of appeals, in one
+-- query (not one per row): the incidents' own ($1, a JSON array of ids) and
+-- those of the page's appeals ($2, a JSON array of numbers), met ones left
+-- out (the row shows the running, breached or paused one).
+-- (SQLite: CROSS JOIN keeps the id list outside, so each id is one
+-- index lookup rather than a scan of every clock.)
+-- name: of-queue-sqlite
+SELECT c.id, c.incident_id, c.appeal_number, c.clock, c.level, c.channel, c.profile, c.basis, c.event_at, c.start_at, c.base_deadline,
+    c.deadline, c.warn_at, c.state, c.paused_at, c.pauses, c.extensions, c.met_at, c.warned_at, c.breached_at, c.next_at, c.version, c.flag
+FROM json_each($1) j CROSS JOIN clocks c ON c.incident_id = j.value
+WHERE c.state <> 'met' AND (c.appeal_number = '' OR c.appeal_number IN (SELECT value FROM json_each($2)))
+ORDER BY c.incident_id, c.event_at, c.id
+
+-- name: of-queue-postgres
+SELECT id, incident_id, appeal_number, clock, level, channel, profile, basis, event_at, start_at, base_deadline, deadline,
+    warn_at, state, paused_at, pauses, extensions, met_at, warned_at, breached_at, next_at, version, flag
+FROM clocks WHERE incident_id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint) AND state <> 'met'
+    AND (appeal_number = '' OR appeal_number IN (SELECT jsonb_array_elements_text($2::jsonb)))
+ORDER BY incident_id, event_at, id

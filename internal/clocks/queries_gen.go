@@ -19,7 +19,10 @@ type QuerySet struct {
 	Insert           string // -- name: insert
 	MergedSources    string // -- name: merged-sources
 	MoveAppealClocks string // -- name: move-appeal-clocks
+	NextDue          string // -- name: next-due
 	OfIncident       string // -- name: of-incident
+	OfQueuePostgres  string // -- name: of-queue-postgres
+	OfQueueSQLite    string // -- name: of-queue-sqlite
 	Open             string // -- name: open
 	OverrideDelete   string // -- name: override-delete
 	OverrideFind     string // -- name: override-find
@@ -43,7 +46,10 @@ var Q = QuerySet{
 	Insert:           Queries["insert"],
 	MergedSources:    Queries["merged-sources"],
 	MoveAppealClocks: Queries["move-appeal-clocks"],
+	NextDue:          Queries["next-due"],
 	OfIncident:       Queries["of-incident"],
+	OfQueuePostgres:  Queries["of-queue-postgres"],
+	OfQueueSQLite:    Queries["of-queue-sqlite"],
 	Open:             Queries["open"],
 	OverrideDelete:   Queries["override-delete"],
 	OverrideFind:     Queries["override-find"],

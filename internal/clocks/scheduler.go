@@ -221,14 +221,14 @@ func (s *Service) tickBatch(ctx context.Context, q string) (fired int, more bool
 				if err := s.raise(ctx, tx, aud, now, r, true); err != nil {
 					return err
 				}
-				pending = append(pending, s.counted(r.Clock, true))
+				pending = append(pending, s.counted(r.Clock, true), s.fired(r, true))
 				fired++
 			case r.WarnedAt.IsZero() && !now.Before(r.WarnAt):
 				r.WarnedAt, r.NextAt = now, r.Deadline
 				if err := s.raise(ctx, tx, aud, now, r, false); err != nil {
 					return err
 				}
-				pending = append(pending, s.counted(r.Clock, false))
+				pending = append(pending, s.counted(r.Clock, false), s.fired(r, false))
 				fired++
 			}
 			if err := updateRow(ctx, tx, r, now); err != nil {
@@ -247,18 +247,24 @@ func (s *Service) tickBatch(ctx context.Context, q string) (fired int, more bool
 }
 
 // Run scans at start (catching up on what fell due while the desk was
-// down) and then on every tick until ctx ends.
+// down) and then on every tick until ctx ends; with the real ticker it
+// also wakes when the soonest running clock falls due, so a warning or
+// breach is raised (and shown live) within moments, not up to a tick late.
 func (s *Service) Run(ctx context.Context) {
 	ticks := s.cfg.Ticks
+	var timer *time.Timer
 	if ticks == nil {
-		t := time.NewTicker(s.cfg.Tick)
-		defer t.Stop()
-		ticks = t.C
+		timer = time.NewTimer(s.cfg.Tick)
+		defer timer.Stop()
 	}
 	for {
 		n, err := s.Tick(ctx)
 		if s.cfg.OnTick != nil {
 			s.cfg.OnTick(n, err)
+		}
+		if timer != nil {
+			timer.Reset(s.wait(ctx))
+			ticks = timer.C
 		}
 		select {
 		case <-ctx.Done():

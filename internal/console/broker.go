@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"tenderdesk/internal/audit"
+	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/journal"
 )
 
@@ -52,16 +53,30 @@ func (b *Broker) unsubscribe(ch chan Event) {
 
 // Publish sends e to every subscriber after the settle time.
 func (b *Broker) Publish(e Event) {
-	time.AfterFunc(b.Settle, func() {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		for ch := range b.subs {
-			select {
-			case ch <- e:
-			default:
-			}
+	time.AfterFunc(b.Settle, func() { b.send(e) })
+}
+
+// send gives e to every subscriber now (an event already committed).
+func (b *Broker) send(e Event) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for ch := range b.subs {
+		select {
+		case ch <- e:
+		default:
 		}
-	})
+	}
+}
+
+// ClockFired tells every console of a warning or breach the clock
+// scheduler raised (clocks.Service.OnFired, after its commit): kind
+// "clock", state "warned" or "breached".
+func (b *Broker) ClockFired(f clocks.Fired) {
+	st := "warned"
+	if f.Breach {
+		st = "breached"
+	}
+	b.send(Event{Kind: "clock", Number: f.Appeal, Incident: f.IncidentID, State: st})
 }
 
 // Subscribers is how many consoles are connected.

@@ -3,10 +3,10 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
-	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/journal"
 )
@@ -105,25 +105,30 @@ func (c *Console) queue(q *req) error {
 		if err != nil {
 			return err
 		}
+		// The rows' assignees and clocks in one query each, not per row.
 		now := c.d.Now()
-		assignees := map[int64]string{}
+		var ids []int64
+		var numbers []string
 		for _, r := range page.Rows {
-			row := queueRow{Row: r}
-			who, seen := assignees[r.IncidentID]
-			if !seen {
-				if who, err = c.d.Journal.Assignee(q.ctx(), r.IncidentID); err != nil {
-					return err
-				}
-				assignees[r.IncidentID] = who
+			numbers = append(numbers, r.Number)
+			if !slices.Contains(ids, r.IncidentID) {
+				ids = append(ids, r.IncidentID)
 			}
-			row.Assignee = who
-			if c.d.Clocks != nil {
-				vs, _, err := c.d.Clocks.OfAppeal(q.ctx(), r.Number)
-				if err != nil && apperr.CodeOf(err) != apperr.NotFound {
-					return err
-				}
-				row.Clock, row.Level = urgent(vs, now)
+		}
+		assignees, err := c.d.Journal.Assignees(q.ctx(), ids)
+		if err != nil {
+			return err
+		}
+		var views map[int64][]clocks.View
+		if c.d.Clocks != nil {
+			if views, err = c.d.Clocks.OfQueue(q.ctx(), ids, numbers); err != nil {
+				return err
 			}
+		}
+		for _, r := range page.Rows {
+			row := queueRow{Row: r, Assignee: assignees[r.IncidentID]}
+			own := slices.DeleteFunc(slices.Clone(views[r.IncidentID]), func(v clocks.View) bool { return v.Appeal != "" && v.Appeal != r.Number })
+			row.Clock, row.Level = urgent(own, now)
 			if d.Within > 0 && (row.Clock == nil || row.Clock.RemainingSeconds > int64(d.Within)*3600) {
 				continue
 			}

@@ -303,6 +303,27 @@ func TestListSearchAndPaging(t *testing.T) {
 			if !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
 				t.Errorf("q=%q: %q, want %q", q, got, want)
 			}
+			// the queue's urgent order and a period match the same rows, both
+			// through a rare word's list of matches and row by row (issue 10)
+			for _, few := range []int{2000, 0} {
+				restore := journal.SetFewMatchesCapSQLite(few)
+				for _, f := range []journal.Filter{{Query: q, Urgent: true}, {Query: q, From: c.Now().Add(-time.Hour), To: c.Now().Add(time.Hour)}} {
+					p, err := s.List(ctx, f)
+					if err != nil {
+						t.Fatal(q, err)
+					}
+					var other []string
+					for _, r := range p.Rows {
+						other = append(other, r.Description)
+					}
+					slices.Sort(other)
+					sorted := slices.Sorted(slices.Values(want))
+					if !slices.Equal(other, sorted) && !(len(other) == 0 && len(want) == 0) {
+						t.Errorf("q=%q urgent=%v cap %d: %q, want %q", q, f.Urgent, few, other, sorted)
+					}
+				}
+				restore()
+			}
 		}
 		// Keyset paging over 4 rows, 3 per page: every row once.
 		p1, err := s.List(ctx, journal.Filter{Limit: 3})

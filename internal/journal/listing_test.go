@@ -3,6 +3,7 @@ package journal_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,4 +83,19 @@ func TestListStateFollowsIncident(t *testing.T) {
 			t.Fatalf("a period with no appeal: %v", got)
 		}
 	})
+}
+
+// The console's counts name the open states in SQL (to read only them
+// from incidents_state): exactly journal.OpenStates, never closed or merged.
+func TestCountOpenNamesTheOpenStates(t *testing.T) {
+	for _, s := range journal.OpenStates {
+		if !strings.Contains(journal.Q.CountOpenByState, "'"+string(s)+"'") {
+			t.Errorf("count-open-by-state leaves out %s", s)
+		}
+	}
+	for _, s := range []journal.State{journal.Closed, journal.Merged} {
+		if strings.Contains(journal.Q.CountOpenByState, "'"+string(s)+"'") {
+			t.Errorf("count-open-by-state counts %s", s)
+		}
+	}
 }

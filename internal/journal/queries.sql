@@ -82,9 +82,16 @@ SELECT id, description, organization FROM appeals WHERE id >= $1
 -- name: search-ids-postgres
 SELECT id FROM appeals WHERE search @@ to_tsquery('simple', $1) LIMIT $2
 
--- The console (issue 10): counts of open incidents per state.
+-- The appeals a full-text query matches, from the FTS5 index (journal.fewMatchesSQLite).
+-- name: search-ids-sqlite
+SELECT rowid FROM appeals_fts WHERE appeals_fts MATCH $1 LIMIT $2
+
+-- The console (issue 10): counts of open incidents per state. The open
+-- states are named (not "NOT IN closed, merged") so each is a range of
+-- incidents_state and the closed majority is never read.
 -- name: count-open-by-state
-SELECT state, COUNT(*) FROM incidents WHERE state NOT IN ('closed', 'merged') GROUP BY state
+SELECT state, COUNT(*) FROM incidents
+WHERE state IN ('registered', 'analysing', 'info_requested', 'confirmed', 'fixing', 'fixed', 'refuted') GROUP BY state
 
 -- The console's registration form: open incidents of the same module or
 -- announcement, newest first ($2 is the announcement as a JSON string,
@@ -106,3 +113,11 @@ DELETE FROM assignments WHERE incident_id = $1
 
 -- name: assign-insert
 INSERT INTO assignments (incident_id, assignee_id, assigned_at) VALUES ($1, $2, $3)
+
+-- Who works on each of several incidents (the queue page); $1 a JSON array of ids.
+-- name: assignees-of-sqlite
+SELECT s.incident_id, u.login FROM json_each($1) j CROSS JOIN assignments s ON s.incident_id = j.value JOIN users u ON u.id = s.assignee_id
+
+-- name: assignees-of-postgres
+SELECT s.incident_id, u.login FROM assignments s JOIN users u ON u.id = s.assignee_id
+WHERE s.incident_id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)

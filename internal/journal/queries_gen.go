@@ -12,6 +12,8 @@ type QuerySet struct {
 	AssignInsert           string // -- name: assign-insert
 	AssignableUser         string // -- name: assignable-user
 	AssigneeOf             string // -- name: assignee-of
+	AssigneesOfPostgres    string // -- name: assignees-of-postgres
+	AssigneesOfSQLite      string // -- name: assignees-of-sqlite
 	CountAppealsOfIncident string // -- name: count-appeals-of-incident
 	CountOpenByState       string // -- name: count-open-by-state
 	FTSIndexSQLite         string // -- name: fts-index-sqlite
@@ -29,6 +31,7 @@ type QuerySet struct {
 	RollbackToSavepoint    string // -- name: rollback-to-savepoint
 	Savepoint              string // -- name: savepoint
 	SearchIdsPostgres      string // -- name: search-ids-postgres
+	SearchIdsSQLite        string // -- name: search-ids-sqlite
 	SyncAppeals            string // -- name: sync-appeals
 	TransitionsOfIncident  string // -- name: transitions-of-incident
 	UpdateIncident         string // -- name: update-incident
@@ -42,6 +45,8 @@ var Q = QuerySet{
 	AssignInsert:           Queries["assign-insert"],
 	AssignableUser:         Queries["assignable-user"],
 	AssigneeOf:             Queries["assignee-of"],
+	AssigneesOfPostgres:    Queries["assignees-of-postgres"],
+	AssigneesOfSQLite:      Queries["assignees-of-sqlite"],
 	CountAppealsOfIncident: Queries["count-appeals-of-incident"],
 	CountOpenByState:       Queries["count-open-by-state"],
 	FTSIndexSQLite:         Queries["fts-index-sqlite"],
@@ -59,6 +64,7 @@ var Q = QuerySet{
 	RollbackToSavepoint:    Queries["rollback-to-savepoint"],
 	Savepoint:              Queries["savepoint"],
 	SearchIdsPostgres:      Queries["search-ids-postgres"],
+	SearchIdsSQLite:        Queries["search-ids-sqlite"],
 	SyncAppeals:            Queries["sync-appeals"],
 	TransitionsOfIncident:  Queries["transitions-of-incident"],
 	UpdateIncident:         Queries["update-incident"],

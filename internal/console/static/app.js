@@ -62,6 +62,7 @@
     var onEvent = function () { if (!pending) pending = setTimeout(refresh, 100); };
     es.addEventListener("appeal", onEvent);
     es.addEventListener("incident", onEvent);
+    es.addEventListener("clock", onEvent); // a warning or breach raised by the scheduler
     es.addEventListener("open", function () { queue.dataset.live_ok = "1"; });
     setInterval(refresh, 60000);
   }
