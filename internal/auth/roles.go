@@ -60,6 +60,11 @@ const (
 	PermKBApprove Permission = "kb:approve"
 )
 
+// Issue 13: reports for the authorized body (the Journal extract, the
+// compliance with the terms): read by administrators, the authority and
+// the auditor.
+const PermReportRead Permission = "report:read"
+
 var grants = map[Role][]Permission{
 	RoleApplicant: {PermAppealCreate, PermAppealRead, PermJournalRead},
 	RoleCustomer:  {PermAppealCreate, PermAppealRead, PermJournalRead},
@@ -69,9 +74,9 @@ var grants = map[Role][]Permission{
 		PermProcurementRead, PermImpactApply, PermMaintenanceManage, PermStatusPublish, PermKBDraft},
 	RoleAdmin: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermUserManage,
 		PermAuditRead, PermClockExtend, PermCalendarManage, PermProcurementImport, PermProcurementRead, PermProcurementHook, PermImpactApply,
-		PermImpactRevert, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish, PermKBDraft},
-	RoleAuthority: {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead, PermKBDraft, PermKBApprove},
-	RoleAuditor:   {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead},
+		PermImpactRevert, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish, PermKBDraft, PermReportRead},
+	RoleAuthority: {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead, PermKBDraft, PermKBApprove, PermReportRead},
+	RoleAuditor:   {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead, PermReportRead},
 	RolePortal:    {PermProcurementImport, PermProcurementRead},
 }
 
