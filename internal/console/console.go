@@ -29,6 +29,7 @@ import (
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/procurement"
 	"tenderdesk/internal/publicnotice"
+	"tenderdesk/internal/reports"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/web"
 )
@@ -61,6 +62,9 @@ type Deps struct {
 	// Broker is fed by Journal hooks (add it with Journal.AddHooks before
 	// serving); New makes one when nil.
 	Broker *Broker
+
+	// Reports serves the reports' pages (pages_reports.go); nil turns them off.
+	Reports *reports.Service
 }
 
 // Route is one console page and the permission it needs ("" public, "*"

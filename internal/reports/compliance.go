@@ -18,12 +18,12 @@ import (
 // profile: each clock (Q29 registration, Q31 analysis, the notices, Q38
 // fixing per level, the written reports …) with how its runs ended.
 type Compliance struct {
-	From    calendar.Date `json:"from"`
-	To      calendar.Date `json:"to"`
-	Profile string        `json:"profile,omitempty"`
-	Now     time.Time     `json:"now"`
-	Total   Counts        `json:"total"`
-	Groups  []Group       `json:"groups"`
+	From    string    `json:"from"` // YYYY-MM-DD
+	To      string    `json:"to"`
+	Profile string    `json:"profile,omitempty"`
+	Now     time.Time `json:"now"`
+	Total   Counts    `json:"total"`
+	Groups  []Group   `json:"groups"`
 	// Days are the met and breached clocks per local date of the event
 	// that started them (the bars of the first chart).
 	Days []Day `json:"days"`
@@ -100,7 +100,8 @@ type Case struct {
 
 // Day counts the clocks started on one local date.
 type Day struct {
-	Date     calendar.Date `json:"date"`
+	Date     calendar.Date `json:"-"`
+	Day      string        `json:"date"` // YYYY-MM-DD
 	Met      int           `json:"met"`
 	Breached int           `json:"breached"`
 }
@@ -127,7 +128,7 @@ func (s *Service) Compliance(ctx context.Context, f Filter) (*Compliance, error)
 	from, to := s.period(f)
 	pv, pf := profileArgs(f.Profile)
 	now := s.Now()
-	rep := &Compliance{From: f.From, To: f.To, Profile: f.Profile, Now: now.UTC()}
+	rep := &Compliance{From: f.From.String(), To: f.To.String(), Profile: f.Profile, Now: now.UTC()}
 	rows, err := s.DB.R.QueryContext(ctx, Q.SlaClocks, store.T(from), store.T(to), pv, pf)
 	if err != nil {
 		return nil, apperr.Wrap(err, "compliance")
@@ -158,7 +159,7 @@ func (s *Service) Compliance(ctx context.Context, f Filter) (*Compliance, error)
 		d := calendar.DateOf(c.event.In(s.Zone))
 		day := days[d]
 		if day == nil {
-			day = &Day{Date: d}
+			day = &Day{Date: d, Day: d.String()}
 			days[d] = day
 		}
 		if c.state == "met" {
