@@ -42,7 +42,7 @@ func TestReportPages(t *testing.T) {
 		}
 		checkPage(t, "compliance", lang, p.Body)
 		p = body.get("/reports/journal?from=32.13.2026&format=csv")
-		if p.Status != http.StatusBadRequest || !regexp.MustCompile(`class="field bad"[^<]*\s*<label for="rj-from"`).MatchString(p.Body) {
+		if p.Status != http.StatusBadRequest || !regexp.MustCompile(`class="field bad"[^<]*\s*<label for="r-from"`).MatchString(p.Body) {
 			t.Errorf("bad date [%s]: %d", lang, p.Status)
 		}
 		checkPage(t, "bad report form", lang, p.Body)

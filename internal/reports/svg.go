@@ -23,7 +23,7 @@ const (
 )
 
 func svgOpen(b *strings.Builder, w, h int, id, title string) {
-	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="100%%" role="img" aria-labelledby="%s-t" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">`, w, h, id)
+	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" role="img" aria-labelledby="%s-t" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">`, w, h, w, id)
 	fmt.Fprintf(b, `<title id="%s-t">%s</title>`, id, html.EscapeString(title))
 	fmt.Fprintf(b, `<defs><pattern id="%s-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/><rect width="3" height="6" fill="%s"/></pattern></defs>`, id, svgBreak)
 }
@@ -65,6 +65,10 @@ func DaysSVG(c *Compliance, lang string) string {
 		hm := int(float64(d.Met) * scale)
 		hb := int(float64(d.Breached) * scale)
 		label := dateText(d.Date, lang)
+		short := label[:5] // the axis says 02.01 (01-02 in English); the bar's title has the whole date
+		if lang == "en" {
+			short = label[5:]
+		}
 		fmt.Fprintf(&b, `<g><title>%s: %s %d, %s %d</title>`, label, html.EscapeString(word(lang, "sla.met")), d.Met,
 			html.EscapeString(word(lang, "sla.breached")), d.Breached)
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s" stroke="%s" stroke-width="0.5"/>`, x+1, base-hm, bw-2, hm, svgMet, svgInk)
@@ -75,7 +79,7 @@ func DaysSVG(c *Compliance, lang string) string {
 		b.WriteString(`</g>`)
 		if i%every == 0 {
 			fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="10" text-anchor="end" transform="rotate(-45 %d %d)" fill="%s">%s</text>`,
-				x+bw/2, base+14, x+bw/2, base+14, svgInk, label)
+				x+bw/2, base+14, x+bw/2, base+14, svgInk, short)
 		}
 	}
 	b.WriteString(`</svg>`)
