@@ -207,6 +207,9 @@ func TestExtractXLSX(t *testing.T) {
 		if typ, _ := x.GetCellType(sheet, "D6"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
 			t.Errorf("date cell is text (%v)", typ)
 		}
+		if pl, err := x.GetPageLayout(sheet); err != nil || pl.Orientation == nil || *pl.Orientation != "landscape" || pl.Size == nil || *pl.Size != 9 {
+			t.Errorf("page layout %+v %v: want A4 landscape", pl, err)
+		}
 		dn := x.GetDefinedName()
 		found := false
 		for _, d := range dn {

@@ -53,6 +53,12 @@ func (s *Service) exportXLSX(ctx context.Context, w io.Writer, f Filter) (int, e
 		}
 		ids[k] = id
 	}
+	// Page set-up before streaming: after Flush excelize would read the
+	// whole sheet back into memory to change it.
+	size, orient, fit, zero := 9, "landscape", 1, 0 // 9: A4
+	if err := x.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &size, Orientation: &orient, FitToWidth: &fit, FitToHeight: &zero}); err != nil {
+		return 0, err
+	}
 	sw, err := x.NewStreamWriter(sheet)
 	if err != nil {
 		return 0, err
@@ -130,11 +136,6 @@ func (s *Service) exportXLSX(ctx context.Context, w io.Writer, f Filter) (int, e
 		return n, err
 	}
 	if err := sw.Flush(); err != nil {
-		return n, err
-	}
-	size, orient, fit := 9, "landscape", 1 // 9: A4
-	zero := 0
-	if err := x.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &size, Orientation: &orient, FitToWidth: &fit, FitToHeight: &zero}); err != nil {
 		return n, err
 	}
 	if err := x.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: sheet,
