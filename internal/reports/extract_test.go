@@ -393,3 +393,21 @@ func TestExtractJSON(t *testing.T) {
 		}
 	})
 }
+
+// A PDF past its row limit is refused, naming the period, before any byte
+// is written (fpdf keeps pages in memory; MaxPDFRows).
+func TestExtractPDFLimit(t *testing.T) {
+	db := storetest.SQLite(t)
+	f := newFixture(t, db)
+	f.svc.PDFRows = 4
+	var b bytes.Buffer
+	_, err := f.svc.Export(context.Background(), &b, f.filter(t, map[string]string{}), "pdf")
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Fields["to"] == "" || b.Len() != 0 {
+		t.Fatalf("5 rows over a limit of 4: %v, %d bytes written", err, b.Len())
+	}
+	f.svc.PDFRows = 5
+	if _, err := f.svc.Export(context.Background(), &b, f.filter(t, map[string]string{}), "pdf"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -99,7 +99,7 @@ func TestMeasureExtract(t *testing.T) {
 		start := time.Now()
 		seed(t, db, n)
 		t.Logf("%s: seeded %d appeals in %.1f s", db.Dialect, n, time.Since(start).Seconds())
-		svc := &reports.Service{DB: db, Now: time.Now, Zone: almaty}
+		svc := &reports.Service{DB: db, Now: time.Now, Zone: almaty, PDFRows: n}
 		q := map[string]string{"from": "2026-01-01", "to": "2026-12-31"}
 		f, err := reports.ParseFilter(func(k string) string { return q[k] }, time.Now(), almaty)
 		if err != nil {

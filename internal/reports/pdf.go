@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"fmt"
@@ -24,10 +25,10 @@ var (
 )
 
 // MaxPDFRows bounds a PDF extract. fpdf keeps every page in memory until
-// the document is written (about 0.5 KB a row, docs/BENCHMARKS.md), so a
-// PDF beyond this is refused with a 422 naming the period; XLSX and CSV
-// stream any size.
-const MaxPDFRows = 250_000
+// the document is written: 100,000 rows peaked at +567 MB (about 5.7 KB a
+// row, docs/BENCHMARKS.md), so a PDF beyond this (≈ +230 MB) is refused
+// with a 400 naming the period; XLSX and CSV stream any size.
+const MaxPDFRows = 40_000
 
 // pdfWidths are the columns' widths in mm (A4 landscape, 10 mm margins:
 // 277 mm), the annex's order.
@@ -80,9 +81,10 @@ func (s *Service) exportPDF(ctx context.Context, w io.Writer, f Filter) (int, er
 		p.CellFormat(0, 4, fmt.Sprintf(word(f.Lang, "page"), p.PageNo(), "{nb}"), "", 0, "C", false, 0, "")
 	})
 	p.AddPage()
+	most := cmp.Or(s.PDFRows, MaxPDFRows)
 	n, err := s.Each(ctx, f, func(l *Line) error {
-		if l.Seq > MaxPDFRows {
-			return apperr.Validation{"to": "the PDF extract holds at most " + strconv.Itoa(MaxPDFRows) +
+		if l.Seq > most {
+			return apperr.Validation{"to": "the PDF extract holds at most " + strconv.Itoa(most) +
 				" rows: choose a shorter period or XLSX/CSV"}.Err()
 		}
 		pdfRow(p, l.Cells(f.Lang), false)

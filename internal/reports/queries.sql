@@ -4,9 +4,24 @@
 
 -- One chunk of the Journal extract, in the Journal's order (registration
 -- time, then id), after the keyset ($7 registered_at, $8 id) of the last
--- chunk; the period walks the index appeals_registered. $3 is a profile
--- version, $4 the same as a family prefix ('kz-quasi@%').
--- name: extract-chunk
+-- chunk, along the index appeals_registered. $3 is a profile version, $4
+-- the same as a family prefix ('kz-quasi@%'). PostgreSQL takes the keyset
+-- as a row value (with an OR it rescanned each chunk from the period's
+-- start: 6.0 s for 100,000 rows, 1.5 s with it); SQLite as an OR (its row
+-- value was the slower there).
+-- name: extract-chunk-postgres
+SELECT a.id, a.number, a.channel, a.received_at, a.registered_at, a.organization, a.bin, a.contact_email, a.contact_phone,
+    a.profile, COALESCE(i.number, ''), i.state, COALESCE(i.criticality, ''), i.operator_dependent, i.cause, i.decision, i.recommendations
+FROM appeals a JOIN incidents i ON i.id = a.incident_id
+WHERE a.registered_at >= $1 AND a.registered_at < $2
+    AND (CAST($3 AS TEXT) = '' OR a.profile = $3 OR a.profile LIKE $4)
+    AND (CAST($5 AS TEXT) = '' OR a.organization = $5)
+    AND (CAST($6 AS TEXT) = '' OR a.bin = $6)
+    AND (a.registered_at, a.id) > ($7, $8)
+ORDER BY a.registered_at, a.id
+LIMIT $9
+
+-- name: extract-chunk-sqlite
 SELECT a.id, a.number, a.channel, a.received_at, a.registered_at, a.organization, a.bin, a.contact_email, a.contact_phone,
     a.profile, COALESCE(i.number, ''), i.state, COALESCE(i.criticality, ''), i.operator_dependent, i.cause, i.decision, i.recommendations
 FROM appeals a JOIN incidents i ON i.id = a.incident_id

@@ -6,14 +6,16 @@ import "tenderdesk/internal/store"
 
 // QuerySet is queries.sql, one field per statement.
 type QuerySet struct {
-	ExtractChunk string // -- name: extract-chunk
-	SlaClocks    string // -- name: sla-clocks
+	ExtractChunkPostgres string // -- name: extract-chunk-postgres
+	ExtractChunkSQLite   string // -- name: extract-chunk-sqlite
+	SlaClocks            string // -- name: sla-clocks
 }
 
 // Q holds this package's statements; store.Registered lists them for the boot check.
 var Q = QuerySet{
-	ExtractChunk: Queries["extract-chunk"],
-	SlaClocks:    Queries["sla-clocks"],
+	ExtractChunkPostgres: Queries["extract-chunk-postgres"],
+	ExtractChunkSQLite:   Queries["extract-chunk-sqlite"],
+	SlaClocks:            Queries["sla-clocks"],
 }
 
 func init() { store.Register("reports", Queries) }

@@ -41,6 +41,8 @@ type Service struct {
 	Profile func(id string) (*regulation.Profile, error)
 	// Chunk is how many Journal rows one query reads (default 1000).
 	Chunk int
+	// PDFRows bounds a PDF extract (default MaxPDFRows).
+	PDFRows int
 	// Cause names a Q26 cause code in a language (the console's words);
 	// nil shows the code.
 	Cause func(lang, code string) string
@@ -189,8 +191,9 @@ func (s *Service) Each(ctx context.Context, f Filter, fn func(*Line) error) (int
 	}
 	lastAt, lastID, seq := from, int64(0), 0
 	locs := map[string]*time.Location{}
+	query := store.ByDialect(s.DB.Dialect, Q.ExtractChunkSQLite, Q.ExtractChunkPostgres)
 	for {
-		rows, err := s.DB.R.QueryContext(ctx, Q.ExtractChunk, store.T(from), store.T(to), pv, pf, f.Organization, f.BIN,
+		rows, err := s.DB.R.QueryContext(ctx, query, store.T(from), store.T(to), pv, pf, f.Organization, f.BIN,
 			store.T(lastAt), lastID, chunk)
 		if err != nil {
 			return seq, apperr.Wrap(err, "journal extract")
