@@ -35,6 +35,7 @@ import (
 	"tenderdesk/internal/profiles"
 	"tenderdesk/internal/publicnotice"
 	"tenderdesk/internal/regulation"
+	"tenderdesk/internal/reports"
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/web"
@@ -63,6 +64,7 @@ type App struct {
 	Files        *files.Service        // uploads, scanned (issue 11)
 	KB           *kb.Service           // the knowledge base (Q21)
 	Analysis     *analysis.Service     // daily/annual analyses, written reports, Q19/Q46/Q47 (issue 13)
+	Reports      *reports.Service      // the Journal extract and the compliance report (issue 13)
 	Console      *console.Console      // the operator console at /
 	Web          *web.Server
 
@@ -162,19 +164,20 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	if err := a.openStatus(); err != nil {
 		return nil, err
 	}
+	a.Reports = &reports.Service{DB: db, Now: now, Zone: cfg.Zone, Profile: a.Clocks.Profile, Cause: console.CauseLabel}
 	a.MailIn = &mailin.Service{DB: db, Journal: a.Journal, Now: now, Log: log.With("component", "mailin"), Profiles: cfg.MailProfile}
 
 	a.Web = &web.Server{Log: log, DB: db, Auth: a.Auth, Journal: a.Journal, Metrics: a.Metrics,
 		Warnings: func() []string { return append(slices.Clone(a.Warnings), a.Profiles.Registry().Lapsed(a.Now())...) },
 		Security: web.Security{PublicHTTPS: cfg.SecurePublic(), MetricsAccess: cfg.MetricsAccess, MetricsToken: cfg.MetricsToken},
 		Extra:    map[string]http.Handler{"/status": a.Status, "/status/": a.Status},
-		Mounts:   []func(*web.Server){a.Profiles.Mount, a.Clocks.Mount, a.Notices.Mount, a.Procurement.Mount, a.PublicNotice.Mount, a.MailIn.Mount, a.Analysis.Mount}}
+		Mounts:   []func(*web.Server){a.Profiles.Mount, a.Clocks.Mount, a.Notices.Mount, a.Procurement.Mount, a.PublicNotice.Mount, a.MailIn.Mount, a.Analysis.Mount, a.Reports.Mount}}
 	a.mountConvo()
 
 	// The operator console at "/" (the API's more specific patterns win);
 	// its live queue hears the Journal after the other hooks.
 	a.Console, err = console.New(console.Deps{Log: log.With("component", "console"), DB: db, Auth: a.Auth, Journal: a.Journal,
-		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Analysis: a.Analysis, Zone: cfg.Zone, Now: now,
+		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Analysis: a.Analysis, Reports: a.Reports, Zone: cfg.Zone, Now: now,
 		Status: a.Status, Profiles: a.Profiles})
 	if err != nil {
 		return nil, err

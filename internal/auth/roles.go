@@ -64,6 +64,11 @@ const (
 // registered by its own users on the authority channel, or by staff.
 const PermAuthorityLetter Permission = "authority:letter"
 
+// Issue 13: reports for the authorized body (the Journal extract, the
+// compliance with the terms): read by administrators, the authority and
+// the auditor.
+const PermReportRead Permission = "report:read"
+
 var grants = map[Role][]Permission{
 	RoleApplicant: {PermAppealCreate, PermAppealRead, PermJournalRead},
 	RoleCustomer:  {PermAppealCreate, PermAppealRead, PermJournalRead},
@@ -73,9 +78,9 @@ var grants = map[Role][]Permission{
 		PermProcurementRead, PermImpactApply, PermMaintenanceManage, PermStatusPublish, PermKBDraft, PermAuthorityLetter},
 	RoleAdmin: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermUserManage,
 		PermAuditRead, PermClockExtend, PermCalendarManage, PermProcurementImport, PermProcurementRead, PermProcurementHook, PermImpactApply,
-		PermImpactRevert, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish, PermKBDraft, PermAuthorityLetter},
-	RoleAuthority: {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead, PermKBDraft, PermKBApprove, PermAuthorityLetter},
-	RoleAuditor:   {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead},
+		PermImpactRevert, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish, PermKBDraft, PermAuthorityLetter, PermReportRead},
+	RoleAuthority: {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead, PermKBDraft, PermKBApprove, PermAuthorityLetter, PermReportRead},
+	RoleAuditor:   {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead, PermReportRead},
 	RolePortal:    {PermProcurementImport, PermProcurementRead},
 }
 

@@ -32,6 +32,7 @@ import (
 	"tenderdesk/internal/procurement"
 	"tenderdesk/internal/profiles"
 	"tenderdesk/internal/publicnotice"
+	"tenderdesk/internal/reports"
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/web"
@@ -73,6 +74,9 @@ type Deps struct {
 	// parts off.
 	Status   *statuspage.Handler
 	Profiles *profiles.Service
+
+	// Reports serves the reports' pages (pages_reports.go); nil turns them off.
+	Reports *reports.Service
 }
 
 // Route is one console page and the permission it needs ("" public, "*"

@@ -69,3 +69,12 @@ var labels = map[string]map[string]string{
 		"status.active": "active", "status.suspended": "suspended",
 	},
 }
+
+// CauseLabel names a Q26 cause code in lang, for the reports' "kind of
+// failure" column and the analyses' documents; an unknown code is itself.
+func CauseLabel(lang, code string) string {
+	if s, ok := labels[lang]["cause."+code]; ok {
+		return s
+	}
+	return code
+}

@@ -52,15 +52,6 @@ func (w words) Download(path, lang string) string {
 	return path + "?" + url.Values{"format": {"text"}, "lang": {lang}}.Encode()
 }
 
-// CauseLabel is a cause code of Q26 in words (labels.go), for the
-// analyses' documents (analysis.Service.CauseLabel).
-func CauseLabel(lang, code string) string {
-	if s, ok := labels[lang]["cause."+code]; ok {
-		return s
-	}
-	return code
-}
-
 func orPending(level string) string {
 	if level == "" {
 		return "pending"

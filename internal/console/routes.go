@@ -43,6 +43,7 @@ func (c *Console) routesTable() {
 	c.route("POST /maintenance/{id}/withdraw", auth.PermMaintenanceManage, c.maintenanceWithdraw)
 	c.cabinetRoutes()
 	c.analysisRoutes()
+	c.reportsRoutes()
 	c.route("/", "", func(q *req) error {
 		c.fail(q, http.StatusNotFound, q.L.T("err.notfound"))
 		return nil

@@ -30,7 +30,10 @@ import (
 // tests send bad input on purpose) must be refused by the server too, with
 // a 4xx the document lists for that operation, in its schema.
 func Client(t testing.TB) *http.Client {
-	registerDecoders.Do(func() { openapi3filter.RegisterBodyDecoder("application/x-ndjson", ndjsonDecoder) })
+	registerDecoders.Do(func() {
+		openapi3filter.RegisterBodyDecoder("application/x-ndjson", ndjsonDecoder)
+		openapi3filter.RegisterBodyDecoder("image/svg+xml", openapi3filter.FileBodyDecoder) // the reports' charts
+	})
 	return &http.Client{Timeout: 60 * time.Second, Transport: &validatingTransport{t: t,
 		next: &http.Transport{MaxIdleConnsPerHost: 64}, doc: apiDoc(t)}}
 }
