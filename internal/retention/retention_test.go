@@ -188,12 +188,12 @@ func TestKeep_E32_E33_E34(t *testing.T) {
 		age            time.Duration
 		keep           bool
 	}{
-		{"session.login", "user", 400 * 24 * time.Hour, false},        // E33: access log past its (configured) 1 year
-		{"session.login", "user", 300 * 24 * time.Hour, true},         // within it
+		{"session.login", "user", 400 * 24 * time.Hour, false},         // E33: access log past its (configured) 1 year
+		{"session.login", "user", 300 * 24 * time.Hour, true},          // within it
 		{"appeal.register", "appeal", 10 * 365 * 24 * time.Hour, true}, // the Journal keeps its history
 		{"incident.confirm", "incident", 10 * 365 * 24 * time.Hour, true},
 		{"user.role", "user", 10 * 365 * 24 * time.Hour, true}, // E34 role changes
-		{"kb.edit", "kb", 2 * 365 * 24 * time.Hour, true},       // other audit: 3 years
+		{"kb.edit", "kb", 2 * 365 * 24 * time.Hour, true},      // other audit: 3 years
 		{"kb.edit", "kb", 4 * 365 * 24 * time.Hour, false},
 	} {
 		r := audit.Record{Action: c.action, ObjectType: c.object, At: now.Add(-c.age)}
