@@ -183,3 +183,45 @@ func TestLoadTrustDirRefusesAStrayFile(t *testing.T) {
 		t.Fatal("a trust directory with no root was accepted")
 	}
 }
+
+// The desk's own key (PKCS#12 made by openssl) signs what the desk issues;
+// the signature verifies like any other, and openssl verifies it too.
+func TestDeskKeySigns(t *testing.T) {
+	p := sigtest.NewPKI(t)
+	c := p.Inter.Issue(sigtest.NCASubject("ТЕНДЕРДЕСК", "СЛУЖБА", userIIN, "АО «Оператор»", orgBIN), sigtest.ECDSA, "v3_sign", sigtest.From, sigtest.To)
+	dir := t.TempDir()
+	p12 := dir + "/desk.p12"
+	sigtest.Run(t, dir, "pkcs12", "-export", "-in", c.Cert, "-inkey", c.Key, "-certfile", p.Inter.Cert, "-out", p12, "-passout", "pass:секрет")
+	k, err := signature.LoadPKCS12(p12, "секрет")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := []byte(`{"action":"audit.checkpoint","seq":42}`)
+	cms, err := k.Sign(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := signature.LoadTrustDir(p.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &signature.Verifier{Roots: ts.Roots, Intermediates: ts.Intermediates}
+	res, _, err := v.Verify(context.Background(), cms, doc, signature.Expect{BIN: orgBIN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Signer.BIN != orgBIN {
+		t.Fatalf("%+v", res.Signer)
+	}
+	if err := os.WriteFile(dir+"/doc", doc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/sig.der", cms, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sigtest.Run(t, dir, "cms", "-verify", "-binary", "-inform", "DER", "-in", "sig.der", "-content", "doc", "-CAfile", p.Root.Cert,
+		"-certfile", p.Inter.Cert, "-purpose", "any", "-out", "/dev/null")
+	if _, err := signature.LoadPKCS12(p12, "wrong"); err == nil {
+		t.Fatal("a wrong password opened the desk key")
+	}
+}
