@@ -33,7 +33,10 @@ import (
 	"tenderdesk/internal/procurement"
 	"tenderdesk/internal/profiles"
 	"tenderdesk/internal/publicnotice"
+	"tenderdesk/internal/registers"
 	"tenderdesk/internal/regulation"
+	"tenderdesk/internal/retention"
+	"tenderdesk/internal/signature"
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/web"
@@ -61,6 +64,9 @@ type App struct {
 	Convo        *convo.Service        // the conversation of appeals, tracking (issue 11)
 	Files        *files.Service        // uploads, scanned (issue 11)
 	KB           *kb.Service           // the knowledge base (Q21)
+	Signatures   *signature.Service    // EDS signatures (issue 12); nil without --trust-dir
+	Registers    *registers.Service    // E34 role register, Q25/Q39/Q23
+	Retention    *retention.Service    // E20–E21, E32–E33 retention job
 	Console      *console.Console      // the operator console at /
 	Web          *web.Server
 
@@ -167,11 +173,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 		Extra:    map[string]http.Handler{"/status": a.Status, "/status/": a.Status},
 		Mounts:   []func(*web.Server){a.Profiles.Mount, a.Clocks.Mount, a.Notices.Mount, a.Procurement.Mount, a.PublicNotice.Mount, a.MailIn.Mount}}
 	a.mountConvo()
+	if err := a.openSignatures(); err != nil {
+		return nil, err
+	}
+	a.mountSignatures()
 
 	// The operator console at "/" (the API's more specific patterns win);
 	// its live queue hears the Journal after the other hooks.
 	a.Console, err = console.New(console.Deps{Log: log.With("component", "console"), DB: db, Auth: a.Auth, Journal: a.Journal,
-		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Zone: cfg.Zone, Now: now})
+		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Registers: a.Registers, Zone: cfg.Zone, Now: now})
 	if err != nil {
 		return nil, err
 	}

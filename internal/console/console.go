@@ -29,6 +29,7 @@ import (
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/procurement"
 	"tenderdesk/internal/publicnotice"
+	"tenderdesk/internal/registers"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/web"
 )
@@ -56,8 +57,11 @@ type Deps struct {
 	// turns its pages off.
 	Convo *convo.Service
 	Files *files.Service
-	Zone  *time.Location
-	Now   func() time.Time
+	// Registers publishes the E34 role register (issue 12); nil turns
+	// /registers/roles off.
+	Registers *registers.Service
+	Zone      *time.Location
+	Now       func() time.Time
 	// Broker is fed by Journal hooks (add it with Journal.AddHooks before
 	// serving); New makes one when nil.
 	Broker *Broker

@@ -229,6 +229,23 @@ func (s *Service) Attach(ctx context.Context, tx *sql.Tx, by Signer, sub Submiss
 	return s.save(ctx, tx, by, sub, res)
 }
 
+// AttachAs verifies sub against want (not the submitting user: E31's head
+// signs a grant an administrator submits) and stores it in tx.
+func (s *Service) AttachAs(ctx context.Context, tx *sql.Tx, by Signer, sub Submission, want Expect) (Record, error) {
+	if err := sub.validate(); err != nil {
+		return Record{}, err
+	}
+	res, _, err := s.Verifier.Verify(ctx, sub.CMS, sub.Document, want)
+	if err != nil {
+		var r *Refusal
+		if errors.As(err, &r) {
+			return Record{}, field(apperr.Unprocessable, "cms", "%s", r.Error())
+		}
+		return Record{}, err
+	}
+	return s.save(ctx, tx, by, sub, res)
+}
+
 // AttachNow is Attach in its own transaction.
 func (s *Service) AttachNow(ctx context.Context, by Signer, sub Submission) (Record, error) {
 	res, _, _, err := s.Verify(ctx, by.Login, sub)
