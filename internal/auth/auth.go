@@ -190,7 +190,7 @@ func (s *Service) Suspend(ctx context.Context, by audit.Actor, login, reason str
 		if _, err := tx.ExecContext(ctx, Q.RevokeUserCredentials, u.ID, store.T(now)); err != nil {
 			return apperr.Wrap(err, "revoke")
 		}
-		if err := recordRoleChange(ctx, tx, now, by, u, RoleChange{Change: "suspend", Previous: u.Role, Basis: reason}); err != nil {
+		if err := recordRoleChange(ctx, tx, now, by, u, RoleChange{Change: "suspend", Basis: reason}); err != nil {
 			return err
 		}
 		_, err := audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "user.suspend", ObjectType: "user", ObjectID: login,
