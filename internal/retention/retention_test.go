@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -174,7 +173,7 @@ func TestRecordingsDestroyedOnTime_E20_E21(t *testing.T) {
 			found = found || r.Action == "retention.destroy"
 		}
 		if !found {
-			t.Fatal(fmt.Sprintf("no retention.destroy in the appeal's audit: %+v", hist))
+			t.Fatalf("no retention.destroy in the appeal's audit: %+v", hist)
 		}
 	})
 }
