@@ -34,12 +34,18 @@ func describe(err error) string {
 }
 
 func runAuditVerify(args []string, stdout, stderr io.Writer) int {
-	a, code := open("audit verify", args, stderr, nil)
+	var against string
+	a, code := open("audit verify", args, stderr, func(fs *flagSet) {
+		fs.StringVar(&against, "against", "", "a checkpoint document held outside (the daily witness sent to the authorized body): the chain must agree with it")
+	})
 	if a == nil {
 		return code
 	}
 	defer a.Close()
 	n, err := audit.Verify(context.Background(), a.DB)
+	if err == nil && against != "" {
+		n, err = verifyAgainst(a, against)
+	}
 	var p *audit.Problem
 	switch {
 	case err == nil:

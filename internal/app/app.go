@@ -34,8 +34,11 @@ import (
 	"tenderdesk/internal/procurement"
 	"tenderdesk/internal/profiles"
 	"tenderdesk/internal/publicnotice"
+	"tenderdesk/internal/registers"
 	"tenderdesk/internal/regulation"
 	"tenderdesk/internal/reports"
+	"tenderdesk/internal/retention"
+	"tenderdesk/internal/signature"
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/web"
@@ -65,6 +68,9 @@ type App struct {
 	KB           *kb.Service           // the knowledge base (Q21)
 	Analysis     *analysis.Service     // daily/annual analyses, written reports, Q19/Q46/Q47 (issue 13)
 	Reports      *reports.Service      // the Journal extract and the compliance report (issue 13)
+	Signatures   *signature.Service    // EDS signatures (issue 12); nil without --trust-dir
+	Registers    *registers.Service    // E34 role register, Q25/Q39/Q23
+	Retention    *retention.Service    // E20–E21, E32–E33 retention job
 	Console      *console.Console      // the operator console at /
 	Web          *web.Server
 
@@ -173,11 +179,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 		Extra:    map[string]http.Handler{"/status": a.Status, "/status/": a.Status},
 		Mounts:   []func(*web.Server){a.Profiles.Mount, a.Clocks.Mount, a.Notices.Mount, a.Procurement.Mount, a.PublicNotice.Mount, a.MailIn.Mount, a.Analysis.Mount, a.Reports.Mount}}
 	a.mountConvo()
+	if err := a.openSignatures(); err != nil {
+		return nil, err
+	}
+	a.mountSignatures()
 
 	// The operator console at "/" (the API's more specific patterns win);
 	// its live queue hears the Journal after the other hooks.
 	a.Console, err = console.New(console.Deps{Log: log.With("component", "console"), DB: db, Auth: a.Auth, Journal: a.Journal,
-		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Analysis: a.Analysis, Reports: a.Reports, Zone: cfg.Zone, Now: now,
+		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Analysis: a.Analysis, Reports: a.Reports, Registers: a.Registers, Zone: cfg.Zone, Now: now,
 		Status: a.Status, Profiles: a.Profiles})
 	if err != nil {
 		return nil, err

@@ -240,6 +240,14 @@ func Verify(ctx context.Context, db *store.DB) (int64, error) {
 	}
 	var n, last int64
 	prev := ""
+	// Retention (issue 12): the newest purge checkpoint is where the chain
+	// now starts; records kept from before it are checked one by one and,
+	// together, against the digest the checkpoint signed.
+	base, err := latestPurge(ctx, db)
+	if err != nil {
+		return 0, err
+	}
+	kept := newKeptDigest()
 	const page = 5000
 	for {
 		rows, err := db.R.QueryContext(ctx, Q.Scan, last, page)
@@ -255,6 +263,22 @@ func Verify(ctx context.Context, db *store.DB) (int64, error) {
 			}
 			got++
 			n++
+			if r.Seq <= base.Seq {
+				if r.computeHash() != r.Hash {
+					rows.Close()
+					return n, &Problem{Seq: r.Seq, Reason: "content does not match its hash: modified (a record kept from before the purge checkpoint)"}
+				}
+				kept.add(r)
+				last = r.Seq
+				continue
+			}
+			if base.Seq > 0 && prev == "" && last <= base.Seq {
+				if err := kept.check(base); err != nil {
+					rows.Close()
+					return n, err
+				}
+				last, prev = base.Seq, base.Hash
+			}
 			switch {
 			case r.Seq != last+1:
 				rows.Close()
@@ -276,6 +300,12 @@ func Verify(ctx context.Context, db *store.DB) (int64, error) {
 		if got < page {
 			break
 		}
+	}
+	if base.Seq > 0 && last <= base.Seq {
+		if err := kept.check(base); err != nil {
+			return n, err
+		}
+		last, prev = base.Seq, base.Hash
 	}
 	if last != headSeq || prev != headHash {
 		return n, &Problem{Seq: last + 1, Reason: fmt.Sprintf("chain ends at %d but the head records %d: records at the end were deleted, or the head was altered", last, headSeq)}

@@ -21,3 +21,33 @@ FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2
 -- name: list-object
 SELECT seq, at, actor_id, actor, role, action, object_type, object_id, before, after, client_addr, prev_hash, hash
 FROM audit_log WHERE object_type = $1 AND object_id = $2 ORDER BY seq
+
+-- Retention (issue 12): checkpoints of the chain and the purge.
+-- name: latest-purge
+SELECT id, kind, at, seq, hash, kept_count, kept_digest, purged_count, document, cms FROM audit_checkpoints
+WHERE kind = 'purge' ORDER BY seq DESC, id DESC LIMIT 1
+
+-- name: latest-witness
+SELECT id, kind, at, seq, hash, kept_count, kept_digest, purged_count, document, cms FROM audit_checkpoints
+WHERE kind = 'witness' ORDER BY id DESC LIMIT 1
+
+-- name: insert-checkpoint
+INSERT INTO audit_checkpoints (kind, at, seq, hash, kept_count, kept_digest, purged_count, document, cms)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
+
+-- name: set-checkpoint-purged
+UPDATE audit_checkpoints SET purged_count = $2 WHERE id = $1
+
+-- name: last-before
+SELECT COALESCE(max(seq), 0) FROM audit_log WHERE at < $1
+
+-- name: record-at
+SELECT seq, at, actor_id, actor, role, action, object_type, object_id, before, after, client_addr, prev_hash, hash
+FROM audit_log WHERE seq = $1
+
+-- name: delete-record
+DELETE FROM audit_log WHERE seq = $1
+
+-- name: scan-upto
+SELECT seq, at, actor_id, actor, role, action, object_type, object_id, before, after, client_addr, prev_hash, hash
+FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3

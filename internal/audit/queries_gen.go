@@ -6,24 +6,40 @@ import "tenderdesk/internal/store"
 
 // QuerySet is queries.sql, one field per statement.
 type QuerySet struct {
-	Head             string // -- name: head
-	Insert           string // -- name: insert
-	ListObject       string // -- name: list-object
-	LockHeadPostgres string // -- name: lock-head-postgres
-	LockHeadSQLite   string // -- name: lock-head-sqlite
-	Scan             string // -- name: scan
-	SetHead          string // -- name: set-head
+	DeleteRecord        string // -- name: delete-record
+	Head                string // -- name: head
+	Insert              string // -- name: insert
+	InsertCheckpoint    string // -- name: insert-checkpoint
+	LastBefore          string // -- name: last-before
+	LatestPurge         string // -- name: latest-purge
+	LatestWitness       string // -- name: latest-witness
+	ListObject          string // -- name: list-object
+	LockHeadPostgres    string // -- name: lock-head-postgres
+	LockHeadSQLite      string // -- name: lock-head-sqlite
+	RecordAt            string // -- name: record-at
+	Scan                string // -- name: scan
+	ScanUpto            string // -- name: scan-upto
+	SetCheckpointPurged string // -- name: set-checkpoint-purged
+	SetHead             string // -- name: set-head
 }
 
 // Q holds this package's statements; store.Registered lists them for the boot check.
 var Q = QuerySet{
-	Head:             Queries["head"],
-	Insert:           Queries["insert"],
-	ListObject:       Queries["list-object"],
-	LockHeadPostgres: Queries["lock-head-postgres"],
-	LockHeadSQLite:   Queries["lock-head-sqlite"],
-	Scan:             Queries["scan"],
-	SetHead:          Queries["set-head"],
+	DeleteRecord:        Queries["delete-record"],
+	Head:                Queries["head"],
+	Insert:              Queries["insert"],
+	InsertCheckpoint:    Queries["insert-checkpoint"],
+	LastBefore:          Queries["last-before"],
+	LatestPurge:         Queries["latest-purge"],
+	LatestWitness:       Queries["latest-witness"],
+	ListObject:          Queries["list-object"],
+	LockHeadPostgres:    Queries["lock-head-postgres"],
+	LockHeadSQLite:      Queries["lock-head-sqlite"],
+	RecordAt:            Queries["record-at"],
+	Scan:                Queries["scan"],
+	ScanUpto:            Queries["scan-upto"],
+	SetCheckpointPurged: Queries["set-checkpoint-purged"],
+	SetHead:             Queries["set-head"],
 }
 
 func init() { store.Register("audit", Queries) }

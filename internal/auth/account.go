@@ -41,6 +41,9 @@ func (s *Service) Reactivate(ctx context.Context, by audit.Actor, login, reason 
 		if _, err := tx.ExecContext(ctx, Q.ReactivateUser, u.ID); err != nil {
 			return apperr.Wrap(err, "reactivate")
 		}
+		if err := recordRoleChange(ctx, tx, now, by, u, RoleChange{Change: "reactivate", Basis: reason}); err != nil {
+			return err
+		}
 		_, err := audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "user.reactivate", ObjectType: "user", ObjectID: u.Login,
 			Before: map[string]string{"status": "suspended"}, After: map[string]string{"status": "active", "reason": reason}})
 		return err

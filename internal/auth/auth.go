@@ -78,6 +78,8 @@ type NewUser struct {
 	BIN          string `json:"bin"`
 	Email        string `json:"email"`
 	Language     string `json:"language"`
+	Basis        string `json:"basis,omitempty"`       // E34 register: the basis document of the grant
+	Responsible  string `json:"responsible,omitempty"` // E34 register: the responsible person
 }
 
 var loginRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._@-]{1,63}$`)
@@ -148,6 +150,9 @@ func (s *Service) CreateUser(ctx context.Context, by audit.Actor, n NewUser) (Us
 			}
 			return apperr.Wrap(err, "insert user")
 		}
+		if err := recordRoleChange(ctx, tx, now, by, u, RoleChange{Change: "grant", Basis: n.Basis, Responsible: n.Responsible}); err != nil {
+			return err
+		}
 		_, err := audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "user.create", ObjectType: "user", ObjectID: u.Login, After: u})
 		return err
 	})
@@ -184,6 +189,9 @@ func (s *Service) Suspend(ctx context.Context, by audit.Actor, login, reason str
 		}
 		if _, err := tx.ExecContext(ctx, Q.RevokeUserCredentials, u.ID, store.T(now)); err != nil {
 			return apperr.Wrap(err, "revoke")
+		}
+		if err := recordRoleChange(ctx, tx, now, by, u, RoleChange{Change: "suspend", Basis: reason}); err != nil {
+			return err
 		}
 		_, err := audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "user.suspend", ObjectType: "user", ObjectID: login,
 			Before: map[string]string{"status": "active"}, After: map[string]string{"status": "suspended", "reason": reason}})

@@ -141,9 +141,10 @@ func TestCredentials(t *testing.T) {
 				t.Fatalf("token %q: %v", bad, err)
 			}
 		}
-		// admin created, supplier created, login, token, suspension; failures are not changes.
-		if n, err := audit.Verify(ctx, db); err != nil || n != 5 {
-			t.Fatalf("audit: %d records, %v; want 5", n, err)
+		// admin created, supplier created, two failed sign-ins (E32–E33:
+		// recorded in the access log, issue 12), login, token, suspension.
+		if n, err := audit.Verify(ctx, db); err != nil || n != 7 {
+			t.Fatalf("audit: %d records, %v; want 7", n, err)
 		}
 	})
 }
@@ -209,8 +210,8 @@ func TestPasswordChange(t *testing.T) {
 				t.Errorf("audit record %s carries a password: %s", r.Action, r.After)
 			}
 		}
-		// Failed sign-ins change nothing and are not recorded.
-		want := "user.create session.login token.create user.password_change user.password_reset session.login"
+		// Failed sign-ins change nothing but are recorded (E32–E33, issue 12).
+		want := "user.create session.login token.create user.password_change session.failed user.password_reset session.login"
 		if got := strings.Join(actions, " "); got != want {
 			t.Fatalf("audit of op1: %s\nwant %s", got, want)
 		}

@@ -59,3 +59,11 @@ SELECT count(*) FROM users WHERE role = 'admin' AND status = 'active'
 
 -- name: update-user
 UPDATE users SET full_name = $2, organization = $3, email = $4, language = $5 WHERE id = $1
+
+-- E34: the register of changes of roles and rights (issue 12).
+-- name: insert-role-change
+INSERT INTO role_register (at, login, full_name, organization, role, change, previous, basis, responsible, by_login, signature_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+
+-- name: set-role
+UPDATE users SET role = $2 WHERE id = $1

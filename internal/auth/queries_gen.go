@@ -10,6 +10,7 @@ type QuerySet struct {
 	CountUsers            string // -- name: count-users
 	CredentialUser        string // -- name: credential-user
 	InsertCredential      string // -- name: insert-credential
+	InsertRoleChange      string // -- name: insert-role-change
 	InsertUser            string // -- name: insert-user
 	ListUsers             string // -- name: list-users
 	ReactivateUser        string // -- name: reactivate-user
@@ -17,6 +18,7 @@ type QuerySet struct {
 	RevokeUserCredentials string // -- name: revoke-user-credentials
 	RevokeUserSessions    string // -- name: revoke-user-sessions
 	SetPassword           string // -- name: set-password
+	SetRole               string // -- name: set-role
 	SuspendUser           string // -- name: suspend-user
 	ThrottleClear         string // -- name: throttle-clear
 	ThrottleGet           string // -- name: throttle-get
@@ -32,6 +34,7 @@ var Q = QuerySet{
 	CountUsers:            Queries["count-users"],
 	CredentialUser:        Queries["credential-user"],
 	InsertCredential:      Queries["insert-credential"],
+	InsertRoleChange:      Queries["insert-role-change"],
 	InsertUser:            Queries["insert-user"],
 	ListUsers:             Queries["list-users"],
 	ReactivateUser:        Queries["reactivate-user"],
@@ -39,6 +42,7 @@ var Q = QuerySet{
 	RevokeUserCredentials: Queries["revoke-user-credentials"],
 	RevokeUserSessions:    Queries["revoke-user-sessions"],
 	SetPassword:           Queries["set-password"],
+	SetRole:               Queries["set-role"],
 	SuspendUser:           Queries["suspend-user"],
 	ThrottleClear:         Queries["throttle-clear"],
 	ThrottleGet:           Queries["throttle-get"],

@@ -110,6 +110,11 @@ func (s *Service) throttled(ctx context.Context, login, addr string) error {
 func (s *Service) failed(ctx context.Context, login, addr string) error {
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		// E32–E33: a failed sign-in is an access-log record too (issue 12).
+		if _, err := audit.Append(ctx, tx, s.DB.Dialect, now, audit.Actor{Login: login, Role: "anonymous", ClientAddr: addr},
+			audit.Entry{Action: "session.failed", ObjectType: "user", ObjectID: login}); err != nil {
+			return err
+		}
 		for _, k := range []struct {
 			key string
 			b   Backoff

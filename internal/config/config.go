@@ -73,6 +73,8 @@ type Config struct {
 	// The formats of the portal's announcement and lot numbers an appeal
 	// may name (they are published on the status page).
 	AnnouncementPattern, LotPattern *regexp.Regexp
+
+	Signatures Signatures // issue 12: EDS, registers, retention (signatures.go)
 }
 
 // SecurePublic reports whether the desk is reached over https (E30).
@@ -139,7 +141,7 @@ type Setting struct {
 	parse   func(c *Config, v string) error
 }
 
-var settings = []Setting{
+var settings = append([]Setting{
 	{"addr", "TENDERDESK_ADDR", "127.0.0.1:8080", "HTTP listen address", "host:port, e.g. 127.0.0.1:8080 or :8080",
 		func(c *Config, v string) (err error) { c.Addr, err = hostPort(v); return }},
 	{"db", "TENDERDESK_DB", "tenderdesk-data", "database: postgres://user@host/db URL, or a directory for the embedded SQLite", "postgres://… or a directory",
@@ -288,7 +290,7 @@ var settings = []Setting{
 		func(c *Config, v string) (err error) { c.AnnouncementPattern, err = regexp.Compile(v); return }},
 	{"lot-pattern", "TENDERDESK_LOT_PATTERN", DefaultLotPattern, "regular expression an appeal's lot numbers must match (they are published on /status)", "a Go regular expression",
 		func(c *Config, v string) (err error) { c.LotPattern, err = regexp.Compile(v); return }},
-}
+}, signatureSettings...)
 
 // parseSize reads "100MB", "20MiB", "512KB" or bytes; MB means MiB here.
 func parseSize(s string) (int64, error) {

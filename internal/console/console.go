@@ -32,6 +32,7 @@ import (
 	"tenderdesk/internal/procurement"
 	"tenderdesk/internal/profiles"
 	"tenderdesk/internal/publicnotice"
+	"tenderdesk/internal/registers"
 	"tenderdesk/internal/reports"
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
@@ -64,8 +65,11 @@ type Deps struct {
 	// Analysis serves the analyses and written reports (pages_analysis.go);
 	// nil turns those pages off.
 	Analysis *analysis.Service
-	Zone     *time.Location
-	Now      func() time.Time
+	// Registers publishes the E34 role register (issue 12); nil turns
+	// /registers/roles off.
+	Registers *registers.Service
+	Zone      *time.Location
+	Now       func() time.Time
 	// Broker is fed by Journal hooks (add it with Journal.AddHooks before
 	// serving); New makes one when nil.
 	Broker *Broker

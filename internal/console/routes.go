@@ -44,6 +44,7 @@ func (c *Console) routesTable() {
 	c.cabinetRoutes()
 	c.analysisRoutes()
 	c.reportsRoutes()
+	c.registerRoutes()
 	c.route("/", "", func(q *req) error {
 		c.fail(q, http.StatusNotFound, q.L.T("err.notfound"))
 		return nil

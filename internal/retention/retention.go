@@ -1,0 +1,290 @@
+package retention
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/audit"
+	"tenderdesk/internal/store"
+)
+
+//go:embed queries.sql
+var queriesSQL string
+
+var Queries = store.MustParse(queriesSQL)
+
+// Service attaches call recordings, opens and resolves disputes, and runs
+// the retention job.
+type Service struct {
+	DB    *store.DB
+	Now   func() time.Time
+	Terms Terms
+	// ContentPath is where a file's bytes are (files.Service.ContentPath).
+	ContentPath func(sha string) string
+	// Sign signs audit checkpoints with the desk's own key (nil: unsigned).
+	Sign audit.Sign
+	// Batch is the purge's records per transaction (default 1000).
+	Batch int
+	Log   *slog.Logger
+}
+
+// AttachRecording attaches an uploaded (scanned) file to a phone appeal as
+// its call recording (E20–E21).
+func (s *Service) AttachRecording(ctx context.Context, by audit.Actor, appeal string, fileID int64, recordedAt time.Time) (int64, error) {
+	var id int64
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var appealID int64
+		var channel string
+		if err := tx.QueryRowContext(ctx, Q.AppealChannel, appeal).Scan(&appealID, &channel); errors.Is(err, sql.ErrNoRows) {
+			return apperr.New(apperr.NotFound, "no appeal %q", appeal)
+		} else if err != nil {
+			return apperr.Wrap(err, "appeal")
+		}
+		if channel != "phone" {
+			return &apperr.Error{Code: apperr.Invalid, Message: "validation failed",
+				Fields: map[string]string{"appeal": fmt.Sprintf("call recordings belong to phone appeals; %s came by %s", appeal, channel)}}
+		}
+		var sha, name string
+		var size int64
+		if err := tx.QueryRowContext(ctx, Q.FileMeta, fileID).Scan(&sha, &size, &name); errors.Is(err, sql.ErrNoRows) {
+			return &apperr.Error{Code: apperr.Invalid, Message: "validation failed", Fields: map[string]string{"file_id": fmt.Sprintf("no file %d", fileID)}}
+		} else if err != nil {
+			return apperr.Wrap(err, "file")
+		}
+		if err := tx.QueryRowContext(ctx, Q.InsertRecording, appealID, fileID, sha, size, name, store.T(recordedAt)).Scan(&id); err != nil {
+			return apperr.Wrap(err, "insert recording")
+		}
+		_, err := audit.Append(ctx, tx, s.DB.Dialect, s.Now(), by, audit.Entry{Action: "recording.attach", ObjectType: "appeal", ObjectID: appeal,
+			After: map[string]any{"recording": id, "file": fileID, "recorded_at": recordedAt.UTC()}})
+		return err
+	})
+	return id, err
+}
+
+// Dispute opens (open=true) or resolves a dispute on an appeal: its
+// recordings are kept while it is open (E20–E21).
+func (s *Service) Dispute(ctx context.Context, by audit.Actor, appeal string, open bool) error {
+	now := s.Now().UTC()
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var appealID int64
+		var channel string
+		if err := tx.QueryRowContext(ctx, Q.AppealChannel, appeal).Scan(&appealID, &channel); errors.Is(err, sql.ErrNoRows) {
+			return apperr.New(apperr.NotFound, "no appeal %q", appeal)
+		} else if err != nil {
+			return apperr.Wrap(err, "appeal")
+		}
+		q, action := Q.ResolveDispute, "dispute.resolve"
+		if open {
+			q, action = Q.OpenDispute, "dispute.open"
+		}
+		res, err := tx.ExecContext(ctx, q, appealID, store.T(now))
+		if err != nil {
+			return apperr.Wrap(err, "dispute")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.Conflict, "appeal %s has no recording kept for a dispute to %s", appeal, map[bool]string{true: "open", false: "resolve"}[open])
+		}
+		_, err = audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: action, ObjectType: "appeal", ObjectID: appeal})
+		return err
+	})
+}
+
+func scanRecording(r interface{ Scan(...any) error }, destroyed bool) (Recording, error) {
+	var x Recording
+	var rec, disp, res, des store.Time
+	dest := []any{&x.ID, &x.Appeal, &x.FileID, &x.SHA256, &x.Size, &x.Filename, &rec, &disp, &res}
+	if destroyed {
+		dest = append(dest, &des)
+	}
+	err := r.Scan(dest...)
+	x.RecordedAt, x.DisputeAt, x.ResolvedAt, x.Destroyed = rec.Time, disp.Time, res.Time, des.Time
+	return x, err
+}
+
+// Recordings lists an appeal's recordings, destroyed ones too.
+func (s *Service) Recordings(ctx context.Context, appeal string) ([]Recording, error) {
+	rows, err := s.DB.R.QueryContext(ctx, Q.RecordingsOf, appeal)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Recording
+	for rows.Next() {
+		r, err := scanRecording(rows, true)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Report is what one run of the job did.
+type Report struct {
+	RecordingsDestroyed int
+	RecordingsKept      int // past a year but kept by a dispute
+	Purge               audit.PurgeResult
+	Witness             audit.Checkpoint
+}
+
+// Run applies every rule once at s.Now(): recordings past their term are
+// destroyed (bytes deleted, the file row removed, the destruction logged
+// and audited); old access-log and audit records are purged behind a signed
+// checkpoint; the chain's head is signed as the day's witness.
+func (s *Service) Run(ctx context.Context) (Report, error) {
+	now := s.Now().UTC()
+	var rep Report
+	if err := s.Terms.Validate(); err != nil {
+		return rep, err
+	}
+	if err := s.recordings(ctx, now, &rep); err != nil {
+		return rep, err
+	}
+	var err error
+	if rep.Purge, err = audit.Purge(ctx, s.DB, now, s.Terms.Cutoff(now), s.Terms.Keep, s.Sign, s.Batch); err != nil {
+		return rep, err
+	}
+	if rep.Purge.Deleted > 0 {
+		if err := s.logDestruction(ctx, now, RuleAccessLog, "audit records", fmt.Sprint(rep.Purge.Checkpoint.ID), rep.Purge.Deleted,
+			fmt.Sprintf("records up to %d older than their term; checkpoint %d (%d kept)", rep.Purge.Checkpoint.Seq, rep.Purge.Checkpoint.ID, rep.Purge.Checkpoint.KeptCount)); err != nil {
+			return rep, err
+		}
+	}
+	if rep.Witness, err = audit.Witness(ctx, s.DB, now, s.Sign); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+func (s *Service) logDestruction(ctx context.Context, now time.Time, rule, what, id string, n int64, detail string) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, Q.InsertDestruction, store.T(now), rule, what, id, n, detail); err != nil {
+			return err
+		}
+		_, err := audit.Append(ctx, tx, s.DB.Dialect, now, audit.System, audit.Entry{Action: "retention.destroy", ObjectType: "retention", ObjectID: id,
+			After: map[string]any{"rule": rule, "what": what, "count": n, "detail": detail}})
+		return err
+	})
+}
+
+func (s *Service) recordings(ctx context.Context, now time.Time, rep *Report) error {
+	rows, err := s.DB.R.QueryContext(ctx, Q.LiveRecordings, store.T(now.AddDate(-RecordingTerm, 0, 0)))
+	if err != nil {
+		return err
+	}
+	var due []Recording
+	for rows.Next() {
+		r, err := scanRecording(rows, false)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		if ok, _ := RecordingDue(r, now); ok {
+			due = append(due, r)
+		} else {
+			rep.RecordingsKept++
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range due {
+		if err := s.destroyRecording(ctx, now, r); err != nil {
+			return err
+		}
+		rep.RecordingsDestroyed++
+	}
+	return nil
+}
+
+func (s *Service) destroyRecording(ctx context.Context, now time.Time, r Recording) error {
+	_, why := RecordingDue(r, now)
+	removeBytes := false
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, Q.MarkDestroyed, r.ID, store.T(now)); err != nil {
+			return err
+		}
+		if r.FileID != 0 {
+			for _, q := range []string{Q.UnlinkMessageFile, Q.UnlinkUploadFile, Q.DeleteFile} {
+				if _, err := tx.ExecContext(ctx, q, r.FileID); err != nil {
+					return err
+				}
+			}
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, Q.ShaInUse, r.SHA256).Scan(&n); err != nil {
+			return err
+		}
+		removeBytes = n == 0
+		detail := fmt.Sprintf("appeal %s, %s (%d bytes, sha256 %s): %s", r.Appeal, r.Filename, r.Size, r.SHA256, why)
+		if _, err := tx.ExecContext(ctx, Q.InsertDestruction, store.T(now), RuleRecordings, "call recording", fmt.Sprint(r.ID), 1, detail); err != nil {
+			return err
+		}
+		_, err := audit.Append(ctx, tx, s.DB.Dialect, now, audit.System, audit.Entry{Action: "retention.destroy", ObjectType: "appeal", ObjectID: r.Appeal,
+			After: map[string]any{"rule": RuleRecordings, "recording": r.ID, "sha256": r.SHA256, "detail": detail}})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("destroy recording %d: %w", r.ID, err)
+	}
+	if removeBytes && s.ContentPath != nil {
+		if err := os.Remove(s.ContentPath(r.SHA256)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("destroy recording %d: %w", r.ID, err)
+		}
+	}
+	return nil
+}
+
+// Destruction is a line of the destruction log.
+type Destruction struct {
+	At       time.Time `json:"at"`
+	Rule     string    `json:"rule"`
+	What     string    `json:"what"`
+	ObjectID string    `json:"object_id"`
+	Count    int64     `json:"count"`
+	Detail   string    `json:"detail"`
+}
+
+// Destructions lists the newest n destructions.
+func (s *Service) Destructions(ctx context.Context, n int) ([]Destruction, error) {
+	rows, err := s.DB.R.QueryContext(ctx, Q.Destructions, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Destruction
+	for rows.Next() {
+		var d Destruction
+		var at store.Time
+		if err := rows.Scan(&at, &d.Rule, &d.What, &d.ObjectID, &d.Count, &d.Detail); err != nil {
+			return nil, err
+		}
+		d.At = at.Time
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Loop runs the job once per tick until ctx ends (ticks injected in tests;
+// daily in the desk). onRun hears each run.
+func (s *Service) Loop(ctx context.Context, ticks <-chan time.Time, onRun func(Report, error)) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+			rep, err := s.Run(ctx)
+			if onRun != nil {
+				onRun(rep, err)
+			}
+		}
+	}
+}
