@@ -36,6 +36,7 @@ import (
 	"tenderdesk/internal/regulation"
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/textmod"
 	"tenderdesk/internal/web"
 )
 
@@ -61,6 +62,7 @@ type App struct {
 	Convo        *convo.Service        // the conversation of appeals, tracking (issue 11)
 	Files        *files.Service        // uploads, scanned (issue 11)
 	KB           *kb.Service           // the knowledge base (Q21)
+	TextModules  *textmod.Service      // the console's reply templates (issue 10)
 	Console      *console.Console      // the operator console at /
 	Web          *web.Server
 
@@ -168,10 +170,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 		Mounts:   []func(*web.Server){a.Profiles.Mount, a.Clocks.Mount, a.Notices.Mount, a.Procurement.Mount, a.PublicNotice.Mount, a.MailIn.Mount}}
 	a.mountConvo()
 
+	a.TextModules = textmod.New(db, now)
 	// The operator console at "/" (the API's more specific patterns win);
 	// its live queue hears the Journal after the other hooks.
 	a.Console, err = console.New(console.Deps{Log: log.With("component", "console"), DB: db, Auth: a.Auth, Journal: a.Journal,
-		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Zone: cfg.Zone, Now: now})
+		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Zone: cfg.Zone, Now: now,
+		MailIn: a.MailIn, TextModules: a.TextModules})
 	if err != nil {
 		return nil, err
 	}

@@ -53,6 +53,10 @@ const (
 // grants is the role → permission matrix, the one literal (docs/roles.md
 // renders it). Portal users (applicant, customer) see their own
 // organization only; the authority and the auditor only read.
+// Issue 10: the console's text modules (reply templates), kept by
+// administrators; every staff member who replies uses them.
+const PermTextModuleManage Permission = "textmodule:manage"
+
 // Issue 11: the knowledge base of answers agreed with the authorized body
 // (Q21): staff draft and edit, the authority approves or withdraws.
 const (
@@ -69,7 +73,8 @@ var grants = map[Role][]Permission{
 		PermProcurementRead, PermImpactApply, PermMaintenanceManage, PermStatusPublish, PermKBDraft},
 	RoleAdmin: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermUserManage,
 		PermAuditRead, PermClockExtend, PermCalendarManage, PermProcurementImport, PermProcurementRead, PermProcurementHook, PermImpactApply,
-		PermImpactRevert, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish, PermKBDraft},
+		PermImpactRevert, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish, PermKBDraft,
+		PermTextModuleManage},
 	RoleAuthority: {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead, PermKBDraft, PermKBApprove},
 	RoleAuditor:   {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead},
 	RolePortal:    {PermProcurementImport, PermProcurementRead},

@@ -26,10 +26,12 @@ import (
 	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/convo"
 	"tenderdesk/internal/files"
+	"tenderdesk/internal/intake/mailin"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/procurement"
 	"tenderdesk/internal/publicnotice"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/textmod"
 	"tenderdesk/internal/web"
 )
 
@@ -61,6 +63,11 @@ type Deps struct {
 	// Broker is fed by Journal hooks (add it with Journal.AddHooks before
 	// serving); New makes one when nil.
 	Broker *Broker
+
+	// MailIn is the appeal's mail thread and TextModules the reply
+	// templates, for the appeal page (nil: not shown).
+	MailIn      *mailin.Service
+	TextModules *textmod.Service
 }
 
 // Route is one console page and the permission it needs ("" public, "*"
@@ -223,7 +230,7 @@ func (c *Console) lang(q *req) *L {
 	pick := ""
 	if l := q.r.URL.Query().Get("lang"); validLang(l) {
 		pick = l
-		http.SetCookie(q.w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 86400, SameSite: http.SameSiteLaxMode, Secure: q.r.TLS != nil})
+		c.setLangCookie(q, l)
 	} else if ck, err := q.r.Cookie(langCookie); err == nil && validLang(ck.Value) {
 		pick = ck.Value
 	} else if q.user != nil && validLang(q.user.Language) {

@@ -41,6 +41,8 @@ func (c *Console) routesTable() {
 	c.route("POST /maintenance", auth.PermMaintenanceManage, c.maintenanceAnnounce)
 	c.route("POST /maintenance/{id}/withdraw", auth.PermMaintenanceManage, c.maintenanceWithdraw)
 	c.cabinetRoutes()
+	c.textModRoutes()
+	c.threadRoutes()
 	c.route("/", "", func(q *req) error {
 		c.fail(q, http.StatusNotFound, q.L.T("err.notfound"))
 		return nil
