@@ -12,6 +12,7 @@ import (
 	"tenderdesk/internal/notify"
 	"tenderdesk/internal/publicnotice"
 	"tenderdesk/internal/statuspage"
+	"tenderdesk/internal/web"
 )
 
 // --- users (administrators) ---
@@ -59,7 +60,7 @@ func (c *Console) usersDone(q *req, p *Page, err error) error {
 		if !c.formErrors(p, err) {
 			return err
 		}
-		return c.usersPage(q, http.StatusBadRequest, p)
+		return c.usersPage(q, web.HTTPStatus(apperr.CodeOf(err)), p) // 400, or 409 for an account already so
 	}
 	http.Redirect(q.w, q.r, "/admin/users?done=1", http.StatusSeeOther)
 	return nil

@@ -129,6 +129,7 @@ func (c *Console) appealSuggest(q *req) error {
 		}
 		type inc struct {
 			ID    int64  `json:"id"`
+			Name  string `json:"name"` // «инцидент № N», as the page says it
 			State string `json:"state"`
 			Label string `json:"label"`
 		}
@@ -138,7 +139,7 @@ func (c *Console) appealSuggest(q *req) error {
 			if len(s.Appeals) > 0 {
 				label = s.Appeals[0].Number + " · " + s.Appeals[0].Organization
 			}
-			is = append(is, inc{s.ID, q.L.Label("state", s.State), label})
+			is = append(is, inc{s.ID, q.L.T("queue.incident_short", s.ID), q.L.Label("state", s.State), label})
 		}
 		out["incidents"] = is
 	}

@@ -19,6 +19,7 @@ type textModsData struct {
 	Placeholders []string
 	Edit         int64 // the module in the form (0: a new one)
 	Langs        []string
+	Unknown      map[string][]string // placeholders the desk cannot fill, by field
 }
 
 func (c *Console) textModRoutes() {
@@ -115,7 +116,11 @@ func (c *Console) textModSave(q *req) error {
 		}
 		for _, l := range textmod.Languages {
 			if u := textmod.Unknown(in.Body[l]); len(u) > 0 {
-				p.Errors["body_"+l] = q.L.T("textmod.unknown", "{"+strings.Join(u, "}, {")+"}")
+				p.Errors["body_"+l] = q.L.T("textmod.unknown")
+				if d.Unknown == nil {
+					d.Unknown = map[string][]string{}
+				}
+				d.Unknown["body_"+l] = u
 			}
 		}
 		return c.textModsPage(q, http.StatusBadRequest, p)
