@@ -164,6 +164,22 @@ func TestTextModules(t *testing.T) {
 	})
 }
 
+// deliverMail gives the desk an email from a sender with one attachment,
+// as its SMTP listener would.
+func deliverMail(t *testing.T, d *desk, from, subject, text, attachment string) {
+	t.Helper()
+	raw := "From: " + from + "\r\nTo: desk@example.kz\r\nSubject: " + subject + "\r\n" +
+		"Message-ID: <" + strings.ReplaceAll(subject, " ", ".") + "@example.kz>\r\nDate: Wed, 02 Dec 2026 10:00:00 +0500\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		base64.StdEncoding.EncodeToString([]byte(text)) + "\r\n--b1\r\n" +
+		"Content-Type: image/png\r\nContent-Disposition: attachment; filename=\"" + attachment + "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		base64.StdEncoding.EncodeToString([]byte("\x89PNG not really")) + "\r\n--b1--\r\n"
+	if err := d.App.MailIn.Deliver(t.Context(), email.Envelope{From: from, To: []string{"desk@example.kz"}, ReceivedAt: time.Now()},
+		email.NewRaw([]byte(raw))); err != nil {
+		t.Fatal(err)
+	}
+}
+
 var deliveryRe = regexp.MustCompile(`(?s)<ul class="delivery">(.*?)</ul>`)
 
 // Issue 10, the conversation: the appeal page shows the reporter's email
@@ -182,16 +198,7 @@ func TestAppealThreadAndReply(t *testing.T) {
 		number := registerPhone(t, op, url.Values{"bin": {"123456789013"}, "contact_email": {"aigul@example.kz"}})
 
 		// The reporter writes by email, naming the appeal, with a screenshot.
-		raw := "From: Aigul <aigul@example.kz>\r\nTo: desk@example.kz\r\nSubject: Re: обращение " + number + "\r\n" +
-			"Message-ID: <m1@example.kz>\r\nDate: Wed, 02 Dec 2026 10:00:00 +0500\r\nMIME-Version: 1.0\r\n" +
-			"Content-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
-			base64.StdEncoding.EncodeToString([]byte("Ошибка повторяется, скриншот во вложении.")) + "\r\n--b1\r\n" +
-			"Content-Type: image/png\r\nContent-Disposition: attachment; filename=\"screen.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
-			base64.StdEncoding.EncodeToString([]byte("\x89PNG not really")) + "\r\n--b1--\r\n"
-		if err := d.App.MailIn.Deliver(t.Context(), email.Envelope{From: "aigul@example.kz", To: []string{"desk@example.kz"}, ReceivedAt: time.Now()},
-			email.NewRaw([]byte(raw))); err != nil {
-			t.Fatal(err)
-		}
+		deliverMail(t, d, "aigul@example.kz", "Re: обращение "+number, "Ошибка повторяется, скриншот во вложении.", "screen.png")
 		page := op.get("/appeals/" + number + "?lang=ru")
 		if !strings.Contains(page.Body, "Ошибка повторяется, скриншот во вложении.") || !regexp.MustCompile(`href="/api/v1/appeals/`+number+`/messages/\d+/attachments/0" download translate="no">screen.png<`).MatchString(page.Body) {
 			t.Fatalf("the reporter's mail and its attachment are not on the page:\n%s", page.Body)
