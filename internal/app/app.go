@@ -41,6 +41,7 @@ import (
 	"tenderdesk/internal/signature"
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/textmod"
 	"tenderdesk/internal/web"
 )
 
@@ -71,6 +72,7 @@ type App struct {
 	Signatures   *signature.Service    // EDS signatures (issue 12); nil without --trust-dir
 	Registers    *registers.Service    // E34 role register, Q25/Q39/Q23
 	Retention    *retention.Service    // E20–E21, E32–E33 retention job
+	TextModules  *textmod.Service      // the console's reply templates (issue 10)
 	Console      *console.Console      // the operator console at /
 	Web          *web.Server
 
@@ -184,11 +186,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	}
 	a.mountSignatures()
 
+	a.TextModules = textmod.New(db, now)
 	// The operator console at "/" (the API's more specific patterns win);
 	// its live queue hears the Journal after the other hooks.
 	a.Console, err = console.New(console.Deps{Log: log.With("component", "console"), DB: db, Auth: a.Auth, Journal: a.Journal,
 		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Analysis: a.Analysis, Reports: a.Reports, Registers: a.Registers, Zone: cfg.Zone, Now: now,
-		Status: a.Status, Profiles: a.Profiles})
+		Status: a.Status, Profiles: a.Profiles, MailIn: a.MailIn, TextModules: a.TextModules})
 	if err != nil {
 		return nil, err
 	}

@@ -53,6 +53,10 @@ const (
 // grants is the role → permission matrix, the one literal (docs/roles.md
 // renders it). Portal users (applicant, customer) see their own
 // organization only; the authority and the auditor only read.
+// Issue 10: the console's text modules (reply templates), kept by
+// administrators; every staff member who replies uses them.
+const PermTextModuleManage Permission = "textmodule:manage"
+
 // Issue 11: the knowledge base of answers agreed with the authorized body
 // (Q21): staff draft and edit, the authority approves or withdraws.
 const (
@@ -78,7 +82,8 @@ var grants = map[Role][]Permission{
 		PermProcurementRead, PermImpactApply, PermMaintenanceManage, PermStatusPublish, PermKBDraft, PermAuthorityLetter},
 	RoleAdmin: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermUserManage,
 		PermAuditRead, PermClockExtend, PermCalendarManage, PermProcurementImport, PermProcurementRead, PermProcurementHook, PermImpactApply,
-		PermImpactRevert, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish, PermKBDraft, PermAuthorityLetter, PermReportRead},
+		PermImpactRevert, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish, PermKBDraft, PermAuthorityLetter, PermReportRead,
+		PermTextModuleManage},
 	RoleAuthority: {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead, PermKBDraft, PermKBApprove, PermAuthorityLetter, PermReportRead},
 	RoleAuditor:   {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead, PermReportRead},
 	RolePortal:    {PermProcurementImport, PermProcurementRead},

@@ -28,6 +28,7 @@ import (
 	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/convo"
 	"tenderdesk/internal/files"
+	"tenderdesk/internal/intake/mailin"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/procurement"
 	"tenderdesk/internal/profiles"
@@ -36,6 +37,7 @@ import (
 	"tenderdesk/internal/reports"
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/textmod"
 	"tenderdesk/internal/web"
 )
 
@@ -81,6 +83,11 @@ type Deps struct {
 
 	// Reports serves the reports' pages (pages_reports.go); nil turns them off.
 	Reports *reports.Service
+
+	// MailIn is the appeal's mail thread and TextModules the reply
+	// templates, for the appeal page (nil: not shown).
+	MailIn      *mailin.Service
+	TextModules *textmod.Service
 }
 
 // Route is one console page and the permission it needs ("" public, "*"
@@ -247,7 +254,7 @@ func (c *Console) lang(q *req) *L {
 	pick := ""
 	if l := q.r.URL.Query().Get("lang"); validLang(l) {
 		pick = l
-		http.SetCookie(q.w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 86400, SameSite: http.SameSiteLaxMode, Secure: q.r.TLS != nil})
+		c.setLangCookie(q, l)
 	} else if ck, err := q.r.Cookie(langCookie); err == nil && validLang(ck.Value) {
 		pick = ck.Value
 	} else if q.user != nil && validLang(q.user.Language) {

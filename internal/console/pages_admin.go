@@ -12,6 +12,7 @@ import (
 	"tenderdesk/internal/notify"
 	"tenderdesk/internal/publicnotice"
 	"tenderdesk/internal/statuspage"
+	"tenderdesk/internal/web"
 )
 
 // --- users (administrators) ---
@@ -59,13 +60,13 @@ func (c *Console) usersDone(q *req, p *Page, err error) error {
 		if !c.formErrors(p, err) {
 			return err
 		}
-		return c.usersPage(q, http.StatusBadRequest, p)
+		return c.usersPage(q, web.HTTPStatus(apperr.CodeOf(err)), p) // 400, or 409 for an account already so
 	}
 	http.Redirect(q.w, q.r, "/admin/users?done=1", http.StatusSeeOther)
 	return nil
 }
 
-// userAction: suspend (with the reason, E9), reset the password (Q22), or
+// userAction: suspend or reactivate (with the reason, E9), reset the password (Q22), or
 // issue an API token (shown once).
 func (c *Console) userAction(q *req) error {
 	login, act := q.r.PathValue("login"), q.r.PathValue("action")
@@ -80,6 +81,15 @@ func (c *Console) userAction(q *req) error {
 			break
 		}
 		err = c.d.Auth.Suspend(q.ctx(), by, login, reason)
+	case "reactivate":
+		// E9: suspended accounts are brought back, never deleted; the
+		// reason is kept in the audit as for a suspension.
+		reason := strings.TrimSpace(q.r.PostFormValue("reason"))
+		if reason == "" {
+			err = &apperr.Error{Code: apperr.Invalid, Message: "validation failed", Fields: map[string]string{"reason-" + login: "required"}}
+			break
+		}
+		err = c.d.Auth.Reactivate(q.ctx(), by, login, reason)
 	case "password":
 		err = c.d.Auth.SetPassword(q.ctx(), by, login, q.r.PostFormValue("new_password"))
 		var ae *apperr.Error

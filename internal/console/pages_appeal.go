@@ -129,6 +129,7 @@ func (c *Console) appealSuggest(q *req) error {
 		}
 		type inc struct {
 			ID    int64  `json:"id"`
+			Name  string `json:"name"` // «инцидент № N», as the page says it
 			State string `json:"state"`
 			Label string `json:"label"`
 		}
@@ -138,7 +139,7 @@ func (c *Console) appealSuggest(q *req) error {
 			if len(s.Appeals) > 0 {
 				label = s.Appeals[0].Number + " · " + s.Appeals[0].Organization
 			}
-			is = append(is, inc{s.ID, q.L.Label("state", s.State), label})
+			is = append(is, inc{s.ID, q.L.T("queue.incident_short", s.ID), q.L.Label("state", s.State), label})
 		}
 		out["incidents"] = is
 	}
@@ -153,40 +154,60 @@ type appealPageData struct {
 	History  []audit.Record
 	New      bool
 	Assignee string
+	Conv     *conversation // the thread and the reply box (pages_thread.go)
 }
 
 func (c *Console) appealPage(q *req) error {
-	a, err := c.d.Journal.Appeal(q.ctx(), q.r.PathValue("number"))
+	p, d, err := c.appealView(q, q.r.PathValue("number"))
 	if err != nil {
 		return err
 	}
+	switch {
+	case d.New:
+		p.Notice = q.L.T("appeal.registered", d.Appeal.Number)
+	case q.r.URL.Query().Get("done") == "replied":
+		p.Notice = q.L.T("thread.replied")
+	case q.r.URL.Query().Get("done") == "noted":
+		p.Notice = q.L.T("thread.noted")
+	}
+	c.renderPage(q, http.StatusOK, "appeal", p)
+	return nil
+}
+
+// appealView is the appeal page's content, for showing it and for showing
+// it again with a reply's problems.
+func (c *Console) appealView(q *req, number string) (*Page, *appealPageData, error) {
+	a, err := c.d.Journal.Appeal(q.ctx(), number)
+	if err != nil {
+		return nil, nil, err
+	}
 	if q.user.Role.PortalUser() && a.BIN != q.user.BIN {
-		return apperr.New(apperr.NotFound, "no such appeal for your organization")
+		return nil, nil, apperr.New(apperr.NotFound, "no such appeal for your organization")
 	}
 	d := &appealPageData{Appeal: a, New: q.r.URL.Query().Get("registered") != ""}
 	if d.Incident, err = c.d.Journal.Incident(q.ctx(), a.IncidentID); err != nil {
-		return err
+		return nil, nil, err
 	}
 	if d.Assignee, err = c.d.Journal.Assignee(q.ctx(), a.IncidentID); err != nil {
-		return err
+		return nil, nil, err
 	}
 	if c.d.Clocks != nil {
 		if d.Clocks, _, err = c.d.Clocks.OfAppeal(q.ctx(), a.Number); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	if q.can(auth.PermAuditRead) || q.can(auth.PermIncidentRead) {
 		if d.History, err = audit.ForObject(q.ctx(), c.d.DB, "appeal", a.Number); err != nil {
-			return apperr.Wrap(err, "history")
+			return nil, nil, apperr.Wrap(err, "history")
 		}
 	}
-	p := c.page(q, q.L.T("appeal.title", a.Number), d)
-	c.present(q, p, presenceKey("incident", strconv.FormatInt(a.IncidentID, 10)))
-	if d.New {
-		p.Notice = q.L.T("appeal.registered", a.Number)
+	if d.Conv, err = c.conversation(q, a, d.Incident); err != nil {
+		return nil, nil, err
 	}
-	c.renderPage(q, http.StatusOK, "appeal", p)
-	return nil
+	p := c.page(q, q.L.T("appeal.title", a.Number), d)
+	p.Form.Set("module_lang", d.Conv.ReporterLang)
+	c.present(q, p, presenceKey("incident", strconv.FormatInt(a.IncidentID, 10)))
+	return p, d, nil
 }
 
 func (c *Console) appealMerge(q *req) error {

@@ -53,7 +53,7 @@ func (c *Console) loginPost(q *req) error {
 		c.renderPage(q, http.StatusBadRequest, "login", p)
 		return nil
 	}
-	tok, _, err := c.d.Auth.Login(q.ctx(), login, pw, clientAddr(q.r))
+	tok, u, err := c.d.Auth.Login(q.ctx(), login, pw, clientAddr(q.r))
 	if err != nil {
 		code := http.StatusUnauthorized
 		switch {
@@ -72,6 +72,9 @@ func (c *Console) loginPost(q *req) error {
 	}
 	http.SetCookie(q.w, &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: q.r.TLS != nil, MaxAge: int(auth.SessionTTL / time.Second)})
+	if validLang(u.Language) {
+		c.setLangCookie(q, u.Language) // signing in applies the profile's language
+	}
 	http.Redirect(q.w, q.r, safeNext(q.r.PostFormValue("next")), http.StatusSeeOther)
 	return nil
 }
@@ -89,8 +92,11 @@ func (c *Console) logout(q *req) error {
 
 func (c *Console) account(q *req) error {
 	p := c.page(q, q.L.T("account.title"), nil)
-	if q.r.URL.Query().Get("done") == "password" {
+	switch q.r.URL.Query().Get("done") {
+	case "password":
 		p.Notice = q.L.T("account.password_changed")
+	case "language":
+		p.Notice = q.L.T("account.language_saved")
 	}
 	c.renderPage(q, http.StatusOK, "account", p)
 	return nil
@@ -124,19 +130,5 @@ func (c *Console) accountPassword(q *req) error {
 		}
 	}
 	c.renderPage(q, http.StatusBadRequest, "account", p)
-	return nil
-}
-
-// accountLanguage remembers the choice in a cookie (this browser).
-func (c *Console) accountLanguage(q *req) error {
-	l := q.r.PostFormValue("lang")
-	if !validLang(l) {
-		p := c.page(q, q.L.T("account.title"), nil)
-		p.Errors["lang"] = q.L.T("account.bad_lang")
-		c.renderPage(q, http.StatusBadRequest, "account", p)
-		return nil
-	}
-	http.SetCookie(q.w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 86400, SameSite: http.SameSiteLaxMode, Secure: q.r.TLS != nil})
-	http.Redirect(q.w, q.r, "/account", http.StatusSeeOther)
 	return nil
 }

@@ -45,6 +45,8 @@ func (c *Console) routesTable() {
 	c.analysisRoutes()
 	c.reportsRoutes()
 	c.registerRoutes()
+	c.textModRoutes()
+	c.threadRoutes()
 	c.route("/", "", func(q *req) error {
 		c.fail(q, http.StatusNotFound, q.L.T("err.notfound"))
 		return nil

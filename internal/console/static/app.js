@@ -124,7 +124,7 @@
           is.forEach(function (i) {
             var div = document.createElement("div"); div.className = "field check";
             var inp = document.createElement("input"); inp.type = "radio"; inp.name = "incident_id"; inp.value = String(i.id); inp.id = "inc-" + i.id;
-            var lab = document.createElement("label"); lab.htmlFor = inp.id; lab.textContent = "№ " + i.id + " · " + i.state + (i.label ? " · " + i.label : "");
+            var lab = document.createElement("label"); lab.htmlFor = inp.id; lab.textContent = (i.name || "№ " + i.id) + " · " + i.state + (i.label ? " · " + i.label : "");
             div.appendChild(inp); div.appendChild(lab); list.appendChild(div);
           });
           box.hidden = false;

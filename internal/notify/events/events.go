@@ -174,12 +174,10 @@ func (b *batch) language(ctx context.Context, addr string) (string, error) {
 	if l, ok := b.lang[addr]; ok {
 		return l, nil
 	}
-	var l string
-	err := b.tx.QueryRowContext(ctx, notify.Q.LanguageOfEmail, addr).Scan(&l)
-	if err != nil && !isNoRows(err) {
-		return "", fmt.Errorf("notify: reporter's language: %w", err)
+	l, err := notify.ReporterLanguage(ctx, b.tx.Tx, addr)
+	if err != nil {
+		return "", err
 	}
-	l = templates.Lang(l)
 	b.lang[addr] = l
 	return l, nil
 }
