@@ -25,6 +25,7 @@ import (
 	"tenderdesk/internal/files"
 	"tenderdesk/internal/intake/email"
 	"tenderdesk/internal/intake/mailin"
+	"tenderdesk/internal/intake/monitor"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/kb"
 	"tenderdesk/internal/notify"
@@ -62,11 +63,15 @@ type App struct {
 	Files        *files.Service        // uploads, scanned (issue 11)
 	KB           *kb.Service           // the knowledge base (Q21)
 	Console      *console.Console      // the operator console at /
+	Monitor      *monitor.Service      // monitoring and system-log intake (issue 14)
 	Web          *web.Server
 
 	// Warnings are said when the desk starts serving and shown in /readyz
 	// (settings the desk runs without, profile versions past their end).
 	Warnings []string
+
+	syslogMu sync.Mutex
+	syslog   *monitor.Syslog // the syslog receivers, once listening (Syslog)
 
 	workers []func(ctx context.Context)
 	closers []func()
@@ -167,6 +172,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 		Extra:    map[string]http.Handler{"/status": a.Status, "/status/": a.Status},
 		Mounts:   []func(*web.Server){a.Profiles.Mount, a.Clocks.Mount, a.Notices.Mount, a.Procurement.Mount, a.PublicNotice.Mount, a.MailIn.Mount}}
 	a.mountConvo()
+	if err := a.openIntake(ctx); err != nil {
+		return nil, err
+	}
 
 	// The operator console at "/" (the API's more specific patterns win);
 	// its live queue hears the Journal after the other hooks.
