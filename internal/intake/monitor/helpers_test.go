@@ -128,3 +128,11 @@ func fieldsOf(ae *apperr.Error) map[string]string {
 	}
 	return ae.Fields
 }
+
+func fieldErr(err error) map[string]string {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return ae.Fields
+	}
+	return nil
+}

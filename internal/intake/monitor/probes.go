@@ -179,6 +179,9 @@ type ProbeResult struct {
 
 // ProbeResults are a probe's checks since a time, newest first.
 func (s *Service) ProbeResults(ctx context.Context, id int64, since time.Time, limit int) ([]ProbeResult, error) {
+	if since.IsZero() {
+		since = time.Unix(0, 0) // a zero store.Time is NULL
+	}
 	rows, err := s.DB.R.QueryContext(ctx, Q.ProbeResults, id, store.T(since), limit)
 	if err != nil {
 		return nil, apperr.Wrap(err, "probe results")

@@ -105,8 +105,8 @@ func (y *Syslog) flusher(every time.Duration) {
 	}
 }
 
-// Close stops accepting, lets every connection finish what it has read,
-// and stores it (Flush) before returning.
+// Close stops accepting, reads what open connections have sent (for up to
+// a second), and stores it all (Flush) before returning.
 func (y *Syslog) Close(ctx context.Context) error {
 	y.stopped.Do(func() {
 		close(y.stop)
@@ -116,9 +116,11 @@ func (y *Syslog) Close(ctx context.Context) error {
 		if y.udp != nil {
 			y.udp.Close()
 		}
+		// what senders already wrote is read; an idle or endless sender is
+		// cut a second later.
 		y.mu.Lock()
 		for c := range y.conns {
-			c.SetReadDeadline(time.Now())
+			c.SetReadDeadline(time.Now().Add(time.Second))
 		}
 		y.mu.Unlock()
 	})
