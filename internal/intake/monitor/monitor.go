@@ -108,6 +108,7 @@ type Service struct {
 	ProbeClient      *http.Client
 	ProbeConcurrency int
 	reload           chan struct{}
+	probeLocks       sync.Map // probe id → *sync.Mutex
 }
 
 // New builds the intake; Load reads its rules.

@@ -250,6 +250,11 @@ func (s *Service) check(ctx context.Context, p Probe) ProbeResult {
 // failed check; the first success after it a resolved event (the fix-time
 // candidate). The scheduler calls it; so may tests and the console.
 func (s *Service) CheckProbe(ctx context.Context, id int64) (ProbeResult, error) {
+	// one check of a probe at a time (the scheduler's and one asked for):
+	// each reads the run of failures the previous one wrote.
+	mu, _ := s.probeLocks.LoadOrStore(id, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
 	p, err := s.Probe(ctx, id)
 	if err != nil {
 		return ProbeResult{}, err
