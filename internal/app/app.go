@@ -179,7 +179,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	// The operator console at "/" (the API's more specific patterns win);
 	// its live queue hears the Journal after the other hooks.
 	a.Console, err = console.New(console.Deps{Log: log.With("component", "console"), DB: db, Auth: a.Auth, Journal: a.Journal,
-		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Zone: cfg.Zone, Now: now})
+		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Intake: a.Monitor, Zone: cfg.Zone, Now: now})
 	if err != nil {
 		return nil, err
 	}

@@ -26,6 +26,7 @@ import (
 	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/convo"
 	"tenderdesk/internal/files"
+	"tenderdesk/internal/intake/monitor"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/procurement"
 	"tenderdesk/internal/publicnotice"
@@ -56,6 +57,9 @@ type Deps struct {
 	// turns its pages off.
 	Convo *convo.Service
 	Files *files.Service
+	// Intake is the monitoring and system-log intake (issue 14); nil turns
+	// its page off.
+	Intake *monitor.Service
 	Zone  *time.Location
 	Now   func() time.Time
 	// Broker is fed by Journal hooks (add it with Journal.AddHooks before

@@ -40,6 +40,10 @@ func (c *Console) routesTable() {
 	c.route("GET /maintenance", auth.PermMaintenanceManage, c.maintenance)
 	c.route("POST /maintenance", auth.PermMaintenanceManage, c.maintenanceAnnounce)
 	c.route("POST /maintenance/{id}/withdraw", auth.PermMaintenanceManage, c.maintenanceWithdraw)
+	c.route("GET /intake", auth.PermIncidentRead, c.intake)
+	c.route("POST /intake/probes", auth.PermIntakeManage, c.intakeProbeAdd)
+	c.route("POST /intake/probes/{id}/check", auth.PermIntakeManage, c.intakeCheck)
+	c.route("POST /intake/rules", auth.PermIntakeManage, c.intakeRuleAdd)
 	c.cabinetRoutes()
 	c.route("/", "", func(q *req) error {
 		c.fail(q, http.StatusNotFound, q.L.T("err.notfound"))
