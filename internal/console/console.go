@@ -60,8 +60,8 @@ type Deps struct {
 	// Intake is the monitoring and system-log intake (issue 14); nil turns
 	// its page off.
 	Intake *monitor.Service
-	Zone  *time.Location
-	Now   func() time.Time
+	Zone   *time.Location
+	Now    func() time.Time
 	// Broker is fed by Journal hooks (add it with Journal.AddHooks before
 	// serving); New makes one when nil.
 	Broker *Broker
