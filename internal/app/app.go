@@ -37,6 +37,7 @@ import (
 	"tenderdesk/internal/regulation"
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/triggers"
 	"tenderdesk/internal/web"
 )
 
@@ -64,6 +65,7 @@ type App struct {
 	KB           *kb.Service           // the knowledge base (Q21)
 	Console      *console.Console      // the operator console at /
 	Monitor      *monitor.Service      // monitoring and system-log intake (issue 14)
+	Triggers     *triggers.Service     // appeals that trigger point rules (issue 14)
 	Web          *web.Server
 
 	// Warnings are said when the desk starts serving and shown in /readyz

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"tenderdesk/internal/intake/monitor"
+	"tenderdesk/internal/triggers"
 )
 
 // openIntake builds the monitoring and system-log intake (issue 14, Q27):
@@ -19,6 +20,10 @@ func (a *App) openIntake(ctx context.Context) error {
 		return err
 	}
 	a.Web.Mounts = append(a.Web.Mounts, a.Monitor.Mount)
+	// Appeals that trigger point rules feed the planner (issue 14).
+	a.Triggers = &triggers.Service{DB: a.DB, Now: a.Now}
+	a.Procurement.Triggers = a.Triggers.Inputs
+	a.Web.Mounts = append(a.Web.Mounts, a.Triggers.Mount)
 	a.workers = append(a.workers, a.Monitor.Run, a.Monitor.RunProbes)
 	if a.Cfg.SyslogListen != "" || a.Cfg.SyslogUDP != "" {
 		if a.Cfg.SyslogTLS && a.Cfg.TLSCert == "" {

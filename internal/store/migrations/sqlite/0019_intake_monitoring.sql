@@ -107,3 +107,22 @@ CREATE TABLE intake_probe_results (
     cert_expiry TEXT
 );
 CREATE INDEX intake_probe_results_probe ON intake_probe_results(probe_id, at);
+
+-- Appeals that trigger point rules of the extension engine (issue 14):
+-- Q49 could_not_participate, Q50 unreliable_register, Q51
+-- discussion_questions, E29.6 unreliable_list, E29.5 results_affected,
+-- E29.3 last_day_acceptance_affected, recorded on an appeal and fed to the
+-- planner of its incident.
+CREATE TABLE appeal_triggers (
+    id              INTEGER PRIMARY KEY,
+    appeal_id       INTEGER NOT NULL REFERENCES appeals(id),
+    kind            TEXT NOT NULL,
+    procedure_id    TEXT NOT NULL DEFAULT '',
+    lot             TEXT NOT NULL DEFAULT '',
+    supplier        TEXT NOT NULL DEFAULT '',
+    excluded_at     TEXT,
+    draft_sent      INTEGER NOT NULL DEFAULT 0,
+    act_approved_at TEXT,
+    created_at      TEXT NOT NULL
+);
+CREATE INDEX appeal_triggers_appeal ON appeal_triggers(appeal_id, id);
