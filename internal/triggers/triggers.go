@@ -192,4 +192,3 @@ func (s *Service) Inputs(ctx context.Context, incidentID int64) (procurement.App
 	}
 	return in, nil
 }
-
