@@ -30,14 +30,14 @@ func (c *clock) Add(d time.Duration) { c.ns.Add(int64(d)) }
 var admin = audit.Actor{Login: "admin", Role: "admin"}
 
 type rig struct {
-	t   *testing.T
+	t   testing.TB
 	db  *store.DB
 	j   *journal.Service
 	s   *Service
 	clk *clock
 }
 
-func newRig(t *testing.T, db *store.DB, start time.Time) *rig {
+func newRig(t testing.TB, db *store.DB, start time.Time) *rig {
 	c := &clock{}
 	c.Set(start)
 	resolve := func(name string, at time.Time) (string, error) {

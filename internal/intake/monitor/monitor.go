@@ -109,6 +109,9 @@ type Service struct {
 	ProbeConcurrency int
 	reload           chan struct{}
 	probeLocks       sync.Map // probe id → *sync.Mutex
+
+	acceptOnce sync.Once
+	acceptCh   chan *acceptReq
 }
 
 // New builds the intake; Load reads its rules.
@@ -116,21 +119,141 @@ func New(db *store.DB, j *journal.Service, now func() time.Time, log *slog.Logge
 	return &Service{DB: db, Journal: j, Now: now, Log: log, kick: make(chan struct{}, 1), reload: make(chan struct{}, 1)}
 }
 
-// Accept stores events in one transaction (they are then safe) and applies
-// them. An apply failure is logged and retried by Run; the events stay.
+// Accept stores events and applies them; it returns once they are
+// committed (then they are safe: an apply that fails after the store is
+// retried by Run). Concurrent calls share transactions (group commit):
+// one commit stores and counts the events of every call waiting, so a
+// burst of webhooks costs a few commits, not two per webhook.
 func (s *Service) Accept(ctx context.Context, evs []Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	ptrs := make([]*Event, len(evs))
-	for i := range evs {
-		ptrs[i] = &evs[i]
+	s.acceptOnce.Do(func() {
+		s.acceptCh = make(chan *acceptReq, 1024)
+		go s.acceptLoop()
+	})
+	req := &acceptReq{evs: evs, done: make(chan error, 1)}
+	select {
+	case s.acceptCh <- req:
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	if err := s.DB.Tx(ctx, func(tx *sql.Tx) error { return s.storeEvents(ctx, tx, ptrs) }); err != nil {
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+type acceptReq struct {
+	evs  []Event
+	done chan error
+}
+
+// maxGroup bounds the calls one transaction serves.
+const maxGroup = 256
+
+func (s *Service) acceptLoop() {
+	for req := range s.acceptCh {
+		group := []*acceptReq{req}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case r := <-s.acceptCh:
+				group = append(group, r)
+			default:
+				break more
+			}
+		}
+		err := s.storeAndApply(context.Background(), group)
+		for _, r := range group {
+			r.done <- err
+		}
+	}
+}
+
+// storeAndApply stores the group's events and applies them in the same
+// transaction while they only count on open signals; an event that needs
+// an appeal commits what came before (the whole group stored) and
+// registers. An error before that first commit fails the group (nothing
+// stored: the callers answer 5xx and the senders retry); after it, events
+// not applied stay pending for Run.
+func (s *Service) storeAndApply(ctx context.Context, group []*acceptReq) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var all []*Event
+	for _, r := range group {
+		for i := range r.evs {
+			all = append(all, &r.evs[i])
+		}
+	}
+	tx, err := s.DB.W.BeginTx(ctx, nil)
+	if err != nil {
+		return apperr.Wrap(err, "store intake events")
+	}
+	defer func() {
+		if tx != nil {
+			tx.Rollback()
+		}
+	}()
+	if err := s.storeEvents(ctx, tx, all); err != nil {
 		return err
 	}
-	s.applyOrRetry(ctx, evs)
+	stored := false
+	commit := func() error {
+		err := tx.Commit()
+		tx = nil
+		if err == nil {
+			stored = true
+		}
+		return apperr.Wrap(err, "store intake events")
+	}
+	for i, e := range all {
+		if tx == nil {
+			if tx, err = s.DB.W.BeginTx(ctx, nil); err != nil {
+				break
+			}
+		}
+		var done bool
+		if done, err = s.applyToOpen(ctx, tx, *e); err != nil {
+			break
+		}
+		if done {
+			continue
+		}
+		if err = commit(); err != nil {
+			return err // nothing of the group was stored
+		}
+		if err = s.register(ctx, *e); err != nil {
+			s.retryLater(err, len(all)-i)
+			return nil
+		}
+	}
+	if err != nil {
+		if !stored {
+			return err
+		}
+		s.retryLater(err, 0)
+		return nil
+	}
+	if tx != nil {
+		if err := commit(); err != nil {
+			if !stored {
+				return err
+			}
+			s.retryLater(err, 0)
+		}
+	}
 	return nil
+}
+
+func (s *Service) retryLater(err error, n int) {
+	s.Log.Error("intake events stored, not yet applied; retrying", "events", n, "error", err.Error())
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
 }
 
 // storeEvents inserts events in tx, filling their ids and defaults.
@@ -160,11 +283,7 @@ func (s *Service) storeEvents(ctx context.Context, tx *sql.Tx, evs []*Event) err
 // applyOrRetry applies stored events; on failure Run retries them.
 func (s *Service) applyOrRetry(ctx context.Context, evs []Event) {
 	if err := s.apply(ctx, evs); err != nil {
-		s.Log.Error("intake events stored, not yet applied; retrying", "error", err.Error())
-		select {
-		case s.kick <- struct{}{}:
-		default:
-		}
+		s.retryLater(err, len(evs))
 	}
 }
 
