@@ -26,6 +26,7 @@ import (
 	"tenderdesk/internal/files"
 	"tenderdesk/internal/intake/email"
 	"tenderdesk/internal/intake/mailin"
+	"tenderdesk/internal/intake/monitor"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/kb"
 	"tenderdesk/internal/notify"
@@ -42,6 +43,7 @@ import (
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/textmod"
+	"tenderdesk/internal/triggers"
 	"tenderdesk/internal/web"
 )
 
@@ -74,11 +76,16 @@ type App struct {
 	Retention    *retention.Service    // E20–E21, E32–E33 retention job
 	TextModules  *textmod.Service      // the console's reply templates (issue 10)
 	Console      *console.Console      // the operator console at /
+	Monitor      *monitor.Service      // monitoring and system-log intake (issue 14)
+	Triggers     *triggers.Service     // appeals that trigger point rules (issue 14)
 	Web          *web.Server
 
 	// Warnings are said when the desk starts serving and shown in /readyz
 	// (settings the desk runs without, profile versions past their end).
 	Warnings []string
+
+	syslogMu sync.Mutex
+	syslog   *monitor.Syslog // the syslog receivers, once listening (Syslog)
 
 	workers []func(ctx context.Context)
 	closers []func()
@@ -185,13 +192,16 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	a.mountSignatures()
+	if err := a.openIntake(ctx); err != nil {
+		return nil, err
+	}
 
 	a.TextModules = textmod.New(db, now)
 	// The operator console at "/" (the API's more specific patterns win);
 	// its live queue hears the Journal after the other hooks.
 	a.Console, err = console.New(console.Deps{Log: log.With("component", "console"), DB: db, Auth: a.Auth, Journal: a.Journal,
 		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Analysis: a.Analysis, Reports: a.Reports, Registers: a.Registers, Zone: cfg.Zone, Now: now,
-		Status: a.Status, Profiles: a.Profiles, MailIn: a.MailIn, TextModules: a.TextModules})
+		Status: a.Status, Profiles: a.Profiles, MailIn: a.MailIn, TextModules: a.TextModules, Intake: a.Monitor})
 	if err != nil {
 		return nil, err
 	}

@@ -83,10 +83,10 @@ var grants = map[Role][]Permission{
 	RoleAdmin: {PermAppealCreate, PermAppealRead, PermJournalRead, PermIncidentRead, PermIncidentTransition, PermIncidentMerge, PermUserManage,
 		PermAuditRead, PermClockExtend, PermCalendarManage, PermProcurementImport, PermProcurementRead, PermProcurementHook, PermImpactApply,
 		PermImpactRevert, PermNotificationRead, PermNotificationRetry, PermMaintenanceManage, PermStatusPublish, PermKBDraft, PermAuthorityLetter, PermReportRead,
-		PermTextModuleManage},
+		PermTextModuleManage, PermIntakeAlert, PermIntakeManage},
 	RoleAuthority: {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead, PermKBDraft, PermKBApprove, PermAuthorityLetter, PermReportRead},
 	RoleAuditor:   {PermAppealRead, PermJournalRead, PermIncidentRead, PermAuditRead, PermProcurementRead, PermReportRead},
-	RolePortal:    {PermProcurementImport, PermProcurementRead},
+	RolePortal:    {PermProcurementImport, PermProcurementRead, PermIntakeAlert},
 }
 
 // Allowed is the one permission check.
@@ -113,4 +113,13 @@ const (
 const (
 	PermMaintenanceManage Permission = "maintenance:manage" // announce / withdraw maintenance works
 	PermStatusPublish     Permission = "status:publish"     // edit or hide the public text of a failure notice
+)
+
+// Issue 14: monitoring and system-log intake (Q27). The portal's
+// integration account (its Alertmanager, its log shipper) and the
+// administrator send alerts; the administrator configures probes, the
+// module map and log rules.
+const (
+	PermIntakeAlert  Permission = "intake:alert"  // POST Alertmanager webhooks and JSON log lines
+	PermIntakeManage Permission = "intake:manage" // probes, module map, log rules
 )

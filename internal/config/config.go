@@ -42,6 +42,10 @@ type Config struct {
 	// AnalysisAt is the local time of day of the daily analysis (Q43), on
 	// working days of the default profile's calendar.
 	AnalysisAt time.Duration
+	// Syslog receivers (issue 14, Q27): TCP (TLS with the desk's
+	// certificate when SyslogTLS) and UDP host:port; off when empty.
+	SyslogListen, SyslogUDP string
+	SyslogTLS               bool
 	// MailProfile maps support addresses ("zakaz@x.kz") and domains
 	// ("@x.kz") to the regulation profile of the mail they receive (R1).
 	MailProfile map[string]string
@@ -194,6 +198,22 @@ var settings = append([]Setting{
 			}
 			return
 		}},
+	{"syslog-listen", "TENDERDESK_SYSLOG_LISTEN", "", "address to receive syslog over TCP on (RFC 5424/6587; off when empty)", "host:port, or empty for off",
+		func(c *Config, v string) (err error) {
+			if v != "" {
+				c.SyslogListen, err = hostPort(v)
+			}
+			return
+		}},
+	{"syslog-udp", "TENDERDESK_SYSLOG_UDP", "", "address to receive syslog over UDP on (off when empty)", "host:port, or empty for off",
+		func(c *Config, v string) (err error) {
+			if v != "" {
+				c.SyslogUDP, err = hostPort(v)
+			}
+			return
+		}},
+	{"syslog-tls", "TENDERDESK_SYSLOG_TLS", "false", "serve the TCP syslog receiver over TLS (RFC 5425) with --tls-cert and --tls-key", "true or false",
+		func(c *Config, v string) (err error) { c.SyslogTLS, err = strconv.ParseBool(v); return }},
 	{"smtp-relay", "TENDERDESK_SMTP_RELAY", "", "outbound mail relay: smtp://user:pass@host:port or smtps://…", "smtp://[user:pass@]host:port or smtps://…, or empty",
 		func(c *Config, v string) error {
 			if v == "" {

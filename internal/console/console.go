@@ -29,6 +29,7 @@ import (
 	"tenderdesk/internal/convo"
 	"tenderdesk/internal/files"
 	"tenderdesk/internal/intake/mailin"
+	"tenderdesk/internal/intake/monitor"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/procurement"
 	"tenderdesk/internal/profiles"
@@ -70,8 +71,11 @@ type Deps struct {
 	// Registers publishes the E34 role register (issue 12); nil turns
 	// /registers/roles off.
 	Registers *registers.Service
-	Zone      *time.Location
-	Now       func() time.Time
+	// Intake is the monitoring and system-log intake (issue 14); nil turns
+	// its page off.
+	Intake *monitor.Service
+	Zone   *time.Location
+	Now    func() time.Time
 	// Broker is fed by Journal hooks (add it with Journal.AddHooks before
 	// serving); New makes one when nil.
 	Broker *Broker

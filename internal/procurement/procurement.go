@@ -9,6 +9,7 @@
 package procurement
 
 import (
+	"context"
 	_ "embed"
 	"log/slog"
 	"time"
@@ -35,6 +36,9 @@ type Service struct {
 	MailDomain string
 	// Options are the readings the planner uses (docs/regulations.md).
 	Options impact.Options
+	// Triggers, when set, gives the appeals of an incident that trigger
+	// point rules (internal/triggers, issue 14).
+	Triggers func(ctx context.Context, incidentID int64) (AppealInputs, error)
 	// ImportBatch is the number of NDJSON lines per import transaction.
 	ImportBatch int
 	// Chunk is the number of procedures loaded per query when planning.

@@ -36,6 +36,15 @@ type PlanRequest struct {
 	Progress func(done, total int) `json:"-"`
 }
 
+// AppealInputs are what appeals recorded as triggers give the engine
+// (internal/triggers): Q49–Q51 and E29.6 appeals, E29.5 procedures whose
+// results the failure affected, E29.3.
+type AppealInputs struct {
+	Appeals                   []impact.Appeal
+	ResultsAffected           []string
+	LastDayAcceptanceAffected bool
+}
+
 // planSetup is everything a plan of one incident is computed from.
 type planSetup struct {
 	incidentID int64
@@ -151,6 +160,14 @@ func (s *Service) setup(ctx context.Context, q queryer, id int64, req PlanReques
 	inc, err := incidentOf(v, prev, req)
 	if err != nil {
 		return nil, err
+	}
+	if s.Triggers != nil { // appeals that trigger point rules (issue 14)
+		t, err := s.Triggers(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		inc.Appeals, inc.ResultsAffected = t.Appeals, t.ResultsAffected
+		inc.LastDayAcceptanceAffected = inc.LastDayAcceptanceAffected || t.LastDayAcceptanceAffected
 	}
 	profile, cal, err := impact.ResolveProfile(v.Profile, v.FirstRegisteredAt)
 	if err != nil {

@@ -1,0 +1,573 @@
+// Package monitor is the desk's intake of failures it sees for itself (Q27:
+// "monitoring software and hardware, and system logs"): HTTP probes of the
+// portal's modules run by the desk, Prometheus Alertmanager webhooks, and
+// system logs (syslog RFC 5424 / RFC 3164 over TCP, TLS or UDP, and JSON
+// lines over HTTP) matched by rules.
+//
+// Every source turns what it hears into events, and every event is stored
+// (intake_events) before it is answered: nothing accepted is lost. Events
+// are then applied, one at a time, to signals: a signal is one source's one
+// appeal on the open incident of one module, counting every alert, check
+// or line it stands for. So one failure of one module is one open incident
+// however many alerts arrive (de-duplication across sources): the first
+// event of a source for a module registers an appeal (channel monitoring
+// or system_log) attached to the module's open incident — opened by a user,
+// a specialist or another source — or opening one; the rest are counted.
+// An event stored but not yet applied when the desk stops is applied at the
+// next start (Run), in the transaction that marks it applied.
+package monitor
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/audit"
+	"tenderdesk/internal/journal"
+	"tenderdesk/internal/store"
+	"tenderdesk/internal/vocab"
+)
+
+//go:embed queries.sql
+var queriesSQL string
+
+// Queries are this package's named statements, checked at boot.
+var Queries = store.MustParse(queriesSQL)
+
+// Sources of events.
+const (
+	SourceProbe        = "probe"
+	SourceAlertmanager = "alertmanager"
+	SourceSyslog       = "syslog" // syslog and JSON log lines alike
+)
+
+// Statuses of an event, an alert and a signal.
+const (
+	Firing   = "firing"
+	Resolved = "resolved"
+	Logged   = "logged" // log lines: no resolution of their own
+)
+
+// Outcomes of applying an event.
+const (
+	OutOpened   = "opened"   // registered an appeal that opened an incident
+	OutAttached = "attached" // registered an appeal on the module's open incident
+	OutCounted  = "counted"  // counted on the source's open signal
+	OutResolved = "resolved" // the last firing alert of its signal resolved: fix-time candidate recorded
+	OutIgnored  = "ignored"  // a resolution of nothing open
+)
+
+// Actor registers machine appeals and is the audit trail's author.
+var Actor = audit.Actor{Login: "monitoring", Role: "system"}
+
+// Event is one thing a source heard.
+type Event struct {
+	ID     int64
+	Source string
+	// Key names the alert within its signal: an Alertmanager fingerprint,
+	// "probe:ID", "rule:ID".
+	Key    string
+	Module string
+	Status string
+	// At is when it happened: the failure's start for a firing event (the
+	// first failed check, the alert's startsAt), the end for a resolved one.
+	At         time.Time
+	ReceivedAt time.Time
+	Title      string
+	Detail     json.RawMessage
+	Count      int // alerts or lines it stands for (a burst of lines is one event)
+}
+
+// Service is the intake.
+type Service struct {
+	DB      *store.DB
+	Journal *journal.Service
+	Now     func() time.Time
+	Log     *slog.Logger
+
+	mu sync.Mutex // events are applied one at a time: de-duplication needs it
+	// kick wakes Run to apply pending events (after an apply failed).
+	kick  chan struct{}
+	rules ruleSet
+
+	logsOnce sync.Once
+	logs     *Logs
+
+	// ProbeClient makes the probes' requests (default http.DefaultClient);
+	// ProbeConcurrency bounds checks at once (default 64).
+	ProbeClient      *http.Client
+	ProbeConcurrency int
+	reload           chan struct{}
+	probeLocks       sync.Map // probe id → *sync.Mutex
+
+	acceptOnce sync.Once
+	acceptCh   chan *acceptReq
+}
+
+// New builds the intake; Load reads its rules.
+func New(db *store.DB, j *journal.Service, now func() time.Time, log *slog.Logger) *Service {
+	return &Service{DB: db, Journal: j, Now: now, Log: log, kick: make(chan struct{}, 1), reload: make(chan struct{}, 1)}
+}
+
+// Accept stores events and applies them; it returns once they are
+// committed (then they are safe: an apply that fails after the store is
+// retried by Run). Concurrent calls share transactions (group commit):
+// one commit stores and counts the events of every call waiting, so a
+// burst of webhooks costs a few commits, not two per webhook.
+func (s *Service) Accept(ctx context.Context, evs []Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	s.acceptOnce.Do(func() {
+		s.acceptCh = make(chan *acceptReq, 1024)
+		go s.acceptLoop()
+	})
+	req := &acceptReq{evs: evs, done: make(chan error, 1)}
+	select {
+	case s.acceptCh <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+type acceptReq struct {
+	evs  []Event
+	done chan error
+}
+
+// maxGroup bounds the calls one transaction serves.
+const maxGroup = 256
+
+func (s *Service) acceptLoop() {
+	for req := range s.acceptCh {
+		group := []*acceptReq{req}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case r := <-s.acceptCh:
+				group = append(group, r)
+			default:
+				break more
+			}
+		}
+		err := s.storeAndApply(context.Background(), group)
+		for _, r := range group {
+			r.done <- err
+		}
+	}
+}
+
+// storeAndApply stores the group's events and applies them in the same
+// transaction while they only count on open signals; an event that needs
+// an appeal commits what came before (the whole group stored) and
+// registers. An error before that first commit fails the group (nothing
+// stored: the callers answer 5xx and the senders retry); after it, events
+// not applied stay pending for Run.
+func (s *Service) storeAndApply(ctx context.Context, group []*acceptReq) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var all []*Event
+	for _, r := range group {
+		for i := range r.evs {
+			all = append(all, &r.evs[i])
+		}
+	}
+	tx, err := s.DB.W.BeginTx(ctx, nil)
+	if err != nil {
+		return apperr.Wrap(err, "store intake events")
+	}
+	defer func() {
+		if tx != nil {
+			tx.Rollback()
+		}
+	}()
+	if err := s.storeEvents(ctx, tx, all); err != nil {
+		return err
+	}
+	stored := false
+	commit := func() error {
+		err := tx.Commit()
+		tx = nil
+		if err == nil {
+			stored = true
+		}
+		return apperr.Wrap(err, "store intake events")
+	}
+	for i, e := range all {
+		if tx == nil {
+			if tx, err = s.DB.W.BeginTx(ctx, nil); err != nil {
+				break
+			}
+		}
+		var done bool
+		if done, err = s.applyToOpen(ctx, tx, *e); err != nil {
+			break
+		}
+		if done {
+			continue
+		}
+		if err = commit(); err != nil {
+			return err // nothing of the group was stored
+		}
+		if err = s.register(ctx, *e); err != nil {
+			s.retryLater(err, len(all)-i)
+			return nil
+		}
+	}
+	if err != nil {
+		if !stored {
+			return err
+		}
+		s.retryLater(err, 0)
+		return nil
+	}
+	if tx != nil {
+		if err := commit(); err != nil {
+			if !stored {
+				return err
+			}
+			s.retryLater(err, 0)
+		}
+	}
+	return nil
+}
+
+func (s *Service) retryLater(err error, n int) {
+	s.Log.Error("intake events stored, not yet applied; retrying", "events", n, "error", err.Error())
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// storeEvents inserts events in tx, filling their ids and defaults.
+func (s *Service) storeEvents(ctx context.Context, tx *sql.Tx, evs []*Event) error {
+	now := s.Now().UTC()
+	for _, e := range evs {
+		if e.ReceivedAt.IsZero() {
+			e.ReceivedAt = now
+		}
+		if e.At.IsZero() || e.At.After(e.ReceivedAt) {
+			e.At = e.ReceivedAt
+		}
+		if e.Count <= 0 {
+			e.Count = 1
+		}
+		if len(e.Detail) == 0 {
+			e.Detail = json.RawMessage("{}")
+		}
+		if err := tx.QueryRowContext(ctx, Q.InsertEvent, e.Source, e.Key, e.Module, e.Status, store.T(e.At), store.T(e.ReceivedAt),
+			clip(e.Title, 500), string(e.Detail), e.Count).Scan(&e.ID); err != nil {
+			return apperr.Wrap(err, "store intake event")
+		}
+	}
+	return nil
+}
+
+// applyOrRetry applies stored events; on failure Run retries them.
+func (s *Service) applyOrRetry(ctx context.Context, evs []Event) {
+	if err := s.apply(ctx, evs); err != nil {
+		s.retryLater(err, len(evs))
+	}
+}
+
+// Run applies the events left pending (a crash, a failed apply) at start
+// and whenever an apply failed, until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		if n, err := s.ApplyPending(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Error("intake: pending events", "error", err.Error())
+		} else if n > 0 {
+			s.Log.Info("intake: pending events applied", "events", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.kick:
+		}
+	}
+}
+
+// ApplyPending applies every stored event not yet applied, oldest first.
+func (s *Service) ApplyPending(ctx context.Context) (int, error) {
+	total := 0
+	var after int64
+	for {
+		rows, err := s.DB.R.QueryContext(ctx, Q.PendingEvents, after, 500)
+		if err != nil {
+			return total, apperr.Wrap(err, "pending events")
+		}
+		var evs []Event
+		for rows.Next() {
+			var e Event
+			var at, recv store.Time
+			var detail string
+			if err := rows.Scan(&e.ID, &e.Source, &e.Key, &e.Module, &e.Status, &at, &recv, &e.Title, &detail, &e.Count); err != nil {
+				rows.Close()
+				return total, apperr.Wrap(err, "pending events")
+			}
+			e.At, e.ReceivedAt, e.Detail = at.Time, recv.Time, json.RawMessage(detail)
+			evs = append(evs, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return total, apperr.Wrap(err, "pending events")
+		}
+		if len(evs) == 0 {
+			return total, nil
+		}
+		if err := s.apply(ctx, evs); err != nil {
+			return total, err
+		}
+		total += len(evs)
+		after = evs[len(evs)-1].ID
+	}
+}
+
+// An incident takes more appeals from the machine sources while it is
+// registered, analysed, waiting for information, confirmed or being fixed
+// (queries open-signal and open-incidents): a fixed, refuted, closed or
+// merged one does not, and a failure after it opens a new incident.
+
+// apply applies events in order. Events counted on an existing signal
+// share one transaction; an event that needs an appeal commits what came
+// before it, then registers (its signal and mark commit with the appeal).
+func (s *Service) apply(ctx context.Context, evs []Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var tx *sql.Tx
+	commit := func() error {
+		if tx == nil {
+			return nil
+		}
+		err := tx.Commit()
+		tx = nil
+		return apperr.Wrap(err, "apply intake events")
+	}
+	defer func() {
+		if tx != nil {
+			tx.Rollback()
+		}
+	}()
+	for _, e := range evs {
+		if tx == nil {
+			var err error
+			if tx, err = s.DB.W.BeginTx(ctx, nil); err != nil {
+				return apperr.Wrap(err, "apply intake events")
+			}
+		}
+		done, err := s.applyToOpen(ctx, tx, e)
+		if err != nil {
+			return err
+		}
+		if done {
+			continue
+		}
+		if err := commit(); err != nil {
+			return err
+		}
+		if err := s.register(ctx, e); err != nil {
+			return err
+		}
+	}
+	return commit()
+}
+
+// applyToOpen applies e to its source's open signal on the module, or
+// marks a resolution of nothing open as ignored; false: e needs an appeal.
+func (s *Service) applyToOpen(ctx context.Context, tx *sql.Tx, e Event) (bool, error) {
+	now := s.Now().UTC()
+	var pending int
+	if err := tx.QueryRowContext(ctx, Q.EventPending, e.ID).Scan(&pending); err != nil {
+		return false, apperr.Wrap(err, "intake event")
+	}
+	if pending == 0 {
+		return true, nil // applied already (by Run, or before a restart)
+	}
+	var sigID int64
+	err := tx.QueryRowContext(ctx, Q.OpenSignal, e.Source, e.Module).Scan(&sigID)
+	if errors.Is(err, sql.ErrNoRows) {
+		if e.Status == Resolved {
+			return true, s.mark(ctx, tx, e.ID, nil, OutIgnored, now)
+		}
+		return false, nil
+	}
+	if err != nil {
+		return false, apperr.Wrap(err, "open signal")
+	}
+	outcome, err := s.count(ctx, tx, sigID, e)
+	if err != nil {
+		return false, err
+	}
+	return true, s.mark(ctx, tx, e.ID, sigID, outcome, now)
+}
+
+func (s *Service) mark(ctx context.Context, tx *sql.Tx, eventID int64, sigID any, outcome string, now time.Time) error {
+	_, err := tx.ExecContext(ctx, Q.MarkEvent, eventID, sigID, outcome, store.T(now))
+	return apperr.Wrap(err, "mark intake event")
+}
+
+// count adds e to signal sigID: the alert's own state, the signal's count,
+// and the signal's status — resolved once no alert of it fires, with the
+// latest end as the fix-time candidate; firing again when one re-fires.
+func (s *Service) count(ctx context.Context, tx *sql.Tx, sigID int64, e Event) (string, error) {
+	var prev string
+	err := tx.QueryRowContext(ctx, Q.AlertOfSignal, sigID, e.Key).Scan(&prev)
+	var ended store.Time
+	if e.Status == Resolved {
+		ended = store.T(e.At)
+	}
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if e.Status == Resolved {
+			// a resolution of an alert this signal never heard fire: counted,
+			// changes nothing.
+			break
+		}
+		if _, err := tx.ExecContext(ctx, Q.InsertAlert, sigID, e.Key, e.Status, store.T(e.At), ended, e.Count); err != nil {
+			return "", apperr.Wrap(err, "insert alert")
+		}
+	case err != nil:
+		return "", apperr.Wrap(err, "alert")
+	default:
+		if _, err := tx.ExecContext(ctx, Q.UpdateAlert, sigID, e.Key, e.Status, ended, e.Count); err != nil {
+			return "", apperr.Wrap(err, "update alert")
+		}
+	}
+	if _, err := tx.ExecContext(ctx, Q.CountSignal, sigID, e.Count, store.T(e.ReceivedAt)); err != nil {
+		return "", apperr.Wrap(err, "count signal")
+	}
+	if e.Status == Logged {
+		return OutCounted, nil
+	}
+	var firing int
+	var lastEnd store.Time
+	if err := tx.QueryRowContext(ctx, Q.SignalAlertState, sigID).Scan(&firing, &lastEnd); err != nil {
+		return "", apperr.Wrap(err, "signal state")
+	}
+	if firing > 0 {
+		_, err = tx.ExecContext(ctx, Q.SetSignalStatus, sigID, Firing, store.Time{})
+		return OutCounted, apperr.Wrap(err, "signal status")
+	}
+	if lastEnd.IsZero() {
+		return OutCounted, nil
+	}
+	if _, err := tx.ExecContext(ctx, Q.SetSignalStatus, sigID, Resolved, lastEnd); err != nil {
+		return "", apperr.Wrap(err, "signal status")
+	}
+	if e.Status == Resolved && prev == Firing {
+		return OutResolved, nil
+	}
+	return OutCounted, nil
+}
+
+// register opens the source's signal on the module with an appeal: on the
+// module's open incident when there is one (Q38: its first registration
+// stays the earliest), else on a new incident. The signal, its first alert
+// and the event's mark commit with the appeal (journal.NewAppeal.InTx).
+func (s *Service) register(ctx context.Context, e Event) error {
+	incID, err := s.openIncidentOf(ctx, e.Module)
+	if err != nil {
+		return err
+	}
+	channel := string(vocab.Monitoring)
+	if e.Source == SourceSyslog {
+		channel = string(vocab.SystemLog)
+	}
+	recv, detected := e.ReceivedAt, e.At
+	n := journal.NewAppeal{Channel: channel, ReceivedAt: &recv, DetectedAt: &detected, Module: e.Module,
+		Description: description(e), IncidentID: incID}
+	outcome := OutOpened
+	if incID != 0 {
+		outcome = OutAttached
+	}
+	n.InTx = func(ctx context.Context, tx journal.HookTx, a journal.Appeal) error {
+		var sigID int64
+		status := e.Status
+		if err := tx.QueryRowContext(ctx, Q.InsertSignal, e.Source, e.Module, a.IncidentID, a.ID, status, clip(e.Title, 500),
+			store.T(e.At), e.Count).Scan(&sigID); err != nil {
+			return apperr.Wrap(err, "insert signal")
+		}
+		if _, err := tx.ExecContext(ctx, Q.InsertAlert, sigID, e.Key, e.Status, store.T(e.At), store.Time{}, e.Count); err != nil {
+			return apperr.Wrap(err, "insert alert")
+		}
+		if _, err := tx.ExecContext(ctx, Q.MarkEvent, e.ID, sigID, outcome, store.T(tx.Now)); err != nil {
+			return apperr.Wrap(err, "mark intake event")
+		}
+		return tx.Audit(ctx, Actor, audit.Entry{Action: "intake.signal", ObjectType: "appeal", ObjectID: a.Number,
+			After: map[string]any{"signal_id": sigID, "source": e.Source, "module": e.Module, "alert": e.Key, "event_id": e.ID,
+				"failure_started_at": e.At, "outcome": outcome}})
+	}
+	reg, err := s.Journal.Register(ctx, journal.Caller{Actor: Actor}, n, "")
+	if err != nil && incID != 0 && apperr.CodeOf(err) == apperr.Conflict {
+		// the incident closed between the look-up and the registration: a
+		// new failure, a new incident.
+		n.IncidentID, outcome = 0, OutOpened
+		reg, err = s.Journal.Register(ctx, journal.Caller{Actor: Actor}, n, "")
+	}
+	if err != nil {
+		return fmt.Errorf("intake: register %s appeal for module %q: %w", e.Source, e.Module, err)
+	}
+	s.Log.Info("intake appeal registered", "source", e.Source, "module", e.Module, "appeal", reg.Number,
+		"incident", reg.IncidentNumber, "outcome", outcome)
+	return nil
+}
+
+// openIncidentOf is the earliest registered open incident naming module,
+// 0 when none does.
+func (s *Service) openIncidentOf(ctx context.Context, module string) (int64, error) {
+	rows, err := s.DB.R.QueryContext(ctx, Q.OpenIncidents)
+	if err != nil {
+		return 0, apperr.Wrap(err, "open incidents")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var mods string
+		if err := rows.Scan(&id, &mods); err != nil {
+			return 0, apperr.Wrap(err, "open incidents")
+		}
+		var list []string
+		_ = json.Unmarshal([]byte(mods), &list)
+		if slices.Contains(list, module) {
+			return id, nil
+		}
+	}
+	return 0, apperr.Wrap(rows.Err(), "open incidents")
+}
+
+// description is the appeal's text in the Journal (Russian, as the
+// Journal's other machine entries): what was heard, from where.
+func description(e Event) string {
+	what := map[string]string{SourceProbe: "Проверка доступности (зонд) модуля", SourceAlertmanager: "Оповещение системы мониторинга по модулю",
+		SourceSyslog: "Записи журнала событий системы по модулю"}[e.Source]
+	return clip(fmt.Sprintf("%s «%s»: %s", what, e.Module, e.Title), 20000)
+}
+
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
