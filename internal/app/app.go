@@ -25,6 +25,7 @@ import (
 	"tenderdesk/internal/files"
 	"tenderdesk/internal/intake/email"
 	"tenderdesk/internal/intake/mailin"
+	"tenderdesk/internal/invite"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/kb"
 	"tenderdesk/internal/notify"
@@ -34,6 +35,7 @@ import (
 	"tenderdesk/internal/profiles"
 	"tenderdesk/internal/publicnotice"
 	"tenderdesk/internal/regulation"
+	"tenderdesk/internal/secret"
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/web"
@@ -61,6 +63,8 @@ type App struct {
 	Convo        *convo.Service        // the conversation of appeals, tracking (issue 11)
 	Files        *files.Service        // uploads, scanned (issue 11)
 	KB           *kb.Service           // the knowledge base (Q21)
+	Secrets      *secret.Box           // seals access codes and invitation links in the outbox
+	Invites      *invite.Service       // invitations of colleagues with the consents of E6–E7 (issue 11)
 	Console      *console.Console      // the operator console at /
 	Web          *web.Server
 
@@ -144,7 +148,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	a.Journal.AddHooks(a.Clocks)
-	a.Journal.AddHooks(events.New(events.Config{Domain: cfg.MailFrom.Domain,
+	if a.Secrets, err = secret.Load(a.secretFile()); err != nil {
+		return nil, err
+	}
+	a.Journal.AddHooks(events.New(events.Config{Domain: cfg.MailFrom.Domain, Seal: a.Secrets.Seal,
 		AuthorityEmail: cfg.AuthorityEmail.Address, AuthoritySecurityEmail: cfg.AuthoritySecurityEmail.Address}))
 	a.Journal.AddHooks(publicnotice.Hooks{})
 	if err := a.openConvo(); err != nil {
@@ -171,7 +178,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	// The operator console at "/" (the API's more specific patterns win);
 	// its live queue hears the Journal after the other hooks.
 	a.Console, err = console.New(console.Deps{Log: log.With("component", "console"), DB: db, Auth: a.Auth, Journal: a.Journal,
-		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Zone: cfg.Zone, Now: now})
+		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Zone: cfg.Zone, Now: now,
+		Cabinet: a.cabinetDeps()})
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +256,7 @@ func (a *App) openOutbox() error {
 	if err != nil {
 		return err
 	}
-	a.Outbox = &notify.Worker{DB: a.DB, Now: a.Now, Log: a.Log.With("worker", "outbox"), Metrics: m, ReplyTo: a.Cfg.MailFrom.String()}
+	a.Outbox = &notify.Worker{DB: a.DB, Now: a.Now, Log: a.Log.With("worker", "outbox"), Metrics: m, ReplyTo: a.Cfg.MailFrom.String(), Open: a.Secrets.Open}
 	if a.Cfg.PublicURL != nil {
 		a.Outbox.StatusURL = a.Cfg.PublicURL.String() + "/status"
 	}

@@ -184,3 +184,14 @@ UPDATE procurement_webhook SET delivered_seq = $1, attempts = 0, next_attempt_at
 UPDATE procurement_webhook SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2,
     failing_since = coalesce(failing_since, $3) WHERE id = 1
 
+
+-- Issue 11: the deadlines an incident's applied plans moved in the
+-- procedures of one organization (customer, participant, or the supplier of
+-- a per-supplier deadline), for its cabinet.
+-- name: extensions-of-organization
+SELECT p.external_id, p.announcement, c.lot, c.kind, c.supplier, c.action, c.rule, c.old_at, c.new_at
+FROM applied_plans a JOIN plan_changes c ON c.plan_id = a.id JOIN procedures p ON p.id = c.procedure_id
+WHERE a.incident_id = $1 AND a.status = 'applied' AND c.old_at IS NOT NULL AND c.new_at IS NOT NULL
+  AND (c.supplier = $2 OR (c.supplier = '' AND (p.customer = $2 OR p.participants LIKE $3)))
+ORDER BY p.announcement, c.lot, c.kind, c.id
+LIMIT 500
