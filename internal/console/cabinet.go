@@ -119,16 +119,18 @@ func (c *Console) cabinetHome(q *req) error {
 		if err != nil {
 			return err
 		}
-		incs := map[int64]journal.IncidentView{}
+		// One look-up for the page's incidents (issue 11: p99 ≤ 50 ms at
+		// 10,000 of 1,000,000 appeals; loading each incident whole cost 20).
+		ids := make([]int64, 0, len(page.Rows))
 		for _, r := range page.Rows {
-			inc, ok := incs[r.IncidentID]
-			if !ok {
-				if inc, err = c.d.Journal.Incident(q.ctx(), r.IncidentID); err != nil {
-					return err
-				}
-				incs[r.IncidentID] = inc
-			}
-			d.Rows = append(d.Rows, cabinetRow{Row: r, PlannedFixAt: inc.PlannedFixAt, FixedAt: inc.FixedAt})
+			ids = append(ids, r.IncidentID)
+		}
+		fix, err := c.d.Journal.FixTimesOf(q.ctx(), ids)
+		if err != nil {
+			return err
+		}
+		for _, r := range page.Rows {
+			d.Rows = append(d.Rows, cabinetRow{Row: r, PlannedFixAt: fix[r.IncidentID].Planned, FixedAt: fix[r.IncidentID].Fixed})
 		}
 		d.Next = page.Next
 	}

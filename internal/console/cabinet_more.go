@@ -149,13 +149,16 @@ func (c *Console) appealClocks(q *req, number string) ([]clocks.View, error) {
 	return cs, err
 }
 
-// Suggest are the approved answers matching text in the page's language
-// (at most 5), for the report form.
+// suggestion is an approved answer matching a description (Q21), its
+// question in the page's language.
 type suggestion struct {
 	ID       int64
 	Question string
 }
 
+// suggest finds at most 5 approved answers matching text: in the page's
+// language first, then in the others (a Kazakh page's user may well write
+// in Russian); the questions are shown in the page's language.
 func (c *Console) suggest(q *req, text string) []suggestion {
 	if c.d.Cabinet.KB == nil || strings.TrimSpace(text) == "" {
 		return nil
@@ -165,10 +168,17 @@ func (c *Console) suggest(q *req, text string) []suggestion {
 		c.d.Log.Error("help: suggestions", "error", err.Error())
 		return nil
 	}
+	terms := significant(text)
 	var out []suggestion
-	for _, a := range kb.Search(all, q.L.Lang, significant(text)) {
-		out = append(out, suggestion{a.ID, a.Question[q.L.Lang]})
-		if len(out) == 5 {
+	seen := map[int64]bool{}
+	for _, lang := range append([]string{q.L.Lang}, slices.DeleteFunc(slices.Clone(Languages), func(l string) bool { return l == q.L.Lang })...) {
+		for _, a := range kb.Search(all, lang, terms) {
+			if !seen[a.ID] && len(out) < 5 {
+				seen[a.ID] = true
+				out = append(out, suggestion{a.ID, a.Question[q.L.Lang]})
+			}
+		}
+		if len(out) > 0 {
 			break
 		}
 	}
@@ -306,7 +316,9 @@ func (c *Console) invitePost(q *req) error {
 
 func (c *Console) acceptRender(q *req, p *Page, code int) error {
 	tok := q.r.PathValue("token")
-	q.w.Header().Set("Referrer-Policy", "no-referrer") // the token is in the URL
+	// The token is in the URL: the console's Referrer-Policy same-origin
+	// keeps it from other sites (no-referrer would make the form's POST
+	// arrive with Origin: null, refused as cross-origin).
 	if c.d.Cabinet.Invites == nil {
 		return apperr.New(apperr.NotFound, "invitations are off")
 	}

@@ -407,7 +407,7 @@ func TestInvitationsWithConsentsE6E7(t *testing.T) {
 		k := d.browser()
 		form := k.get(path)
 		if form.Status != 200 || !strings.Contains(form.Body, `value="e6_processing"`) || !strings.Contains(form.Body, `value="e6_truth"`) ||
-			strings.Contains(form.Body, "e7_nondisclosure") || form.Header.Get("Referrer-Policy") != "no-referrer" {
+			strings.Contains(form.Body, "e7_nondisclosure") || form.Header.Get("Referrer-Policy") != "same-origin" {
 			t.Fatalf("E6: the form asks both consents: %d\n%s", form.Status, form.Body)
 		}
 		reg := url.Values{"login": {"kolleg"}, "password": {"password-of-kolleg"}, "password2": {"password-of-kolleg"}, "full_name": {"Әйгерім Сәрсенбаева"},

@@ -106,3 +106,11 @@ DELETE FROM assignments WHERE incident_id = $1
 
 -- name: assign-insert
 INSERT INTO assignments (incident_id, assignee_id, assigned_at) VALUES ($1, $2, $3)
+
+-- Issue 11: the planned and actual fix of the incidents of one page of
+-- "my appeals" in one look-up ($1: a JSON array of incident ids).
+-- name: fix-times-sqlite
+SELECT i.id, i.planned_fix_at, i.fixed_at FROM json_each($1) AS j CROSS JOIN incidents i ON i.id = j.value
+
+-- name: fix-times-postgres
+SELECT i.id, i.planned_fix_at, i.fixed_at FROM jsonb_array_elements_text($1::jsonb) AS j(v) JOIN incidents i ON i.id = j.v::bigint

@@ -14,6 +14,8 @@ type QuerySet struct {
 	AssigneeOf             string // -- name: assignee-of
 	CountAppealsOfIncident string // -- name: count-appeals-of-incident
 	CountOpenByState       string // -- name: count-open-by-state
+	FixTimesPostgres       string // -- name: fix-times-postgres
+	FixTimesSQLite         string // -- name: fix-times-sqlite
 	FTSIndexSQLite         string // -- name: fts-index-sqlite
 	IdempotencyGet         string // -- name: idempotency-get
 	IdempotencyPut         string // -- name: idempotency-put
@@ -44,6 +46,8 @@ var Q = QuerySet{
 	AssigneeOf:             Queries["assignee-of"],
 	CountAppealsOfIncident: Queries["count-appeals-of-incident"],
 	CountOpenByState:       Queries["count-open-by-state"],
+	FixTimesPostgres:       Queries["fix-times-postgres"],
+	FixTimesSQLite:         Queries["fix-times-sqlite"],
 	FTSIndexSQLite:         Queries["fts-index-sqlite"],
 	IdempotencyGet:         Queries["idempotency-get"],
 	IdempotencyPut:         Queries["idempotency-put"],

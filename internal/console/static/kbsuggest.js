@@ -14,7 +14,7 @@
     ws = ws.filter(function (w, i) { return ws.indexOf(w) === i; }).slice(0, 3);
     return ws.map(function (w) { return w.length > 6 ? w.slice(0, w.length - 2) : w; }).join(" ");
   }
-  function show(list) {
+  function show(list, lang) {
     box.textContent = "";
     if (!list.length) return;
     var h = document.createElement("p");
@@ -26,20 +26,32 @@
       link.href = "/help/" + a.id;
       link.target = "_blank";
       link.textContent = a.question;
+      if (lang && lang !== page) link.lang = lang;
       li.appendChild(link);
       ul.appendChild(li);
     });
     box.appendChild(h);
     box.appendChild(ul);
   }
+  // the page's language first, then the others (one may write in Russian
+  // on a Kazakh page), as the server's list after "find answers" does
+  var page = field.getAttribute("data-kb-lang");
+  var langs = [page].concat(["ru", "kk", "en"].filter(function (l) { return l !== page; }));
+  function lookup(q, i) {
+    if (i >= langs.length) { show([]); return; }
+    var url = field.getAttribute("data-kb-suggest") + "?lang=" + encodeURIComponent(langs[i]) + "&q=" + encodeURIComponent(q);
+    fetch(url, { headers: { Accept: "application/json" } }).then(function (r) { return r.ok ? r.json() : { articles: [] }; })
+      .then(function (d) {
+        if (q !== last) return;
+        if (d.articles && d.articles.length) show(d.articles, langs[i]); else lookup(q, i + 1);
+      }).catch(function () {});
+  }
   function ask() {
     var q = words(field.value);
     if (q === last) return;
     last = q;
     if (!q) { show([]); return; }
-    var url = field.getAttribute("data-kb-suggest") + "?lang=" + encodeURIComponent(field.getAttribute("data-kb-lang")) + "&q=" + encodeURIComponent(q);
-    fetch(url, { headers: { Accept: "application/json" } }).then(function (r) { return r.ok ? r.json() : { articles: [] }; })
-      .then(function (d) { if (q === last) show(d.articles || []); }).catch(function () {});
+    lookup(q, 0);
   }
   field.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(ask, 300); });
   if (field.value) ask();
