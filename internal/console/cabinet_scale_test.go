@@ -47,7 +47,9 @@ func seedScale(tb testing.TB, db *store.DB, n int) {
 		tb.Fatalf("the cached database has %d appeals, not %d: remove it", have, n)
 	}
 	var stmts []string
-	bin := func(x, other string) string { return "CASE WHEN " + x + " % 100 = 17 THEN '" + scaleBIN + "' ELSE " + other + " END" }
+	bin := func(x, other string) string {
+		return "CASE WHEN " + x + " % 100 = 17 THEN '" + scaleBIN + "' ELSE " + other + " END"
+	}
 	if db.Dialect == store.Postgres {
 		stmts = []string{
 			fmt.Sprintf(`INSERT INTO incidents (id, state, profile, first_registered_at, criticality, created_at, updated_at, number)
