@@ -27,6 +27,7 @@ import (
 	"tenderdesk/internal/intake/email"
 	"tenderdesk/internal/intake/mailin"
 	"tenderdesk/internal/intake/monitor"
+	"tenderdesk/internal/invite"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/kb"
 	"tenderdesk/internal/notify"
@@ -39,6 +40,7 @@ import (
 	"tenderdesk/internal/regulation"
 	"tenderdesk/internal/reports"
 	"tenderdesk/internal/retention"
+	"tenderdesk/internal/secret"
 	"tenderdesk/internal/signature"
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
@@ -75,6 +77,8 @@ type App struct {
 	Registers    *registers.Service    // E34 role register, Q25/Q39/Q23
 	Retention    *retention.Service    // E20–E21, E32–E33 retention job
 	TextModules  *textmod.Service      // the console's reply templates (issue 10)
+	Secrets      *secret.Box           // seals access codes and invitation links in the outbox
+	Invites      *invite.Service       // invitations of colleagues with the consents of E6–E7 (issue 11)
 	Console      *console.Console      // the operator console at /
 	Monitor      *monitor.Service      // monitoring and system-log intake (issue 14)
 	Triggers     *triggers.Service     // appeals that trigger point rules (issue 14)
@@ -163,7 +167,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	a.Journal.AddHooks(a.Clocks)
-	a.Journal.AddHooks(events.New(events.Config{Domain: cfg.MailFrom.Domain,
+	if a.Secrets, err = secret.Load(a.secretFile()); err != nil {
+		return nil, err
+	}
+	a.Journal.AddHooks(events.New(events.Config{Domain: cfg.MailFrom.Domain, Seal: a.Secrets.Seal,
 		AuthorityEmail: cfg.AuthorityEmail.Address, AuthoritySecurityEmail: cfg.AuthoritySecurityEmail.Address}))
 	a.Journal.AddHooks(publicnotice.Hooks{})
 	if err := a.openConvo(); err != nil {
@@ -201,7 +208,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	// its live queue hears the Journal after the other hooks.
 	a.Console, err = console.New(console.Deps{Log: log.With("component", "console"), DB: db, Auth: a.Auth, Journal: a.Journal,
 		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Analysis: a.Analysis, Reports: a.Reports, Registers: a.Registers, Zone: cfg.Zone, Now: now,
-		Status: a.Status, Profiles: a.Profiles, MailIn: a.MailIn, TextModules: a.TextModules, Intake: a.Monitor})
+		Status: a.Status, Profiles: a.Profiles, MailIn: a.MailIn, TextModules: a.TextModules, Intake: a.Monitor, Cabinet: a.cabinetDeps()})
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +286,7 @@ func (a *App) openOutbox() error {
 	if err != nil {
 		return err
 	}
-	a.Outbox = &notify.Worker{DB: a.DB, Now: a.Now, Log: a.Log.With("worker", "outbox"), Metrics: m, ReplyTo: a.Cfg.MailFrom.String()}
+	a.Outbox = &notify.Worker{DB: a.DB, Now: a.Now, Log: a.Log.With("worker", "outbox"), Metrics: m, ReplyTo: a.Cfg.MailFrom.String(), Open: a.Secrets.Open}
 	if a.Cfg.PublicURL != nil {
 		a.Outbox.StatusURL = a.Cfg.PublicURL.String() + "/status"
 	}

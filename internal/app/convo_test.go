@@ -109,7 +109,9 @@ func (d *convoDesk) relay() (*notifytest.Sink, func()) {
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	return sink, func() { notifytest.Drain(d.t, &notify.Worker{DB: d.a.DB, Sender: s, Now: d.now.Now}) }
+	return sink, func() {
+		notifytest.Drain(d.t, &notify.Worker{DB: d.a.DB, Sender: s, Now: d.now.Now, Open: d.a.Secrets.Open})
+	}
 }
 
 func find(rows []map[string]any, key string, val any) map[string]any {

@@ -58,6 +58,7 @@ func boot(t *testing.T, dsn string, opts ...func(*config.Config)) *desk {
 	t.Helper()
 	cfg := config.MustParse(map[string]string{"addr": "127.0.0.1:0", "db": dsn, "admin-password": adminPassword,
 		"log-level": "error", "shutdown-grace": "10s"})
+	cfg.FilesDir = t.TempDir() // with PostgreSQL the files (and the outbox key) default to ./tenderdesk-files
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -21,7 +21,7 @@ func outboxTo(t *testing.T, d *desk, sink *notifytest.Sink) func() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &notify.Worker{DB: d.App.DB, Sender: s, Now: d.App.Now, StatusURL: d.App.Outbox.StatusURL}
+	w := &notify.Worker{DB: d.App.DB, Sender: s, Now: d.App.Now, StatusURL: d.App.Outbox.StatusURL, Open: d.App.Secrets.Open}
 	return func() { t.Helper(); notifytest.Drain(t, w) }
 }
 

@@ -11,7 +11,9 @@ import (
 	"tenderdesk/internal/auth"
 )
 
-// accessCode reads the code printed in the registration notice of number.
+// accessCode reads the code printed in the registration notice of number:
+// the outbox keeps it sealed (never readable), the desk's key opens it as
+// the worker does when it renders the mail.
 func (d *desk) accessCode(number string) string {
 	d.t.Helper()
 	var data string
@@ -20,7 +22,14 @@ func (d *desk) accessCode(number string) string {
 	}
 	var m map[string]any
 	_ = json.Unmarshal([]byte(data), &m)
-	code, _ := m["AccessCode"].(string)
+	sealed, _ := m["AccessCode"].(string)
+	if !strings.HasPrefix(sealed, "sealed:v1:") {
+		d.t.Fatalf("R7: the outbox holds the access code readable: %q", sealed)
+	}
+	code, err := d.App.Secrets.Open(sealed)
+	if err != nil {
+		d.t.Fatal(err)
+	}
 	return code
 }
 

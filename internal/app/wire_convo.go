@@ -27,13 +27,7 @@ func (a *App) openConvo() error {
 	if err != nil {
 		return fmt.Errorf("--clamd: %w", err)
 	}
-	dir := a.Cfg.FilesDir
-	if dir == "" {
-		dir = "tenderdesk-files"
-		if a.DB.Dialect == store.SQLite {
-			dir = filepath.Join(filepath.Dir(a.DB.Where), "files")
-		}
-	}
+	dir := a.filesDir()
 	var sc files.Scanner
 	switch {
 	case clamd != nil:
@@ -116,3 +110,19 @@ func (a *App) bounce(ctx context.Context, raw []byte) error {
 		return nil
 	})
 }
+
+// filesDir is --files-dir, or its default: files/ in the SQLite data
+// directory, ./tenderdesk-files with PostgreSQL.
+func (a *App) filesDir() string {
+	if a.Cfg.FilesDir != "" {
+		return a.Cfg.FilesDir
+	}
+	if a.DB.Dialect == store.SQLite {
+		return filepath.Join(filepath.Dir(a.DB.Where), "files")
+	}
+	return "tenderdesk-files"
+}
+
+// secretFile is the key of internal/secret: beside the uploaded files,
+// outside the database (desk processes sharing a database share both).
+func (a *App) secretFile() string { return filepath.Join(a.filesDir(), ".outbox-secret.key") }

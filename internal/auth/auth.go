@@ -132,30 +132,54 @@ func roleNames() []string {
 
 // CreateUser adds a user; the audit record never contains the password.
 func (s *Service) CreateUser(ctx context.Context, by audit.Actor, n NewUser) (User, error) {
-	if err := n.validate(); err != nil {
-		return User{}, err
-	}
-	hash, err := s.hash(ctx, n.Password)
+	p, err := s.PrepareUser(ctx, n)
 	if err != nil {
 		return User{}, err
 	}
-	now := s.Now().UTC()
-	u := User{Login: n.Login, Role: Role(n.Role), FullName: n.FullName, Organization: n.Organization, BIN: n.BIN,
-		Email: n.Email, Language: n.Language, Status: "active", CreatedAt: now}
+	var u User
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, Q.InsertUser, n.Login, hash, n.Role, n.FullName, n.Organization,
-			n.BIN, n.Email, n.Language, store.T(now)).Scan(&u.ID); err != nil {
-			if store.IsUniqueViolation(err) {
-				return apperr.New(apperr.Conflict, "login %q is taken", n.Login)
-			}
-			return apperr.Wrap(err, "insert user")
-		}
-		if err := recordRoleChange(ctx, tx, now, by, u, RoleChange{Change: "grant", Basis: n.Basis, Responsible: n.Responsible}); err != nil {
-			return err
-		}
-		_, err := audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "user.create", ObjectType: "user", ObjectID: u.Login, After: u})
+		u, err = s.InsertUser(ctx, tx, s.Now().UTC(), by, p)
 		return err
 	})
+	return u, err
+}
+
+// PreparedUser is a checked new user with its password hashed, to be
+// inserted in a caller's transaction (an invitation's acceptance).
+type PreparedUser struct {
+	n    NewUser
+	hash string
+}
+
+// PrepareUser checks n and hashes its password (slow: outside any
+// transaction).
+func (s *Service) PrepareUser(ctx context.Context, n NewUser) (PreparedUser, error) {
+	if err := n.validate(); err != nil {
+		return PreparedUser{}, err
+	}
+	hash, err := s.hash(ctx, n.Password)
+	if err != nil {
+		return PreparedUser{}, err
+	}
+	return PreparedUser{n: n, hash: hash}, nil
+}
+
+// InsertUser adds a prepared user in tx, audited.
+func (s *Service) InsertUser(ctx context.Context, tx *sql.Tx, now time.Time, by audit.Actor, p PreparedUser) (User, error) {
+	n := p.n
+	u := User{Login: n.Login, Role: Role(n.Role), FullName: n.FullName, Organization: n.Organization, BIN: n.BIN,
+		Email: n.Email, Language: n.Language, Status: "active", CreatedAt: now}
+	if err := tx.QueryRowContext(ctx, Q.InsertUser, n.Login, p.hash, n.Role, n.FullName, n.Organization,
+		n.BIN, n.Email, n.Language, store.T(now)).Scan(&u.ID); err != nil {
+		if store.IsUniqueViolation(err) {
+			return User{}, &apperr.Error{Code: apperr.Conflict, Message: fmt.Sprintf("login %q is taken", n.Login), Fields: map[string]string{"login": "taken"}}
+		}
+		return User{}, apperr.Wrap(err, "insert user")
+	}
+	if err := recordRoleChange(ctx, tx, now, by, u, RoleChange{Change: "grant", Basis: n.Basis, Responsible: n.Responsible}); err != nil {
+		return User{}, err
+	}
+	_, err := audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "user.create", ObjectType: "user", ObjectID: u.Login, After: u})
 	return u, err
 }
 

@@ -79,6 +79,11 @@ type Config struct {
 	AnnouncementPattern, LotPattern *regexp.Regexp
 
 	Signatures Signatures // issue 12: EDS, registers, retention (signatures.go)
+	// EscalationEmail is where a requester turns about a late request
+	// under the Russian profile (R-escalation: the department of state
+	// order of KhMAO-Yugra, methodological support unit); zero: the page
+	// names the department without an address.
+	EscalationEmail Mailbox
 }
 
 // SecurePublic reports whether the desk is reached over https (E30).
@@ -245,6 +250,8 @@ var settings = append([]Setting{
 		func(c *Config, v string) (err error) { c.MailProfile, err = parseMailProfile(v); return }},
 	{"authority-email", "TENDERDESK_AUTHORITY_EMAIL", "", "the authorized body's address for medium/high failure notices (Q37.1)", "an address name@domain, or empty",
 		func(c *Config, v string) (err error) { c.AuthorityEmail, err = optionalAddress(v); return }},
+	{"escalation-email", "TENDERDESK_ESCALATION_EMAIL", "", "where a requester turns about a late request under the Russian profile (R-escalation: the regional department of state order), shown in the cabinet", "an address name@domain, or empty",
+		func(c *Config, v string) (err error) { c.EscalationEmail, err = optionalAddress(v); return }},
 	{"authority-security-email", "TENDERDESK_AUTHORITY_SECURITY_EMAIL", "", "its IT-security unit's address for those notices (Q42)", "an address name@domain, or empty",
 		func(c *Config, v string) (err error) { c.AuthoritySecurityEmail, err = optionalAddress(v); return }},
 	{"public-url", "TENDERDESK_PUBLIC_URL", "", "where people reach the desk, for absolute links in feeds, emails and pages (e.g. https://support.portal.kz)", "an absolute http:// or https:// URL, or empty",

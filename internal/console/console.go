@@ -74,8 +74,11 @@ type Deps struct {
 	// Intake is the monitoring and system-log intake (issue 14); nil turns
 	// its page off.
 	Intake *monitor.Service
-	Zone   *time.Location
-	Now    func() time.Time
+	// Cabinet: the knowledge base, invitations and the Russian profile's
+	// parts of the cabinet (cabinet_more.go).
+	Cabinet CabinetDeps
+	Zone    *time.Location
+	Now     func() time.Time
 	// Broker is fed by Journal hooks (add it with Journal.AddHooks before
 	// serving); New makes one when nil.
 	Broker *Broker

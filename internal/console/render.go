@@ -88,6 +88,7 @@ type Page struct {
 	Others   []Present
 	Data     any
 	unread   func() int // the cabinet's unread notifications (header)
+	deps     *Deps
 	assets   *assets
 	q        *req
 }
@@ -119,7 +120,7 @@ func (p *Page) Bad(name string) string { return p.Errors[name] }
 
 func (c *Console) page(q *req, title string, data any) *Page {
 	return &Page{L: q.L, User: q.user, Title: title, CSRF: c.csrfToken(q), Path: q.r.URL.Path, Query: q.r.URL.Query(),
-		Data: data, assets: c.assets, q: q, unread: c.unreadOf(q), Errors: map[string]string{}, Form: url.Values{}}
+		Data: data, assets: c.assets, q: q, deps: &c.d, unread: c.unreadOf(q), Errors: map[string]string{}, Form: url.Values{}}
 }
 
 func (c *Console) render(q *req, code int, name, title string, data any) {

@@ -121,3 +121,10 @@ SELECT s.incident_id, u.login FROM json_each($1) j CROSS JOIN assignments s ON s
 -- name: assignees-of-postgres
 SELECT s.incident_id, u.login FROM assignments s JOIN users u ON u.id = s.assignee_id
 WHERE s.incident_id IN (SELECT jsonb_array_elements_text($1::jsonb)::bigint)
+-- Issue 11: the planned and actual fix of the incidents of one page of
+-- "my appeals" in one look-up ($1: a JSON array of incident ids).
+-- name: fix-times-sqlite
+SELECT i.id, i.planned_fix_at, i.fixed_at FROM json_each($1) AS j CROSS JOIN incidents i ON i.id = j.value
+
+-- name: fix-times-postgres
+SELECT i.id, i.planned_fix_at, i.fixed_at FROM jsonb_array_elements_text($1::jsonb) AS j(v) JOIN incidents i ON i.id = j.v::bigint

@@ -16,6 +16,8 @@ type QuerySet struct {
 	AssigneesOfSQLite      string // -- name: assignees-of-sqlite
 	CountAppealsOfIncident string // -- name: count-appeals-of-incident
 	CountOpenByState       string // -- name: count-open-by-state
+	FixTimesPostgres       string // -- name: fix-times-postgres
+	FixTimesSQLite         string // -- name: fix-times-sqlite
 	FTSIndexSQLite         string // -- name: fts-index-sqlite
 	IdempotencyGet         string // -- name: idempotency-get
 	IdempotencyPut         string // -- name: idempotency-put
@@ -49,6 +51,8 @@ var Q = QuerySet{
 	AssigneesOfSQLite:      Queries["assignees-of-sqlite"],
 	CountAppealsOfIncident: Queries["count-appeals-of-incident"],
 	CountOpenByState:       Queries["count-open-by-state"],
+	FixTimesPostgres:       Queries["fix-times-postgres"],
+	FixTimesSQLite:         Queries["fix-times-sqlite"],
 	FTSIndexSQLite:         Queries["fts-index-sqlite"],
 	IdempotencyGet:         Queries["idempotency-get"],
 	IdempotencyPut:         Queries["idempotency-put"],

@@ -41,6 +41,10 @@ type Worker struct {
 	// StatusURL is the absolute address of the public failure page
 	// (--public-url + /status), named in every message; empty: not named.
 	StatusURL string
+	// Open opens a sealed access code (R7) when the mail is rendered
+	// (internal/secret: the outbox keeps it sealed); nil: a sealed code
+	// cannot be sent and the row fails to build.
+	Open func(sealed string) (string, error)
 
 	Concurrency int           // parallel SMTP conversations; default 8
 	Batch       int           // rows claimed at once; default 256
@@ -202,6 +206,9 @@ func (w *Worker) deliver(ctx context.Context, c claimed) outcome {
 	if d.StatusURL == "" {
 		d.StatusURL = w.StatusURL
 	}
+	if err := w.open(&d); err != nil {
+		return outcome{err: &mail.Error{Stage: "build", Err: err}}
+	}
 	subject, text, html, err := templates.Render(templates.Kind(c.kind), c.lang, d)
 	if err != nil {
 		return outcome{err: &mail.Error{Stage: "build", Err: fmt.Errorf("render: %w", err)}}
@@ -303,4 +310,38 @@ func firstErr(out []outcome) string {
 		}
 	}
 	return ""
+}
+
+// open puts the plain values of d's sealed fields back, for this rendering
+// only. An access code that cannot be opened (the key file is not the one
+// it was sealed with) is left out and logged: the registration notice
+// still carries the number (Q30); the desk keeps only the code's hash, so
+// the error is logged for the administrator. An invitation link that
+// cannot be opened fails the row: the mail is useless without it.
+func (w *Worker) open(d *templates.Data) error {
+	for _, f := range []struct {
+		v        *string
+		optional bool
+	}{{&d.AccessCode, true}, {&d.InviteURL, false}} {
+		if *f.v == "" || !strings.HasPrefix(*f.v, "sealed:") {
+			continue
+		}
+		var err error
+		plain := ""
+		if w.Open == nil {
+			err = fmt.Errorf("a sealed value and no key to open it")
+		} else {
+			plain, err = w.Open(*f.v)
+		}
+		if err != nil && f.optional {
+			w.Log.Error("outbox: the access code cannot be opened; the notice goes without it", "number", d.Number, "error", err.Error())
+			*f.v = ""
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		*f.v = plain
+	}
+	return nil
 }

@@ -197,3 +197,13 @@ SELECT external_id FROM procedures WHERE announcement = $1 ORDER BY id LIMIT 50
 -- The rules a plan's changes cite, with how many changes each (the revert cites them).
 -- name: rules-of-plan
 SELECT rule, count(*) FROM plan_changes WHERE plan_id = $1 GROUP BY rule ORDER BY rule
+-- Issue 11: the deadlines an incident's applied plans moved in the
+-- procedures of one organization (customer, participant, or the supplier of
+-- a per-supplier deadline), for its cabinet.
+-- name: extensions-of-organization
+SELECT p.external_id, p.announcement, c.lot, c.kind, c.supplier, c.action, c.rule, c.old_at, c.new_at
+FROM applied_plans a JOIN plan_changes c ON c.plan_id = a.id JOIN procedures p ON p.id = c.procedure_id
+WHERE a.incident_id = $1 AND a.status = 'applied' AND c.old_at IS NOT NULL AND c.new_at IS NOT NULL
+  AND (c.supplier = $2 OR (c.supplier = '' AND (p.customer = $2 OR p.participants LIKE $3)))
+ORDER BY p.announcement, c.lot, c.kind, c.id
+LIMIT 500

@@ -15,6 +15,7 @@ type QuerySet struct {
 	ChunkSQLite              string // -- name: chunk-sqlite
 	DeadlinesOfProcedure     string // -- name: deadlines-of-procedure
 	DeleteDeadlines          string // -- name: delete-deadlines
+	ExtensionsOfOrganization string // -- name: extensions-of-organization
 	FeedApply                string // -- name: feed-apply
 	FeedHead                 string // -- name: feed-head
 	FeedPage                 string // -- name: feed-page
@@ -57,6 +58,7 @@ var Q = QuerySet{
 	ChunkSQLite:              Queries["chunk-sqlite"],
 	DeadlinesOfProcedure:     Queries["deadlines-of-procedure"],
 	DeleteDeadlines:          Queries["delete-deadlines"],
+	ExtensionsOfOrganization: Queries["extensions-of-organization"],
 	FeedApply:                Queries["feed-apply"],
 	FeedHead:                 Queries["feed-head"],
 	FeedPage:                 Queries["feed-page"],

@@ -106,6 +106,11 @@ type Config struct {
 	// Profile looks up a versioned profile (for the terms, due_by); default
 	// regulation.Default().Get.
 	Profile func(id string) (*regulation.Profile, bool)
+	// Seal seals the access code (R7) the registration notice carries to
+	// the outbox; the worker opens it when it renders the mail
+	// (internal/secret). nil: the notice is queued without the code — the
+	// outbox never holds it readable.
+	Seal func(plain string) string
 }
 
 // Hooks implements journal.Hooks.
@@ -164,6 +169,7 @@ func (b *batch) toReporter(ctx context.Context, a appealRef, base notify.Notific
 	for _, u := range users {
 		n := base
 		n.Channel, n.UserID, n.Lang, n.DueBy, n.InReplyTo = "cabinet", u.id, u.lang, time.Time{}, ""
+		n.Data.AccessCode = "" // signed in, they need no code to follow the appeal (R7)
 		b.ns = append(b.ns, n)
 	}
 	return nil
@@ -239,7 +245,10 @@ func (h *Hooks) zone(profile string) string {
 // (R2).
 func (h *Hooks) AppealRegistered(ctx context.Context, tx journal.HookTx, a journal.Appeal, newIncident bool) error {
 	// Both numbers, the appeal's and its failure's (defect 10).
-	d := templates.Data{Number: a.Number, IncidentNumber: a.IncidentNumber, Received: a.ReceivedAt, Zone: h.zone(a.Profile), Profile: a.Profile, AccessCode: a.AccessCode}
+	d := templates.Data{Number: a.Number, IncidentNumber: a.IncidentNumber, Received: a.ReceivedAt, Zone: h.zone(a.Profile), Profile: a.Profile}
+	if h.cfg.Seal != nil {
+		d.AccessCode = h.cfg.Seal(a.AccessCode) // R7: only the email copy keeps it (toReporter), sealed
+	}
 	if strings.HasPrefix(a.Profile, "ru-khmao") && strings.TrimSpace(a.Module) == "" {
 		d.SectionMissing, d.Sections = true, email.SectionNames()
 	}

@@ -53,11 +53,14 @@ const (
 	// Closed: the specialist's description of the cause and the actions
 	// taken, sent on closing (R1–R5): Data.Cause, Data.Actions.
 	Closed Kind = "closed"
+	// Invitation: a colleague invites the recipient to register in the
+	// cabinet (E5–E7): Data.Inviter, Data.InviteURL (sealed in the outbox).
+	Invitation Kind = "invitation"
 )
 
 // Kinds lists every kind, in a stable order.
 var Kinds = []Kind{Registered, Refuted, LevelPlanned, Fixed, AuthorityNotice, AuthorityReport, ExtensionsGranted, BreachWarning,
-	InfoRequested, Reply, InfoAnswered, Closed}
+	InfoRequested, Reply, InfoAnswered, Closed, Invitation}
 
 // Languages are the languages templates exist in; the first is the fallback.
 var Languages = vocab.Languages
@@ -101,7 +104,9 @@ type Data struct {
 
 	Message    string // info request: the question; reply: its text; info answered: the answer
 	Author     string // info answered: who answered
-	AccessCode string // registered: the code of tracking by number (R7)
+	AccessCode string // registered: the code of tracking by number (R7); sealed in the outbox (internal/secret)
+	InviteURL  string // invitation: the link that opens the invitation (E6); sealed in the outbox
+	Inviter    string // invitation: who invites, and their organization
 
 	// Times are shown in Location, else in the IANA zone Zone (which
 	// survives a JSON round trip through the outbox), else in UTC.
