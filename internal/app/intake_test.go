@@ -62,7 +62,7 @@ func TestQ27IntakeOverHTTP(t *testing.T) {
 		if bad.errField("alerts[1].labels.module") == "" {
 			t.Fatalf("unmapped: %s", bad)
 		}
-		bad = d.must(d.req("POST", "/api/v1/intake/alertmanager", portal, `{"alerts": [`), http.StatusBadRequest)
+		d.must(d.req("POST", "/api/v1/intake/alertmanager", portal, `{"alerts": [`), http.StatusBadRequest)
 
 		sig := d.must(d.req("GET", "/api/v1/intake/signals", op, nil), http.StatusOK)
 		sigs := sig.JSON["signals"].([]any)
