@@ -239,11 +239,7 @@ func (s *Service) postSign(w http.ResponseWriter, r *http.Request) error {
 }
 
 func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fieldErr("id", "a positive integer (the incident's id)")
-	}
-	return id, nil
+	return web.PathID(r, func(_ string) error { return fieldErr("id", "a positive integer (the incident's id)") })
 }
 
 func (s *Service) listReports(w http.ResponseWriter, r *http.Request) error {

@@ -336,11 +336,7 @@ func (s *Service) getAll(w http.ResponseWriter, r *http.Request) error {
 }
 
 func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.NotFound, "no article %q", r.PathValue("id"))
-	}
-	return id, nil
+	return web.PathID(r, func(raw string) error { return apperr.New(apperr.NotFound, "no article %q", raw) })
 }
 
 func (s *Service) postDraft(w http.ResponseWriter, r *http.Request) error {

@@ -83,11 +83,7 @@ func (api *API) list(w http.ResponseWriter, r *http.Request) error {
 }
 
 func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		return 0, apperr.New(apperr.NotFound, "no notification %q", r.PathValue("id"))
-	}
-	return id, nil
+	return web.PathID(r, func(raw string) error { return apperr.New(apperr.NotFound, "no notification %q", raw) })
 }
 
 func (api *API) retry(w http.ResponseWriter, r *http.Request) error {

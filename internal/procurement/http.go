@@ -104,11 +104,7 @@ func (s *Service) httpWebhookConfigure(w http.ResponseWriter, r *http.Request) e
 }
 
 func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.NotFound, "no such id %q", r.PathValue("id"))
-	}
-	return id, nil
+	return web.PathID(r, func(raw string) error { return apperr.New(apperr.NotFound, "no such id %q", raw) })
 }
 
 // planRequest reads the optional JSON body.

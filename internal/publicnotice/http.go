@@ -24,11 +24,9 @@ func (s *Service) Mount(w *web.Server) {
 func actor(r *http.Request) audit.Actor { return web.Principal(r).Actor(web.ClientAddr(r)) }
 
 func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.Invalid, "id must be a positive integer, not %q", r.PathValue("id"))
-	}
-	return id, nil
+	return web.PathID(r, func(raw string) error {
+		return apperr.New(apperr.Invalid, "id must be a positive integer, not %q", raw)
+	})
 }
 
 func (s *Service) listMaintenance(w http.ResponseWriter, r *http.Request) error {

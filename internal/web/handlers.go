@@ -164,11 +164,9 @@ func (s *Server) getAppeal(w http.ResponseWriter, r *http.Request) error {
 }
 
 func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.Invalid, "incident id must be a positive integer, not %q", r.PathValue("id"))
-	}
-	return id, nil
+	return PathID(r, func(raw string) error {
+		return apperr.New(apperr.Invalid, "incident id must be a positive integer, not %q", raw)
+	})
 }
 
 func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) error {
@@ -495,4 +493,15 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// PathID parses the request path's {id} as a positive integer; bad makes
+// the error for anything else (each resource says what a wrong id is).
+func PathID(r *http.Request, bad func(raw string) error) (int64, error) {
+	raw := r.PathValue("id")
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, bad(raw)
+	}
+	return id, nil
 }

@@ -240,11 +240,9 @@ func intParam(v apperr.Validation, s, field string, def, lo, hi int) int {
 func actor(r *http.Request) audit.Actor { return web.Principal(r).Actor(web.ClientAddr(r)) }
 
 func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, &apperr.Error{Code: apperr.Invalid, Message: "bad id", Fields: map[string]string{"id": "a positive integer"}}
-	}
-	return id, nil
+	return web.PathID(r, func(_ string) error {
+		return &apperr.Error{Code: apperr.Invalid, Message: "bad id", Fields: map[string]string{"id": "a positive integer"}}
+	})
 }
 
 // ConfirmFix records the signal's fix-time candidate as the incident's
