@@ -32,7 +32,9 @@ import (
 
 var almaty, _ = time.LoadLocation("Asia/Almaty")
 
-func local(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, almaty) }
+func local(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, almaty)
+}
 
 // clock is the one injected clock, moved by the test.
 type clock struct {
@@ -186,8 +188,16 @@ func TestQ43TwoDesksOneDatabase(t *testing.T) {
 		var ea, eb error
 		for range 3 { // several looks each, racing
 			wg.Add(2)
-			go func() { defer wg.Done(); m, err := a.Analysis.RunOnce(context.Background()); ma, ea = append(ma, m...), errors.Join(ea, err) }()
-			go func() { defer wg.Done(); m, err := b.Analysis.RunOnce(context.Background()); mb, eb = append(mb, m...), errors.Join(eb, err) }()
+			go func() {
+				defer wg.Done()
+				m, err := a.Analysis.RunOnce(context.Background())
+				ma, ea = append(ma, m...), errors.Join(ea, err)
+			}()
+			go func() {
+				defer wg.Done()
+				m, err := b.Analysis.RunOnce(context.Background())
+				mb, eb = append(mb, m...), errors.Join(eb, err)
+			}()
 			wg.Wait()
 		}
 		if ea != nil || eb != nil {
