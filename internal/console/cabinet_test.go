@@ -311,3 +311,26 @@ func TestCabinetPagesTranslated(t *testing.T) {
 		t.Errorf("%d look-ups of missing messages", n)
 	}
 }
+
+// The applicant sees the failure by the public number every notice and the
+// status page use ("TF-2026-0001"), not the console's internal id (issue 11).
+func TestCabinetShowsFailureNumber(t *testing.T) {
+	d := boot(t, t.TempDir(), withClock(morning()), bootOpt{Cfg: func(c *config.Config) { c.Clamd = "off" }})
+	d.portalUser("alfa", auth.RoleApplicant, "123456789013", "alfa@example.kz")
+	b := d.browser()
+	signInTo(b, "alfa", "password-of-alfa", "/cabinet")
+	number, _ := report(t, b, "Не подписывается договор", nil)
+	a, err := d.App.Journal.Appeal(context.Background(), number)
+	if err != nil || !regexp.MustCompile(`^TF-2026-\d{4}$`).MatchString(a.IncidentNumber) {
+		t.Fatalf("appeal %s: incident number %q, %v", number, a.IncidentNumber, err)
+	}
+	for _, path := range []string{"/cabinet", "/cabinet/appeals/" + number} {
+		p := b.get(path)
+		if !strings.Contains(p.Body, `translate="no">`+a.IncidentNumber+`<`) {
+			t.Errorf("%s does not show the failure number %s", path, a.IncidentNumber)
+		}
+		if strings.Contains(p.Body, "INC-") {
+			t.Errorf("%s still shows the internal incident id", path)
+		}
+	}
+}
