@@ -9,6 +9,7 @@ import (
 
 	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/journal"
+	"tenderdesk/internal/vocab"
 )
 
 // queueRow is one line of the queue: the Journal row and its most urgent
@@ -18,17 +19,21 @@ type queueRow struct {
 	Clock    *clocks.View
 	Level    string // "", "warned", "breached", "paused"
 	Assignee string
+	Priority bool // the authorized body's appeal, listed first (Q47)
 }
 
 type queueData struct {
-	Rows     []queueRow
-	Next     string
-	Counts   map[journal.State]int
-	Total    int
-	States   []journal.State
-	Channels []string
-	Crits    []string
-	Within   int
+	Rows []queueRow
+	Next string
+	// MorePriority: more of the authorized body's appeals than the first
+	// page lists above the rest; the link filters the queue by its channel.
+	MorePriority bool
+	Counts       map[journal.State]int
+	Total        int
+	States       []journal.State
+	Channels     []string
+	Crits        []string
+	Within       int
 }
 
 // urgent is the clock that matters most: a breached one, else the running
@@ -101,15 +106,32 @@ func (c *Console) queue(q *req) error {
 	}
 	code := http.StatusOK
 	if len(p.Errors) == 0 {
+		// The authorized body's appeals come first (Q47): on the first page
+		// of a queue not filtered by channel they are listed above the rest,
+		// which then leaves them out on every page.
+		var rows []journal.Row
+		if f.Channel == "" {
+			f.ExceptChannel = string(vocab.Authority)
+			if f.After == "" {
+				pf := f
+				pf.Channel, pf.ExceptChannel = string(vocab.Authority), ""
+				pp, err := c.d.Journal.List(q.ctx(), pf)
+				if err != nil {
+					return err
+				}
+				rows, d.MorePriority = pp.Rows, pp.Next != ""
+			}
+		}
 		page, err := c.d.Journal.List(q.ctx(), f)
 		if err != nil {
 			return err
 		}
+		rows = append(rows, page.Rows...)
 		// The rows' assignees and clocks in one query each, not per row.
 		now := c.d.Now()
 		var ids []int64
 		var numbers []string
-		for _, r := range page.Rows {
+		for _, r := range rows {
 			numbers = append(numbers, r.Number)
 			if !slices.Contains(ids, r.IncidentID) {
 				ids = append(ids, r.IncidentID)
@@ -125,8 +147,8 @@ func (c *Console) queue(q *req) error {
 				return err
 			}
 		}
-		for _, r := range page.Rows {
-			row := queueRow{Row: r, Assignee: assignees[r.IncidentID]}
+		for _, r := range rows {
+			row := queueRow{Row: r, Assignee: assignees[r.IncidentID], Priority: vocab.Channel(r.Channel) == vocab.Authority}
 			own := slices.DeleteFunc(slices.Clone(views[r.IncidentID]), func(v clocks.View) bool { return v.Appeal != "" && v.Appeal != r.Number })
 			row.Clock, row.Level = urgent(own, now)
 			if d.Within > 0 && (row.Clock == nil || row.Clock.RemainingSeconds > int64(d.Within)*3600) {

@@ -17,18 +17,21 @@ import (
 
 // Filter selects Journal rows. Zero fields do not filter.
 type Filter struct {
-	From, To     time.Time // registered_at in [From, To)
-	State        string
-	Criticality  string
-	Channel      string
-	Organization string
-	BIN          string
-	Query        string // full text: every word must start a word of the description or organization
-	Limit        int
-	After        string // cursor from the previous page
-	Open         bool   // only incidents still worked on (not closed or merged): the console's queue
-	AssigneeID   int64  // only incidents assigned to this user ("mine")
-	Unassigned   bool   // only incidents nobody works on
+	From, To    time.Time // registered_at in [From, To)
+	State       string
+	Criticality string
+	Channel     string
+	// ExceptChannel leaves one channel out: the queue lists the authorized
+	// body's appeals above the rest (Q47) and not again among them.
+	ExceptChannel string
+	Organization  string
+	BIN           string
+	Query         string // full text: every word must start a word of the description or organization
+	Limit         int
+	After         string // cursor from the previous page
+	Open          bool   // only incidents still worked on (not closed or merged): the console's queue
+	AssigneeID    int64  // only incidents assigned to this user ("mine")
+	Unassigned    bool   // only incidents nobody works on
 	// Urgent orders by the nearest deadline of the appeal's running or
 	// breached clocks (its own and its incident's), soonest first (a breach
 	// is past, so first), appeals without one last; the console's queue.
@@ -176,7 +179,16 @@ func (s *Service) list(ctx context.Context, f Filter, fts int) (Page, bool, erro
 		where = append(where, low+"a.criticality = "+arg(f.Criticality))
 	}
 	if f.Channel != "" {
-		where = append(where, low+"a.channel = "+arg(f.Channel))
+		// The authorized body's appeals are few (Q46, Q47): their own
+		// channel index, then a sort, beats walking the urgency index.
+		cl := low
+		if vocab.Channel(f.Channel) == vocab.Authority {
+			cl = ""
+		}
+		where = append(where, cl+"a.channel = "+arg(f.Channel))
+	}
+	if f.ExceptChannel != "" {
+		where = append(where, low+"a.channel <> "+arg(f.ExceptChannel))
 	}
 	if f.Organization != "" {
 		where = append(where, "a.organization = "+arg(f.Organization))
