@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,7 +23,7 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 	files := fs.String("files-dir", "", "its file store (default: <db>/files)")
 	to := fs.String("to", "", "a new or empty directory for the backup (required)")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseExit(err)
 	}
 	if *to == "" {
 		fmt.Fprintln(stderr, "tenderdesk backup: --to is required")
@@ -46,7 +47,7 @@ func runRestore(args []string, stdout, stderr io.Writer) int {
 	to := fs.String("to", "tenderdesk-data", "the data directory to restore into (the desk must be stopped)")
 	force := fs.Bool("force", false, "overwrite a data directory that holds a desk")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseExit(err)
 	}
 	if *from == "" {
 		fmt.Fprintln(stderr, "tenderdesk restore: --from is required")
@@ -59,4 +60,12 @@ func runRestore(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "restored the backup of %s taken %s into %s (integrity and audit chain checked)\n", m.Source, m.TakenAt.Format(time.RFC3339), *to)
 	return 0
+}
+
+// parseExit: --help is an answer (0), a bad flag a usage error (2).
+func parseExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
 }
