@@ -215,13 +215,16 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	a.Journal.AddHooks(a.Console.Broker)
 	a.Clocks.OnFired(a.Console.Broker.ClockFired) // warnings and breaches live on every console
 	a.Web.Extra["/"] = a.Console.Handler()
+	a.openCluster() // live updates across desk processes on PostgreSQL
 
 	// Background workers, started by Serve.
-	a.workers = append(a.workers, a.Clocks.Run, a.Outbox.Run, a.Analysis.Run,
+	// Clocks and outbox claim rows (SKIP LOCKED); profiles reload in every
+	// process; the others lead (docs/multiprocess.md).
+	a.workers = append(a.workers, a.Clocks.Run, a.Outbox.Run, a.lead("analysis", a.Analysis.Run),
 		func(ctx context.Context) { a.Profiles.Run(ctx, time.Minute, func(w string) { a.Log.Warn(w) }) },
-		func(ctx context.Context) {
+		a.lead("webhook", func(ctx context.Context) {
 			a.Procurement.RunWebhook(ctx, &http.Client{Timeout: 30 * time.Second}, now, 5*time.Second)
-		})
+		}))
 	if cfg.SMTPListen != "" {
 		a.workers = append(a.workers, a.runMailListener)
 	}

@@ -24,7 +24,7 @@ func (a *App) openIntake(ctx context.Context) error {
 	a.Triggers = &triggers.Service{DB: a.DB, Now: a.Now}
 	a.Procurement.Triggers = a.Triggers.Inputs
 	a.Web.Mounts = append(a.Web.Mounts, a.Triggers.Mount)
-	a.workers = append(a.workers, a.Monitor.Run, a.Monitor.RunProbes)
+	a.workers = append(a.workers, a.Monitor.Run, a.lead("probes", a.Monitor.RunProbes))
 	if a.Cfg.SyslogListen != "" || a.Cfg.SyslogUDP != "" {
 		if a.Cfg.SyslogTLS && a.Cfg.TLSCert == "" {
 			return errors.New("config: --syslog-tls needs --tls-cert and --tls-key")

@@ -80,7 +80,7 @@ func (a *App) openSignatures() error {
 	if a.Files != nil {
 		a.Retention.ContentPath = a.Files.ContentPath
 	}
-	a.workers = append(a.workers, a.runRetention)
+	a.workers = append(a.workers, a.lead("retention", a.runRetention))
 	return nil
 }
 

@@ -2,6 +2,8 @@ package console
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -31,6 +33,14 @@ type Broker struct {
 	mu     sync.Mutex
 	subs   map[chan Event]struct{}
 	Settle time.Duration
+	// Remote, set on PostgreSQL, carries every event through the database
+	// so consoles connected to any desk process hear it (issue 15): a
+	// hook's event is sent inside its transaction (NOTIFY, delivered at
+	// commit and never for a rollback, so no settle time is needed), any
+	// other at once (tx nil). Every process's listener, this one's too,
+	// hands it back through Receive; nothing is sent locally besides, so a
+	// console hears each event once.
+	Remote func(ctx context.Context, tx *sql.Tx, payload string) error
 }
 
 func NewBroker() *Broker {
@@ -51,9 +61,50 @@ func (b *Broker) unsubscribe(ch chan Event) {
 	b.mu.Unlock()
 }
 
-// Publish sends e to every subscriber after the settle time.
+// Publish sends e to every subscriber after the settle time (or, with
+// Remote, through the database at once).
 func (b *Broker) Publish(e Event) {
+	if b.Remote != nil {
+		go b.sendRemote(e)
+		return
+	}
 	time.AfterFunc(b.Settle, func() { b.send(e) })
+}
+
+// inTx publishes a hook's event with its transaction.
+func (b *Broker) inTx(ctx context.Context, tx *sql.Tx, e Event) error {
+	if b.Remote == nil {
+		b.Publish(e)
+		return nil
+	}
+	p, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return b.Remote(ctx, tx, string(p))
+}
+
+// sendRemote sends a committed event through the database; if the
+// database cannot take it, this process's consoles still hear it.
+func (b *Broker) sendRemote(e Event) {
+	p, err := json.Marshal(e)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = b.Remote(ctx, nil, string(p))
+		cancel()
+	}
+	if err != nil {
+		b.send(e)
+	}
+}
+
+// Receive hands an event heard from the database (Remote) to this
+// process's consoles; a payload that is not an event is dropped.
+func (b *Broker) Receive(payload string) {
+	var e Event
+	if json.Unmarshal([]byte(payload), &e) == nil && e.Kind != "" {
+		b.send(e)
+	}
 }
 
 // send gives e to every subscriber now (an event already committed).
@@ -76,7 +127,12 @@ func (b *Broker) ClockFired(f clocks.Fired) {
 	if f.Breach {
 		st = "breached"
 	}
-	b.send(Event{Kind: "clock", Number: f.Appeal, Incident: f.IncidentID, State: st})
+	e := Event{Kind: "clock", Number: f.Appeal, Incident: f.IncidentID, State: st}
+	if b.Remote != nil {
+		go b.sendRemote(e)
+		return
+	}
+	b.send(e)
 }
 
 // Subscribers is how many consoles are connected.
@@ -87,14 +143,12 @@ func (b *Broker) Subscribers() int {
 }
 
 // AppealRegistered and IncidentChanged make the broker a journal.Hooks.
-func (b *Broker) AppealRegistered(_ context.Context, _ journal.HookTx, a journal.Appeal, _ bool) error {
-	b.Publish(Event{Kind: "appeal", Number: a.Number, Incident: a.IncidentID})
-	return nil
+func (b *Broker) AppealRegistered(ctx context.Context, tx journal.HookTx, a journal.Appeal, _ bool) error {
+	return b.inTx(ctx, tx.Tx, Event{Kind: "appeal", Number: a.Number, Incident: a.IncidentID})
 }
 
-func (b *Broker) IncidentChanged(_ context.Context, _ journal.HookTx, _ journal.Action, _ audit.Actor, _, after journal.Incident) error {
-	b.Publish(Event{Kind: "incident", Incident: after.ID, State: string(after.State)})
-	return nil
+func (b *Broker) IncidentChanged(ctx context.Context, tx journal.HookTx, _ journal.Action, _ audit.Actor, _, after journal.Incident) error {
+	return b.inTx(ctx, tx.Tx, Event{Kind: "incident", Incident: after.ID, State: string(after.State)})
 }
 
 // events streams the broker to one console.

@@ -37,7 +37,12 @@ type DB struct {
 	Dialect Dialect
 	// DSN as given, without password, for logs.
 	Where string
+	dsn   string // as given: internal/cluster opens its own connections with it
 }
+
+// DSN is the connection string as given (with its password): for the
+// dedicated connections of internal/cluster, never for logs.
+func (db *DB) DSN() string { return db.dsn }
 
 // Open opens dsn: a postgres:// or postgresql:// URL, or a directory (or a
 // file ending in .db/.sqlite) for SQLite. The directory is created.
@@ -60,7 +65,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres unreachable: %w", err)
 	}
-	return &DB{W: db, R: db, Dialect: Postgres, Where: redact(dsn)}, nil
+	return &DB{W: db, R: db, Dialect: Postgres, Where: redact(dsn), dsn: dsn}, nil
 }
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {

@@ -33,6 +33,7 @@ import (
 
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/audit"
+	"tenderdesk/internal/cluster"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/vocab"
@@ -180,8 +181,11 @@ func (s *Service) acceptLoop() {
 // stored: the callers answer 5xx and the senders retry); after it, events
 // not applied stay pending for Run.
 func (s *Service) storeAndApply(ctx context.Context, group []*acceptReq) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	var all []*Event
 	for _, r := range group {
 		for i := range r.evs {
@@ -352,8 +356,11 @@ func (s *Service) ApplyPending(ctx context.Context) (int, error) {
 // share one transaction; an event that needs an appeal commits what came
 // before it, then registers (its signal and mark commit with the appeal).
 func (s *Service) apply(ctx context.Context, evs []Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	var tx *sql.Tx
 	commit := func() error {
 		if tx == nil {
@@ -390,6 +397,19 @@ func (s *Service) apply(ctx context.Context, evs []Event) error {
 		}
 	}
 	return commit()
+}
+
+// lock serializes applies: in this process by mu, and on PostgreSQL across
+// the desk's processes too (issue 15): de-duplication reads the open
+// signals, so two processes applying at once would open two appeals.
+func (s *Service) lock(ctx context.Context) (func(), error) {
+	s.mu.Lock()
+	unlock, err := cluster.Lock(ctx, s.DB, "intake.apply")
+	if err != nil {
+		s.mu.Unlock()
+		return nil, apperr.Wrap(err, "intake: lock")
+	}
+	return func() { unlock(); s.mu.Unlock() }, nil
 }
 
 // applyToOpen applies e to its source's open signal on the module, or

@@ -355,6 +355,10 @@ func (s *Service) RunProbes(ctx context.Context) {
 	load()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	// A probe changed through another desk process is not heard here (its
+	// reload is that process's): reread every half minute (issue 15).
+	reread := time.NewTicker(30 * time.Second)
+	defer reread.Stop()
 	for {
 		wait := time.Hour
 		if len(q) > 0 {
@@ -365,6 +369,9 @@ func (s *Service) RunProbes(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-s.reload:
+			load()
+			continue
+		case <-reread.C:
 			load()
 			continue
 		case id := <-done:
