@@ -636,3 +636,70 @@ func TestNoticeMetByDelivery(t *testing.T) {
 		}
 	})
 }
+
+// R6 under the Russian profile: a request gets the auxiliary_function clock
+// (3 working days, the end of hours of the 3rd working day after
+// registration, 08:00–20:00 Yekaterinburg); a request for information
+// (Q38) pauses it, and the requester's wait is added to the term — the
+// business time paused, by hand and by the pure engine; fixing meets it.
+// The Kazakh profiles have no such term and start no such clock.
+func TestR6TermPausedWhileTheRequesterAnswers(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ekb, _ := time.LoadLocation("Asia/Yekaterinburg")
+		loc := func(s string) time.Time {
+			v, err := time.ParseInLocation("2006-01-02 15:04", s, ekb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		d := newDesk(t, db, loc("2026-11-19 10:00"))
+		recv := loc("2026-11-19 09:55")
+		r, err := d.j.Register(context.Background(), operator, journal.NewAppeal{Channel: "email", ReceivedAt: &recv, Organization: "МКУ «Центр»",
+			ContactEmail: "user@example.ru", Description: "не формируется извещение", Profile: "ru-khmao-goszakaz"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := regulation.ClockAuxiliaryFunction + "/" + r.Number
+		before, ok := d.clocks(t, r.IncidentID)[key]
+		// Thu 19.11 → Fri 20, Mon 23, Tue 24: end of hours 20:00
+		if !ok || before.Basis != "R6" || before.State != clocks.Running || !before.Deadline.Equal(loc("2026-11-24 20:00")) {
+			t.Fatalf("R6 clock: %+v (present %v), want running, R6, Tue 24.11 20:00", before, ok)
+		}
+		prof, err := regulation.Resolve("ru-khmao-goszakaz", time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.clock.Set(loc("2026-11-20 10:00"))
+		d.act(t, r.IncidentID, journal.TransitionInput{Action: journal.ActAnalyse})
+		d.act(t, r.IncidentID, journal.TransitionInput{Action: journal.ActRequestInfo, Note: "пришлите снимок экрана"})
+		if v := d.clocks(t, r.IncidentID)[key]; v.State != clocks.Paused {
+			t.Fatalf("R6 clock while the requester is asked: %s, want paused", v.State)
+		}
+		d.clock.Set(loc("2026-11-20 16:00"))
+		d.act(t, r.IncidentID, journal.TransitionInput{Action: journal.ActResume})
+		after := d.clocks(t, r.IncidentID)[key]
+		// 6 working hours paused (10:00–16:00, no lunch in 003): Wed 25.11 08:00 + 6h
+		want := prof.Calendar().AddBusiness(before.Deadline, prof.Calendar().BusinessBetween(loc("2026-11-20 10:00"), loc("2026-11-20 16:00")))
+		if after.State != clocks.Running || !after.Deadline.Equal(loc("2026-11-25 14:00")) || !want.Equal(after.Deadline) {
+			t.Errorf("R6 after the answer: %s %s, want running Wed 25.11 14:00 (engine %s)", after.State, after.Deadline, want)
+		}
+		c, _ := sla.New(prof, sla.Spec{Clock: regulation.ClockAuxiliaryFunction, At: loc("2026-11-19 10:00")})
+		if c = c.Pause(loc("2026-11-20 10:00"), "Q38").Resume(loc("2026-11-20 16:00")); !c.Deadline().Equal(after.Deadline) {
+			t.Errorf("the pure engine says %s, the desk %s", c.Deadline(), after.Deadline)
+		}
+		d.clock.Set(loc("2026-11-23 11:00"))
+		dep := true
+		d.act(t, r.IncidentID, journal.TransitionInput{Action: journal.ActConfirm, Criticality: "low", OperatorDependent: &dep})
+		d.act(t, r.IncidentID, journal.TransitionInput{Action: journal.ActStartFix})
+		d.act(t, r.IncidentID, journal.TransitionInput{Action: journal.ActFix, Decision: "исправлено"})
+		if v := d.clocks(t, r.IncidentID)[key]; v.State != clocks.Met {
+			t.Errorf("R6 after the fix: %s, want met", v.State)
+		}
+		// a Kazakh request has no R6 clock
+		k := d.register(t, "email", at("2026-11-23 10:55"), 0)
+		if _, ok := d.clocks(t, k.IncidentID)[regulation.ClockAuxiliaryFunction+"/"+k.Number]; ok {
+			t.Errorf("R6 is the Russian profile's: kz-quasi started it")
+		}
+	})
+}

@@ -21,7 +21,8 @@ var _ journal.Hooks = (*Service)(nil)
 // pausable are the clocks a request for information stops (Q38: "extends
 // the term by the time they take"): the terms that wait on the user. The
 // notice clocks are the operator's own duty to tell and keep running.
-var pausable = []string{regulation.ClockAnalysis, regulation.ClockResolution, regulation.ClockAppealConsideration, regulation.ClockLegalForwarding}
+var pausable = []string{regulation.ClockAnalysis, regulation.ClockResolution, regulation.ClockAppealConsideration, regulation.ClockLegalForwarding,
+	regulation.ClockAuxiliaryFunction} // R6: the requester's wait is theirs (docs/regulations.md, R-escalation)
 
 // levelNotices are the notice clocks a confirmation at each level starts
 // (Q35.1, Q36.1–2, Q37.3).
@@ -171,7 +172,12 @@ func (c *change) save(ctx context.Context, by audit.Actor, action, objType, objI
 
 // AppealRegistered starts the clocks of a new appeal: registration (Q29/G7,
 // met or breached at once: it ran from arrival to registration),
-// incident_id_notice (Q30) and appeal_consideration (Q20).
+// incident_id_notice (Q30) and appeal_consideration (Q20); under the
+// Russian profile, whose instruction sets no other term of a request, R6's
+// auxiliary_function (3 working days), so that a request for information
+// pauses it like any clock and the requester's wait is added to the term
+// (docs/regulations.md, R-escalation). A profile without a term starts
+// nothing.
 func (s *Service) AppealRegistered(ctx context.Context, htx journal.HookTx, a journal.Appeal, _ bool) error {
 	c := s.change(htx)
 	r, err := c.start(a.IncidentID, a.Number, a.Profile, regulation.ClockRegistration, "", slaChannel(a.Channel), a.ReceivedAt)
@@ -183,7 +189,7 @@ func (s *Service) AppealRegistered(ctx context.Context, htx journal.HookTx, a jo
 			return err
 		}
 	}
-	for _, clock := range []string{regulation.ClockIncidentIDNotice, regulation.ClockAppealConsideration} {
+	for _, clock := range []string{regulation.ClockIncidentIDNotice, regulation.ClockAppealConsideration, regulation.ClockAuxiliaryFunction} {
 		if _, err := c.start(a.IncidentID, a.Number, a.Profile, clock, "", "", a.RegisteredAt); err != nil {
 			return wrap(err, clock+" clock")
 		}
@@ -214,6 +220,13 @@ func (s *Service) IncidentChanged(ctx context.Context, htx journal.HookTx, actio
 			}
 		}
 		return nil
+	}
+	// the requester's answer: Q20's term, or R6's under the Russian profile
+	meetAnswer := func(at time.Time) error {
+		if err := meetAll(regulation.ClockAppealConsideration, at); err != nil {
+			return err
+		}
+		return meetAll(regulation.ClockAuxiliaryFunction, at)
 	}
 	now, inc := htx.Now, after.ID
 	switch action {
@@ -255,7 +268,7 @@ func (s *Service) IncidentChanged(ctx context.Context, htx journal.HookTx, actio
 		}
 	case journal.ActRefute:
 		if err = meetAll(regulation.ClockAnalysis, now); err == nil {
-			if err = meetAll(regulation.ClockAppealConsideration, now); err == nil {
+			if err = meetAnswer(now); err == nil {
 				_, err = c.start(inc, "", after.Profile, regulation.ClockRefutationNotice, "", "", now)
 			}
 		}
@@ -265,7 +278,7 @@ func (s *Service) IncidentChanged(ctx context.Context, htx journal.HookTx, actio
 			at = *after.FixedAt
 		}
 		if err = meetAll(regulation.ClockResolution, at); err == nil {
-			if err = meetAll(regulation.ClockAppealConsideration, now); err == nil && after.Criticality == vocab.High {
+			if err = meetAnswer(now); err == nil && after.Criticality == vocab.High {
 				_, err = c.start(inc, "", after.Profile, regulation.ClockAuthorityReport, "", "", at) // Q37.13
 			}
 		}

@@ -69,11 +69,12 @@ func (p *Page) cab() CabinetDeps { return p.deps.Cabinet }
 
 // Late reports a late request (R-escalation): an appeal under the Russian
 // profile whose term is past — a clock of it breached or running past its
-// deadline, or, the desk starting no clock of its own for these requests,
-// R6's 3 working days from registration gone while the request is neither
-// fixed, refuted nor closed. A request waiting on the requester's
-// information (Q38's pause) is not the desk's lateness and is not flagged
-// (docs/regulations.md, R-escalation).
+// deadline (R6's auxiliary_function clock, paused while the requester is
+// asked, so their wait extends the term). A request registered before the
+// desk started that clock has its R6 term computed here from registration,
+// while it is neither fixed, refuted nor closed. A request waiting on the
+// requester's information (Q38's pause) is not the desk's lateness and is
+// not flagged (docs/regulations.md, R-escalation).
 func (p *Page) Late(a journal.Appeal, state journal.State, cs []clocks.View) bool {
 	if !russian(a.Profile) {
 		return false
@@ -83,6 +84,9 @@ func (p *Page) Late(a journal.Appeal, state journal.State, cs []clocks.View) boo
 		return v.State == "breached" || (v.State == "running" && !v.Deadline.IsZero() && now.After(v.Deadline))
 	}) {
 		return true
+	}
+	if slices.ContainsFunc(cs, func(v clocks.View) bool { return v.Clock == regulation.ClockAuxiliaryFunction }) {
+		return false // the R6 clock is in cs and not late
 	}
 	switch state {
 	case journal.Fixed, journal.Closed, journal.Refuted, journal.Merged, journal.InfoRequested:

@@ -248,7 +248,30 @@ func TestCabinetRussianSectionsAndEscalation(t *testing.T) {
 		if p := staff.get("/appeals/" + number); strings.Contains(p.Body, `id="late-request"`) {
 			t.Fatalf("R-escalation: a request in its term is not flagged")
 		}
-		clock.Add(7 * 24 * time.Hour) // past R6's 3 working days; the sessions have ended
+		// R6 and Q38: while the requester is asked for information the term
+		// waits; their answer resumes it with the wait added, so a week of
+		// waiting is not lateness, and right after the answer it is not late
+		actor := audit.Actor{Login: "olga", Role: "operator"}
+		transit := func(act journal.Action) {
+			t.Helper()
+			if _, err := d.App.Journal.Transition(t.Context(), actor, a.IncidentID, journal.TransitionInput{Action: act, Note: "пришлите снимок экрана"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		transit(journal.ActAnalyse)
+		transit(journal.ActRequestInfo)
+		clock.Add(7 * 24 * time.Hour) // the requester took a week
+		transit(journal.ActResume)
+		b, staff = d.browser(), d.browser()
+		signInTo(b, "alfa", "password-of-alfa", "/cabinet")
+		staff.signIn("olga", "password-of-olga")
+		if p := b.get("/cabinet/appeals/" + number); strings.Contains(p.Body, `id="escalation"`) {
+			t.Fatalf("R6: the requester's week of waiting made the request late")
+		}
+		if p := staff.get("/appeals/" + number); strings.Contains(p.Body, `id="late-request"`) {
+			t.Fatalf("R6: staff see a request late because of the requester's wait")
+		}
+		clock.Add(7 * 24 * time.Hour) // past R6's 3 working days with the wait added; the sessions have ended
 		b, staff = d.browser(), d.browser()
 		signInTo(b, "alfa", "password-of-alfa", "/cabinet")
 		staff.signIn("olga", "password-of-olga")
