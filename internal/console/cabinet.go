@@ -47,6 +47,7 @@ func (c *Console) cabinetRoutes() {
 	c.route("POST /cabinet/notifications/{id}/read", "*", c.cabinetRead)
 	c.route("GET /track", "", c.trackPage)
 	c.cabinetMoreRoutes()
+	c.consentRoutes()
 }
 
 // SetCabinet supplies the conversation and the files (wired after the

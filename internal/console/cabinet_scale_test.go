@@ -146,6 +146,7 @@ func TestCabinetMyAppealsAtScale(t *testing.T) {
 					Role: string(auth.RoleApplicant), BIN: scaleBIN, Organization: "ТОО «Организация 17»"}); err != nil {
 					t.Fatal(err)
 				}
+				d.consented("scale")
 			}
 			b := d.browser()
 			signInTo(b, "scale", "password-of-scale", "/cabinet")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"tenderdesk/internal/audit"
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/config"
 )
@@ -28,18 +29,26 @@ func TestCabinetScreenshotsAccessibility(t *testing.T) {
 		t.Fatalf("staff reply: %d %v", s, body)
 	}
 	dir := shotsDir(t)
-	signed, anon := tab(t, actx), tab(t, actx)
+	signed, anon, fresh := tab(t, actx), tab(t, actx), tab(t, actx)
 	signInCabinet(t, signed, d.Base, "alfa", "password-of-alfa")
+	// an account the administrator registered: the consent form first (E6)
+	if _, err := d.App.Auth.CreateUser(t.Context(), audit.System, auth.NewUser{Login: "dana", Password: "password-of-dana",
+		Role: string(auth.RoleApplicant), BIN: "123456789013", Organization: "ТОО «Дана»"}); err != nil {
+		t.Fatal(err)
+	}
+	signInCabinet(t, fresh, d.Base, "dana", "password-of-dana")
 	type shot struct {
 		name, path string
 		anon       bool
 		submit     string // a form to send first (the page after it is shot)
+		fresh      bool   // as the account that has not consented yet
 	}
 	pages := []shot{
-		{"cabinet", "/cabinet", false, ""}, {"cabinet-report", "/cabinet/report", false, ""},
-		{"cabinet-reported", "/cabinet/report", false, "form[action='/cabinet/report']"},
-		{"cabinet-appeal", "/cabinet/appeals/" + number, false, ""}, {"cabinet-notifications", "/cabinet/notifications", false, ""},
-		{"cabinet-track", "/track", true, ""}, {"cabinet-tracked", "/track?number=" + number + "&code=" + code, true, ""},
+		{"cabinet", "/cabinet", false, "", false}, {"cabinet-report", "/cabinet/report", false, "", false},
+		{"cabinet-reported", "/cabinet/report", false, "form[action='/cabinet/report']", false},
+		{"cabinet-appeal", "/cabinet/appeals/" + number, false, "", false}, {"cabinet-notifications", "/cabinet/notifications", false, "", false},
+		{"cabinet-track", "/track", true, "", false}, {"cabinet-tracked", "/track?number=" + number + "&code=" + code, true, "", false},
+		{"cabinet-consent", "/consent", false, "", true},
 	}
 	for _, w := range []struct {
 		name          string
@@ -50,6 +59,9 @@ func TestCabinetScreenshotsAccessibility(t *testing.T) {
 				ctx := signed
 				if pg.anon {
 					ctx = anon
+				}
+				if pg.fresh {
+					ctx = fresh
 				}
 				name := fmt.Sprintf("%s-%s-%d", pg.name, lang, w.width)
 				sep := "?"

@@ -52,6 +52,7 @@ func (d *desk) portalUser(login string, role auth.Role, bin, email string) {
 		Role: string(role), BIN: bin, Organization: "ТОО «" + login + "»", Email: email, Language: "ru"}); err != nil {
 		d.t.Fatal(err)
 	}
+	d.consented(login)
 }
 
 // postFiles submits a multipart form with files, as a browser without

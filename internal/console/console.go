@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -117,6 +118,9 @@ type Console struct {
 	// jobs are the applies running in the background (pages_incident_b.go).
 	jobs      applyJobs
 	applyWait atomic.Int64
+	// consentOK holds the users known to have given their E6–E7 consents
+	// (pages_consent.go): asked once per process, never forgotten.
+	consentOK sync.Map
 }
 
 // New builds the console: templates and catalogues are parsed now, so a
@@ -205,6 +209,10 @@ func (c *Console) route(pattern string, perm auth.Permission, h handlerFunc) {
 			}
 			if perm != "*" && !auth.Allowed(q.user.Role, perm) {
 				c.fail(q, http.StatusForbidden, q.L.T("err.forbidden", q.L.Label("role", q.user.Role)))
+				return
+			}
+			if !consentFree[pattern] && !c.consented(q) {
+				c.askConsent(q)
 				return
 			}
 		}

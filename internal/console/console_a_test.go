@@ -41,6 +41,7 @@ func (d *desk) reporter(login, bin, mail, lang string) {
 		Role: string(auth.RoleApplicant), BIN: bin, Organization: "ТОО «Альфа»", Email: mail, Language: lang}); err != nil {
 		d.t.Fatal(err)
 	}
+	d.consented(login)
 }
 
 // textBox is the reply box's content on an appeal page.

@@ -17,6 +17,7 @@ import (
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/config"
+	"tenderdesk/internal/invite"
 	"tenderdesk/internal/store/storetest"
 )
 
@@ -96,6 +97,25 @@ func (d *desk) user(login string, role auth.Role) {
 	d.t.Helper()
 	if _, err := d.App.Auth.CreateUser(context.Background(), audit.System, auth.NewUser{Login: login,
 		Password: "password-of-" + login, Role: string(role)}); err != nil {
+		d.t.Fatal(err)
+	}
+	d.consented(login)
+}
+
+// consented records the E6–E7 consents of a test account of a role that
+// needs them, as its first sign-in would (pages_consent.go), so tests of
+// other pages start past the consent form.
+func (d *desk) consented(login string) {
+	d.t.Helper()
+	u, err := d.App.Auth.ByLogin(context.Background(), login)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	all := map[string]bool{}
+	for _, c := range invite.Required(u.Role) {
+		all[c.ID] = true
+	}
+	if err := d.App.Invites.Give(context.Background(), auth.Principal{User: u, Via: "session"}, "127.0.0.1", "ru", all); err != nil {
 		d.t.Fatal(err)
 	}
 }

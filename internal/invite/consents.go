@@ -1,10 +1,16 @@
 package invite
 
 import (
+	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
+	"slices"
 
+	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/audit"
 	"tenderdesk/internal/auth"
+	"tenderdesk/internal/store"
 )
 
 // Consent is one text a person accepts at registration. Its version and
@@ -57,4 +63,60 @@ func Required(role auth.Role) []Consent {
 		return []Consent{consentNonDisclosure}
 	}
 	return nil
+}
+
+// Missing are the consents of role the user has not given in their current
+// version (E6–E7). An account an administrator registered gives them at its
+// first sign-in; a changed text (a new Version) is asked for again.
+func (s *Service) Missing(ctx context.Context, userID int64, role auth.Role) ([]Consent, error) {
+	req := Required(role)
+	if len(req) == 0 {
+		return nil, nil
+	}
+	given, err := s.ConsentsOf(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, g := range given {
+		have[g.Version] = true
+	}
+	return slices.DeleteFunc(req, func(c Consent) bool { return have[c.ID+"@"+c.Version] }), nil
+}
+
+// Give records the consents an existing account has not given yet (one an
+// administrator registered), shown in lang, with the audit record, in one
+// transaction; a missing one not given names its field.
+func (s *Service) Give(ctx context.Context, p auth.Principal, addr, lang string, given map[string]bool) error {
+	missing, err := s.Missing(ctx, p.ID, p.Role)
+	if err != nil {
+		return err
+	}
+	switch lang {
+	case "ru", "kk", "en":
+	default:
+		lang = "ru"
+	}
+	v := apperr.Validation{}
+	for _, c := range missing {
+		if !given[c.ID] {
+			v.Add(c.ID, "required: the "+c.Rule+" consent of registration")
+		}
+	}
+	if err := v.Err(); err != nil || len(missing) == 0 {
+		return err
+	}
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		now := s.Now().UTC()
+		var rec []map[string]string
+		for _, c := range missing {
+			if _, err := tx.ExecContext(ctx, Q.InsertConsent, p.ID, c.Rule, c.ID+"@"+c.Version, c.SHA256(lang), lang, nil, addr, store.T(now)); err != nil {
+				return apperr.Wrap(err, "consent")
+			}
+			rec = append(rec, map[string]string{"rule": c.Rule, "text": c.ID + "@" + c.Version})
+		}
+		_, err := audit.Append(ctx, tx, s.DB.Dialect, now, p.Actor(addr), audit.Entry{Action: "user.consents_given", ObjectType: "user",
+			ObjectID: p.Login, After: map[string]any{"consents": rec, "lang": lang}})
+		return err
+	})
 }
