@@ -123,3 +123,21 @@ const (
 	PermIntakeAlert  Permission = "intake:alert"  // POST Alertmanager webhooks and JSON log lines
 	PermIntakeManage Permission = "intake:manage" // probes, module map, log rules
 )
+
+// E8Rights are the rights E8 gives an account of each category at its
+// registration (004 p.8; the desk reads it for every profile). Applicants
+// (applicant, customer) form and file appeals with their documents and use
+// their cabinet: create, read their organization's appeals (uploads are
+// under appeal:read). Authorized persons — the operator's staff who
+// consider appeals — review them (the appeal and its incident), approve or
+// reject them (the incident's transitions: confirm, refute, fix), send
+// notifications to the applicants (a staff reply or an information
+// request needs incident:transition, internal/convo) and monitor (the
+// queue and the Journal). The matrix above must give each role at least
+// these, and an applicant none of the authorized persons' (TestE8RightsOfEachCategory).
+var E8Rights = map[Role][]Permission{
+	RoleApplicant:  {PermAppealCreate, PermAppealRead},
+	RoleCustomer:   {PermAppealCreate, PermAppealRead},
+	RoleOperator:   {PermAppealRead, PermIncidentRead, PermIncidentTransition, PermJournalRead},
+	RoleSpecialist: {PermAppealRead, PermIncidentRead, PermIncidentTransition, PermJournalRead},
+}
