@@ -64,6 +64,14 @@ func TestQ27IntakeOverHTTP(t *testing.T) {
 		}
 		d.must(d.req("POST", "/api/v1/intake/alertmanager", portal, `{"alerts": [`), http.StatusBadRequest)
 
+		// a webhook's 200 means stored; the apply follows (issue 14)
+		settle := func() {
+			t.Helper()
+			if err := d.App.Monitor.Settle(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		settle()
 		sig := d.must(d.req("GET", "/api/v1/intake/signals", op, nil), http.StatusOK)
 		sigs := sig.JSON["signals"].([]any)
 		if len(sigs) != 1 {
@@ -142,6 +150,7 @@ func TestQ27IntakeOverHTTP(t *testing.T) {
 		d.must(d.req("GET", "/api/v1/intake/module-map", op, nil), http.StatusOK)
 		d.must(d.req("GET", "/api/v1/intake/signals?limit=0", op, nil), http.StatusBadRequest)
 
+		settle()
 		st := d.must(d.req("GET", "/api/v1/intake/status", op, nil), http.StatusOK)
 		got := map[string][2]float64{}
 		for _, x := range st.JSON["totals"].([]any) {

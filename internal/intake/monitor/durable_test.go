@@ -3,7 +3,10 @@ package monitor
 import (
 	"context"
 	"database/sql"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/store/storetest"
@@ -26,8 +29,9 @@ func TestStoredEventsSurviveACrashAndApplyOnce(t *testing.T) {
 		if err := db.Tx(ctx, func(tx *sql.Tx) error { return r.s.storeEvents(ctx, tx, evs) }); err != nil {
 			t.Fatal(err)
 		}
-		if n := r.count("SELECT count(*) FROM appeals"); n != 0 {
-			t.Fatalf("%d appeals before the restart", n)
+		var before int // read as it is: count() would apply the pending events
+		if err := db.R.QueryRow("SELECT count(*) FROM appeals").Scan(&before); err != nil || before != 0 {
+			t.Fatalf("%d appeals before the restart (%v)", before, err)
 		}
 		after := newRig(t, db, r.clk.Now()) // the next start
 		n, err := after.s.ApplyPending(ctx)
@@ -49,6 +53,60 @@ func TestStoredEventsSurviveACrashAndApplyOnce(t *testing.T) {
 			t.Fatalf("%d incidents", n)
 		}
 		if g := after.signals()["alertmanager/Аукционы"]; g.Count != 2 {
+			t.Fatalf("signal %+v", g)
+		}
+	})
+}
+
+// Issue 14 (a webhook's latency): Accept answers once the events are
+// stored, not once they are applied — with the apply held (its lock taken
+// here, as a long registration would), a webhook's events are still stored
+// and acknowledged; the apply loop applies them after, in order and once,
+// with nobody calling Settle.
+func TestAcceptAnswersOnceStoredAndAppliesBehind(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		r := newRig(t, db, mustTime("2026-11-20T04:15:00Z"))
+		ctx := context.Background()
+		mk := func(key string, min int) []Event {
+			return []Event{{Source: SourceAlertmanager, Key: key, Module: "Аукционы", Status: Firing, At: mustTime("2026-11-20T04:10:00Z").Add(time.Duration(min) * time.Minute), Title: "AuctionDown"}}
+		}
+		r.s.mu.Lock() // the apply cannot run
+		for i := range 3 {
+			if err := r.s.Accept(ctx, mk("am:"+strconv.Itoa(i), i)); err != nil {
+				r.s.mu.Unlock()
+				t.Fatal(err)
+			}
+		}
+		var stored, pending, appeals int
+		db.R.QueryRow("SELECT count(*), count(*) - count(processed_at) FROM intake_events").Scan(&stored, &pending)
+		db.R.QueryRow("SELECT count(*) FROM appeals").Scan(&appeals)
+		r.s.mu.Unlock()
+		if stored != 3 || pending != 3 || appeals != 0 {
+			t.Fatalf("with the apply held: %d stored, %d pending, %d appeals; want 3 acknowledged and stored, none applied", stored, pending, appeals)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for pending > 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+			db.R.QueryRow("SELECT count(*) - count(processed_at) FROM intake_events").Scan(&pending)
+		}
+		if pending != 0 {
+			t.Fatalf("the apply loop left %d events pending", pending)
+		}
+		var outcomes []string
+		rows, err := db.R.Query("SELECT outcome FROM intake_events ORDER BY id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var o string
+			rows.Scan(&o)
+			outcomes = append(outcomes, o)
+		}
+		rows.Close()
+		if strings.Join(outcomes, ",") != "opened,counted,counted" {
+			t.Fatalf("applied in order and once: %v", outcomes)
+		}
+		if g := r.signals()["alertmanager/Аукционы"]; g.Count != 3 {
 			t.Fatalf("signal %+v", g)
 		}
 	})

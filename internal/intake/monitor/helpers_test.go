@@ -74,12 +74,23 @@ func (r *rig) webhook(name string) int {
 	if err := r.s.Accept(context.Background(), evs); err != nil {
 		r.t.Fatalf("%s: %v", name, err)
 	}
+	r.settle()
 	return len(evs)
 }
 
-// incidents counts incidents by state.
+// settle waits for the events stored so far to be applied: Accept
+// answers once they are stored, the apply loop follows.
+func (r *rig) settle() {
+	r.t.Helper()
+	if err := r.s.Settle(context.Background()); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// count reads the applied state.
 func (r *rig) count(q string, args ...any) int {
 	r.t.Helper()
+	r.settle()
 	var n int
 	if err := r.db.R.QueryRow(q, args...).Scan(&n); err != nil {
 		r.t.Fatalf("%s: %v", q, err)
@@ -89,6 +100,7 @@ func (r *rig) count(q string, args ...any) int {
 
 func (r *rig) signals() map[string]Signal {
 	r.t.Helper()
+	r.settle()
 	gs, err := r.s.Signals(context.Background(), 0, 1000)
 	if err != nil {
 		r.t.Fatal(err)
@@ -105,6 +117,7 @@ func (r *rig) signals() map[string]Signal {
 
 func (r *rig) appealsOf(incidentID int64) []journal.Appeal {
 	r.t.Helper()
+	r.settle()
 	v, err := r.j.Incident(context.Background(), incidentID)
 	if err != nil {
 		r.t.Fatal(err)

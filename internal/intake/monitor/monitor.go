@@ -113,6 +113,7 @@ type Service struct {
 
 	acceptOnce sync.Once
 	acceptCh   chan *acceptReq
+	applyCh    chan []Event // stored events for applyLoop, in store order
 }
 
 // New builds the intake; Load reads its rules.
@@ -120,18 +121,21 @@ func New(db *store.DB, j *journal.Service, now func() time.Time, log *slog.Logge
 	return &Service{DB: db, Journal: j, Now: now, Log: log, kick: make(chan struct{}, 1), reload: make(chan struct{}, 1)}
 }
 
-// Accept stores events and applies them; it returns once they are
-// committed (then they are safe: an apply that fails after the store is
-// retried by Run). Concurrent calls share transactions (group commit):
-// one commit stores and counts the events of every call waiting, so a
-// burst of webhooks costs a few commits, not two per webhook.
+// Accept stores events and returns once they are committed: then they are
+// safe, and the sender may be answered (issue 14: a webhook's 200 waits for
+// the store, not for the appeals its alerts open). Concurrent calls share
+// one transaction (group commit), so a burst of webhooks costs a few
+// commits. The stored events are applied behind, in order, by the apply
+// loop (and by Run after a crash or a failed apply); Settle waits for them.
 func (s *Service) Accept(ctx context.Context, evs []Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
 	s.acceptOnce.Do(func() {
 		s.acceptCh = make(chan *acceptReq, 1024)
+		s.applyCh = make(chan []Event, 256)
 		go s.acceptLoop()
+		go s.applyLoop()
 	})
 	req := &acceptReq{evs: evs, done: make(chan error, 1)}
 	select {
@@ -167,89 +171,67 @@ func (s *Service) acceptLoop() {
 				break more
 			}
 		}
-		err := s.storeAndApply(context.Background(), group)
+		var all []*Event
+		for _, r := range group {
+			for i := range r.evs {
+				all = append(all, &r.evs[i])
+			}
+		}
+		err := s.store(context.Background(), all)
 		for _, r := range group {
 			r.done <- err
+		}
+		if err != nil {
+			continue // nothing stored: the callers answer 5xx and the senders retry
+		}
+		evs := make([]Event, len(all))
+		for i, e := range all {
+			evs[i] = *e
+		}
+		select {
+		case s.applyCh <- evs:
+		default: // the apply loop is far behind: Run applies them from the table
+			s.retryLater(errors.New("apply queue full"), len(evs))
 		}
 	}
 }
 
-// storeAndApply stores the group's events and applies them in the same
-// transaction while they only count on open signals; an event that needs
-// an appeal commits what came before (the whole group stored) and
-// registers. An error before that first commit fails the group (nothing
-// stored: the callers answer 5xx and the senders retry); after it, events
-// not applied stay pending for Run.
-func (s *Service) storeAndApply(ctx context.Context, group []*acceptReq) error {
-	unlock, err := s.lock(ctx)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	var all []*Event
-	for _, r := range group {
-		for i := range r.evs {
-			all = append(all, &r.evs[i])
-		}
-	}
+// store inserts the events in one transaction.
+func (s *Service) store(ctx context.Context, all []*Event) error {
 	tx, err := s.DB.W.BeginTx(ctx, nil)
 	if err != nil {
 		return apperr.Wrap(err, "store intake events")
 	}
-	defer func() {
-		if tx != nil {
-			tx.Rollback()
-		}
-	}()
+	defer tx.Rollback()
 	if err := s.storeEvents(ctx, tx, all); err != nil {
 		return err
 	}
-	stored := false
-	commit := func() error {
-		err := tx.Commit()
-		tx = nil
-		if err == nil {
-			stored = true
-		}
-		return apperr.Wrap(err, "store intake events")
-	}
-	for i, e := range all {
-		if tx == nil {
-			if tx, err = s.DB.W.BeginTx(ctx, nil); err != nil {
-				break
+	return apperr.Wrap(tx.Commit(), "store intake events")
+}
+
+// applyLoop applies stored events in the order they were stored, taking
+// every batch waiting at once (one transaction counts them all until an
+// event needs an appeal).
+func (s *Service) applyLoop() {
+	for evs := range s.applyCh {
+	more:
+		for len(evs) < 4096 {
+			select {
+			case next := <-s.applyCh:
+				evs = append(evs, next...)
+			default:
+				break more
 			}
 		}
-		var done bool
-		if done, err = s.applyToOpen(ctx, tx, *e); err != nil {
-			break
-		}
-		if done {
-			continue
-		}
-		if err = commit(); err != nil {
-			return err // nothing of the group was stored
-		}
-		if err = s.register(ctx, *e); err != nil {
-			s.retryLater(err, len(all)-i)
-			return nil
-		}
+		s.applyOrRetry(context.Background(), evs)
 	}
-	if err != nil {
-		if !stored {
-			return err
-		}
-		s.retryLater(err, 0)
-		return nil
-	}
-	if tx != nil {
-		if err := commit(); err != nil {
-			if !stored {
-				return err
-			}
-			s.retryLater(err, 0)
-		}
-	}
-	return nil
+}
+
+// Settle applies every event stored before it was called (tests, and a
+// caller that needs the counts now); the apply loop skips what it applied.
+func (s *Service) Settle(ctx context.Context) error {
+	_, err := s.ApplyPending(ctx)
+	return err
 }
 
 func (s *Service) retryLater(err error, n int) {
@@ -352,6 +334,11 @@ func (s *Service) ApplyPending(ctx context.Context) (int, error) {
 // (queries open-signal and open-incidents): a fixed, refuted, closed or
 // merged one does not, and a failure after it opens a new incident.
 
+// applyChunk bounds the events one apply transaction counts: on SQLite the
+// store of the next webhooks waits for the writer, so it must not wait for
+// thousands.
+const applyChunk = 128
+
 // apply applies events in order. Events counted on an existing signal
 // share one transaction; an event that needs an appeal commits what came
 // before it, then registers (its signal and mark commit with the appeal).
@@ -375,17 +362,25 @@ func (s *Service) apply(ctx context.Context, evs []Event) error {
 			tx.Rollback()
 		}
 	}()
+	inTx := 0
 	for _, e := range evs {
+		if inTx == applyChunk {
+			if err := commit(); err != nil {
+				return err
+			}
+		}
 		if tx == nil {
 			var err error
 			if tx, err = s.DB.W.BeginTx(ctx, nil); err != nil {
 				return apperr.Wrap(err, "apply intake events")
 			}
+			inTx = 0
 		}
 		done, err := s.applyToOpen(ctx, tx, e)
 		if err != nil {
 			return err
 		}
+		inTx++
 		if done {
 			continue
 		}
