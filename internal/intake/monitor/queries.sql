@@ -14,7 +14,7 @@ UPDATE intake_events SET signal_id = $2, outcome = $3, processed_at = $4 WHERE i
 -- The open signal of a source and module: its incident is not yet fixed,
 -- closed, refuted or merged.
 -- name: open-signal
-SELECT s.id FROM intake_signals s JOIN incidents i ON i.id = s.incident_id
+SELECT s.id, s.status FROM intake_signals s JOIN incidents i ON i.id = s.incident_id
 WHERE s.source = $1 AND s.module = $2 AND i.state IN ('registered', 'analysing', 'info_requested', 'confirmed', 'fixing')
 ORDER BY s.id DESC LIMIT 1
 
@@ -37,6 +37,20 @@ SELECT status FROM intake_alerts WHERE signal_id = $1 AND alert_key = $2
 
 -- name: insert-alert
 INSERT INTO intake_alerts (signal_id, alert_key, status, started_at, ended_at, count) VALUES ($1, $2, $3, $4, $5, $6)
+
+-- A firing alert, new or heard again: one statement whatever it was.
+-- name: upsert-firing-alert
+INSERT INTO intake_alerts (signal_id, alert_key, status, started_at, ended_at, count) VALUES ($1, $2, 'firing', $3, NULL, $4)
+ON CONFLICT (signal_id, alert_key) DO UPDATE SET status = 'firing', ended_at = NULL, count = intake_alerts.count + excluded.count
+
+-- Events applied to one signal with one outcome, ids as a JSON array.
+-- name: mark-events-postgres
+UPDATE intake_events SET signal_id = $1, outcome = $2, processed_at = $3
+WHERE id IN (SELECT (jsonb_array_elements_text($4::jsonb))::bigint) AND processed_at IS NULL
+
+-- name: mark-events-sqlite
+UPDATE intake_events SET signal_id = $1, outcome = $2, processed_at = $3
+WHERE id IN (SELECT value FROM json_each($4)) AND processed_at IS NULL
 
 -- name: update-alert
 UPDATE intake_alerts SET status = $3, ended_at = $4, count = count + $5 WHERE signal_id = $1 AND alert_key = $2
@@ -107,5 +121,7 @@ INSERT INTO intake_probe_results (probe_id, at, ok, status, latency_ms, error, c
 SELECT at, ok, status, latency_ms, error, cert_expiry FROM intake_probe_results
 WHERE probe_id = $1 AND at >= $2 ORDER BY at DESC, id DESC LIMIT $3
 
--- name: event-pending
-SELECT count(*) FROM intake_events WHERE id = $1 AND processed_at IS NULL
+-- The events of an id range not yet applied: one look per apply, under
+-- the apply lock, instead of one per event.
+-- name: pending-in-range
+SELECT id FROM intake_events WHERE id BETWEEN $1 AND $2 AND processed_at IS NULL
