@@ -114,7 +114,7 @@ type Service struct {
 
 	acceptOnce sync.Once
 	acceptCh   chan *acceptReq
-	applyCh    chan []Event // stored events for applyLoop, in store order
+	applyKick  chan struct{} // events were stored: applyLoop applies what is pending
 }
 
 // New builds the intake; Load reads its rules.
@@ -134,7 +134,7 @@ func (s *Service) Accept(ctx context.Context, evs []Event) error {
 	}
 	s.acceptOnce.Do(func() {
 		s.acceptCh = make(chan *acceptReq, 1024)
-		s.applyCh = make(chan []Event, 256)
+		s.applyKick = make(chan struct{}, 1)
 		go s.acceptLoop()
 		go s.applyLoop()
 	})
@@ -185,14 +185,9 @@ func (s *Service) acceptLoop() {
 		if err != nil {
 			continue // nothing stored: the callers answer 5xx and the senders retry
 		}
-		evs := make([]Event, len(all))
-		for i, e := range all {
-			evs[i] = *e
-		}
 		select {
-		case s.applyCh <- evs:
-		default: // the apply loop is far behind: Run applies them from the table
-			s.retryLater(errors.New("apply queue full"), len(evs))
+		case s.applyKick <- struct{}{}:
+		default: // the apply loop has a kick waiting: it reads these too
 		}
 	}
 }
@@ -204,27 +199,75 @@ func (s *Service) store(ctx context.Context, all []*Event) error {
 		return apperr.Wrap(err, "store intake events")
 	}
 	defer tx.Rollback()
-	if err := s.storeEvents(ctx, tx, all); err != nil {
+	if err := s.storeMany(ctx, tx, all); err != nil {
 		return err
 	}
 	return apperr.Wrap(tx.Commit(), "store intake events")
 }
 
-// applyLoop applies stored events in the order they were stored, taking
-// every batch waiting at once (one transaction counts them all until an
-// event needs an appeal).
-func (s *Service) applyLoop() {
-	for evs := range s.applyCh {
-	more:
-		for len(evs) < 4096 {
-			select {
-			case next := <-s.applyCh:
-				evs = append(evs, next...)
-			default:
-				break more
-			}
+// storeMany inserts events in tx with one statement per 1,000 (the rows
+// as a JSON array): a webhook of ten alerts is one round trip, not ten.
+// Their ids stay unset: the apply loop reads them back in id order.
+func (s *Service) storeMany(ctx context.Context, tx *sql.Tx, evs []*Event) error {
+	q := store.ByDialect(s.DB.Dialect, Q.InsertEventsSQLite, Q.InsertEventsPostgres)
+	type row struct {
+		Source, Key, Module, Status, At, ReceivedAt, Title, Detail string
+		Count                                                      int
+	}
+	now := s.Now().UTC()
+	for len(evs) > 0 {
+		part := evs[:min(len(evs), 1000)]
+		evs = evs[len(part):]
+		rows := make([]row, len(part))
+		for i, e := range part {
+			s.defaults(e, now)
+			rows[i] = row{e.Source, e.Key, e.Module, e.Status, stamp(e.At), stamp(e.ReceivedAt),
+				clip(e.Title, 500), string(e.Detail), e.Count}
 		}
-		s.applyOrRetry(context.Background(), evs)
+		js, err := json.Marshal(rows)
+		if err != nil {
+			return apperr.Wrap(err, "store intake events")
+		}
+		if _, err := tx.ExecContext(ctx, q, string(js)); err != nil {
+			return apperr.Wrap(err, "store intake events")
+		}
+	}
+	return nil
+}
+
+// stamp is t as the store writes a time (both backends read it back).
+func stamp(t time.Time) string {
+	v, _ := store.T(t).Value()
+	s, _ := v.(string)
+	return s
+}
+
+// defaults fills what an event left out: received now, happened no later
+// than received, counted once, no detail.
+func (s *Service) defaults(e *Event, now time.Time) {
+	if e.ReceivedAt.IsZero() {
+		e.ReceivedAt = now
+	}
+	if e.At.IsZero() || e.At.After(e.ReceivedAt) {
+		e.At = e.ReceivedAt
+	}
+	if e.Count <= 0 {
+		e.Count = 1
+	}
+	if len(e.Detail) == 0 {
+		e.Detail = json.RawMessage("{}")
+	}
+}
+
+// applyLoop applies stored events in the order they were stored: each kick
+// applies everything pending (ApplyPending reads them back by id, 500 at
+// a time; one transaction counts up to applyChunk until an event needs an
+// appeal).
+func (s *Service) applyLoop() {
+	for range s.applyKick {
+		if _, err := s.ApplyPending(context.Background()); err != nil {
+			s.retryLater(err, 0)
+		}
 	}
 }
 
@@ -247,18 +290,7 @@ func (s *Service) retryLater(err error, n int) {
 func (s *Service) storeEvents(ctx context.Context, tx *sql.Tx, evs []*Event) error {
 	now := s.Now().UTC()
 	for _, e := range evs {
-		if e.ReceivedAt.IsZero() {
-			e.ReceivedAt = now
-		}
-		if e.At.IsZero() || e.At.After(e.ReceivedAt) {
-			e.At = e.ReceivedAt
-		}
-		if e.Count <= 0 {
-			e.Count = 1
-		}
-		if len(e.Detail) == 0 {
-			e.Detail = json.RawMessage("{}")
-		}
+		s.defaults(e, now)
 		if err := tx.QueryRowContext(ctx, Q.InsertEvent, e.Source, e.Key, e.Module, e.Status, store.T(e.At), store.T(e.ReceivedAt),
 			clip(e.Title, 500), string(e.Detail), e.Count).Scan(&e.ID); err != nil {
 			return apperr.Wrap(err, "store intake event")
@@ -463,7 +495,14 @@ type txState struct {
 	order   []int64 // signals in first-counted order: deterministic updates
 	marks   map[markKey][]int64
 	morder  []markKey
+	firing  map[alertKey]*owedAlert // firing alerts to upsert, in forder
+	forder  []alertKey
 	now     time.Time
+}
+
+type owedAlert struct {
+	At string
+	N  int
 }
 
 type markKey struct {
@@ -488,7 +527,43 @@ type pendingCount struct {
 
 func newTxState(tx *sql.Tx, dialect store.Dialect, now time.Time) *txState {
 	return &txState{tx: tx, dialect: dialect, open: map[[2]string]openSig{}, alerts: map[alertKey]string{}, counts: map[int64]*pendingCount{},
-		marks: map[markKey][]int64{}, now: now}
+		marks: map[markKey][]int64{}, firing: map[alertKey]*owedAlert{}, now: now}
+}
+
+// fire owes an upsert of alert ak as firing, heard n times; the first
+// time heard is its start if it is new.
+func (st *txState) fire(ak alertKey, at time.Time, n int) {
+	if a := st.firing[ak]; a != nil {
+		a.N += n
+		return
+	}
+	st.firing[ak] = &owedAlert{At: stamp(at), N: n}
+	st.forder = append(st.forder, ak)
+}
+
+// flushAlerts writes the firing alerts owed in one statement: before a
+// read of the alerts, and at commit.
+func (st *txState) flushAlerts(ctx context.Context) error {
+	if len(st.forder) == 0 {
+		return nil
+	}
+	type row struct {
+		S  int64  `json:"S"`
+		K  string `json:"K"`
+		At string `json:"At"`
+		N  int    `json:"N"`
+	}
+	rows := make([]row, len(st.forder))
+	for i, ak := range st.forder {
+		a := st.firing[ak]
+		rows[i] = row{ak.sig, ak.key, a.At, a.N}
+	}
+	js, err := json.Marshal(rows)
+	if err == nil {
+		_, err = st.tx.ExecContext(ctx, store.ByDialect(st.dialect, Q.UpsertFiringAlertsSQLite, Q.UpsertFiringAlertsPostgres), string(js))
+	}
+	st.forder, st.firing = nil, map[alertKey]*owedAlert{}
+	return apperr.Wrap(err, "upsert alerts")
 }
 
 // mark owes event id's outcome on signal sig, written at flush.
@@ -513,8 +588,12 @@ func (st *txState) addCount(sig int64, n int, at time.Time) {
 	}
 }
 
-// flush writes the counts owed, one statement per signal.
+// flush writes what is owed: the firing alerts, the counts (one statement
+// per signal) and the marks (one per signal and outcome).
 func (st *txState) flush(ctx context.Context) error {
+	if err := st.flushAlerts(ctx); err != nil {
+		return err
+	}
 	for _, sig := range st.order {
 		c := st.counts[sig]
 		if _, err := st.tx.ExecContext(ctx, Q.CountSignal, sig, c.n, store.T(c.last)); err != nil {
@@ -576,11 +655,9 @@ func (s *Service) count(ctx context.Context, st *txState, sig *openSig, e Event)
 	tx := st.tx
 	ak := alertKey{sig.id, e.Key}
 	if e.Status == Firing {
-		// this alert fires, so the signal does: whatever it was before, one
-		// upsert, and no need to count the others.
-		if _, err := tx.ExecContext(ctx, Q.UpsertFiringAlert, sig.id, e.Key, store.T(e.At), e.Count); err != nil {
-			return "", apperr.Wrap(err, "upsert alert")
-		}
+		// this alert fires, so the signal does: whatever it was before, an
+		// upsert owed till commit, and no need to count the others.
+		st.fire(ak, e.At, e.Count)
 		st.alerts[ak] = Firing
 		st.addCount(sig.id, e.Count, e.ReceivedAt)
 		if sig.status != Firing {
@@ -590,6 +667,9 @@ func (s *Service) count(ctx context.Context, st *txState, sig *openSig, e Event)
 			sig.status = Firing
 		}
 		return OutCounted, nil
+	}
+	if err := st.flushAlerts(ctx); err != nil { // what follows reads the alerts
+		return "", err
 	}
 	prev, known := st.alerts[ak]
 	if !known {

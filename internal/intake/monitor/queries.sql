@@ -4,6 +4,21 @@
 INSERT INTO intake_events (source, alert_key, module, status, at, received_at, title, detail, count)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
 
+-- Events of one store, as a JSON array of objects in store order (ids
+-- follow it: the apply reads them back by id).
+-- name: insert-events-sqlite
+INSERT INTO intake_events (source, alert_key, module, status, at, received_at, title, detail, count)
+SELECT json_extract(value, '$.Source'), json_extract(value, '$.Key'), json_extract(value, '$.Module'),
+    json_extract(value, '$.Status'), json_extract(value, '$.At'), json_extract(value, '$.ReceivedAt'),
+    json_extract(value, '$.Title'), json_extract(value, '$.Detail'), json_extract(value, '$.Count')
+FROM json_each($1) ORDER BY key
+
+-- name: insert-events-postgres
+INSERT INTO intake_events (source, alert_key, module, status, at, received_at, title, detail, count)
+SELECT j.v->>'Source', j.v->>'Key', j.v->>'Module', j.v->>'Status', (j.v->>'At')::timestamptz,
+    (j.v->>'ReceivedAt')::timestamptz, j.v->>'Title', j.v->>'Detail', (j.v->>'Count')::integer
+FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j(v, ord) ORDER BY j.ord
+
 -- name: pending-events
 SELECT id, source, alert_key, module, status, at, received_at, title, detail, count
 FROM intake_events WHERE processed_at IS NULL AND id > $1 ORDER BY id LIMIT $2
@@ -38,9 +53,19 @@ SELECT status FROM intake_alerts WHERE signal_id = $1 AND alert_key = $2
 -- name: insert-alert
 INSERT INTO intake_alerts (signal_id, alert_key, status, started_at, ended_at, count) VALUES ($1, $2, $3, $4, $5, $6)
 
--- A firing alert, new or heard again: one statement whatever it was.
--- name: upsert-firing-alert
-INSERT INTO intake_alerts (signal_id, alert_key, status, started_at, ended_at, count) VALUES ($1, $2, 'firing', $3, NULL, $4)
+-- Firing alerts, new or heard again, as a JSON array (one entry per
+-- signal and key): one statement for a transaction's firing alerts.
+-- name: upsert-firing-alerts-sqlite
+INSERT INTO intake_alerts (signal_id, alert_key, status, started_at, ended_at, count)
+SELECT json_extract(value, '$.S'), json_extract(value, '$.K'), 'firing', json_extract(value, '$.At'), NULL,
+    json_extract(value, '$.N')
+FROM json_each($1) WHERE true
+ON CONFLICT (signal_id, alert_key) DO UPDATE SET status = 'firing', ended_at = NULL, count = intake_alerts.count + excluded.count
+
+-- name: upsert-firing-alerts-postgres
+INSERT INTO intake_alerts (signal_id, alert_key, status, started_at, ended_at, count)
+SELECT (j.v->>'S')::bigint, j.v->>'K', 'firing', (j.v->>'At')::timestamptz, NULL, (j.v->>'N')::integer
+FROM jsonb_array_elements($1::jsonb) AS j(v)
 ON CONFLICT (signal_id, alert_key) DO UPDATE SET status = 'firing', ended_at = NULL, count = intake_alerts.count + excluded.count
 
 -- Events applied to one signal with one outcome, ids as a JSON array.

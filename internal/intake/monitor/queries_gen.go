@@ -6,74 +6,80 @@ import "tenderdesk/internal/store"
 
 // QuerySet is queries.sql, one field per statement.
 type QuerySet struct {
-	AlertOfSignal      string // -- name: alert-of-signal
-	CountSignal        string // -- name: count-signal
-	DeleteLogRule      string // -- name: delete-log-rule
-	DeleteModuleMap    string // -- name: delete-module-map
-	EventTotals        string // -- name: event-totals
-	InsertAlert        string // -- name: insert-alert
-	InsertEvent        string // -- name: insert-event
-	InsertLogRule      string // -- name: insert-log-rule
-	InsertModuleMap    string // -- name: insert-module-map
-	InsertProbe        string // -- name: insert-probe
-	InsertProbeResult  string // -- name: insert-probe-result
-	InsertSignal       string // -- name: insert-signal
-	LogRules           string // -- name: log-rules
-	MarkEvent          string // -- name: mark-event
-	MarkEventsPostgres string // -- name: mark-events-postgres
-	MarkEventsSQLite   string // -- name: mark-events-sqlite
-	ModuleMap          string // -- name: module-map
-	OpenIncidents      string // -- name: open-incidents
-	OpenSignal         string // -- name: open-signal
-	PendingEvents      string // -- name: pending-events
-	PendingInRange     string // -- name: pending-in-range
-	ProbeByID          string // -- name: probe-by-id
-	ProbeResults       string // -- name: probe-results
-	ProbeState         string // -- name: probe-state
-	Probes             string // -- name: probes
-	SetSignalStatus    string // -- name: set-signal-status
-	SignalAlertState   string // -- name: signal-alert-state
-	SignalByID         string // -- name: signal-by-id
-	Signals            string // -- name: signals
-	UpdateAlert        string // -- name: update-alert
-	UpdateProbe        string // -- name: update-probe
-	UpsertFiringAlert  string // -- name: upsert-firing-alert
+	AlertOfSignal              string // -- name: alert-of-signal
+	CountSignal                string // -- name: count-signal
+	DeleteLogRule              string // -- name: delete-log-rule
+	DeleteModuleMap            string // -- name: delete-module-map
+	EventTotals                string // -- name: event-totals
+	InsertAlert                string // -- name: insert-alert
+	InsertEvent                string // -- name: insert-event
+	InsertEventsPostgres       string // -- name: insert-events-postgres
+	InsertEventsSQLite         string // -- name: insert-events-sqlite
+	InsertLogRule              string // -- name: insert-log-rule
+	InsertModuleMap            string // -- name: insert-module-map
+	InsertProbe                string // -- name: insert-probe
+	InsertProbeResult          string // -- name: insert-probe-result
+	InsertSignal               string // -- name: insert-signal
+	LogRules                   string // -- name: log-rules
+	MarkEvent                  string // -- name: mark-event
+	MarkEventsPostgres         string // -- name: mark-events-postgres
+	MarkEventsSQLite           string // -- name: mark-events-sqlite
+	ModuleMap                  string // -- name: module-map
+	OpenIncidents              string // -- name: open-incidents
+	OpenSignal                 string // -- name: open-signal
+	PendingEvents              string // -- name: pending-events
+	PendingInRange             string // -- name: pending-in-range
+	ProbeByID                  string // -- name: probe-by-id
+	ProbeResults               string // -- name: probe-results
+	ProbeState                 string // -- name: probe-state
+	Probes                     string // -- name: probes
+	SetSignalStatus            string // -- name: set-signal-status
+	SignalAlertState           string // -- name: signal-alert-state
+	SignalByID                 string // -- name: signal-by-id
+	Signals                    string // -- name: signals
+	UpdateAlert                string // -- name: update-alert
+	UpdateProbe                string // -- name: update-probe
+	UpsertFiringAlertsPostgres string // -- name: upsert-firing-alerts-postgres
+	UpsertFiringAlertsSQLite   string // -- name: upsert-firing-alerts-sqlite
 }
 
 // Q holds this package's statements; store.Registered lists them for the boot check.
 var Q = QuerySet{
-	AlertOfSignal:      Queries["alert-of-signal"],
-	CountSignal:        Queries["count-signal"],
-	DeleteLogRule:      Queries["delete-log-rule"],
-	DeleteModuleMap:    Queries["delete-module-map"],
-	EventTotals:        Queries["event-totals"],
-	InsertAlert:        Queries["insert-alert"],
-	InsertEvent:        Queries["insert-event"],
-	InsertLogRule:      Queries["insert-log-rule"],
-	InsertModuleMap:    Queries["insert-module-map"],
-	InsertProbe:        Queries["insert-probe"],
-	InsertProbeResult:  Queries["insert-probe-result"],
-	InsertSignal:       Queries["insert-signal"],
-	LogRules:           Queries["log-rules"],
-	MarkEvent:          Queries["mark-event"],
-	MarkEventsPostgres: Queries["mark-events-postgres"],
-	MarkEventsSQLite:   Queries["mark-events-sqlite"],
-	ModuleMap:          Queries["module-map"],
-	OpenIncidents:      Queries["open-incidents"],
-	OpenSignal:         Queries["open-signal"],
-	PendingEvents:      Queries["pending-events"],
-	PendingInRange:     Queries["pending-in-range"],
-	ProbeByID:          Queries["probe-by-id"],
-	ProbeResults:       Queries["probe-results"],
-	ProbeState:         Queries["probe-state"],
-	Probes:             Queries["probes"],
-	SetSignalStatus:    Queries["set-signal-status"],
-	SignalAlertState:   Queries["signal-alert-state"],
-	SignalByID:         Queries["signal-by-id"],
-	Signals:            Queries["signals"],
-	UpdateAlert:        Queries["update-alert"],
-	UpdateProbe:        Queries["update-probe"],
-	UpsertFiringAlert:  Queries["upsert-firing-alert"],
+	AlertOfSignal:              Queries["alert-of-signal"],
+	CountSignal:                Queries["count-signal"],
+	DeleteLogRule:              Queries["delete-log-rule"],
+	DeleteModuleMap:            Queries["delete-module-map"],
+	EventTotals:                Queries["event-totals"],
+	InsertAlert:                Queries["insert-alert"],
+	InsertEvent:                Queries["insert-event"],
+	InsertEventsPostgres:       Queries["insert-events-postgres"],
+	InsertEventsSQLite:         Queries["insert-events-sqlite"],
+	InsertLogRule:              Queries["insert-log-rule"],
+	InsertModuleMap:            Queries["insert-module-map"],
+	InsertProbe:                Queries["insert-probe"],
+	InsertProbeResult:          Queries["insert-probe-result"],
+	InsertSignal:               Queries["insert-signal"],
+	LogRules:                   Queries["log-rules"],
+	MarkEvent:                  Queries["mark-event"],
+	MarkEventsPostgres:         Queries["mark-events-postgres"],
+	MarkEventsSQLite:           Queries["mark-events-sqlite"],
+	ModuleMap:                  Queries["module-map"],
+	OpenIncidents:              Queries["open-incidents"],
+	OpenSignal:                 Queries["open-signal"],
+	PendingEvents:              Queries["pending-events"],
+	PendingInRange:             Queries["pending-in-range"],
+	ProbeByID:                  Queries["probe-by-id"],
+	ProbeResults:               Queries["probe-results"],
+	ProbeState:                 Queries["probe-state"],
+	Probes:                     Queries["probes"],
+	SetSignalStatus:            Queries["set-signal-status"],
+	SignalAlertState:           Queries["signal-alert-state"],
+	SignalByID:                 Queries["signal-by-id"],
+	Signals:                    Queries["signals"],
+	UpdateAlert:                Queries["update-alert"],
+	UpdateProbe:                Queries["update-probe"],
+	UpsertFiringAlertsPostgres: Queries["upsert-firing-alerts-postgres"],
+	UpsertFiringAlertsSQLite:   Queries["upsert-firing-alerts-sqlite"],
 }
 
 func init() { store.Register("monitor", Queries) }
