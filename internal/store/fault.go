@@ -70,6 +70,11 @@ func IsFault(err error) bool {
 		return true
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone), errors.Is(err, pgconn.ErrConnClosed):
 		return true
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		// pgx returns it bare (no pgconn type left around it) from a row
+		// read when the server's socket closes mid-answer; a client's
+		// truncated body is refused with a 4xx long before it gets here.
+		return true
 	case errors.Is(err, context.DeadlineExceeded):
 		// No connection (or no answer) in time: database/sql returns the
 		// bare deadline when the pool had no connection to give. The
