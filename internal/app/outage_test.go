@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -278,4 +279,70 @@ func TestPostgresOutageAnswers503AndRecovers(t *testing.T) {
 	if n := appeals(); n != before+2 {
 		t.Errorf("appeals: %d before, %d after; want exactly 2 more (one per key)", before, n)
 	}
+}
+
+// Issue 15: a full SQLite database (PRAGMA max_page_count caps the file as
+// a full disk would; a real size-limited file system needs a mount, i.e.
+// root) refuses registration with 503 naming unavailable, never a 500;
+// reading goes on; once there is room again the same process registers.
+func TestSQLiteFullAnswers503AndRecovers(t *testing.T) {
+	d := boot(t, filepath.Join(t.TempDir(), "data"))
+	op := d.user("op", auth.RoleOperator, "", "")
+	number, _ := d.register(op, map[string]any{"channel": "phone"})
+	ctx := context.Background()
+	w := d.App.DB.W // one connection: the pragma holds for every write
+	var pages int
+	if err := w.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", pages)); err != nil {
+		t.Fatal(err)
+	}
+	// Free room inside the file's pages is used up first; then it is full.
+	created, full := 0, 0
+	statuses := map[int]int{}
+	key := "full-disk-" + number
+	body := appeal(map[string]any{"channel": "phone", "description": "Диск заполнен"})
+	for i := 0; i < 400 && full < 5; i++ {
+		var r reply
+		if full > 0 {
+			r = d.req("POST", "/api/v1/appeals", op, body, "Idempotency-Key", key) // the same request, retried
+		} else {
+			r = d.req("POST", "/api/v1/appeals", op, appeal(map[string]any{"channel": "phone", "description": fmt.Sprintf("Заполнение %d: %s", i, strings.Repeat("текст ", 100))}))
+		}
+		statuses[r.Status]++
+		switch r.Status {
+		case http.StatusCreated:
+			if full > 0 {
+				t.Fatalf("registered after the database was full: %s", r)
+			}
+			created++
+		case http.StatusServiceUnavailable:
+			full++
+			if e, _ := r.JSON["error"].(map[string]any); e["code"] != "unavailable" || r.Header.Get("Retry-After") != "5" {
+				t.Errorf("full database: want code unavailable with Retry-After 5, got %s (Retry-After %q)", r, r.Header.Get("Retry-After"))
+			}
+		default:
+			t.Fatalf("full database: %s", r)
+		}
+	}
+	t.Logf("capped at %d pages: %d registered, then %v", pages, created, statuses)
+	if full == 0 || statuses[http.StatusInternalServerError] != 0 {
+		t.Fatalf("the capped database never filled: %v", statuses)
+	}
+	// Reads do not need room.
+	d.must(d.req("GET", "/api/v1/appeals/"+number, op, nil), http.StatusOK)
+	d.must(d.req("GET", "/api/v1/journal", op, nil), http.StatusOK)
+	d.must(d.req("GET", "/healthz", "", nil), http.StatusOK)
+
+	// Room again: the retried request registers, once.
+	if _, err := w.ExecContext(ctx, "PRAGMA max_page_count = 1073741823"); err != nil {
+		t.Fatal(err)
+	}
+	r := d.must(d.req("POST", "/api/v1/appeals", op, body, "Idempotency-Key", key), http.StatusCreated)
+	again := d.must(d.req("POST", "/api/v1/appeals", op, body, "Idempotency-Key", key), http.StatusOK)
+	if again.str("number") != r.str("number") {
+		t.Errorf("the retried key: %s then %s", r, again)
+	}
+	d.register(op, map[string]any{"channel": "phone"})
 }
