@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,20 +22,10 @@ import (
 // without a restart. An appeal retried with the same Idempotency-Key across
 // the outage is registered once, also when the commit happened and only
 // its acknowledgement was lost. The database is the real one, behind a TCP
-// proxy the test cuts (outage_proxy_test.go).
+// proxy the test cuts (storetest.PGProxy).
 func TestPostgresOutageAnswers503AndRecovers(t *testing.T) {
-	dsn := storetest.PostgresURL(t) // skips without TENDERDESK_TEST_POSTGRES
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := newPGProxy(t, u.Host)
-	via := *u
-	via.Host = proxy.addr
-	q := via.Query()
-	q.Set("sslmode", "disable") // the proxy reads the server's messages
-	via.RawQuery = q.Encode()
-	d := boot(t, via.String())
+	via, dsn, proxy := storetest.ProxiedPostgres(t) // skips without TENDERDESK_TEST_POSTGRES
+	d := boot(t, via)
 	direct, err := sql.Open("pgx", dsn) // the test's own view, around the proxy
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +67,7 @@ func TestPostgresOutageAnswers503AndRecovers(t *testing.T) {
 	// The outage: every connection cut, new ones refused.
 	keyA := "outage-retry-" + number
 	bodyA := appeal(map[string]any{"channel": "phone", "description": "Повтор через отказ базы данных"})
-	proxy.cut()
+	proxy.Cut()
 	counts := map[string]int{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -168,7 +157,7 @@ func TestPostgresOutageAnswers503AndRecovers(t *testing.T) {
 	}
 
 	// Back: the same process serves again, the retried key registers once.
-	proxy.restore()
+	proxy.Restore()
 	back := time.Now()
 	var first reply
 	for {
@@ -207,7 +196,7 @@ func TestPostgresOutageAnswers503AndRecovers(t *testing.T) {
 	// 503 (it cannot know), the client retries with the same key.
 	keyB := "outage-commit-lost-" + number
 	bodyB := appeal(map[string]any{"channel": "phone", "description": "Ответ о фиксации потерян"})
-	cutDone := proxy.arm(keyB)
+	cutDone := proxy.Arm(keyB)
 	lost := d.req("POST", "/api/v1/appeals", op, bodyB, "Idempotency-Key", keyB)
 	select {
 	case <-cutDone:
@@ -224,7 +213,7 @@ func TestPostgresOutageAnswers503AndRecovers(t *testing.T) {
 	if r := d.req("POST", "/api/v1/appeals", op, bodyB, "Idempotency-Key", keyB); r.Status != http.StatusServiceUnavailable {
 		t.Errorf("retry while still down: %s", r)
 	}
-	proxy.restore()
+	proxy.Restore()
 	back = time.Now()
 	var retried reply
 	for {
@@ -248,7 +237,7 @@ func TestPostgresOutageAnswers503AndRecovers(t *testing.T) {
 
 	// A dead host that accepts and never answers: the desk gives up after
 	// connect_timeout (5 s) with a 503 instead of hanging the request.
-	proxy.hang()
+	proxy.Hang()
 	// The connections still pooled fail at once (the proxy closed them);
 	// the first request that has to dial waits for connect_timeout.
 	var took time.Duration
@@ -264,7 +253,7 @@ func TestPostgresOutageAnswers503AndRecovers(t *testing.T) {
 	if took < 4*time.Second || took > 12*time.Second {
 		t.Errorf("a request against a hanging database took %v; want connect_timeout, 5 s", took)
 	}
-	proxy.restore()
+	proxy.Restore()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		r := d.req("GET", "/api/v1/journal", op, nil)

@@ -1,26 +1,28 @@
-package app_test
+package storetest
 
 import (
 	"bufio"
 	"bytes"
-	be "encoding/binary"
+	"encoding/binary"
 	"io"
 	"net"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
 )
 
-// pgProxy is a TCP proxy in front of the real PostgreSQL, for outage tests
+// PGProxy is a TCP proxy in front of the real PostgreSQL, for outage tests
 // (issue 15): the desk connects through it, and the test cuts every
-// connection and refuses new ones (cut), lets connections in again on the
-// same address (restore), or accepts and never answers (hang), which is
+// connection and refuses new ones (Cut), lets connections in again on the
+// same address (Restore), or accepts and never answers (Hang), which is
 // what a dead host behind a firewall looks like. Armed with a key, it cuts
 // at the moment the server acknowledges the COMMIT of a transaction that
 // sent the key: the commit happened, the desk never hears of it.
-type pgProxy struct {
-	t        testing.TB
-	addr     string
+type PGProxy struct {
+	t testing.TB
+	// Addr is where the desk connects (host:port), the same across Cut and Restore.
+	Addr     string
 	upstream string
 
 	mu      sync.Mutex
@@ -30,21 +32,21 @@ type pgProxy struct {
 	armKey  []byte
 	// commitCut is closed when an armed cut happened.
 	commitCut chan struct{}
-	accepted  int
 }
 
-func newPGProxy(t testing.TB, upstream string) *pgProxy {
+// NewPGProxy listens on 127.0.0.1 and forwards to upstream (host:port).
+func NewPGProxy(t testing.TB, upstream string) *PGProxy {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &pgProxy{t: t, addr: l.Addr().String(), upstream: upstream, l: l, conns: map[net.Conn]struct{}{}}
+	p := &PGProxy{t: t, Addr: l.Addr().String(), upstream: upstream, l: l, conns: map[net.Conn]struct{}{}}
 	go p.serve(l)
-	t.Cleanup(p.cut)
+	t.Cleanup(p.Cut)
 	return p
 }
 
-func (p *pgProxy) serve(l net.Listener) {
+func (p *PGProxy) serve(l net.Listener) {
 	for {
 		c, err := l.Accept()
 		if err != nil {
@@ -54,15 +56,15 @@ func (p *pgProxy) serve(l net.Listener) {
 	}
 }
 
-// cut closes every connection (both sides: the server rolls back what
+// Cut closes every connection (both sides: the server rolls back what
 // was open) and the listener, so a new connection is refused.
-func (p *pgProxy) cut() {
+func (p *PGProxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cutLocked()
 }
 
-func (p *pgProxy) cutLocked() {
+func (p *PGProxy) cutLocked() {
 	if p.l != nil {
 		p.l.Close()
 		p.l = nil
@@ -74,9 +76,9 @@ func (p *pgProxy) cutLocked() {
 	p.hanging = false
 }
 
-// hang drops every connection and accepts new ones that never get an
+// Hang drops every connection and accepts new ones that never get an
 // answer (no refusal: the desk must give up by itself).
-func (p *pgProxy) hang() {
+func (p *PGProxy) Hang() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for c := range p.conns {
@@ -86,8 +88,8 @@ func (p *pgProxy) hang() {
 	p.hanging = true
 }
 
-// restore listens on the same address again and forwards.
-func (p *pgProxy) restore() {
+// Restore listens on the same address again and forwards.
+func (p *PGProxy) Restore() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.hanging = false
@@ -97,27 +99,27 @@ func (p *pgProxy) restore() {
 	var err error
 	for i := 0; i < 50; i++ {
 		var l net.Listener
-		if l, err = net.Listen("tcp", p.addr); err == nil {
+		if l, err = net.Listen("tcp", p.Addr); err == nil {
 			p.l = l
 			go p.serve(l)
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	p.t.Errorf("proxy cannot listen on %s again: %v", p.addr, err)
+	p.t.Errorf("proxy cannot listen on %s again: %v", p.Addr, err)
 }
 
-// arm makes the next COMMIT acknowledged on a connection that sent key
+// Arm makes the next COMMIT acknowledged on a connection that sent key
 // twice (the transaction's idempotency look-up and its insert) cut
 // everything instead of reaching the desk.
-func (p *pgProxy) arm(key string) <-chan struct{} {
+func (p *PGProxy) Arm(key string) <-chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.armKey, p.commitCut = []byte(key), make(chan struct{})
 	return p.commitCut
 }
 
-func (p *pgProxy) track(cs ...net.Conn) bool {
+func (p *PGProxy) track(cs ...net.Conn) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.l == nil {
@@ -129,13 +131,12 @@ func (p *pgProxy) track(cs ...net.Conn) bool {
 	return true
 }
 
-func (p *pgProxy) pipe(c net.Conn) {
+func (p *PGProxy) pipe(c net.Conn) {
 	p.mu.Lock()
 	hanging := p.hanging
-	p.accepted++
 	p.mu.Unlock()
 	if hanging {
-		p.track(c) // held, never answered, closed at the next cut/restore
+		p.track(c) // held, never answered, closed at the next Cut/Restore
 		return
 	}
 	u, err := net.Dial("tcp", p.upstream)
@@ -194,7 +195,7 @@ func (p *pgProxy) pipe(c net.Conn) {
 		if _, err := io.ReadFull(br, hdr); err != nil {
 			return
 		}
-		n := int(be.BigEndian.Uint32(hdr[1:])) - 4
+		n := int(binary.BigEndian.Uint32(hdr[1:])) - 4
 		if n < 0 || n > 1<<30 {
 			return
 		}
@@ -224,4 +225,22 @@ func (p *pgProxy) pipe(c net.Conn) {
 			}
 		}
 	}
+}
+
+// ProxiedPostgres is PostgresURL (a fresh schema; skips without
+// TENDERDESK_TEST_POSTGRES) twice: the URL through a new PGProxy, for the
+// desk, and the direct one, for the test's own look at the database.
+func ProxiedPostgres(t testing.TB) (proxied, direct string, p *PGProxy) {
+	t.Helper()
+	direct = PostgresURL(t)
+	u, err := url.Parse(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = NewPGProxy(t, u.Host)
+	u.Host = p.Addr
+	q := u.Query()
+	q.Set("sslmode", "disable") // the proxy reads the server's messages
+	u.RawQuery = q.Encode()
+	return u.String(), direct, p
 }
