@@ -68,14 +68,16 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 }
 
-// middlewareAnswers are the 4xx statuses every route of a kind can answer
+// middlewareAnswers are the 4xx (and 503) statuses every route of a kind can answer
 // whatever its handler does: 401 (no or bad credentials) and 403 (the role
 // lacks the permission, or a cookie-borne change from another site) behind
 // authentication; 400, 413 and 415 wherever a JSON body is decoded.
 func middlewareAnswers(method, path, perm string, op *openapi3.Operation) []int {
 	var codes []int
 	if perm != "" {
-		codes = append(codes, http.StatusUnauthorized)
+		// 503: the credential is looked up in the database, which may be
+		// down or full (issue 15).
+		codes = append(codes, http.StatusUnauthorized, http.StatusServiceUnavailable)
 		if perm != "*" || method != http.MethodGet {
 			codes = append(codes, http.StatusForbidden)
 		}

@@ -23,6 +23,9 @@ const (
 	Unprocessable Code = "unprocessable" // 422: well-formed but semantically refused
 	TooMany       Code = "too_many"      // 429: throttled; RetryAfter says when to come back
 	Internal      Code = "internal"      // 500
+	// Unavailable is a 503 with Retry-After: the database is down or full
+	// (store.Fault), so the same request may succeed a few seconds later.
+	Unavailable Code = "unavailable"
 )
 
 // Error is a domain error. Fields names each bad input field with what is wrong.
@@ -31,7 +34,7 @@ type Error struct {
 	Message string
 	Fields  map[string]string
 	Err     error // internal cause, never shown to users
-	// RetryAfter, with TooMany, is how long the caller should wait (the
+	// RetryAfter, with TooMany or Unavailable, is how long the caller should wait (the
 	// Retry-After header).
 	RetryAfter time.Duration
 }

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -181,12 +182,21 @@ func (c *Console) route(pattern string, perm auth.Permission, h handlerFunc) {
 	c.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		securityHeaders(w)
 		q := &req{w: w, r: r}
+		var authErr error
 		if ck, err := r.Cookie(SessionCookie); err == nil {
 			if p, err := c.d.Auth.Authenticate(r.Context(), ck.Value); err == nil && p.Via == "session" {
 				q.user, q.tok = &p, ck.Value
+			} else if store.IsFault(err) {
+				authErr = err
 			}
 		}
 		q.L = c.lang(q)
+		if authErr != nil {
+			// Without the database the session cannot be read: say the
+			// database is down (503), not "sign in" (issue 15).
+			c.unavailable(q, authErr)
+			return
+		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, bodyLimit(pattern))
 			if bodyLimit(pattern) > 1<<20 {
@@ -292,6 +302,10 @@ func validLang(l string) bool {
 // failErr shows a domain error: its message in English, a translated
 // summary of its kind in Russian and Kazakh (domain messages are English).
 func (c *Console) failErr(q *req, err error) {
+	if err = store.Fault(err); apperr.CodeOf(err) == apperr.Unavailable {
+		c.unavailable(q, err)
+		return
+	}
 	var ae *apperr.Error
 	if !errors.As(err, &ae) || web.HTTPStatus(ae.Code) == 0 {
 		c.d.Log.Error("console request failed", "path", q.r.URL.Path, "error", err.Error())
@@ -306,6 +320,22 @@ func (c *Console) explain(l *L, ae *apperr.Error) string {
 		return ae.Message
 	}
 	return l.T("err.code." + string(ae.Code))
+}
+
+// unavailable is the page for a database that is down or full: 503 with
+// Retry-After, in the page's language, asking to try again in a few
+// seconds; the desk recovers by itself when the database is back.
+func (c *Console) unavailable(q *req, err error) {
+	c.d.Log.Warn("console: database unavailable", "path", q.r.URL.Path, "error", err.Error())
+	q.w.Header().Set("Retry-After", strconv.Itoa(int(store.RetryAfter/time.Second)))
+	if q.r.Header.Get("Accept") == "application/json" || q.r.Header.Get("Accept") == "text/event-stream" {
+		q.w.Header().Set("Content-Type", "application/json")
+		q.w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = q.w.Write([]byte(`{"error":` + jsonString(q.L.T("fault.text", int(store.RetryAfter/time.Second))) + `,"code":"unavailable"}`))
+		return
+	}
+	c.render(q, http.StatusServiceUnavailable, "unavailable", q.L.T("fault.title"),
+		map[string]any{"Code": http.StatusServiceUnavailable, "Seconds": int(store.RetryAfter / time.Second)})
 }
 
 func (c *Console) fail(q *req, code int, msg string) {

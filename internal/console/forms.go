@@ -27,8 +27,8 @@ func (c *Console) fieldProblem(l *L, field, problem string) string {
 // says whether err was one.
 func (c *Console) formErrors(p *Page, err error) bool {
 	var ae *apperr.Error
-	if !asAppErr(err, &ae) || ae.Code == apperr.Internal {
-		return false
+	if !asAppErr(err, &ae) || ae.Code == apperr.Internal || ae.Code == apperr.Unavailable {
+		return false // a page of its own (failErr), not a form problem
 	}
 	for f, m := range ae.Fields {
 		p.Errors[f] = c.fieldProblem(p.L, f, m)

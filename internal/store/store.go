@@ -12,8 +12,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,6 +56,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 }
 
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	dsn = withConnectTimeout(dsn)
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
@@ -66,6 +69,24 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("postgres unreachable: %w", err)
 	}
 	return &DB{W: db, R: db, Dialect: Postgres, Where: redact(dsn), dsn: dsn}, nil
+}
+
+// withConnectTimeout adds connect_timeout (ConnectTimeout) to a PostgreSQL
+// URL that has none, so a request meeting a dead server answers 503 within
+// seconds instead of hanging on the dial (issue 15). A URL that states one
+// keeps it; one that does not parse is left to the driver to refuse.
+func withConnectTimeout(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	if q.Get("connect_timeout") != "" {
+		return dsn
+	}
+	q.Set("connect_timeout", strconv.Itoa(int(ConnectTimeout/time.Second)))
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/store"
 )
 
 // status maps error codes to HTTP, in one place.
@@ -29,6 +30,7 @@ var status = map[apperr.Code]int{
 	apperr.Unprocessable: http.StatusUnprocessableEntity,
 	apperr.TooMany:       http.StatusTooManyRequests,
 	apperr.Internal:      http.StatusInternalServerError,
+	apperr.Unavailable:   http.StatusServiceUnavailable,
 }
 
 type errorBody struct {
@@ -55,6 +57,9 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 // writeError answers with the error envelope; internal details go to the log only.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	// A database that is down or full is a 503 the caller may retry, even
+	// where domain code wrapped it as internal (issue 15).
+	err = store.Fault(err)
 	var ae *apperr.Error
 	if !errors.As(err, &ae) {
 		ae = &apperr.Error{Code: apperr.Internal, Message: "internal error", Err: err}
@@ -65,7 +70,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	var body errorBody
 	body.Error.Code, body.Error.Message, body.Error.Fields = ae.Code, ae.Message, ae.Fields
-	if code >= 500 {
+	if code == http.StatusServiceUnavailable {
+		s.Log.LogAttrs(r.Context(), slog.LevelWarn, "database unavailable", slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	} else if code >= 500 {
 		s.Log.LogAttrs(r.Context(), slog.LevelError, "request failed", slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 		body.Error.Message = "internal error; it was logged"

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -289,7 +290,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.DB.Ping(ctx); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable", "database": string(s.DB.Dialect)})
+		// The reason in public words (store.FaultReason); the detail goes
+		// to the log. /healthz stays 200: the process is alive and will
+		// recover by itself once the database answers (issue 15).
+		s.Log.Warn("readyz: database unreachable", "error", err.Error())
+		w.Header().Set("Retry-After", strconv.Itoa(int(store.RetryAfter/time.Second)))
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable", "database": string(s.DB.Dialect),
+			"reason": store.FaultReason(err)})
 		return nil
 	}
 	ready := map[string]any{"status": "ready", "database": string(s.DB.Dialect)}

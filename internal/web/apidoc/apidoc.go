@@ -42,6 +42,7 @@ func Build(fsys fs.FS) ([]byte, error) {
 			return nil, err
 		}
 	}
+	unavailableEverywhere(doc)
 	var out bytes.Buffer
 	enc := json.NewEncoder(&out)
 	enc.SetEscapeHTML(false) // keep « » and <, > readable in descriptions
@@ -74,4 +75,34 @@ func merge(doc, frag map[string]any, where string) error {
 		}
 	}
 	return nil
+}
+
+// unavailableEverywhere documents the 503 of a database that is down or
+// full (issue 15) on every operation but /healthz, which never asks the
+// database: any handler that reads or writes may meet the outage, and a
+// fragment should not have to remember to say so. An operation that
+// documents its own 503 keeps it.
+func unavailableEverywhere(doc map[string]any) {
+	comps, _ := doc["components"].(map[string]any)
+	resps, _ := comps["responses"].(map[string]any)
+	if _, ok := resps["Unavailable"]; !ok {
+		return
+	}
+	paths, _ := doc["paths"].(map[string]any)
+	for path, item := range paths {
+		if path == "/healthz" {
+			continue
+		}
+		ops, _ := item.(map[string]any)
+		for method, op := range ops {
+			o, _ := op.(map[string]any)
+			r, _ := o["responses"].(map[string]any)
+			if !operations[method] || r == nil {
+				continue
+			}
+			if _, ok := r["503"]; !ok {
+				r["503"] = map[string]any{"$ref": "#/components/responses/Unavailable"}
+			}
+		}
+	}
 }
