@@ -21,6 +21,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -73,6 +74,7 @@ type fontUse struct {
 	*Font
 	obj  int
 	used map[uint16]rune
+	seen []bool // by glyph: in used already (a slice: Text's per-letter check)
 }
 
 // New starts a document on w with the fonts (numbered 0, 1, … in SetFont).
@@ -80,7 +82,7 @@ func New(w io.Writer, fonts []*Font, opt Options) *Writer {
 	pw := &Writer{out: bufio.NewWriterSize(w, 64<<10), opt: opt, offsets: []int64{0}}
 	pw.zw, _ = zlib.NewWriterLevel(&pw.zbuf, zlib.BestSpeed)
 	for _, f := range fonts {
-		pw.fonts = append(pw.fonts, &fontUse{Font: f, used: map[uint16]rune{}})
+		pw.fonts = append(pw.fonts, &fontUse{Font: f, used: map[uint16]rune{}, seen: make([]bool, f.numGlyphs)})
 	}
 	// The binary comment tells transfer programs the file is binary.
 	pw.write("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
@@ -341,6 +343,24 @@ func textString(s string) string {
 	return b.String()
 }
 
+// appendNum appends num(v) without FormatFloat (a tenth of the time of
+// a large extract went to formatting coordinates).
+func appendNum(b []byte, v float64) []byte {
+	c := int64(math.Round(v * 100))
+	if c < 0 {
+		b = append(b, '-')
+		c = -c
+	}
+	b = strconv.AppendInt(b, c/100, 10)
+	if d := c % 100; d != 0 {
+		b = append(b, '.', byte('0'+d/10))
+		if d%10 != 0 {
+			b = append(b, byte('0'+d%10))
+		}
+	}
+	return b
+}
+
 // num is a coordinate with at most two decimals (a hundredth of a point
 // is far below what shows).
 func num(v float64) string {
@@ -396,18 +416,19 @@ func (p *Page) Text(x, y float64, s string) {
 	b = append(b, "BT /F"...)
 	b = strconv.AppendInt(b, int64(p.font), 10)
 	b = append(b, ' ')
-	b = append(b, num(p.size)...)
+	b = appendNum(b, p.size)
 	b = append(b, " Tf "...)
-	b = append(b, num(x*k)...)
+	b = appendNum(b, x*k)
 	b = append(b, ' ')
-	b = append(b, num((p.w.opt.Height-y)*k)...)
+	b = appendNum(b, (p.w.opt.Height-y)*k)
 	b = append(b, " Td <"...)
 	const hex = "0123456789ABCDEF"
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		i += n
 		g := f.Glyph(r)
-		if _, ok := f.used[g]; !ok {
+		if int(g) < len(f.seen) && !f.seen[g] {
+			f.seen[g] = true
 			f.used[g] = r
 		}
 		b = append(b, hex[g>>12], hex[g>>8&15], hex[g>>4&15], hex[g&15])
@@ -431,5 +452,15 @@ func (p *Page) Rect(x, y, w, h float64, fill bool) {
 	if fill {
 		op = " re B\n"
 	}
-	p.buf.WriteString(num(x*k) + " " + num((p.w.opt.Height-y)*k) + " " + num(w*k) + " " + num(-h*k) + op)
+	b := p.w.scratch[:0]
+	b = appendNum(b, x*k)
+	b = append(b, ' ')
+	b = appendNum(b, (p.w.opt.Height-y)*k)
+	b = append(b, ' ')
+	b = appendNum(b, w*k)
+	b = append(b, ' ')
+	b = appendNum(b, -h*k)
+	b = append(b, op...)
+	p.buf.Write(b)
+	p.w.scratch = b
 }

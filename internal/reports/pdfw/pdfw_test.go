@@ -160,3 +160,16 @@ func TestParseTTFRefusesJunk(t *testing.T) {
 		}
 	}
 }
+
+// Coordinates are written with at most two decimals, the same by both
+// formatters.
+func TestNumbers(t *testing.T) {
+	for v, want := range map[float64]string{0: "0", 1.5: "1.5", -2.25: "-2.25", 841.889763: "841.89", 0.004: "0", 10.1: "10.1", 3.999: "4", -0.001: "0"} {
+		if got := pdfw.Num(v); got != want {
+			t.Errorf("num(%v) = %q, want %q", v, got, want)
+		}
+		if got := string(pdfw.AppendNum(nil, v)); got != want {
+			t.Errorf("appendNum(%v) = %q, want %q", v, got, want)
+		}
+	}
+}

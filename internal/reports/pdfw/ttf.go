@@ -19,6 +19,11 @@ type Font struct {
 	longLoca   bool
 	adv        []uint16 // advance per glyph, font units
 	cmap       map[rune]uint16
+	// bmpGlyph and bmpAdv are cmap and Advance for the Basic Multilingual
+	// Plane as arrays: a map look-up per letter was a tenth of the time
+	// of a 100,000-row extract.
+	bmpGlyph []uint16
+	bmpAdv   []int16
 	ascent     int
 	descent    int
 	capHeight  int
@@ -97,6 +102,11 @@ func ParseTTF(name string, b []byte) (*Font, error) {
 	if err := f.readCmap(); err != nil {
 		return nil, err
 	}
+	f.bmpGlyph, f.bmpAdv = make([]uint16, 0x10000), make([]int16, 0x10000)
+	for r := range rune(0x10000) {
+		g := f.cmap[r]
+		f.bmpGlyph[r], f.bmpAdv[r] = g, int16(f.scale(int(f.adv[g])))
+	}
 	return f, nil
 }
 
@@ -159,11 +169,19 @@ func (f *Font) readCmap() error {
 }
 
 // Glyph is the glyph of r (0, the .notdef box, when the font lacks it).
-func (f *Font) Glyph(r rune) uint16 { return f.cmap[r] }
+func (f *Font) Glyph(r rune) uint16 {
+	if r >= 0 && r < 0x10000 {
+		return f.bmpGlyph[r]
+	}
+	return f.cmap[r]
+}
 
 // Advance is r's advance width in thousandths of the em, rounded as fpdf
 // rounds its width table, so text wraps where it wrapped before.
 func (f *Font) Advance(r rune) int {
+	if r >= 0 && r < 0x10000 {
+		return int(f.bmpAdv[r])
+	}
 	return f.scale(int(f.adv[f.cmap[r]]))
 }
 
