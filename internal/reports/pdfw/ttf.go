@@ -22,14 +22,14 @@ type Font struct {
 	// bmpGlyph and bmpAdv are cmap and Advance for the Basic Multilingual
 	// Plane as arrays: a map look-up per letter was a tenth of the time
 	// of a 100,000-row extract.
-	bmpGlyph []uint16
-	bmpAdv   []int16
-	ascent     int
-	descent    int
-	capHeight  int
-	bbox       [4]int
-	italic     float64
-	flags      int
+	bmpGlyph  []uint16
+	bmpAdv    []int16
+	ascent    int
+	descent   int
+	capHeight int
+	bbox      [4]int
+	italic    float64
+	flags     int
 }
 
 var be = binary.BigEndian
