@@ -50,8 +50,7 @@ func FileName(f Filter, format string) string {
 }
 
 // Export writes the Journal extract of f to w in format, streaming: rows
-// go out as they are read, chunk by chunk (the PDF is the exception: its
-// library keeps the pages until the end, see pdf.go and MaxPDFRows).
+// go out as they are read, chunk by chunk (the PDF page by page, pdfw).
 func (s *Service) Export(ctx context.Context, w io.Writer, f Filter, format string) (int, error) {
 	switch format {
 	case "csv":

@@ -320,7 +320,7 @@ func TestExtractPDF(t *testing.T) {
 }
 
 // A longer extract spans pages: each page repeats the column headers and
-// says its number of the total.
+// says its number of the total; qpdf finds the file sound.
 func TestExtractPDFPages(t *testing.T) {
 	pdftotext, err := exec.LookPath("pdftotext")
 	if err != nil {
@@ -328,14 +328,17 @@ func TestExtractPDFPages(t *testing.T) {
 	}
 	db := storetest.SQLite(t)
 	f := newFixture(t, db)
-	for i := 0; i < 12; i++ {
-		if _, err := db.W.Exec(`INSERT INTO appeals (number, year, seq, incident_id, channel, received_at, registered_at, organization, bin,
-			description, profile, state) SELECT 'X` + itoa(i) + `-' || number, year, seq + 100 * ` + itoa(i+1) + `, incident_id, channel, received_at, registered_at,
-			organization, bin, description, profile, state FROM appeals WHERE number LIKE '2026-%'`); err != nil {
-			t.Fatal(err)
-		}
-	}
+	multiply(t, db, 12)
 	b, n := export(t, f, f.filter(t, map[string]string{}), "pdf")
+	if qpdf, err := exec.LookPath("qpdf"); err == nil {
+		in := filepath.Join(t.TempDir(), "j.pdf")
+		os.WriteFile(in, b, 0o644)
+		if out, err := exec.Command(qpdf, "--check", in).CombinedOutput(); err != nil {
+			t.Fatalf("qpdf --check: %v\n%s", err, out)
+		}
+	} else if os.Getenv("CI") != "" {
+		t.Fatal("CI: qpdf is not installed")
+	}
 	text := pdfText(t, pdftotext, b)
 	pages := strings.Split(text, "\f")
 	if len(pages) > 0 && strings.TrimSpace(pages[len(pages)-1]) == "" {
@@ -348,6 +351,19 @@ func TestExtractPDFPages(t *testing.T) {
 		want := "Страница " + itoa(i+1) + " из " + itoa(len(pages))
 		if !strings.Contains(p, want) || !strings.Contains(p, "Вид технического сбоя") {
 			t.Errorf("page %d lacks %q or the column headers", i+1, want)
+		}
+	}
+}
+
+// multiply copies the fixture's appeals times times (numbered X<i>-…),
+// so an extract spans pages.
+func multiply(t *testing.T, db *store.DB, times int) {
+	t.Helper()
+	for i := 0; i < times; i++ {
+		if _, err := db.W.Exec(`INSERT INTO appeals (number, year, seq, incident_id, channel, received_at, registered_at, organization, bin,
+			description, profile, state) SELECT 'X` + itoa(i) + `-' || number, year, seq + 100 * ` + itoa(i+1) + `, incident_id, channel, received_at, registered_at,
+			organization, bin, description, profile, state FROM appeals WHERE number LIKE '2026-%'`); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
@@ -394,20 +410,55 @@ func TestExtractJSON(t *testing.T) {
 	})
 }
 
-// A PDF past its row limit is refused, naming the period, before any byte
-// is written (fpdf keeps pages in memory; MaxPDFRows).
-func TestExtractPDFLimit(t *testing.T) {
+// pdfw lays the extract out as fpdf did: pdftotext reads the same text,
+// line by line, from both (the fpdf writer is kept as the test's peer,
+// fpdf_peer_test.go), over several pages: the same wrapping, the same
+// rows on each page, the same header, footer and signature lines.
+func TestPDFSameTextAsFPDF(t *testing.T) {
+	pdftotext, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI: pdftotext (poppler-utils) is not installed")
+		}
+		t.Skip("pdftotext (poppler-utils) not installed")
+	}
 	db := storetest.SQLite(t)
 	f := newFixture(t, db)
-	f.svc.PDFRows = 4
-	var b bytes.Buffer
-	_, err := f.svc.Export(context.Background(), &b, f.filter(t, map[string]string{}), "pdf")
-	var ae *apperr.Error
-	if !errors.As(err, &ae) || ae.Fields["to"] == "" || b.Len() != 0 {
-		t.Fatalf("5 rows over a limit of 4: %v, %d bytes written", err, b.Len())
-	}
-	f.svc.PDFRows = 5
-	if _, err := f.svc.Export(context.Background(), &b, f.filter(t, map[string]string{}), "pdf"); err != nil {
-		t.Fatal(err)
+	multiply(t, db, 12)
+	for _, lang := range []string{"ru", "kk", "en"} {
+		fl := f.filter(t, map[string]string{"lang": lang})
+		b, _ := export(t, f, fl, "pdf")
+		var old bytes.Buffer
+		if _, err := f.svc.ExportFPDF(context.Background(), &old, fl); err != nil {
+			t.Fatal(err)
+		}
+		// pdftotext's column spacing moves by a space where a position
+		// differs by a hundredth of a point: runs of spaces count as one.
+		squeeze := func(s string) string {
+			ls := strings.Split(strings.ReplaceAll(s, "\f", "\n<page>\n"), "\n")
+			for i, l := range ls {
+				ls[i] = strings.Join(strings.Fields(l), " ")
+			}
+			return strings.Join(ls, "\n")
+		}
+		got, want := squeeze(pdfText(t, pdftotext, b)), squeeze(pdfText(t, pdftotext, old.Bytes()))
+		if strings.Count(got, "<page>") < 2 {
+			t.Fatalf("%s: %d pages, want several", lang, strings.Count(got, "<page>"))
+		}
+		if got != want {
+			gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
+			for i := range max(len(gl), len(wl)) {
+				g, w := "", ""
+				if i < len(gl) {
+					g = gl[i]
+				}
+				if i < len(wl) {
+					w = wl[i]
+				}
+				if g != w {
+					t.Fatalf("%s: line %d differs from fpdf's:\n got %q\nwant %q", lang, i+1, g, w)
+				}
+			}
+		}
 	}
 }

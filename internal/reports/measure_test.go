@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -84,8 +85,10 @@ func seed(t *testing.T, db *store.DB, n int) {
 // TestMeasureExtract is a measurement, not a check: the Journal extract of
 // TENDERDESK_MEASURE_ROWS appeals (default 100,000) in each format, its
 // time and how far the process's peak RSS rose above the RSS before;
-// beside them, in the same run, the peers: excelize's in-memory File (not
-// the StreamWriter) and a CSV of the rows first collected in a slice.
+// beside them, in the same run, the peers: the PDF as fpdf wrote it before
+// pdfw, excelize's in-memory File (not the StreamWriter) and a CSV of the
+// rows first collected in a slice. TENDERDESK_MEASURE_FORMATS (e.g.
+// "pdf,peer:pdf-fpdf") limits the runs.
 // Run with TENDERDESK_MEASURE=1 (docs/BENCHMARKS.md).
 func TestMeasureExtract(t *testing.T) {
 	if os.Getenv("TENDERDESK_MEASURE") == "" {
@@ -99,13 +102,17 @@ func TestMeasureExtract(t *testing.T) {
 		start := time.Now()
 		seed(t, db, n)
 		t.Logf("%s: seeded %d appeals in %.1f s", db.Dialect, n, time.Since(start).Seconds())
-		svc := &reports.Service{DB: db, Now: time.Now, Zone: almaty, PDFRows: n}
+		svc := &reports.Service{DB: db, Now: time.Now, Zone: almaty}
 		q := map[string]string{"from": "2026-01-01", "to": "2026-12-31"}
 		f, err := reports.ParseFilter(func(k string) string { return q[k] }, time.Now(), almaty)
 		if err != nil {
 			t.Fatal(err)
 		}
+		only := os.Getenv("TENDERDESK_MEASURE_FORMATS")
 		run := func(name string, fn func(w io.Writer) (int, error)) {
+			if only != "" && !slices.Contains(strings.Split(only, ","), name) {
+				return
+			}
 			runtime.GC()
 			debug.FreeOSMemory()
 			_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // reset VmHWM
@@ -124,6 +131,7 @@ func TestMeasureExtract(t *testing.T) {
 		for _, format := range []string{"csv", "json", "xlsx", "pdf"} {
 			run(format, func(w io.Writer) (int, error) { return svc.Export(context.Background(), w, f, format) })
 		}
+		run("peer:pdf-fpdf", func(w io.Writer) (int, error) { return svc.ExportFPDF(context.Background(), w, f) })
 		run("peer:csv-slice", func(w io.Writer) (int, error) {
 			var all [][]string
 			_, err := svc.Each(context.Background(), f, func(l *reports.Line) error { all = append(all, l.Cells("ru")); return nil })

@@ -1,22 +1,24 @@
 package reports
 
 import (
-	"cmp"
 	"context"
 	_ "embed"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
-
-	"github.com/go-pdf/fpdf"
+	"strings"
+	"sync"
+	"unicode"
 
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/notify/templates"
+	"tenderdesk/internal/reports/pdfw"
 )
 
 // DejaVu Sans Condensed (Bitstream Vera licence, fonts/LICENSE-DejaVu.txt)
-// has the Kazakh letters (ә ғ қ ң ө ұ ү һ і) the PDF must show; fpdf embeds
-// only the glyphs used.
+// has the Kazakh letters (ә ғ қ ң ө ұ ү һ і) the PDF must show; pdfw
+// embeds only the glyphs used.
 var (
 	//go:embed fonts/DejaVuSansCondensed.ttf
 	fontRegular []byte
@@ -24,99 +26,146 @@ var (
 	fontBold []byte
 )
 
-// MaxPDFRows bounds a PDF extract. fpdf keeps every page in memory until
-// the document is written: 100,000 rows peaked at +567 MB (about 5.7 KB a
-// row, docs/BENCHMARKS.md), so a PDF beyond this (≈ +230 MB) is refused
-// with a 400 naming the period; XLSX and CSV stream any size.
-const MaxPDFRows = 40_000
-
 // pdfWidths are the columns' widths in mm (A4 landscape, 10 mm margins:
 // 277 mm), the annex's order.
 var pdfWidths = []float64{22, 40, 24, 25, 40, 44, 40, 42}
 
 const (
+	pdfPageW    = 297.0
+	pdfPageH    = 210.0
 	pdfMargin   = 10.0
 	pdfLine     = 3.6 // mm per line of 8 pt text
 	pdfPad      = 1.0
-	pdfMaxLines = 24 // a longer cell is cut with "…" so a row fits a page
+	pdfCell     = 1.0 // the text's inset in a cell (fpdf's cell margin, kept so the layout is the same)
+	pdfMaxLines = 24  // a longer cell is cut with "…" so a row fits a page
+	fontReg     = 0
+	fontBoldIdx = 1
 )
 
-// newPDF is an A4 landscape document with the embedded font.
-func newPDF() *fpdf.Fpdf {
-	p := fpdf.New("L", "mm", "A4", "")
-	p.SetMargins(pdfMargin, pdfMargin, pdfMargin)
-	p.AddUTF8FontFromBytes("dejavu", "", fontRegular)
-	p.AddUTF8FontFromBytes("dejavu", "B", fontBold)
-	p.SetAutoPageBreak(false, pdfMargin)
-	p.AliasNbPages("")
-	return p
+// pdfFonts are the embedded fonts parsed once.
+var pdfFonts = sync.OnceValues(func() ([]*pdfw.Font, error) {
+	r, err := pdfw.ParseTTF("DejaVuSansCondensed", fontRegular)
+	if err != nil {
+		return nil, err
+	}
+	b, err := pdfw.ParseTTF("DejaVuSansCondensed-Bold", fontBold)
+	if err != nil {
+		return nil, err
+	}
+	return []*pdfw.Font{r, b}, nil
+})
+
+// pdfDoc lays the extract out on pdfw's pages as fpdf did: the same
+// widths, line heights, wrapping and positions.
+type pdfDoc struct {
+	w     *pdfw.Writer
+	p     *pdfw.Page
+	y     float64 // the current position from the page's top, mm
+	font  int
+	size  float64
+	title string
+	lines []string
+	cols  []string
 }
 
 // exportPDF lays the extract out as the annex's table: title and filter on
 // the first page, the column headers repeated on every page, page numbers
 // "N of M" in the footer, the responsible person's signature line at the
-// end.
+// end. Each page goes out when the next begins (pdfw), so memory does not
+// grow with the rows.
 func (s *Service) exportPDF(ctx context.Context, w io.Writer, f Filter) (int, error) {
-	p := newPDF()
-	title, lines := f.Heading()
-	cols := Columns(f.Lang)
-	p.SetHeaderFuncMode(func() {
-		if p.PageNo() == 1 {
-			p.SetFont("dejavu", "B", 12)
-			p.MultiCell(0, 5.5, title, "", "L", false)
-			p.SetFont("dejavu", "", 9)
-			for _, l := range lines {
-				p.CellFormat(0, 4.5, l, "", 1, "L", false, 0, "")
-			}
-			p.Ln(2)
-		}
-		p.SetFont("dejavu", "B", 8)
-		p.SetFillColor(231, 236, 242)
-		pdfRow(p, cols, true)
-		p.SetFont("dejavu", "", 8)
-	}, false)
-	p.SetFooterFunc(func() {
-		p.SetY(-pdfMargin + 2)
-		p.SetFont("dejavu", "", 8)
-		p.CellFormat(0, 4, fmt.Sprintf(word(f.Lang, "page"), p.PageNo(), "{nb}"), "", 0, "C", false, 0, "")
-	})
-	p.AddPage()
-	most := cmp.Or(s.PDFRows, MaxPDFRows)
+	fonts, err := pdfFonts()
+	if err != nil {
+		return 0, apperr.Wrap(err, "pdf fonts")
+	}
+	d := &pdfDoc{cols: Columns(f.Lang)}
+	d.title, d.lines = f.Heading()
+	d.w = pdfw.New(w, fonts, pdfw.Options{Width: pdfPageW, Height: pdfPageH, Created: s.Now(), Title: d.title,
+		Footer: func(p *pdfw.Page, n, total int) {
+			d.p, d.font, d.size = p, fontReg, 8
+			p.SetFont(fontReg, 8)
+			d.cell(pdfMargin, pdfPageH-pdfMargin+2, pdfPageW-2*pdfMargin, 4, fmt.Sprintf(word(f.Lang, "page"), n, strconv.Itoa(total)), true)
+		}})
+	d.addPage()
 	n, err := s.Each(ctx, f, func(l *Line) error {
-		if l.Seq > most {
-			return apperr.Validation{"to": "the PDF extract holds at most " + strconv.Itoa(most) +
-				" rows: choose a shorter period or XLSX/CSV"}.Err()
-		}
-		pdfRow(p, l.Cells(f.Lang), false)
-		return p.Error()
+		d.row(l.Cells(f.Lang), false)
+		return nil
 	})
 	if err != nil {
 		return n, err
 	}
-	p.SetFont("dejavu", "", 9)
-	if p.GetY()+22 > 210-pdfMargin {
-		p.AddPage()
+	full := pdfPageW - 2*pdfMargin
+	d.setFont(fontReg, 9)
+	if d.y+22 > pdfPageH-pdfMargin {
+		d.addPage()
+		d.setFont(fontReg, 9)
 	}
-	p.Ln(3)
-	p.CellFormat(0, 5, word(f.Lang, "rows")+": "+strconv.Itoa(n), "", 1, "L", false, 0, "")
-	p.Ln(3)
-	p.CellFormat(0, 5, word(f.Lang, "responsible")+" "+word(f.Lang, "signature")+" ____________ "+word(f.Lang, "fio"), "", 1, "L", false, 0, "")
-	p.CellFormat(0, 5, word(f.Lang, "generated")+": "+templates.FormatTime(f.Lang, s.Zone, s.Now()), "", 1, "L", false, 0, "")
-	p.SetFont("dejavu", "", 7)
-	p.MultiCell(0, 3.5, word(f.Lang, "abbr"), "", "L", false)
-	if err := p.Output(w); err != nil {
-		return n, err
+	d.y += 3
+	d.line(full, 5, word(f.Lang, "rows")+": "+strconv.Itoa(n))
+	d.y += 3
+	d.line(full, 5, word(f.Lang, "responsible")+" "+word(f.Lang, "signature")+" ____________ "+word(f.Lang, "fio"))
+	d.line(full, 5, word(f.Lang, "generated")+": "+templates.FormatTime(f.Lang, s.Zone, s.Now()))
+	d.setFont(fontReg, 7)
+	for _, l := range d.split(word(f.Lang, "abbr"), full) {
+		d.line(full, 3.5, l)
 	}
-	return n, nil
+	return n, d.w.Close()
 }
 
-// pdfRow draws one table row, its height the tallest cell's, on a new page
-// when it does not fit this one (the header function repeats the columns).
-func pdfRow(p *fpdf.Fpdf, cells []string, head bool) {
+func (d *pdfDoc) setFont(font int, size float64) {
+	d.font, d.size = font, size
+	d.p.SetFont(font, size)
+}
+
+// addPage starts a page: the title and the filter on the first, the
+// column headers on every one.
+func (d *pdfDoc) addPage() {
+	d.p = d.w.NewPage()
+	d.y = pdfMargin
+	full := pdfPageW - 2*pdfMargin
+	if d.w.PageCount() == 1 {
+		d.setFont(fontBoldIdx, 12)
+		for _, l := range d.split(d.title, full) {
+			d.line(full, 5.5, l)
+		}
+		d.setFont(fontReg, 9)
+		for _, l := range d.lines {
+			d.line(full, 4.5, l)
+		}
+		d.y += 2
+	}
+	d.setFont(fontBoldIdx, 8)
+	d.p.SetFill(231, 236, 242)
+	d.row(d.cols, true)
+	d.setFont(fontReg, 8)
+}
+
+// line is a cell the full width at the left margin, the position moved
+// below it.
+func (d *pdfDoc) line(w, h float64, s string) {
+	d.cell(pdfMargin, d.y, w, h, s, false)
+	d.y += h
+}
+
+// cell draws s in the cell at x, y of w × h as fpdf's CellFormat: inset
+// by the cell margin (or centred), the baseline at the middle plus 0.3 of
+// the font size.
+func (d *pdfDoc) cell(x, y, w, h float64, s string, center bool) {
+	if center {
+		x += (w - d.w.Width(d.font, d.size, s)) / 2
+	} else {
+		x += pdfCell
+	}
+	d.p.Text(x, y+0.5*h+0.3*d.size*25.4/72, s)
+}
+
+// row draws one table row, its height the tallest cell's, on a new page
+// when it does not fit this one (addPage repeats the columns).
+func (d *pdfDoc) row(cells []string, head bool) {
 	split := make([][]string, len(cells))
 	most := 1
 	for i, c := range cells {
-		ls := p.SplitText(c, pdfWidths[i]-2*pdfPad)
+		ls := d.split(c, pdfWidths[i]-2*pdfPad)
 		if len(ls) > pdfMaxLines {
 			ls = append(ls[:pdfMaxLines-1], ls[pdfMaxLines-1]+" …")
 		}
@@ -127,21 +176,53 @@ func pdfRow(p *fpdf.Fpdf, cells []string, head bool) {
 		most = max(most, len(ls))
 	}
 	h := float64(most)*pdfLine + 2*pdfPad
-	if !head && p.GetY()+h > 210-pdfMargin-4 {
-		p.AddPage()
+	if !head && d.y+h > pdfPageH-pdfMargin-4 {
+		d.addPage()
 	}
-	x, y := pdfMargin, p.GetY()
-	style := "D"
-	if head {
-		style = "FD"
-	}
+	x, y := pdfMargin, d.y
 	for i, ls := range split {
-		p.Rect(x, y, pdfWidths[i], h, style)
+		d.p.Rect(x, y, pdfWidths[i], h, head)
 		for j, l := range ls {
-			p.SetXY(x+pdfPad, y+pdfPad+float64(j)*pdfLine)
-			p.CellFormat(pdfWidths[i]-2*pdfPad, pdfLine, l, "", 0, "L", false, 0, "")
+			d.cell(x+pdfPad, y+pdfPad+float64(j)*pdfLine, pdfWidths[i]-2*pdfPad, pdfLine, l, false)
 		}
 		x += pdfWidths[i]
 	}
-	p.SetXY(pdfMargin, y+h)
+	d.y = y + h
+}
+
+// split wraps s into lines of a cell w mm wide as fpdf's SplitText did
+// (at the last space that fits, else inside the word; the width less the
+// cell margins), so the rows are as tall as before.
+func (d *pdfDoc) split(txt string, w float64) []string {
+	f := d.w.Font(d.font)
+	wmax := int(math.Ceil((w - 2*pdfCell) * 1000 / (d.size * 25.4 / 72)))
+	s := []rune(strings.TrimRight(txt, "\n"))
+	nb := len(s)
+	var lines []string
+	sep, i, j, l := -1, 0, 0, 0
+	for i < nb {
+		c := s[i]
+		l += f.Advance(c)
+		if unicode.IsSpace(c) {
+			sep = i
+		}
+		if c == '\n' || l > wmax {
+			if sep == -1 {
+				if i == j {
+					i++
+				}
+				sep = i
+			} else {
+				i = sep + 1
+			}
+			lines = append(lines, string(s[j:sep]))
+			sep, j, l = -1, i, 0
+		} else {
+			i++
+		}
+	}
+	if i != j {
+		lines = append(lines, string(s[j:i]))
+	}
+	return lines
 }

@@ -41,8 +41,6 @@ type Service struct {
 	Profile func(id string) (*regulation.Profile, error)
 	// Chunk is how many Journal rows one query reads (default 1000).
 	Chunk int
-	// PDFRows bounds a PDF extract (default MaxPDFRows).
-	PDFRows int
 	// Cause names a Q26 cause code in a language (the console's words);
 	// nil shows the code.
 	Cause func(lang, code string) string

@@ -1,0 +1,7 @@
+package pdfw
+
+// Num and AppendNum are the coordinate formatters for the tests.
+var (
+	Num       = num
+	AppendNum = appendNum
+)
