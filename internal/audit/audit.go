@@ -334,9 +334,17 @@ func scan(s scanner) (Record, error) {
 	return r, nil
 }
 
-// ForObject lists the records about one object, oldest first.
+// ForObject lists the records about one object, oldest first; typ ""
+// is any type (the console's "any": an appeal and a user may share a
+// number-like id, both are listed).
 func ForObject(ctx context.Context, db *store.DB, typ, id string) ([]Record, error) {
-	rows, err := db.R.QueryContext(ctx, Q.ListObject, typ, id)
+	var rows *sql.Rows
+	var err error
+	if typ == "" {
+		rows, err = db.R.QueryContext(ctx, Q.ListObjectID, id)
+	} else {
+		rows, err = db.R.QueryContext(ctx, Q.ListObject, typ, id)
+	}
 	if err != nil {
 		return nil, err
 	}

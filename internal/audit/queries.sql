@@ -22,6 +22,11 @@ FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2
 SELECT seq, at, actor_id, actor, role, action, object_type, object_id, before, after, client_addr, prev_hash, hash
 FROM audit_log WHERE object_type = $1 AND object_id = $2 ORDER BY seq
 
+-- The console's "any object" search: one number, whatever it names.
+-- name: list-object-id
+SELECT seq, at, actor_id, actor, role, action, object_type, object_id, before, after, client_addr, prev_hash, hash
+FROM audit_log WHERE object_id = $1 ORDER BY seq
+
 -- Retention (issue 12): checkpoints of the chain and the purge.
 -- name: latest-purge
 SELECT id, kind, at, seq, hash, kept_count, kept_digest, purged_count, document, cms FROM audit_checkpoints

@@ -14,6 +14,7 @@ type QuerySet struct {
 	LatestPurge         string // -- name: latest-purge
 	LatestWitness       string // -- name: latest-witness
 	ListObject          string // -- name: list-object
+	ListObjectID        string // -- name: list-object-id
 	LockHeadPostgres    string // -- name: lock-head-postgres
 	LockHeadSQLite      string // -- name: lock-head-sqlite
 	RecordAt            string // -- name: record-at
@@ -33,6 +34,7 @@ var Q = QuerySet{
 	LatestPurge:         Queries["latest-purge"],
 	LatestWitness:       Queries["latest-witness"],
 	ListObject:          Queries["list-object"],
+	ListObjectID:        Queries["list-object-id"],
 	LockHeadPostgres:    Queries["lock-head-postgres"],
 	LockHeadSQLite:      Queries["lock-head-sqlite"],
 	RecordAt:            Queries["record-at"],

@@ -161,7 +161,10 @@ func (c *Console) Routes() []Route { return c.routes }
 
 // Handler serves the console (mount it at "/"; the API's more specific
 // patterns win).
-func (c *Console) Handler() http.Handler { return c.recoverer(c.mux) }
+//
+// gzip is outside the recoverer, so a panic's plain-text 500 is still
+// written through it, before the compressor is closed.
+func (c *Console) Handler() http.Handler { return gzipped(c.recoverer(c.mux)) }
 
 // Missing counts translation look-ups that found no message (tests).
 func (c *Console) Missing() int64 { return c.cat.missing.Load() }

@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -160,16 +161,20 @@ func (c *Console) auditPage(q *req) error {
 	typ, id := strings.TrimSpace(v.Get("object_type")), strings.TrimSpace(v.Get("object_id"))
 	p.Form.Set("object_type", typ)
 	p.Form.Set("object_id", id)
-	if typ != "" || id != "" {
-		if typ == "" || id == "" {
-			p.Errors["object_id"] = q.L.T("audit.need_both")
-		} else {
-			recs, err := audit.ForObject(q.ctx(), c.d.DB, typ, id)
-			if err != nil {
-				return apperr.Wrap(err, "audit")
-			}
-			d.Records = recs
+	// The type is one of the list (or "" for any); a number is needed
+	// once a type is chosen. A bad filter is the form again, the field
+	// marked, with 400.
+	switch {
+	case typ != "" && !slices.Contains(auditObjectTypes, typ):
+		p.Errors["object_type"] = q.L.T("audit.bad_type")
+	case typ != "" && id == "":
+		p.Errors["object_id"] = q.L.T("audit.need_both")
+	case id != "":
+		recs, err := audit.ForObject(q.ctx(), c.d.DB, typ, id)
+		if err != nil {
+			return apperr.Wrap(err, "audit")
 		}
+		d.Records = recs
 	}
 	code := http.StatusOK
 	if len(p.Errors) > 0 {

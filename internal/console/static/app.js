@@ -163,6 +163,27 @@
     });
   }
 
+  // The header's groups (<details class="menu">) work without this; here one
+  // open group at a time, and Escape, a click or focus elsewhere close it
+  // (Escape gives focus back to its summary, so the keyboard stays put).
+  var menus = Array.prototype.slice.call(document.querySelectorAll("details.menu"));
+  var closeMenus = function (except) { menus.forEach(function (m) { if (m !== except && m.open) m.open = false; }); };
+  menus.forEach(function (m) {
+    m.addEventListener("toggle", function () { if (m.open) closeMenus(m); });
+  });
+  if (menus.length) {
+    document.addEventListener("click", function (e) { closeMenus(e.target.closest && e.target.closest("details.menu")); });
+    document.addEventListener("focusin", function (e) { closeMenus(e.target.closest && e.target.closest("details.menu")); });
+    document.addEventListener("keydown", function (e) {
+      if (e.key !== "Escape") return;
+      var open = menus.filter(function (m) { return m.open; })[0];
+      if (!open) return;
+      open.open = false;
+      open.querySelector("summary").focus();
+      e.stopPropagation();
+    }, true);
+  }
+
   // Keyboard: n new appeal, / search, j/k move in the queue, Enter open, g queue, ? help.
   var keys = document.getElementById("keys");
   var opener = document.querySelector("[data-keys-open]");
