@@ -28,6 +28,11 @@ const (
 	Unavailable Code = "unavailable"
 )
 
+// NotAcceptable is a 406: no representation the request's Accept header
+// takes (Fields names the header and what is served). A block of its own
+// so the list above stays as it was.
+const NotAcceptable Code = "not_acceptable"
+
 // Error is a domain error. Fields names each bad input field with what is wrong.
 type Error struct {
 	Code    Code

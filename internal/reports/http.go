@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/web"
 )
@@ -17,6 +18,41 @@ func (s *Service) Mount(w *web.Server) {
 	w.Route("GET /api/v1/reports/journal", auth.PermReportRead, s.getJournal)
 	w.Route("GET /api/v1/reports/sla", auth.PermReportRead, s.getSLA)
 	w.Route("GET /api/v1/reports/sla/charts/{chart}", auth.PermReportRead, s.getChart)
+	w.JournalCSV = s.JournalCSV
+}
+
+// journalCSVFilters are the query parameters GET /api/v1/journal takes
+// when asked for text/csv: the extract's filter (ParseFilter), not the
+// listing's (state, q, paging), which the extract does not have.
+var journalCSVFilters = []string{"from", "to", "profile", "organization", "bin", "lang"}
+
+// JournalCSV is GET /api/v1/journal with Accept: text/csv (web.Server's
+// JournalCSV): the same extract as GET /api/v1/reports/journal?format=csv
+// (UTF-8 with a byte-order mark, the annex's columns, streamed in
+// chunks), under the listing's permission; a portal user's extract is
+// their organization's (bin), as their listing is.
+func (s *Service) JournalCSV(w http.ResponseWriter, r *http.Request, bin string) error {
+	v := apperr.Validation{}
+	for key := range r.URL.Query() {
+		if !slices.Contains(journalCSVFilters, key) {
+			v.Add(key, "not a filter of the CSV extract; accepted: "+strings.Join(journalCSVFilters, ", ")+
+				" (the JSON listing takes state, criticality, channel, q, limit, after)")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	f, err := s.Filter(r)
+	if err != nil {
+		return err
+	}
+	if bin != "" {
+		if f.BIN != "" && f.BIN != bin {
+			return apperr.New(apperr.Forbidden, "you see only your organization's appeals (BIN %s)", bin)
+		}
+		f.BIN = bin
+	}
+	return s.Download(w, r, f, "csv")
 }
 
 // Filter reads a request's filter (the console's form uses the same names).

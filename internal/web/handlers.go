@@ -281,6 +281,23 @@ func (s *Server) parseBound(v apperr.Validation, field, val string) time.Time {
 }
 
 func (s *Server) listJournal(w http.ResponseWriter, r *http.Request) error {
+	// The answer depends on Accept: caches must key on it.
+	w.Header().Add("Vary", "Accept")
+	offers := []string{"application/json"}
+	if s.JournalCSV != nil {
+		offers = append(offers, "text/csv")
+	}
+	mt, err := Negotiate(r.Header.Get("Accept"), offers...)
+	if err != nil {
+		return err
+	}
+	if mt == "text/csv" {
+		bin := ""
+		if p := principal(r); p.Role.PortalUser() {
+			bin = p.BIN
+		}
+		return s.JournalCSV(w, r, bin)
+	}
 	q := r.URL.Query()
 	v := apperr.Validation{}
 	for key := range q {

@@ -24,6 +24,7 @@ var status = map[apperr.Code]int{
 	apperr.Forbidden:     http.StatusForbidden,
 	apperr.NotFound:      http.StatusNotFound,
 	apperr.Method:        http.StatusMethodNotAllowed,
+	apperr.NotAcceptable: http.StatusNotAcceptable,
 	apperr.Conflict:      http.StatusConflict,
 	apperr.TooLarge:      http.StatusRequestEntityTooLarge,
 	apperr.Unsupported:   http.StatusUnsupportedMediaType,

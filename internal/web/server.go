@@ -43,8 +43,14 @@ type Server struct {
 	// Warnings are what the administrator must know (settings the desk runs
 	// without, profile versions used past their end); /readyz shows them.
 	Warnings func() []string
-	mux      *http.ServeMux
-	routes   []Route
+	// JournalCSV serves GET /api/v1/journal asked for text/csv: the Journal
+	// extract as internal/reports writes it (reports imports web, so it
+	// sets this in its Mount). bin is the caller's organization when the
+	// caller is a portal user (they see only it), else "". Nil: text/csv
+	// is not served (406).
+	JournalCSV func(w http.ResponseWriter, r *http.Request, bin string) error
+	mux        *http.ServeMux
+	routes     []Route
 }
 
 // Route is one API route and the permission it needs ("" public, "*" any
