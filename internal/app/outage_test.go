@@ -159,21 +159,7 @@ func TestPostgresOutageAnswers503AndRecovers(t *testing.T) {
 	// Back: the same process serves again, the retried key registers once.
 	proxy.Restore()
 	back := time.Now()
-	var first reply
-	for {
-		r, err := d.send("POST", "/api/v1/appeals", op, bodyA, "Idempotency-Key", keyA)
-		if err == nil && r.Status < 500 {
-			first = r
-			break
-		}
-		if err == nil && r.Status != http.StatusServiceUnavailable {
-			t.Fatalf("after the restore: %s", r)
-		}
-		if time.Since(back) > 15*time.Second {
-			t.Fatalf("not recovered 15 s after the database came back: %v %v", r, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	first := untilAnswered(t, d, op, bodyA, keyA)
 	recovered := time.Since(back)
 	t.Logf("recovered %v after the database came back", recovered.Round(time.Millisecond))
 	if first.Status != http.StatusCreated {
@@ -215,18 +201,7 @@ func TestPostgresOutageAnswers503AndRecovers(t *testing.T) {
 	}
 	proxy.Restore()
 	back = time.Now()
-	var retried reply
-	for {
-		r, err := d.send("POST", "/api/v1/appeals", op, bodyB, "Idempotency-Key", keyB)
-		if err == nil && r.Status < 500 {
-			retried = r
-			break
-		}
-		if time.Since(back) > 15*time.Second {
-			t.Fatalf("not recovered: %v %v", r, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	retried := untilAnswered(t, d, op, bodyB, keyB)
 	t.Logf("commit-lost retry answered %d %s after %v", retried.Status, retried.str("number"), time.Since(back).Round(time.Millisecond))
 	if retried.Status != http.StatusOK || retried.Header.Get("Idempotent-Replayed") != "true" || retried.str("number") != numberB {
 		t.Errorf("retry of the committed appeal: want 200 replay of %s, got %s", numberB, retried)
@@ -267,6 +242,26 @@ func TestPostgresOutageAnswers503AndRecovers(t *testing.T) {
 	}
 	if n := appeals(); n != before+2 {
 		t.Errorf("appeals: %d before, %d after; want exactly 2 more (one per key)", before, n)
+	}
+}
+
+// untilAnswered posts body with key until the desk answers anything but
+// 503 (the database is back), failing on a transport error, on any other
+// 5xx, or after 15 s.
+func untilAnswered(t *testing.T, d *desk, token string, body any, key string) reply {
+	t.Helper()
+	start := time.Now()
+	for {
+		r := d.req("POST", "/api/v1/appeals", token, body, "Idempotency-Key", key)
+		switch {
+		case r.Status < 500:
+			return r
+		case r.Status != http.StatusServiceUnavailable:
+			t.Fatalf("after the restore: %s", r)
+		case time.Since(start) > 15*time.Second:
+			t.Fatalf("not recovered 15 s after the database came back: %s", r)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -69,11 +69,16 @@ func (p *PGProxy) cutLocked() {
 		p.l.Close()
 		p.l = nil
 	}
+	p.dropLocked(false)
+}
+
+// dropLocked closes every connection; hanging says what new ones get.
+func (p *PGProxy) dropLocked(hanging bool) {
 	for c := range p.conns {
 		c.Close()
 	}
 	clear(p.conns)
-	p.hanging = false
+	p.hanging = hanging
 }
 
 // Hang drops every connection and accepts new ones that never get an
@@ -81,11 +86,7 @@ func (p *PGProxy) cutLocked() {
 func (p *PGProxy) Hang() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for c := range p.conns {
-		c.Close()
-	}
-	clear(p.conns)
-	p.hanging = true
+	p.dropLocked(true)
 }
 
 // Restore listens on the same address again and forwards.
