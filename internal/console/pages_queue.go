@@ -101,6 +101,15 @@ func (c *Console) queue(q *req) error {
 		}
 		d.Within = n
 	}
+	// "Breaching within N h": the nearest running deadline no later than
+	// N hours from now, asked of SQL as a bound on the queue's own order
+	// (urgent_at), so every page is full while more rows exist and paging
+	// by keyset is unchanged. A breached clock's deadline is past, so it is
+	// within any N; paused clocks run toward no deadline and never count.
+	now := c.d.Now()
+	if d.Within > 0 {
+		f.DueBy = now.Add(time.Duration(d.Within) * time.Hour)
+	}
 	if err := journal.ValidateFilter(&f); err != nil {
 		c.formErrors(p, err)
 	}
@@ -128,7 +137,6 @@ func (c *Console) queue(q *req) error {
 		}
 		rows = append(rows, page.Rows...)
 		// The rows' assignees and clocks in one query each, not per row.
-		now := c.d.Now()
 		var ids []int64
 		var numbers []string
 		for _, r := range rows {
@@ -151,9 +159,6 @@ func (c *Console) queue(q *req) error {
 			row := queueRow{Row: r, Assignee: assignees[r.IncidentID], Priority: vocab.Channel(r.Channel) == vocab.Authority}
 			own := slices.DeleteFunc(slices.Clone(views[r.IncidentID]), func(v clocks.View) bool { return v.Appeal != "" && v.Appeal != r.Number })
 			row.Clock, row.Level = urgent(own, now)
-			if d.Within > 0 && (row.Clock == nil || row.Clock.RemainingSeconds > int64(d.Within)*3600) {
-				continue
-			}
 			d.Rows = append(d.Rows, row)
 		}
 		d.Next = page.Next

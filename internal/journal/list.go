@@ -37,6 +37,12 @@ type Filter struct {
 	// is past, so first), appeals without one last; the console's queue.
 	// Otherwise the Journal is newest first.
 	Urgent bool
+	// DueBy keeps the appeals whose nearest running or breached deadline
+	// (urgent_at) is at or before it: the queue's "breaching within N h".
+	// It is a bound on the keyset's own column, so SQL fills each page and
+	// the cursor stays right; an appeal whose clocks are all paused has no
+	// running deadline (urgent_at is the far sentinel) and is not listed.
+	DueBy time.Time
 }
 
 // Row is one Journal line: the appeal and what the incident says of it (the
@@ -195,6 +201,9 @@ func (s *Service) list(ctx context.Context, f Filter, fts int) (Page, bool, erro
 	}
 	if f.BIN != "" {
 		where = append(where, "a.bin = "+arg(f.BIN))
+	}
+	if !f.DueBy.IsZero() {
+		where = append(where, "a.urgent_at <= "+arg(store.T(f.DueBy)))
 	}
 	if words := searchWords(f.Query); len(words) > 0 {
 		if s.DB.Dialect == store.Postgres {
