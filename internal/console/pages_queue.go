@@ -12,14 +12,32 @@ import (
 	"tenderdesk/internal/vocab"
 )
 
-// queueRow is one line of the queue: the Journal row and its most urgent
-// running clock.
+// queueRow is one line of the queue as the template shows it: the Journal
+// row's fields and its most urgent running clock, with every word already
+// in the page's language. It is flat on purpose: text/template looks a field
+// up by name on every use, and a name promoted from an embedded struct
+// (journal.Row → Appeal) costs a breadth-first search with allocations —
+// 50 rows × 10 such fields were the larger part of the page's template time
+// at 1M appeals (docs/BENCHMARKS.md, console queue).
 type queueRow struct {
-	journal.Row
-	Clock    *clocks.View
-	Level    string // "", "warned", "breached", "paused"
-	Assignee string
-	Priority bool // the authorized body's appeal, listed first (Q47)
+	Number       string
+	IncidentID   int64
+	Incident     string // "incident № 12"
+	Organization string
+	BIN          string
+	Channel      string // the label
+	State        string // the label
+	CritCode     string // low | medium | high | ""
+	Crit         string // the label
+	Assignee     string
+	Priority     bool   // the authorized body's appeal, listed first (Q47)
+	Level        string // "", "warned", "breached", "paused"
+	LevelText    string
+	HasClock     bool
+	Running      bool  // the countdown ticks in the browser
+	Remaining    int64 // seconds, for the countdown
+	Left         string
+	ClockName    string
 }
 
 type queueData struct {
@@ -156,10 +174,9 @@ func (c *Console) queue(q *req) error {
 			}
 		}
 		for _, r := range rows {
-			row := queueRow{Row: r, Assignee: assignees[r.IncidentID], Priority: vocab.Channel(r.Channel) == vocab.Authority}
 			own := slices.DeleteFunc(slices.Clone(views[r.IncidentID]), func(v clocks.View) bool { return v.Appeal != "" && v.Appeal != r.Number })
-			row.Clock, row.Level = urgent(own, now)
-			d.Rows = append(d.Rows, row)
+			clock, level := urgent(own, now)
+			d.Rows = append(d.Rows, q.L.queueRow(r, assignees[r.IncidentID], clock, level))
 		}
 		d.Next = page.Next
 		if d.Counts, err = c.d.Journal.CountOpen(q.ctx()); err != nil {
@@ -177,6 +194,29 @@ func (c *Console) queue(q *req) error {
 	}
 	c.renderPage(q, code, "queue", p)
 	return nil
+}
+
+// queueRow says one Journal row in the page's language.
+func (l *L) queueRow(r journal.Row, assignee string, clock *clocks.View, level string) queueRow {
+	row := queueRow{Number: r.Number, IncidentID: r.IncidentID, Incident: l.T("queue.incident_short", r.IncidentID),
+		Organization: r.Organization, BIN: r.BIN, Channel: l.Label("channel", r.Channel), State: l.Label("state", r.State),
+		CritCode: r.Criticality, Assignee: assignee, Priority: vocab.Channel(r.Channel) == vocab.Authority, Level: level}
+	if r.Criticality != "" {
+		row.Crit = l.Label("crit", r.Criticality)
+	}
+	if level != "" {
+		row.LevelText = l.T("queue.level_" + level)
+	}
+	if clock != nil {
+		row.HasClock, row.Running, row.Remaining = true, clock.State == clocks.Running, clock.RemainingSeconds
+		if clock.State == clocks.Breached {
+			row.Left = l.Time(clock.Deadline)
+		} else {
+			row.Left = l.Duration(clock.RemainingSeconds)
+		}
+		row.ClockName = l.Label("clock", clock.Clock)
+	}
+	return row
 }
 
 // NextURL is the next page of the queue with the same filters.
