@@ -310,19 +310,22 @@ func (s *Service) list(ctx context.Context, f Filter, fts int) (Page, bool, erro
 			where = append(where, order+" < "+arg(id))
 		}
 	}
-	q := `SELECT a.id, a.number, a.incident_id, a.channel, a.received_at, a.registered_at, a.detected_at, a.organization, a.bin,
+	cols := `SELECT a.id, a.number, a.incident_id, a.channel, a.received_at, a.registered_at, a.detected_at, a.organization, a.bin,
 	a.contact_email, a.contact_phone, a.description, a.module, a.announcements, a.lots, a.profile, COALESCE(i.number, ''),
 	i.state, i.criticality, i.operator_dependent, i.cause, i.decision, i.recommendations`
+	var q string
 	if f.Urgent {
 		// The nearest deadline of the appeal's running or breached clocks,
 		// kept on the row by the clocks' triggers (0015_queue_urgency).
-		q += ", a.urgent_at, a.urgent_state"
-	}
-	q += " FROM " + from
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	if f.Urgent {
+		cols += ", a.urgent_at, a.urgent_state"
+		// The page of appeals first, then their incidents: every filter is
+		// on the appeal's own columns, and a rare word's matches are sorted
+		// (PostgreSQL joined all 1,000 matches of "срочнейший" to incidents
+		// before the sort kept 51: 31–73 ms against 23 ms, 1M appeals).
+		q = "SELECT * FROM appeals a"
+		if len(where) > 0 {
+			q += " WHERE " + strings.Join(where, " AND ")
+		}
 		// Keyset on the index's own order: appeals_urgent_open for the
 		// queue, appeals_state_urgent for a state, appeals_urgent otherwise.
 		if f.After != "" {
@@ -336,10 +339,17 @@ func (s *Service) list(ctx context.Context, f Filter, fts int) (Page, bool, erro
 			q += "(a.urgent_at, a.id) > (" + x + ", " + y + ")"
 		}
 		q += " ORDER BY a.urgent_at, a.id LIMIT " + arg(f.Limit+1)
-	} else if period {
-		q += " ORDER BY a.registered_at DESC, a.id DESC LIMIT " + arg(f.Limit+1)
+		q = cols + " FROM (" + q + ") a JOIN incidents i ON i.id = a.incident_id ORDER BY a.urgent_at, a.id"
 	} else {
-		q += " ORDER BY " + order + " DESC LIMIT " + arg(f.Limit+1)
+		q = cols + " FROM " + from
+		if len(where) > 0 {
+			q += " WHERE " + strings.Join(where, " AND ")
+		}
+		if period {
+			q += " ORDER BY a.registered_at DESC, a.id DESC LIMIT " + arg(f.Limit+1)
+		} else {
+			q += " ORDER BY " + order + " DESC LIMIT " + arg(f.Limit+1)
+		}
 	}
 	rows, err := s.DB.R.QueryContext(ctx, q, args...)
 	if err != nil {
