@@ -151,3 +151,34 @@ func TestCountOpenKeptAndDropped(t *testing.T) {
 		}
 	})
 }
+
+// The authorized body's list above the queue (Q47) checks a word on each of
+// its few appeals instead of listing the word's matches first (issue 10):
+// the same rows either way. Both backends.
+func TestUrgentAuthorityListSearch(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, c := newService(t, db, time.Date(2026, 11, 20, 5, 0, 0, 0, time.UTC))
+		recv := c.Now().Add(-time.Minute)
+		auth := appeal("Договор не подписывается", recv)
+		auth.Channel = "authority"
+		a := mustRegister(t, s, auth)
+		mustRegister(t, s, appeal("Договор не подписывается", recv))
+		other := appeal("Аукцион остановился", recv)
+		other.Channel = "authority"
+		mustRegister(t, s, other)
+		for q, want := range map[string][]string{"догов": {a.Number}, "аукцион договор": nil, "раунд": nil} {
+			p, err := s.List(ctx, journal.Filter{Open: true, Urgent: true, Channel: "authority", Query: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range p.Rows {
+				got = append(got, r.Number)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("authority, q=%q: %v, want %v", q, got, want)
+			}
+		}
+	})
+}
