@@ -416,6 +416,21 @@ func TestCalendarMonthOverrides(t *testing.T) {
 			t.Errorf("March 2026 in Kazakhstan has holidays (8 March, Nauryz)")
 		}
 		checkPage(t, "calendar", "ru", p.Body)
+		// The month's holidays by their official names in the page's
+		// language (internal/calendar's data is in English).
+		for lang, names := range map[string][]string{"ru": {"Международный женский день", "Наурыз мейрамы"}, "kk": {"Халықаралық әйелдер күні", "Наурыз мейрамы"}} {
+			body := p.Body
+			if lang != "ru" {
+				body = adm.get("/admin/calendar?lang=" + lang + "&profile=" + url.QueryEscape(prof) + "&month=2026-03").Body
+				checkPage(t, "calendar", lang, body)
+			}
+			for _, n := range names {
+				if !strings.Contains(body, n) {
+					t.Errorf("calendar in %s: no %q among the month's days", lang, n)
+				}
+			}
+		}
+		adm.get("/admin/calendar?lang=ru") // the language chosen stays with the session
 		// 10 March 2026 (a Tuesday) made a day off.
 		day := calendar.D(2026, time.March, 10)
 		if ok, _ := cal.Calendar().IsWorkingDay(day); !ok {

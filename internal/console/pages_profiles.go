@@ -63,13 +63,6 @@ func (c *Console) profilePeriod(q *req) error {
 	return c.profilesRender(q, code, p)
 }
 
-// The catalogue describes its documents in English ("001: MinFin order
-// 139 …"); a Russian or Kazakh page shows the document's code in the
-// regulations folder only.
-func init() {
-	funcs["docCode"] = func(source string) string { code, _, _ := strings.Cut(source, ":"); return "№ " + code }
-}
-
 // Term says a regulation term in words: its amount or days and how they
 // are counted.
 func (l *L) Term(t *regulation.Term) string {

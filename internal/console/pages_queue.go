@@ -12,14 +12,32 @@ import (
 	"tenderdesk/internal/vocab"
 )
 
-// queueRow is one line of the queue: the Journal row and its most urgent
-// running clock.
+// queueRow is one line of the queue as the template shows it: the Journal
+// row's fields and its most urgent running clock, with every word already
+// in the page's language. It is flat on purpose: text/template looks a field
+// up by name on every use, and a name promoted from an embedded struct
+// (journal.Row → Appeal) costs a breadth-first search with allocations —
+// 50 rows × 10 such fields were the larger part of the page's template time
+// at 1M appeals (docs/BENCHMARKS.md, console queue).
 type queueRow struct {
-	journal.Row
-	Clock    *clocks.View
-	Level    string // "", "warned", "breached", "paused"
-	Assignee string
-	Priority bool // the authorized body's appeal, listed first (Q47)
+	Number       string
+	IncidentID   int64
+	Incident     string // "incident № 12"
+	Organization string
+	BIN          string
+	Channel      string // the label
+	State        string // the label
+	CritCode     string // low | medium | high | ""
+	Crit         string // the label
+	Assignee     string
+	Priority     bool   // the authorized body's appeal, listed first (Q47)
+	Level        string // "", "warned", "breached", "paused"
+	LevelText    string
+	HasClock     bool
+	Running      bool  // the countdown ticks in the browser
+	Remaining    int64 // seconds, for the countdown
+	Left         string
+	ClockName    string
 }
 
 type queueData struct {
@@ -101,6 +119,15 @@ func (c *Console) queue(q *req) error {
 		}
 		d.Within = n
 	}
+	// "Breaching within N h": the nearest running deadline no later than
+	// N hours from now, asked of SQL as a bound on the queue's own order
+	// (urgent_at), so every page is full while more rows exist and paging
+	// by keyset is unchanged. A breached clock's deadline is past, so it is
+	// within any N; paused clocks run toward no deadline and never count.
+	now := c.d.Now()
+	if d.Within > 0 {
+		f.DueBy = now.Add(time.Duration(d.Within) * time.Hour)
+	}
 	if err := journal.ValidateFilter(&f); err != nil {
 		c.formErrors(p, err)
 	}
@@ -128,7 +155,6 @@ func (c *Console) queue(q *req) error {
 		}
 		rows = append(rows, page.Rows...)
 		// The rows' assignees and clocks in one query each, not per row.
-		now := c.d.Now()
 		var ids []int64
 		var numbers []string
 		for _, r := range rows {
@@ -148,13 +174,9 @@ func (c *Console) queue(q *req) error {
 			}
 		}
 		for _, r := range rows {
-			row := queueRow{Row: r, Assignee: assignees[r.IncidentID], Priority: vocab.Channel(r.Channel) == vocab.Authority}
 			own := slices.DeleteFunc(slices.Clone(views[r.IncidentID]), func(v clocks.View) bool { return v.Appeal != "" && v.Appeal != r.Number })
-			row.Clock, row.Level = urgent(own, now)
-			if d.Within > 0 && (row.Clock == nil || row.Clock.RemainingSeconds > int64(d.Within)*3600) {
-				continue
-			}
-			d.Rows = append(d.Rows, row)
+			clock, level := urgent(own, now)
+			d.Rows = append(d.Rows, q.L.queueRow(r, assignees[r.IncidentID], clock, level))
 		}
 		d.Next = page.Next
 		if d.Counts, err = c.d.Journal.CountOpen(q.ctx()); err != nil {
@@ -172,6 +194,29 @@ func (c *Console) queue(q *req) error {
 	}
 	c.renderPage(q, code, "queue", p)
 	return nil
+}
+
+// queueRow says one Journal row in the page's language.
+func (l *L) queueRow(r journal.Row, assignee string, clock *clocks.View, level string) queueRow {
+	row := queueRow{Number: r.Number, IncidentID: r.IncidentID, Incident: l.T("queue.incident_short", r.IncidentID),
+		Organization: r.Organization, BIN: r.BIN, Channel: l.Label("channel", r.Channel), State: l.Label("state", r.State),
+		CritCode: r.Criticality, Assignee: assignee, Priority: vocab.Channel(r.Channel) == vocab.Authority, Level: level}
+	if r.Criticality != "" {
+		row.Crit = l.Label("crit", r.Criticality)
+	}
+	if level != "" {
+		row.LevelText = l.T("queue.level_" + level)
+	}
+	if clock != nil {
+		row.HasClock, row.Running, row.Remaining = true, clock.State == clocks.Running, clock.RemainingSeconds
+		if clock.State == clocks.Breached {
+			row.Left = l.Time(clock.Deadline)
+		} else {
+			row.Left = l.Duration(clock.RemainingSeconds)
+		}
+		row.ClockName = l.Label("clock", clock.Clock)
+	}
+	return row
 }
 
 // NextURL is the next page of the queue with the same filters.

@@ -247,6 +247,7 @@ func (b *batcher) attempt(ctx context.Context, batch []*pending, savepoints bool
 	if err := tx.Commit(); err != nil {
 		return nil, false, apperr.Wrap(err, "commit")
 	}
+	b.s.countsChanged() // new incidents: the queue's counts
 	return out, false, nil
 }
 

@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
+	"sync"
+	"time"
 
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/audit"
@@ -30,8 +33,57 @@ func StatesFor(a Action) []State { return slices.Clone(edges[a].from) }
 // OpenStates are the states of an incident still being worked on.
 var OpenStates = []State{Registered, Analysing, InfoRequested, Confirmed, Fixing, Fixed, Refuted}
 
-// CountOpen counts incidents per state, leaving out closed and merged ones.
+// CountOpen counts open incidents per state: the queue's heading, on every
+// queue page. Counting walks the open part of incidents_state — 20,000
+// index entries at 1M appeals, 3 ms of the page on SQLite and a round trip
+// on PostgreSQL — so the counts are kept for countsTTL; a registration or a
+// transition through this Service drops them at once, so the desk that
+// changed an incident shows the change on its next page, and another
+// process's change shows within countsTTL.
 func (s *Service) CountOpen(ctx context.Context) (map[State]int, error) {
+	now := s.Now()
+	s.counts.mu.Lock()
+	if s.counts.m != nil && now.Sub(s.counts.at) >= 0 && now.Sub(s.counts.at) < countsTTL {
+		m := maps.Clone(s.counts.m)
+		s.counts.mu.Unlock()
+		return m, nil
+	}
+	gen := s.counts.gen
+	s.counts.mu.Unlock()
+	m, err := s.countOpen(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.counts.mu.Lock()
+	if s.counts.gen == gen { // nothing changed while counting
+		s.counts.m, s.counts.at = maps.Clone(m), now
+	}
+	s.counts.mu.Unlock()
+	return m, nil
+}
+
+// countsTTL is how long CountOpen's counts are kept.
+const countsTTL = time.Second
+
+// openCounts is CountOpen's kept answer; gen counts the changes that
+// dropped it.
+type openCounts struct {
+	mu  sync.Mutex
+	m   map[State]int
+	at  time.Time
+	gen uint64
+}
+
+// countsChanged drops the kept counts: called after an incident's state
+// was written and committed.
+func (s *Service) countsChanged() {
+	s.counts.mu.Lock()
+	s.counts.m = nil
+	s.counts.gen++
+	s.counts.mu.Unlock()
+}
+
+func (s *Service) countOpen(ctx context.Context) (map[State]int, error) {
 	rows, err := s.DB.R.QueryContext(ctx, Q.CountOpenByState)
 	if err != nil {
 		return nil, apperr.Wrap(err, "count incidents")

@@ -7,3 +7,12 @@ func SetFewMatchesCapSQLite(n int) func() {
 	fewMatchesCapSQLite = n
 	return func() { fewMatchesCapSQLite = old }
 }
+
+// SetCommonMinPostgres changes how many of the newest appeals a word must
+// match to be checked row by row in PostgreSQL's urgent order; it returns
+// the restore.
+func SetCommonMinPostgres(n int) func() {
+	old := commonMin
+	commonMin = n
+	return func() { commonMin = old }
+}

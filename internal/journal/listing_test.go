@@ -99,3 +99,86 @@ func TestCountOpenNamesTheOpenStates(t *testing.T) {
 		}
 	}
 }
+
+// The queue's counts are kept for a second (issue 10: counting on every
+// page was a tenth of it at 1M appeals), but a registration, a transition
+// or a merge through the Service shows on the next count; a change made
+// behind its back (another desk on the database) shows once the second
+// has passed. Both backends.
+func TestCountOpenKeptAndDropped(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, c := newService(t, db, time.Date(2026, 11, 20, 5, 0, 0, 0, time.UTC))
+		count := func() map[journal.State]int {
+			t.Helper()
+			m, err := s.CountOpen(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		if m := count(); len(m) != 0 {
+			t.Fatalf("an empty Journal counts %v", m)
+		}
+		recv := c.Now().Add(-time.Minute)
+		a1 := mustRegister(t, s, appeal("первое", recv))
+		a2 := mustRegister(t, s, appeal("второе", recv))
+		if m := count(); m[journal.Registered] != 2 {
+			t.Fatalf("after two registrations: %v", m)
+		}
+		if _, err := s.Transition(ctx, operator.Actor, a1.IncidentID, journal.TransitionInput{Action: journal.ActAnalyse}); err != nil {
+			t.Fatal(err)
+		}
+		if m := count(); m[journal.Registered] != 1 || m[journal.Analysing] != 1 {
+			t.Fatalf("after a transition: %v", m)
+		}
+		if _, err := s.Merge(ctx, operator.Actor, a2.Number, a1.IncidentID); err != nil {
+			t.Fatal(err)
+		}
+		if m := count(); m[journal.Registered] != 0 || m[journal.Analysing] != 1 {
+			t.Fatalf("after a merge: %v", m)
+		}
+		// another desk's change: not seen within the second, seen after it
+		if _, err := db.W.ExecContext(ctx, "UPDATE incidents SET state = 'fixing' WHERE id = $1", a1.IncidentID); err != nil {
+			t.Fatal(err)
+		}
+		if m := count(); m[journal.Analysing] != 1 {
+			t.Fatalf("kept counts changed without a change through the Service: %v", m)
+		}
+		c.Add(time.Second)
+		if m := count(); m[journal.Analysing] != 0 || m[journal.Fixing] != 1 {
+			t.Fatalf("a second later: %v", m)
+		}
+	})
+}
+
+// The authorized body's list above the queue (Q47) checks a word on each of
+// its few appeals instead of listing the word's matches first (issue 10):
+// the same rows either way. Both backends.
+func TestUrgentAuthorityListSearch(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, c := newService(t, db, time.Date(2026, 11, 20, 5, 0, 0, 0, time.UTC))
+		recv := c.Now().Add(-time.Minute)
+		auth := appeal("Договор не подписывается", recv)
+		auth.Channel = "authority"
+		a := mustRegister(t, s, auth)
+		mustRegister(t, s, appeal("Договор не подписывается", recv))
+		other := appeal("Аукцион остановился", recv)
+		other.Channel = "authority"
+		mustRegister(t, s, other)
+		for q, want := range map[string][]string{"догов": {a.Number}, "аукцион договор": nil, "раунд": nil} {
+			p, err := s.List(ctx, journal.Filter{Open: true, Urgent: true, Channel: "authority", Query: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range p.Rows {
+				got = append(got, r.Number)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("authority, q=%q: %v, want %v", q, got, want)
+			}
+		}
+	})
+}

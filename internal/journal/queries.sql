@@ -82,6 +82,11 @@ SELECT id, description, organization FROM appeals WHERE id >= $1
 -- name: search-ids-postgres
 SELECT id FROM appeals WHERE search @@ to_tsquery('simple', $1) LIMIT $2
 
+-- How many of the $2 newest appeals a full-text query matches: a cheap
+-- sample that tells a common word from a rare one (journal.commonWord).
+-- name: search-sample-postgres
+SELECT COUNT(*) FROM (SELECT search FROM appeals ORDER BY id DESC LIMIT $2) x WHERE x.search @@ to_tsquery('simple', $1)
+
 -- The appeals a full-text query matches, from the FTS5 index (journal.fewMatchesSQLite).
 -- name: search-ids-sqlite
 SELECT rowid FROM appeals_fts WHERE appeals_fts MATCH $1 LIMIT $2

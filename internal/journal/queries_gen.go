@@ -34,6 +34,7 @@ type QuerySet struct {
 	Savepoint              string // -- name: savepoint
 	SearchIdsPostgres      string // -- name: search-ids-postgres
 	SearchIdsSQLite        string // -- name: search-ids-sqlite
+	SearchSamplePostgres   string // -- name: search-sample-postgres
 	SyncAppeals            string // -- name: sync-appeals
 	TransitionsOfIncident  string // -- name: transitions-of-incident
 	UpdateIncident         string // -- name: update-incident
@@ -69,6 +70,7 @@ var Q = QuerySet{
 	Savepoint:              Queries["savepoint"],
 	SearchIdsPostgres:      Queries["search-ids-postgres"],
 	SearchIdsSQLite:        Queries["search-ids-sqlite"],
+	SearchSamplePostgres:   Queries["search-sample-postgres"],
 	SyncAppeals:            Queries["sync-appeals"],
 	TransitionsOfIncident:  Queries["transitions-of-incident"],
 	UpdateIncident:         Queries["update-incident"],

@@ -51,6 +51,7 @@ type Service struct {
 	batch   *batcher
 	metrics metricsHook
 	hooks   []Hooks
+	counts  openCounts // CountOpen's, kept briefly
 	// Announcement and Lot, when set, are the formats of the portal's
 	// numbers an appeal may name: they are published on the status page
 	// once the failure is confirmed, so free text is refused (issue 9.9).
@@ -271,6 +272,9 @@ func (s *Service) Transition(ctx context.Context, by audit.Actor, id int64, in T
 		}
 		return nil
 	})
+	if err == nil {
+		s.countsChanged()
+	}
 	if err == nil && s.metrics.m != nil {
 		s.metrics.m.IncidentTransition(string(in.Action))
 	}
@@ -342,6 +346,9 @@ func (s *Service) Merge(ctx context.Context, by audit.Actor, number string, targ
 		}
 		return nil
 	})
+	if err == nil {
+		s.countsChanged()
+	}
 	return out, err
 }
 
