@@ -51,3 +51,9 @@ DELETE FROM audit_log WHERE seq = $1
 -- name: scan-upto
 SELECT seq, at, actor_id, actor, role, action, object_type, object_id, before, after, client_addr, prev_hash, hash
 FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3
+
+-- E32–E33: the access log of reads of personal data (issue 12), newest first.
+-- name: list-access
+SELECT seq, at, actor_id, actor, role, action, object_type, object_id, before, after, client_addr, prev_hash, hash
+FROM audit_log WHERE action = 'access.personal_data' AND seq < $1 AND ($2 = '' OR actor = $2) AND ($3 = '' OR object_type = $3)
+ORDER BY seq DESC LIMIT $4

@@ -13,6 +13,7 @@ type QuerySet struct {
 	LastBefore          string // -- name: last-before
 	LatestPurge         string // -- name: latest-purge
 	LatestWitness       string // -- name: latest-witness
+	ListAccess          string // -- name: list-access
 	ListObject          string // -- name: list-object
 	LockHeadPostgres    string // -- name: lock-head-postgres
 	LockHeadSQLite      string // -- name: lock-head-sqlite
@@ -32,6 +33,7 @@ var Q = QuerySet{
 	LastBefore:          Queries["last-before"],
 	LatestPurge:         Queries["latest-purge"],
 	LatestWitness:       Queries["latest-witness"],
+	ListAccess:          Queries["list-access"],
 	ListObject:          Queries["list-object"],
 	LockHeadPostgres:    Queries["lock-head-postgres"],
 	LockHeadSQLite:      Queries["lock-head-sqlite"],

@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -162,6 +163,13 @@ func (c *Console) appealPage(q *req) error {
 	if err != nil {
 		return err
 	}
+	// E32–E33: the page shows the reporter's contact; the read is logged
+	// (pages_sig12.go), once per showing.
+	if d.Appeal.ContactEmail != "" || d.Appeal.ContactPhone != "" {
+		if err := c.logRead(q, "appeal", d.Appeal.Number, "reporter_contact"); err != nil {
+			return err
+		}
+	}
 	switch {
 	case d.New:
 		p.Notice = q.L.T("appeal.registered", d.Appeal.Number)
@@ -200,6 +208,8 @@ func (c *Console) appealView(q *req, number string) (*Page, *appealPageData, err
 		if d.History, err = audit.ForObject(q.ctx(), c.d.DB, "appeal", a.Number); err != nil {
 			return nil, nil, apperr.Wrap(err, "history")
 		}
+		// Who read the page is the access log's (/audit/access), not the appeal's history.
+		d.History = slices.DeleteFunc(d.History, func(r audit.Record) bool { return r.Action == audit.ActionRead })
 	}
 	if d.Conv, err = c.conversation(q, a, d.Incident); err != nil {
 		return nil, nil, err
