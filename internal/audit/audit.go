@@ -334,7 +334,8 @@ func scan(s scanner) (Record, error) {
 	return r, nil
 }
 
-// ForObject lists the records about one object, oldest first.
+// ForObject lists the records about one object, oldest first: its history,
+// without the access log's reads of it (ActionRead; see Reads).
 func ForObject(ctx context.Context, db *store.DB, typ, id string) ([]Record, error) {
 	rows, err := db.R.QueryContext(ctx, Q.ListObject, typ, id)
 	if err != nil {

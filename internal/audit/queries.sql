@@ -19,8 +19,10 @@ SELECT seq, at, actor_id, actor, role, action, object_type, object_id, before, a
 FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2
 
 -- name: list-object
+-- An object's history: what was done to it, not who read it (the reads of
+-- personal data are the access log's, audit.Reads).
 SELECT seq, at, actor_id, actor, role, action, object_type, object_id, before, after, client_addr, prev_hash, hash
-FROM audit_log WHERE object_type = $1 AND object_id = $2 ORDER BY seq
+FROM audit_log WHERE object_type = $1 AND object_id = $2 AND action <> 'access.personal_data' ORDER BY seq
 
 -- Retention (issue 12): checkpoints of the chain and the purge.
 -- name: latest-purge

@@ -2,7 +2,6 @@ package console
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -208,8 +207,6 @@ func (c *Console) appealView(q *req, number string) (*Page, *appealPageData, err
 		if d.History, err = audit.ForObject(q.ctx(), c.d.DB, "appeal", a.Number); err != nil {
 			return nil, nil, apperr.Wrap(err, "history")
 		}
-		// Who read the page is the access log's (/audit/access), not the appeal's history.
-		d.History = slices.DeleteFunc(d.History, func(r audit.Record) bool { return r.Action == audit.ActionRead })
 	}
 	if d.Conv, err = c.conversation(q, a, d.Incident); err != nil {
 		return nil, nil, err

@@ -450,6 +450,9 @@ func (c *Console) recordingsDispute(q *req) error {
 
 // --- the access log (E32–E33) ---
 
+// accessObjects are the kinds of object whose personal data is read.
+var accessObjects = []string{"appeal", "user", "journal"}
+
 type accessData struct {
 	Records []audit.Record
 	Next    int64
@@ -469,7 +472,7 @@ func (d *accessData) What(r audit.Record) string {
 }
 
 // readWhat are the kinds of personal data a logged read shows.
-var readWhat = []string{"reporter_contact", "user_list"}
+var readWhat = []string{"reporter_contact", "user_list", "journal_export"}
 
 func (c *Console) accessLog(q *req) error {
 	v := q.r.URL.Query()
@@ -477,7 +480,7 @@ func (c *Console) accessLog(q *req) error {
 	p := c.page(q, q.L.T("access.title"), d)
 	p.Form.Set("actor", strings.TrimSpace(v.Get("actor")))
 	p.Form.Set("object_type", strings.TrimSpace(v.Get("object_type")))
-	if t := p.Val("object_type"); t != "" && t != "appeal" && t != "user" {
+	if t := p.Val("object_type"); t != "" && !slices.Contains(accessObjects, t) {
 		p.Errors["object_type"] = q.L.T("reg.bad.object_type")
 		p.Notice = q.L.T("form.fix_marked")
 		c.renderPage(q, http.StatusBadRequest, "access_log", p)

@@ -477,6 +477,17 @@ func TestPersonalDataReadsLogged_E32_E33(t *testing.T) {
 		if us := accessReads(t, d, "user", "*"); len(us) != 1 || us[0].Actor != "admin" {
 			t.Errorf("the users' list made %d records", len(us))
 		}
+		// An export of the Journal (the reporters' contacts): one record.
+		today := time.Now().In(d.App.Cfg.Zone).Format("02.01.2006")
+		mustStatus(t, "journal export", admin.get("/reports/journal?format=csv&from="+today+"&to="+today), 200)
+		if js := accessReads(t, d, "journal", today+"–"+today); len(js) != 1 || js[0].Actor != "admin" || !strings.Contains(string(js[0].After), "journal_export") {
+			t.Errorf("the export made %d records", len(js))
+		}
+		// A bad export filter shows nothing and logs nothing.
+		admin.get("/reports/journal?format=csv&from=32.13.2026")
+		if recs, _ := audit.Reads(context.Background(), d.App.DB, audit.AccessFilter{ObjectType: "journal"}); len(recs) != 1 {
+			t.Errorf("%d export records after a refused export", len(recs))
+		}
 		// The log: auditors yes, operators no.
 		mustStatus(t, "operator reads the access log", op.get("/audit/access"), 403)
 		aud := d.browser()
@@ -490,5 +501,8 @@ func TestPersonalDataReadsLogged_E32_E33(t *testing.T) {
 			t.Errorf("filtered to appeals, the log shows the users' list read")
 		}
 		mustStatus(t, "bad filter", aud.get("/audit/access?object_type=incident"), 400)
+		if j := aud.get("/audit/access?lang=kk&object_type=journal"); !strings.Contains(j.Body, "үзіндідегі өтініш берушілердің байланыс деректері") || strings.Contains(j.Body, "⟦") {
+			t.Errorf("the export in the log (kk)\n%.3000s", j.Body)
+		}
 	})
 }
