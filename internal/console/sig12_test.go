@@ -471,6 +471,13 @@ func TestPersonalDataReadsLogged_E32_E33(t *testing.T) {
 		if n := len(accessReads(t, d, "appeal", a.Number)); n != 2 {
 			t.Errorf("two showings made %d records", n)
 		}
+		// The API's answer with the contact is a read too.
+		if code, _ := op.api("GET", "/api/v1/appeals/"+a.Number, nil); code != 200 {
+			t.Fatalf("API appeal: %d", code)
+		}
+		if rs := accessReads(t, d, "appeal", a.Number); len(rs) != 3 || rs[0].Actor != "op1" {
+			t.Errorf("the API read made %d records in all", len(rs))
+		}
 		admin := d.browser()
 		admin.signIn("admin", adminPassword)
 		mustStatus(t, "users", admin.get("/admin/users"), 200)
@@ -483,9 +490,16 @@ func TestPersonalDataReadsLogged_E32_E33(t *testing.T) {
 		if js := accessReads(t, d, "journal", today+"–"+today); len(js) != 1 || js[0].Actor != "admin" || !strings.Contains(string(js[0].After), "journal_export") {
 			t.Errorf("the export made %d records", len(js))
 		}
+		// The API's export too.
+		if code, _ := admin.api("GET", "/api/v1/reports/journal?format=json&from="+time.Now().In(d.App.Cfg.Zone).Format("2006-01-02")+"&to="+time.Now().In(d.App.Cfg.Zone).Format("2006-01-02"), nil); code != 200 {
+			t.Fatalf("API export: %d", code)
+		}
+		if js := accessReads(t, d, "journal", today+"–"+today); len(js) != 2 {
+			t.Errorf("the API export: %d records in all, want 2", len(js))
+		}
 		// A bad export filter shows nothing and logs nothing.
 		admin.get("/reports/journal?format=csv&from=32.13.2026")
-		if recs, _ := audit.Reads(context.Background(), d.App.DB, audit.AccessFilter{ObjectType: "journal"}); len(recs) != 1 {
+		if recs, _ := audit.Reads(context.Background(), d.App.DB, audit.AccessFilter{ObjectType: "journal"}); len(recs) != 2 {
 			t.Errorf("%d export records after a refused export", len(recs))
 		}
 		// The log: auditors yes, operators no.
@@ -494,7 +508,7 @@ func TestPersonalDataReadsLogged_E32_E33(t *testing.T) {
 		aud.signIn("aud1", "password-of-aud1")
 		lg := aud.get("/audit/access?lang=ru&object_type=appeal")
 		mustStatus(t, "access log", lg, 200)
-		if strings.Count(lg.Body, `translate="no">`+a.Number+`<`) != 2 || !strings.Contains(lg.Body, "контакты заявителя") || !strings.Contains(lg.Body, ">op1<") {
+		if strings.Count(lg.Body, `translate="no">`+a.Number+`<`) != 3 || !strings.Contains(lg.Body, "контакты заявителя") || !strings.Contains(lg.Body, ">op1<") {
 			t.Errorf("the access log page\n%.3000s", lg.Body)
 		}
 		if strings.Contains(lg.Body, "список пользователей") {
