@@ -42,18 +42,5 @@ func Reads(ctx context.Context, db *store.DB, f AccessFilter) ([]Record, error) 
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	rows, err := db.R.QueryContext(ctx, Q.ListAccess, f.Before, f.Actor, f.ObjectType, f.Limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Record
-	for rows.Next() {
-		r, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return records(db.R.QueryContext(ctx, Q.ListAccess, f.Before, f.Actor, f.ObjectType, f.Limit))
 }

@@ -337,7 +337,11 @@ func scan(s scanner) (Record, error) {
 // ForObject lists the records about one object, oldest first: its history,
 // without the access log's reads of it (ActionRead; see Reads).
 func ForObject(ctx context.Context, db *store.DB, typ, id string) ([]Record, error) {
-	rows, err := db.R.QueryContext(ctx, Q.ListObject, typ, id)
+	return records(db.R.QueryContext(ctx, Q.ListObject, typ, id))
+}
+
+// records reads the rows of a query of whole records.
+func records(rows *sql.Rows, err error) ([]Record, error) {
 	if err != nil {
 		return nil, err
 	}

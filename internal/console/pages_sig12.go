@@ -186,14 +186,24 @@ func (c *Console) smallRegister(q *req) error {
 	return nil
 }
 
-func (c *Console) smallRegisterForm(q *req) error {
+// addingTo is the register of a form's path when q's role may add to it
+// (registers.MayAdd, as the API); "" when the refusal was shown.
+func (c *Console) addingTo(q *req) (string, error) {
 	reg, err := c.smallRegisterOf(q)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if !registers.MayAdd(q.user.Role, reg) {
 		c.fail(q, http.StatusForbidden, q.L.T("err.forbidden", q.L.Label("role", q.user.Role)))
-		return nil
+		return "", nil
+	}
+	return reg, nil
+}
+
+func (c *Console) smallRegisterForm(q *req) error {
+	reg, err := c.addingTo(q)
+	if reg == "" {
+		return err
 	}
 	p := c.page(q, q.L.T("reg."+reg+".add"), &smallRegData{Register: reg, CanAdd: true})
 	if q.r.URL.Query().Get("done") != "" {
@@ -204,13 +214,9 @@ func (c *Console) smallRegisterForm(q *req) error {
 }
 
 func (c *Console) smallRegisterAdd(q *req) error {
-	reg, err := c.smallRegisterOf(q)
-	if err != nil {
+	reg, err := c.addingTo(q)
+	if reg == "" {
 		return err
-	}
-	if !registers.MayAdd(q.user.Role, reg) {
-		c.fail(q, http.StatusForbidden, q.L.T("err.forbidden", q.L.Label("role", q.user.Role)))
-		return nil
 	}
 	f := q.r.PostForm
 	p := c.page(q, q.L.T("reg."+reg+".add"), &smallRegData{Register: reg, CanAdd: true})

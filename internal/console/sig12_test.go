@@ -1,14 +1,11 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"mime/multipart"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -43,29 +40,11 @@ func regAppeal(t *testing.T, d *desk, channel, phone, email string) journal.Regi
 // browser does (multipart), the CSRF token of the last page.
 func (b *browser) postCMS(path string, form url.Values, cms []byte) page {
 	b.d.t.Helper()
-	if m := csrfRe.FindStringSubmatch(b.last); m != nil && form.Get("csrf") == "" {
-		form.Set("csrf", m[1])
-	}
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, vs := range form {
-		for _, v := range vs {
-			_ = mw.WriteField(k, v)
-		}
-	}
+	files := map[string][]byte{}
 	if cms != nil {
-		w, _ := mw.CreateFormFile("cms", "grant.cms")
-		_, _ = w.Write(cms)
+		files["grant.cms"] = cms
 	}
-	mw.Close()
-	req, _ := http.NewRequest("POST", b.d.Base+path, &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Origin", b.d.Base)
-	resp, err := b.hc.Do(req)
-	if err != nil {
-		b.d.t.Fatal(err)
-	}
-	return b.read(resp)
+	return b.postFilesAs(path, form, "cms", files)
 }
 
 func mustStatus(t *testing.T, what string, p page, want int) {
