@@ -76,6 +76,7 @@ type App struct {
 	Signatures   *signature.Service    // EDS signatures (issue 12); nil without --trust-dir
 	Registers    *registers.Service    // E34 role register, Q25/Q39/Q23
 	Retention    *retention.Service    // E20–E21, E32–E33 retention job
+	registerActs *registers.API        // issue 12's actions, for the API and the console alike
 	TextModules  *textmod.Service      // the console's reply templates (issue 10)
 	Secrets      *secret.Box           // seals access codes and invitation links in the outbox
 	Invites      *invite.Service       // invitations of colleagues with the consents of E6–E7 (issue 11)
@@ -207,7 +208,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	// The operator console at "/" (the API's more specific patterns win);
 	// its live queue hears the Journal after the other hooks.
 	a.Console, err = console.New(console.Deps{Log: log.With("component", "console"), DB: db, Auth: a.Auth, Journal: a.Journal,
-		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Analysis: a.Analysis, Reports: a.Reports, Registers: a.Registers, Zone: cfg.Zone, Now: now,
+		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Analysis: a.Analysis, Reports: a.Reports, Registers: a.Registers, Acts: a.registerActs, Zone: cfg.Zone, Now: now,
 		Status: a.Status, Profiles: a.Profiles, MailIn: a.MailIn, TextModules: a.TextModules, Intake: a.Monitor, Cabinet: a.cabinetDeps()})
 	if err != nil {
 		return nil, err

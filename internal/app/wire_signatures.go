@@ -85,8 +85,8 @@ func (a *App) openSignatures() error {
 }
 
 func (a *App) mountSignatures() {
-	api := &registers.API{Sig: a.Signatures, Registers: a.Registers, Retention: a.Retention, Auth: a.Auth, Journal: a.Journal}
-	a.Web.Mounts = append(a.Web.Mounts, api.Mount)
+	a.registerActs = &registers.API{Sig: a.Signatures, Registers: a.Registers, Retention: a.Retention, Auth: a.Auth, Journal: a.Journal}
+	a.Web.Mounts = append(a.Web.Mounts, a.registerActs.Mount)
 }
 
 // runRetention runs the job once a day (first an hour after start).

@@ -334,17 +334,19 @@ func scan(s scanner) (Record, error) {
 	return r, nil
 }
 
-// ForObject lists the records about one object, oldest first; typ ""
-// is any type (the console's "any": an appeal and a user may share a
+// ForObject lists the records about one object, oldest first: its history,
+// without the access log's reads of it (ActionRead; see Reads); typ "" is
+// any type (the console's "any": an appeal and a user may share a
 // number-like id, both are listed).
 func ForObject(ctx context.Context, db *store.DB, typ, id string) ([]Record, error) {
-	var rows *sql.Rows
-	var err error
 	if typ == "" {
-		rows, err = db.R.QueryContext(ctx, Q.ListObjectID, id)
-	} else {
-		rows, err = db.R.QueryContext(ctx, Q.ListObject, typ, id)
+		return records(db.R.QueryContext(ctx, Q.ListObjectID, id))
 	}
+	return records(db.R.QueryContext(ctx, Q.ListObject, typ, id))
+}
+
+// records reads the rows of a query of whole records.
+func records(rows *sql.Rows, err error) ([]Record, error) {
 	if err != nil {
 		return nil, err
 	}

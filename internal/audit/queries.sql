@@ -19,13 +19,15 @@ SELECT seq, at, actor_id, actor, role, action, object_type, object_id, before, a
 FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2
 
 -- name: list-object
+-- An object's history: what was done to it, not who read it (the reads of
+-- personal data are the access log's, audit.Reads).
 SELECT seq, at, actor_id, actor, role, action, object_type, object_id, before, after, client_addr, prev_hash, hash
-FROM audit_log WHERE object_type = $1 AND object_id = $2 ORDER BY seq
+FROM audit_log WHERE object_type = $1 AND object_id = $2 AND action <> 'access.personal_data' ORDER BY seq
 
 -- The console's "any object" search: one number, whatever it names.
 -- name: list-object-id
 SELECT seq, at, actor_id, actor, role, action, object_type, object_id, before, after, client_addr, prev_hash, hash
-FROM audit_log WHERE object_id = $1 ORDER BY seq
+FROM audit_log WHERE object_id = $1 AND action <> 'access.personal_data' ORDER BY seq
 
 -- Retention (issue 12): checkpoints of the chain and the purge.
 -- name: latest-purge
@@ -56,3 +58,9 @@ DELETE FROM audit_log WHERE seq = $1
 -- name: scan-upto
 SELECT seq, at, actor_id, actor, role, action, object_type, object_id, before, after, client_addr, prev_hash, hash
 FROM audit_log WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3
+
+-- E32–E33: the access log of reads of personal data (issue 12), newest first.
+-- name: list-access
+SELECT seq, at, actor_id, actor, role, action, object_type, object_id, before, after, client_addr, prev_hash, hash
+FROM audit_log WHERE action = 'access.personal_data' AND seq < $1 AND ($2 = '' OR actor = $2) AND ($3 = '' OR object_type = $3)
+ORDER BY seq DESC LIMIT $4

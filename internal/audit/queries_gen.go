@@ -13,6 +13,7 @@ type QuerySet struct {
 	LastBefore          string // -- name: last-before
 	LatestPurge         string // -- name: latest-purge
 	LatestWitness       string // -- name: latest-witness
+	ListAccess          string // -- name: list-access
 	ListObject          string // -- name: list-object
 	ListObjectID        string // -- name: list-object-id
 	LockHeadPostgres    string // -- name: lock-head-postgres
@@ -33,6 +34,7 @@ var Q = QuerySet{
 	LastBefore:          Queries["last-before"],
 	LatestPurge:         Queries["latest-purge"],
 	LatestWitness:       Queries["latest-witness"],
+	ListAccess:          Queries["list-access"],
 	ListObject:          Queries["list-object"],
 	ListObjectID:        Queries["list-object-id"],
 	LockHeadPostgres:    Queries["lock-head-postgres"],

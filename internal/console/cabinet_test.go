@@ -59,6 +59,12 @@ func (d *desk) portalUser(login string, role auth.Role, bin, email string) {
 // JavaScript does.
 func (b *browser) postFiles(path string, form url.Values, files map[string][]byte) page {
 	b.d.t.Helper()
+	return b.postFilesAs(path, form, "file", files)
+}
+
+// postFilesAs is postFiles with the files in the form field `field`.
+func (b *browser) postFilesAs(path string, form url.Values, field string, files map[string][]byte) page {
+	b.d.t.Helper()
 	if m := csrfRe.FindStringSubmatch(b.last); m != nil && form.Get("csrf") == "" {
 		form.Set("csrf", m[1])
 	}
@@ -70,7 +76,7 @@ func (b *browser) postFiles(path string, form url.Values, files map[string][]byt
 		}
 	}
 	for name, body := range files {
-		w, _ := mw.CreateFormFile("file", name)
+		w, _ := mw.CreateFormFile(field, name)
 		_, _ = w.Write(body)
 	}
 	mw.Close()

@@ -73,6 +73,10 @@ type Deps struct {
 	// Registers publishes the E34 role register (issue 12); nil turns
 	// /registers/roles off.
 	Registers *registers.Service
+	// Acts are issue 12's actions the API takes too (the role change with
+	// the head's EDS, call recordings and their disputes): the console
+	// calls the same functions. Nil turns those pages off.
+	Acts *registers.API
 	// Intake is the monitoring and system-log intake (issue 14); nil turns
 	// its page off.
 	Intake *monitor.Service

@@ -37,6 +37,10 @@ func (c *Console) usersPage(q *req, code int, p *Page) error {
 }
 
 func (c *Console) users(q *req) error {
+	// E32–E33: the list shows every user's name and role; the read is logged.
+	if err := c.logRead(q, "user", "*", "user_list"); err != nil {
+		return err
+	}
 	p := c.page(q, q.L.T("users.title"), &usersData{})
 	if q.r.URL.Query().Get("done") != "" {
 		p.Notice = q.L.T("incident.done")

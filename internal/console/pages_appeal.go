@@ -162,6 +162,13 @@ func (c *Console) appealPage(q *req) error {
 	if err != nil {
 		return err
 	}
+	// E32–E33: the page shows the reporter's contact; the read is logged
+	// (pages_sig12.go), once per showing.
+	if d.Appeal.ContactEmail != "" || d.Appeal.ContactPhone != "" {
+		if err := c.logRead(q, "appeal", d.Appeal.Number, "reporter_contact"); err != nil {
+			return err
+		}
+	}
 	switch {
 	case d.New:
 		p.Notice = q.L.T("appeal.registered", d.Appeal.Number)

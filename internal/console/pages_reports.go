@@ -142,6 +142,11 @@ func (c *Console) reportsJournal(q *req) error {
 		c.reportsForm(q, http.StatusBadRequest, &reportsData{}, err)
 		return nil
 	}
+	// E32–E33: the extract carries the reporters' contacts; the export is
+	// logged (pages_sig12.go) before the first byte leaves.
+	if err := c.logRead(q, "journal", dotted(f.From)+"–"+dotted(f.To), "journal_export"); err != nil {
+		return err
+	}
 	// The page's headers (CSP, no-store) stay; the file says what it is.
 	return c.d.Reports.Download(q.w, q.r, f, format)
 }

@@ -49,6 +49,7 @@ func (c *Console) routesTable() {
 	c.analysisRoutes()
 	c.reportsRoutes()
 	c.registerRoutes()
+	c.sig12Routes()
 	c.textModRoutes()
 	c.threadRoutes()
 	c.route("/", "", func(q *req) error {

@@ -273,10 +273,106 @@ func (a *API) setIIN(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// changeRole: E34 (the register line in the change's transaction) and E31
+// RoleChange is a request to change a user's role: the API's JSON and the
+// console's form both come here.
+type RoleChangeRequest struct {
+	Login       string
+	Role        string
+	Basis       string
+	Responsible string
+	// Document is the signed document as submitted (nil: the canonical
+	// document of this change, which the console builds for the signer).
+	Document []byte
+	CMS      []byte // the head's CMS (DER or PEM); nil: unsigned
+}
+
+// RoleGrantDocument is the canonical role.grant document of a change, the
+// bytes the head signs (E31).
+func RoleGrantDocument(login, role, basis, responsible string) ([]byte, error) {
+	return signature.Canonical(signature.ActRoleGrant, "user", strings.ToLower(login), map[string]any{"role": role, "basis": basis, "responsible": responsible})
+}
+
+// ChangeRole is the one place of the role change rules, for the API and the
+// console: E34 (the register line in the change's transaction) and E31
 // (granting the authorized body's role needs the EDS of the person's head:
 // a CMS over the role.grant document, by a certificate of the person's
 // organization, its BIN on the account).
+func (a *API) ChangeRole(ctx context.Context, p auth.Principal, addr string, in RoleChangeRequest) (auth.User, error) {
+	login := strings.ToLower(strings.TrimSpace(in.Login))
+	by := p.Actor(addr)
+	mode := signature.Off
+	if a.Sig != nil {
+		mode = a.Sig.Policy.Mode(signature.ActRoleGrant)
+	}
+	needSig := in.Role == string(auth.RoleAuthority) || mode == signature.Required
+	// Every missing part at once (a form marks them all), before the
+	// signature is verified.
+	v := apperr.Validation{}
+	if login == "" {
+		v.Add("login", "required: whose role changes")
+	}
+	if !auth.ValidRole(in.Role) {
+		v.Add("role", "one of the desk's roles")
+	}
+	if strings.TrimSpace(in.Basis) == "" {
+		v.Add("basis", "required (E34): the document the change rests on")
+	}
+	if strings.TrimSpace(in.Responsible) == "" {
+		v.Add("responsible", "required (E34): the responsible person")
+	}
+	if len(in.CMS) == 0 && needSig {
+		if a.Sig == nil {
+			v.Add("cms", "E31: the authorized body's role is granted with the EDS of the person's head, and signing is off (no --trust-dir)")
+		} else {
+			v.Add("cms", "E31: granting this role needs the head's EDS over the document of GET /api/v1/signatures/document?action=role.grant")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return auth.User{}, err
+	}
+	target, err := a.Auth.ByLogin(ctx, login)
+	if err != nil {
+		return auth.User{}, err
+	}
+	var sub signature.Submission
+	var want signature.Expect
+	if len(in.CMS) != 0 {
+		if _, err := a.sig(); err != nil {
+			return auth.User{}, err
+		}
+		doc, err := RoleGrantDocument(login, in.Role, in.Basis, in.Responsible)
+		if err != nil {
+			return auth.User{}, err
+		}
+		if in.Document == nil {
+			in.Document = doc
+		}
+		if string(doc) != string(in.Document) {
+			return auth.User{}, bad("document", "not the document of this change (role, basis, responsible): get it from GET /api/v1/signatures/document?action=role.grant")
+		}
+		if target.BIN == "" && in.Role == string(auth.RoleAuthority) {
+			return auth.User{}, bad("login", "E31: record the authorized body's BIN on the account first; the head's certificate must carry it")
+		}
+		sub = signature.Submission{Action: signature.ActRoleGrant, ObjectType: "user", ObjectID: login, Document: in.Document, CMS: in.CMS}
+		want = signature.Expect{BIN: target.BIN}
+	}
+	var u auth.User
+	err = a.Auth.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var sigID int64
+		if len(in.CMS) != 0 {
+			rec, err := a.Sig.AttachAs(ctx, tx, signature.Signer{ID: p.ID, Login: p.Login, Role: string(p.Role), Addr: addr}, sub, want)
+			if err != nil {
+				return err
+			}
+			sigID = rec.ID
+		}
+		var err error
+		u, err = a.Auth.ChangeRole(ctx, tx, by, login, auth.Role(in.Role), auth.Basis{Basis: in.Basis, Responsible: in.Responsible}, sigID)
+		return err
+	})
+	return u, err
+}
+
 func (a *API) changeRole(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Role        string `json:"role"`
@@ -288,59 +384,18 @@ func (a *API) changeRole(w http.ResponseWriter, r *http.Request) error {
 	if err := web.Decode(r, &in); err != nil {
 		return err
 	}
-	login := strings.ToLower(r.PathValue("login"))
-	p := web.Principal(r)
-	by := p.Actor(web.ClientAddr(r))
-	target, err := a.Auth.ByLogin(r.Context(), login)
-	if err != nil {
-		return err
-	}
-	mode := signature.Off
-	if a.Sig != nil {
-		mode = a.Sig.Policy.Mode(signature.ActRoleGrant)
-	}
-	needSig := in.Role == string(auth.RoleAuthority) || mode == signature.Required
-	if in.CMS == "" && needSig {
-		if a.Sig == nil {
-			return bad("cms", "E31: the authorized body's role is granted with the EDS of the person's head, and signing is off (no --trust-dir)")
-		}
-		return bad("cms", "E31: granting this role needs the head's EDS over the document of GET /api/v1/signatures/document?action=role.grant")
-	}
-	var sub signature.Submission
-	var want signature.Expect
+	req := RoleChangeRequest{Login: r.PathValue("login"), Role: in.Role, Basis: in.Basis, Responsible: in.Responsible}
 	if in.CMS != "" {
-		if _, err := a.sig(); err != nil {
-			return err
-		}
-		if sub, err = (submission{Action: signature.ActRoleGrant, ObjectType: "user", ObjectID: login, Document: in.Document, CMS: in.CMS}).decode(); err != nil {
-			return err
-		}
-		doc, err := signature.Canonical(signature.ActRoleGrant, "user", login, map[string]any{"role": in.Role, "basis": in.Basis, "responsible": in.Responsible})
+		sub, err := (submission{Document: in.Document, CMS: in.CMS}).decode()
 		if err != nil {
 			return err
 		}
-		if string(doc) != string(sub.Document) {
-			return bad("document", "not the document of this change (role, basis, responsible): get it from GET /api/v1/signatures/document?action=role.grant")
+		req.Document, req.CMS = sub.Document, sub.CMS
+		if req.Document == nil {
+			req.Document = []byte{}
 		}
-		if target.BIN == "" && in.Role == string(auth.RoleAuthority) {
-			return bad("login", "E31: record the authorized body's BIN on the account first; the head's certificate must carry it")
-		}
-		want = signature.Expect{BIN: target.BIN}
 	}
-	var u auth.User
-	err = a.Auth.DB.Tx(r.Context(), func(tx *sql.Tx) error {
-		var sigID int64
-		if in.CMS != "" {
-			rec, err := a.Sig.AttachAs(r.Context(), tx, signature.Signer{ID: p.ID, Login: p.Login, Role: string(p.Role), Addr: web.ClientAddr(r)}, sub, want)
-			if err != nil {
-				return err
-			}
-			sigID = rec.ID
-		}
-		var err error
-		u, err = a.Auth.ChangeRole(r.Context(), tx, by, login, auth.Role(in.Role), auth.Basis{Basis: in.Basis, Responsible: in.Responsible}, sigID)
-		return err
-	})
+	u, err := a.ChangeRole(r.Context(), web.Principal(r), web.ClientAddr(r), req)
 	if err != nil {
 		return err
 	}
@@ -378,7 +433,7 @@ func (a *API) addEntry(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := web.Principal(r)
-	if reg == ServerRoom && !auth.Allowed(p.Role, auth.PermUserManage) {
+	if !MayAdd(p.Role, reg) {
 		return apperr.New(apperr.Forbidden, "the server-room register (Q25) is kept by administrators")
 	}
 	in.Register = reg
@@ -427,7 +482,7 @@ func (a *API) dispute(w http.ResponseWriter, r *http.Request) error {
 	if in.Open == nil {
 		return bad("open", "required: true opens a dispute, false resolves it")
 	}
-	if err := a.Retention.Dispute(r.Context(), web.Principal(r).Actor(web.ClientAddr(r)), r.PathValue("number"), *in.Open); err != nil {
+	if err := a.Retention.Dispute(r.Context(), web.Principal(r).Actor(web.ClientAddr(r)), r.PathValue("number"), *in.Open, ""); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -6,7 +6,7 @@ import "tenderdesk/internal/store"
 
 // QuerySet is queries.sql, one field per statement.
 type QuerySet struct {
-	Entries        string // -- name: entries
+	FindEntries    string // -- name: find-entries
 	IncidentExists string // -- name: incident-exists
 	InsertEntry    string // -- name: insert-entry
 	RoleChanges    string // -- name: role-changes
@@ -14,7 +14,7 @@ type QuerySet struct {
 
 // Q holds this package's statements; store.Registered lists them for the boot check.
 var Q = QuerySet{
-	Entries:        Queries["entries"],
+	FindEntries:    Queries["find-entries"],
 	IncidentExists: Queries["incident-exists"],
 	InsertEntry:    Queries["insert-entry"],
 	RoleChanges:    Queries["role-changes"],

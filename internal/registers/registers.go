@@ -19,6 +19,7 @@ import (
 
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/audit"
+	"tenderdesk/internal/auth"
 	"tenderdesk/internal/store"
 )
 
@@ -230,12 +231,47 @@ func (s *Service) Add(ctx context.Context, by audit.Actor, e Entry) (Entry, erro
 	return e, err
 }
 
-// Entries lists a small register, newest first.
-func (s *Service) Entries(ctx context.Context, register string, limit int) ([]Entry, error) {
+// MayAdd says whether a role may add to a small register: anyone who works
+// incidents (Q39, Q23), but the server-room list (Q25) only administrators,
+// who keep the list agreed with the authorized body. The API and the
+// console both ask here.
+func MayAdd(role auth.Role, register string) bool {
+	if register == ServerRoom {
+		return auth.Allowed(role, auth.PermUserManage)
+	}
+	return auth.Allowed(role, auth.PermIncidentTransition)
+}
+
+// Filter narrows a page of a small register.
+type Filter struct {
+	Person     string    // part of the person's name, as typed
+	IncidentID int64     // 0: any
+	From, To   time.Time // the entry's time in [From, To); zero: unbounded
+	Before     int64     // page on: entries with a smaller id (0: from the newest)
+	Limit      int
+}
+
+// Find lists a page of a small register, newest first.
+func (s *Service) Find(ctx context.Context, register string, f Filter) ([]Entry, error) {
 	if !slices.Contains(Small, register) {
 		return nil, &apperr.Error{Code: apperr.NotFound, Message: fmt.Sprintf("no register %q; registers: %s", register, strings.Join(Small, ", "))}
 	}
-	rows, err := s.DB.R.QueryContext(ctx, Q.Entries, register, limit)
+	if f.Before <= 0 {
+		f.Before = math.MaxInt64
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	from, to := f.From, f.To
+	if from.IsZero() {
+		from = time.Unix(0, 0)
+	}
+	if to.IsZero() {
+		to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	// LIKE's own wildcards in what was typed are matched literally.
+	person := strings.NewReplacer("%", "", "_", "").Replace(strings.TrimSpace(f.Person))
+	rows, err := s.DB.R.QueryContext(ctx, Q.FindEntries, register, f.Before, f.IncidentID, "%"+person+"%", store.T(from), store.T(to), f.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -251,4 +287,9 @@ func (s *Service) Entries(ctx context.Context, register string, limit int) ([]En
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// Entries lists a small register, newest first.
+func (s *Service) Entries(ctx context.Context, register string, limit int) ([]Entry, error) {
+	return s.Find(ctx, register, Filter{Limit: limit})
 }

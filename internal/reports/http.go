@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/audit"
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/web"
 )
@@ -68,6 +70,12 @@ func (s *Service) getJournal(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.Filter(r)
 	if err != nil {
 		return err
+	}
+	// E32–E33: the extract carries the reporters' contacts; the export is in
+	// the access log (as the console's download), before its first byte.
+	period := fmt.Sprintf("%02d.%02d.%04d–%02d.%02d.%04d", f.From.Day, int(f.From.Month), f.From.Year, f.To.Day, int(f.To.Month), f.To.Year)
+	if err := audit.LogRead(r.Context(), s.DB, s.Now().UTC(), web.Principal(r).Actor(web.ClientAddr(r)), "journal", period, "journal_export"); err != nil {
+		return apperr.Wrap(err, "access log")
 	}
 	return s.Download(w, r, f, format)
 }

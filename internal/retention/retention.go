@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"tenderdesk/internal/apperr"
@@ -69,8 +70,10 @@ func (s *Service) AttachRecording(ctx context.Context, by audit.Actor, appeal st
 }
 
 // Dispute opens (open=true) or resolves a dispute on an appeal: its
-// recordings are kept while it is open (E20–E21).
-func (s *Service) Dispute(ctx context.Context, by audit.Actor, appeal string, open bool) error {
+// recordings are kept while it is open (E20–E21). The reason, when given,
+// is kept in the audit record (the console asks for it; the API's callers
+// may give none).
+func (s *Service) Dispute(ctx context.Context, by audit.Actor, appeal string, open bool, reason string) error {
 	now := s.Now().UTC()
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var appealID int64
@@ -91,7 +94,11 @@ func (s *Service) Dispute(ctx context.Context, by audit.Actor, appeal string, op
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.New(apperr.Conflict, "appeal %s has no recording kept for a dispute to %s", appeal, map[bool]string{true: "open", false: "resolve"}[open])
 		}
-		_, err = audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: action, ObjectType: "appeal", ObjectID: appeal})
+		var after any
+		if reason = strings.TrimSpace(reason); reason != "" {
+			after = map[string]string{"reason": reason}
+		}
+		_, err = audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: action, ObjectType: "appeal", ObjectID: appeal, After: after})
 		return err
 	})
 }

@@ -118,7 +118,7 @@ func TestRecordingsDestroyedOnTime_E20_E21(t *testing.T) {
 			t.Fatalf("a recording on an e-mail appeal: %v", err)
 		}
 		set(t0.AddDate(0, 5, 0))
-		if err := rs.Dispute(ctx, by, disputed, true); err != nil {
+		if err := rs.Dispute(ctx, by, disputed, true, ""); err != nil {
 			t.Fatal(err)
 		}
 
@@ -151,7 +151,7 @@ func TestRecordingsDestroyedOnTime_E20_E21(t *testing.T) {
 		if rep, _ = rs.Run(ctx); rep.RecordingsDestroyed != 0 {
 			t.Fatal("the recording under an open dispute was destroyed")
 		}
-		if err := rs.Dispute(ctx, by, disputed, false); err != nil {
+		if err := rs.Dispute(ctx, by, disputed, false, ""); err != nil {
 			t.Fatal(err)
 		}
 		if rep, _ = rs.Run(ctx); rep.RecordingsDestroyed != 1 {
@@ -194,6 +194,11 @@ func TestKeep_E32_E33_E34(t *testing.T) {
 		{"user.role", "user", 10 * 365 * 24 * time.Hour, true}, // E34 role changes
 		{"kb.edit", "kb", 2 * 365 * 24 * time.Hour, true},      // other audit: 3 years
 		{"kb.edit", "kb", 4 * 365 * 24 * time.Hour, false},
+		// E32–E33: a read of an appeal's personal data is the access log's,
+		// not the appeal's history: it goes with the access-log term.
+		{audit.ActionRead, "appeal", 400 * 24 * time.Hour, false},
+		{audit.ActionRead, "appeal", 300 * 24 * time.Hour, true},
+		{audit.ActionRead, "user", 400 * 24 * time.Hour, false},
 	} {
 		r := audit.Record{Action: c.action, ObjectType: c.object, At: now.Add(-c.age)}
 		if got := terms.Keep(r, now); got != c.keep {

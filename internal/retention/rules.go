@@ -103,14 +103,15 @@ func journalKept(r audit.Record) bool {
 // Keep is the audit purge's rule: the Journal's records stay; access-log
 // records stay for AccessLogYears; the rest for AuditYears.
 func (t Terms) Keep(r audit.Record, now time.Time) bool {
+	// An access-log record is about an appeal or a user but is no part of
+	// its history: it follows the access-log term (E33), not the Journal's.
+	if accessLog(r) {
+		return !r.At.Before(now.AddDate(-t.AccessLogYears, 0, 0))
+	}
 	if journalKept(r) {
 		return true
 	}
-	years := t.AuditYears
-	if accessLog(r) {
-		years = t.AccessLogYears
-	}
-	return !r.At.Before(now.AddDate(-years, 0, 0))
+	return !r.At.Before(now.AddDate(-t.AuditYears, 0, 0))
 }
 
 // Cutoff is the purge boundary: nothing younger than the shortest term can

@@ -212,7 +212,7 @@ func (s *Service) Verify(ctx context.Context, login string, sub Submission) (Res
 	if err != nil {
 		var r *Refusal
 		if errors.As(err, &r) {
-			return Result{}, want, id, field(apperr.Unprocessable, "cms", "%s", r.Error())
+			return Result{}, want, id, refused(r)
 		}
 		return Result{}, want, id, err
 	}
@@ -239,7 +239,7 @@ func (s *Service) AttachAs(ctx context.Context, tx *sql.Tx, by Signer, sub Submi
 	if err != nil {
 		var r *Refusal
 		if errors.As(err, &r) {
-			return Record{}, field(apperr.Unprocessable, "cms", "%s", r.Error())
+			return Record{}, refused(r)
 		}
 		return Record{}, err
 	}
@@ -351,6 +351,14 @@ func (v *Verifier) Recheck(ctx context.Context, r Record) (Result, error) {
 }
 
 // field is an error naming the bad field.
+// refused is a refusal as a field error of "cms" that still unwraps to the
+// *Refusal, so a page can name the reason by its code (CodeOf).
+func refused(r *Refusal) error {
+	e := field(apperr.Unprocessable, "cms", "%s", r.Error()).(*apperr.Error)
+	e.Err = r
+	return e
+}
+
 func field(code apperr.Code, name, format string, a ...any) error {
 	msg := fmt.Sprintf(format, a...)
 	return &apperr.Error{Code: code, Message: msg, Fields: map[string]string{name: msg}}

@@ -152,6 +152,13 @@ func (s *Server) getAppeal(w http.ResponseWriter, r *http.Request) error {
 	if err := visible(p, a.BIN); err != nil {
 		return err
 	}
+	// E32–E33: the answer carries the reporter's contact; the read is in
+	// the access log (as the console's appeal page), once per answer.
+	if a.ContactEmail != "" || a.ContactPhone != "" {
+		if err := audit.LogRead(r.Context(), s.DB, s.Journal.Now().UTC(), p.Actor(clientAddr(r)), "appeal", a.Number, "reporter_contact"); err != nil {
+			return apperr.Wrap(err, "access log")
+		}
+	}
 	out := map[string]any{"appeal": a}
 	if inc, err := s.Journal.Incident(r.Context(), a.IncidentID); err == nil {
 		out["incident"] = map[string]any{"id": inc.ID, "state": inc.State, "criticality": inc.Criticality,
