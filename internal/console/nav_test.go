@@ -19,7 +19,8 @@ import (
 // navRoles are the seven roles that sign in to the console (the portal's
 // integration account only calls the API), with the pages their header
 // links to: every existing link the role had before the grouping
-// (issue 11), plus the invitations page for the authorized body (issue 10).
+// (issue 11), plus the invitations page for the authorized body (issue 10)
+// and the registers (issue 12) for staff.
 var navRoles = []struct {
 	role  auth.Role
 	login string
@@ -27,12 +28,12 @@ var navRoles = []struct {
 }{
 	{auth.RoleApplicant, "alfa", []string{"/cabinet", "/cabinet/report", "/cabinet/notifications", "/cabinet/invite", "/help", "/account"}},
 	{auth.RoleCustomer, "beta", []string{"/cabinet", "/cabinet/report", "/cabinet/notifications", "/cabinet/invite", "/help", "/account"}},
-	{auth.RoleOperator, "olga", []string{"/", "/appeals/new", "/intake", "/procedures", "/analysis", "/maintenance", "/admin/notifications", "/account"}},
-	{auth.RoleSpecialist, "ivan", []string{"/", "/appeals/new", "/intake", "/procedures", "/analysis", "/maintenance", "/account"}},
+	{auth.RoleOperator, "olga", []string{"/", "/appeals/new", "/intake", "/procedures", "/analysis", "/maintenance", "/admin/notifications", "/registers", "/account"}},
+	{auth.RoleSpecialist, "ivan", []string{"/", "/appeals/new", "/intake", "/procedures", "/analysis", "/maintenance", "/registers", "/account"}},
 	{auth.RoleAdmin, "admin", []string{"/", "/appeals/new", "/intake", "/procedures", "/analysis", "/maintenance", "/admin/notifications",
-		"/reports", "/audit", "/admin/users", "/admin/text-modules", "/admin/calendar", "/admin/profiles", "/account"}},
-	{auth.RoleAuthority, "body", []string{"/", "/cabinet/invite", "/intake", "/procedures", "/analysis", "/reports", "/audit", "/account"}},
-	{auth.RoleAuditor, "audra", []string{"/", "/intake", "/procedures", "/analysis", "/reports", "/audit", "/account"}},
+		"/reports", "/registers", "/audit", "/admin/users", "/admin/text-modules", "/admin/calendar", "/admin/profiles", "/account"}},
+	{auth.RoleAuthority, "body", []string{"/", "/cabinet/invite", "/intake", "/procedures", "/analysis", "/reports", "/registers", "/audit", "/account"}},
+	{auth.RoleAuditor, "audra", []string{"/", "/intake", "/procedures", "/analysis", "/reports", "/registers", "/audit", "/account"}},
 }
 
 func navDesk(t *testing.T, dsn string) *desk {
