@@ -102,3 +102,14 @@ func TestHardeningSettings(t *testing.T) {
 		}
 	}
 }
+
+// --witness-email (issue 12): an address, or empty; anything else is named.
+func TestWitnessEmailSetting(t *testing.T) {
+	c, err := Parse(map[string]string{"witness-email": "witness@authority.kz"})
+	if err != nil || c.WitnessEmail.Address != "witness@authority.kz" {
+		t.Fatalf("%+v %v", c.WitnessEmail, err)
+	}
+	if _, err := Parse(map[string]string{"witness-email": "nobody"}); err == nil || !strings.Contains(err.Error(), "--witness-email") {
+		t.Fatalf("a bad address was not named: %v", err)
+	}
+}
