@@ -8,6 +8,9 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +38,19 @@ type signDesk struct {
 	cert     sigtest.Cert
 	key      *signature.DeskKey
 	incident int64
+}
+
+// sectionShot saves the sign section alone (name-section.png), to look at
+// beside the full page.
+func sectionShot(t *testing.T, ctx context.Context, name, dir string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.Screenshot("#sign"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+"-section.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // newSignDesk boots it; ncalayer (may be nil) starts a stand-in NCALayer
@@ -130,6 +146,7 @@ func TestNCALayerSigningInBrowser_Issue12(t *testing.T) {
 			do(t, tb, name, chromedp.EmulateViewport(w.width, w.height), chromedp.Navigate(page+"?lang="+lang),
 				chromedp.WaitVisible("[data-ncalayer-sign]"), chromedp.ScrollIntoView("#sign"))
 			checkShot(t, tb, name, w.width, dir, axe)
+			sectionShot(t, tb, name, dir)
 		}
 	}
 
@@ -142,15 +159,26 @@ func TestNCALayerSigningInBrowser_Issue12(t *testing.T) {
 		t.Errorf("the refusal does not open the .cms upload: %v %v", open, err)
 	}
 	checkShot(t, tb, "ncalayer-refused-ru-1280", 1280, dir, axe)
+	sectionShot(t, tb, "ncalayer-refused-ru-1280", dir)
 	if recs, _ := d.App.Signatures.Of(ctx, "incident", fmt.Sprint(sd.incident)); len(recs) != 0 {
 		t.Fatalf("a refusal stored a signature: %+v", recs)
 	}
 
-	// NCALayer signs: the CMS is posted, verified and stored.
+	// The user closes NCALayer's key dialog: cancelled, nothing stored.
 	fake.Refuse("")
+	fake.Cancel(true)
+	do(t, tb, "cancel", chromedp.Navigate(page+"?lang=ru"), chromedp.WaitVisible("[data-ncalayer-sign]"), chromedp.Click("[data-ncalayer-sign]"))
+	waitText(t, tb, "cancel", "Подписание отменено в NCALayer.", 10*time.Second)
+	fake.Cancel(false)
+
+	// NCALayer signs: the CMS is posted, verified and stored.
 	do(t, tb, "sign", chromedp.Navigate(page+"?lang=kk"), chromedp.WaitVisible("[data-ncalayer-sign]"), chromedp.Click("[data-ncalayer-sign]"))
 	waitText(t, tb, "signed", "Қолтаңба тексеріліп, сақталды: ПЕТРОВА СВЕТЛАНА", 15*time.Second)
+	if shown, err := chromedp.Run(tb, chromedp.Evaluate[bool]("getComputedStyle(document.querySelector('[data-ncalayer-sign]')).display != 'none'")); err != nil || shown {
+		t.Errorf("the button is still offered after signing (%v)", err)
+	}
 	checkShot(t, tb, "ncalayer-signed-kk-1280", 1280, dir, axe)
+	sectionShot(t, tb, "ncalayer-signed-kk-1280", dir)
 	recs, err := d.App.Signatures.Of(ctx, "incident", fmt.Sprint(sd.incident))
 	if err != nil || len(recs) != 1 || recs[0].Action != signature.ActIncidentConfirm || recs[0].Login != "sveta" {
 		t.Fatalf("stored: %+v %v", recs, err)
@@ -176,7 +204,9 @@ func TestNCALayerSigningInBrowser_Issue12(t *testing.T) {
 	fake.Close()
 	do(t, tb, "absent", chromedp.Click("[data-ncalayer-sign]"))
 	waitText(t, tb, "absent", "NCALayer не отвечает", 15*time.Second)
-	checkShot(t, tb, "ncalayer-absent-ru-375", 1280, dir, axe)
+	do(t, tb, "narrow", chromedp.EmulateViewport(375, 812))
+	checkShot(t, tb, "ncalayer-absent-ru-375", 375, dir, axe)
+	sectionShot(t, tb, "ncalayer-absent-ru-375", dir)
 	t.Logf("screenshots in %s", dir)
 }
 
@@ -194,6 +224,9 @@ func TestIncidentSignUploadFallback_Issue12(t *testing.T) {
 	if !strings.Contains(pg.Body, "Подписать через NCALayer") || !strings.Contains(pg.Body, "Скачать документ для подписи") || !strings.Contains(pg.Body, `data-socket="wss://127.0.0.1:13579"`) ||
 		!strings.Contains(pg.Header.Get("Content-Security-Policy"), "connect-src 'self' wss://127.0.0.1:13579;") {
 		t.Fatalf("sign section or CSP missing: %s\n%s", pg.Header.Get("Content-Security-Policy"), pg.Body)
+	}
+	if regexp.MustCompile(`<script>|<script [^>]*>[^<]+</script>|\son[a-z]+="`).MatchString(pg.Body) {
+		t.Errorf("inline script or handler on the incident page")
 	}
 	doc := b.get(inc + "/sign/document?action=incident.confirm")
 	if doc.Status != http.StatusOK || !strings.Contains(doc.Body, `"action":"incident.confirm"`) {

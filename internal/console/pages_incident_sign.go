@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -231,8 +232,9 @@ var signJSKeys = []string{"connecting", "signing", "no_ncalayer", "cancelled", "
 var refusalCodes = []string{"malformed", "no_content", "tampered", "bad_signature", "untrusted", "expired", "revoked", "key_usage",
 	"wrong_signer", "unsupported", "external", "no_iin"}
 
-// SignMessages is the JSON the sign section hands its script.
-func (p *Page) SignMessages() map[string]string {
+// SignMessages is the JSON the sign section hands its script in an
+// attribute (no inline script, even a data block).
+func (p *Page) SignMessages() string {
 	m := map[string]string{"stale": p.L.T("sign.err.stale")}
 	for _, k := range signJSKeys {
 		m[k] = p.L.T("sign.js." + k)
@@ -240,5 +242,6 @@ func (p *Page) SignMessages() map[string]string {
 	for _, k := range refusalCodes {
 		m["refused."+k] = p.L.T("sign.refused." + k)
 	}
-	return m
+	b, _ := json.Marshal(m) // a map of strings always marshals
+	return string(b)
 }

@@ -11,7 +11,7 @@
   var blocks = document.querySelectorAll('[data-ncalayer]');
   if (!blocks.length || !window.WebSocket || !window.fetch) return;
   var msgs = {};
-  try { msgs = JSON.parse(document.getElementById('ncalayer-msgs').textContent); } catch (e) { /* words missing: keys shown */ }
+  try { msgs = JSON.parse(document.getElementById('sign').dataset.msgs); } catch (e) { /* words missing: keys shown */ }
   function t(k, a) { var s = msgs[k] || k; return a === undefined ? s : s.replace('{1}', a); }
 
   // reason turns the API's error into the page's words: the verifier's
@@ -24,6 +24,13 @@
     if (f.document) return msgs.stale;
     return e.message || '';
   }
+
+  // The upload's file button is ours (the browser's would speak its own
+  // language): say which file was chosen.
+  Array.prototype.forEach.call(document.querySelectorAll('.sign-upload input[type=file]'), function (f) {
+    var out = f.closest('.field').querySelector('[data-file-name]');
+    f.addEventListener('change', function () { if (out) out.textContent = f.files.length ? f.files[0].name : ''; });
+  });
 
   Array.prototype.forEach.call(blocks, function (b) {
     var btn = b.querySelector('[data-ncalayer-sign]');
@@ -44,8 +51,11 @@
       }).then(function (r) {
         if (!r.ok) { fallback(t('failed', reason(r.j))); return; }
         say(t('done', r.j.signer_name || ''), 'ok');
-        btn.hidden = true;
-        if (other) other.hidden = true;
+        // Signed: nothing left to press here (a reload lists the signature).
+        btn.style.display = 'none';
+        if (other) other.style.display = 'none';
+        var none = b.parentNode.querySelector('.sign-none');
+        if (none) none.style.display = 'none';
       }, function () { fallback(t('failed', '')); });
     }
 
