@@ -1,10 +1,12 @@
 package retention_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
 	"encoding/base64"
+	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -72,12 +74,14 @@ func TestWitnessMailedToAuthorizedBody_Issue12(t *testing.T) {
 		w := &notify.Worker{DB: db, Sender: sender, Now: now, Concurrency: 1, Batch: 10, Jitter: func(d time.Duration) time.Duration { return 0 }}
 		// The relay is down: the row stays pending with an attempt and an
 		// error, visible in the outbox like any other.
+		greeted(t, sink.Addr) // Stop before the sink serves would leave it serving
 		sink.Stop()
 		notifytest.Drain(t, w)
 		rows, err := notify.List(ctx, db.R, notify.Filter{Status: "pending", Limit: 10})
 		if err != nil || len(rows) != 1 || rows[0].Kind != "audit_witness" || rows[0].Attempts != 1 || rows[0].LastError == "" ||
 			rows[0].Event != retention.WitnessEvent(rep.Witness) {
-			t.Fatalf("pending after a failed attempt: %+v %v", rows, err)
+			all, _ := notify.List(ctx, db.R, notify.Filter{Limit: 10})
+			t.Fatalf("pending after a failed attempt: %+v %v; all rows: %+v", rows, err, all)
 		}
 		if err := sink.Restart(); err != nil {
 			t.Fatal(err)
@@ -134,6 +138,20 @@ func TestWitnessWithoutAddressWarns_Issue12(t *testing.T) {
 			t.Fatalf("queued without an address: %+v %v", rows, err)
 		}
 	})
+}
+
+// greeted waits for the sink's SMTP greeting: its server is accepting.
+func greeted(t *testing.T, addr string) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if line, err := bufio.NewReader(c).ReadString('\n'); err != nil || !strings.HasPrefix(line, "220") {
+		t.Fatalf("sink greeting %q %v", line, err)
+	}
 }
 
 // witnessParts reads the signed document (the line after its heading) and
