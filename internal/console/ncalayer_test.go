@@ -55,7 +55,7 @@ func sectionShot(t *testing.T, ctx context.Context, name, dir string) {
 
 // newSignDesk boots it; ncalayer (may be nil) starts a stand-in NCALayer
 // with the user's key before the desk boots and returns its URL.
-func newSignDesk(t *testing.T, ncalayer func(*signature.DeskKey) string) *signDesk {
+func newSignDesk(t *testing.T, dsn string, ncalayer func(*signature.DeskKey) string) *signDesk {
 	t.Helper()
 	p := sigtest.NewPKI(t)
 	userIIN := sigtest.Complete("90020230012", iin.Validate)
@@ -66,7 +66,7 @@ func newSignDesk(t *testing.T, ncalayer func(*signature.DeskKey) string) *signDe
 	if ncalayer != nil {
 		ncalayerURL = ncalayer(key)
 	}
-	d := boot(t, t.TempDir(), withClock(morning()), bootOpt{Cfg: func(cfg *config.Config) {
+	d := boot(t, dsn, withClock(morning()), bootOpt{Cfg: func(cfg *config.Config) {
 		cfg.Signatures.TrustDir, cfg.Signatures.CRLFiles = p.Dir, crls
 		cfg.Signatures.Policy = "incident.confirm=required,incident.refute=required,incident.close=required"
 		if ncalayerURL != "" {
@@ -119,7 +119,7 @@ func TestNCALayerSigningInBrowser_Issue12(t *testing.T) {
 	actx := allocator(t)
 	axe := axeSource(t)
 	var fake *ncalayerfake.Server
-	sd := newSignDesk(t, func(k *signature.DeskKey) string {
+	sd := newSignDesk(t, t.TempDir(), func(k *signature.DeskKey) string {
 		fake = ncalayerfake.New(k)
 		t.Cleanup(fake.Close)
 		return fake.URL
@@ -213,9 +213,13 @@ func TestNCALayerSigningInBrowser_Issue12(t *testing.T) {
 // Issue 12, without JavaScript: the document is downloaded, signed
 // elsewhere (openssl cms -sign) and the .cms uploaded on the incident
 // page; a signature over another document is refused in the page's
-// language, naming why; a file that is missing is named.
+// language, naming why; a file that is missing is named. Both backends.
 func TestIncidentSignUploadFallback_Issue12(t *testing.T) {
-	sd := newSignDesk(t, nil)
+	backends(t, func(t *testing.T, dsn string) { signUploadFallback(t, dsn) })
+}
+
+func signUploadFallback(t *testing.T, dsn string) {
+	sd := newSignDesk(t, dsn, nil)
 	d := sd.desk
 	b := d.browser()
 	b.signIn("sveta", "password-of-sveta")
