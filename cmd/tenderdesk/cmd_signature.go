@@ -117,7 +117,7 @@ func verifierOf(dir string, crlFiles []string, require bool) (*signature.Verifie
 
 func runRetention(args []string, stdout, stderr io.Writer) int {
 	cfg, code, ok := flags("retention run", args, stderr, nil, "db", "zone", "log-level", "files-dir", "desk-key", "desk-key-password",
-		"access-log-retention", "audit-retention", "clamd")
+		"access-log-retention", "audit-retention", "clamd", "witness-email", "authority-email", "mail-from")
 	if !ok {
 		return code
 	}
@@ -134,6 +134,12 @@ func runRetention(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "call recordings destroyed: %d (kept by an open dispute: %d)\naudit records deleted: %d in %d batches (checkpoint at record %d)\nwitness: record %d, hash %s\n",
 		rep.RecordingsDestroyed, rep.RecordingsKept, rep.Purge.Deleted, rep.Purge.Batches, rep.Purge.Checkpoint.Seq, rep.Witness.Seq, rep.Witness.Hash)
+	if rep.WitnessUnmailed {
+		fmt.Fprintln(stdout, "witness NOT mailed: no --witness-email nor --authority-email")
+	} else {
+		// queued, not sent: the outbox of the running desk delivers it
+		fmt.Fprintf(stdout, "witness queued in the outbox for %s\n", a.Retention.WitnessEmail)
+	}
 	return 0
 }
 

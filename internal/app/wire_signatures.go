@@ -76,12 +76,25 @@ func (a *App) openSignatures() error {
 	if err := terms.Validate(); err != nil {
 		return err
 	}
-	a.Retention = &retention.Service{DB: a.DB, Now: a.Now, Terms: terms, Sign: sign, Log: a.Log.With("component", "retention")}
+	a.Retention = &retention.Service{DB: a.DB, Now: a.Now, Terms: terms, Sign: sign, Log: a.Log.With("component", "retention"),
+		WitnessEmail: a.witnessEmail(), MailDomain: a.Cfg.MailFrom.Domain, Zone: a.Cfg.Zone.String()}
+	if a.Retention.WitnessEmail == "" {
+		a.Warnings = append(a.Warnings, "no --witness-email nor --authority-email: the daily signed witness of the audit chain is stored and published, but not mailed to the authorized body")
+	}
 	if a.Files != nil {
 		a.Retention.ContentPath = a.Files.ContentPath
 	}
 	a.workers = append(a.workers, a.lead("retention", a.runRetention))
 	return nil
+}
+
+// witnessEmail is where the daily witness goes: --witness-email, else the
+// authorized body's notice address.
+func (a *App) witnessEmail() string {
+	if !a.Cfg.WitnessEmail.IsZero() {
+		return a.Cfg.WitnessEmail.Address
+	}
+	return a.Cfg.AuthorityEmail.Address
 }
 
 func (a *App) mountSignatures() {
@@ -117,6 +130,6 @@ func (a *App) runRetention(ctx context.Context) {
 			return
 		}
 		a.Log.Info("retention", "recordings_destroyed", r.RecordingsDestroyed, "recordings_kept_by_dispute", r.RecordingsKept,
-			"audit_deleted", r.Purge.Deleted, "witness_seq", r.Witness.Seq)
+			"audit_deleted", r.Purge.Deleted, "witness_seq", r.Witness.Seq, "witness_mailed", !r.WitnessUnmailed)
 	})
 }

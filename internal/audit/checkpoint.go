@@ -252,6 +252,14 @@ func Purge(ctx context.Context, db *store.DB, now, cutoff time.Time, keep Keep, 
 // Witness signs the current head and stores it as a witness checkpoint;
 // the caller sends Document and CMS to the authorized body.
 func Witness(ctx context.Context, db *store.DB, now time.Time, sign Sign) (Checkpoint, error) {
+	return WitnessThen(ctx, db, now, sign, nil)
+}
+
+// WitnessThen is Witness with then run in the transaction that stores the
+// checkpoint (then may be nil): the mail to the authorized body is queued
+// in the outbox with it, so a stored witness is never left unsent nor a
+// sent one unstored.
+func WitnessThen(ctx context.Context, db *store.DB, now time.Time, sign Sign, then func(*sql.Tx, Checkpoint) error) (Checkpoint, error) {
 	var cp Checkpoint
 	if err := db.R.QueryRowContext(ctx, Q.Head).Scan(&cp.Seq, &cp.Hash); err != nil {
 		return cp, fmt.Errorf("audit head: %w", err)
@@ -267,7 +275,13 @@ func Witness(ctx context.Context, db *store.DB, now time.Time, sign Sign) (Check
 		}
 	}
 	err = db.Tx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, Q.InsertCheckpoint, cp.Kind, store.T(cp.At), cp.Seq, cp.Hash, 0, "", 0, cp.Document, cp.CMS).Scan(&cp.ID)
+		if err := tx.QueryRowContext(ctx, Q.InsertCheckpoint, cp.Kind, store.T(cp.At), cp.Seq, cp.Hash, 0, "", 0, cp.Document, cp.CMS).Scan(&cp.ID); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(tx, cp)
+		}
+		return nil
 	})
 	return cp, err
 }

@@ -84,6 +84,9 @@ type Config struct {
 	// order of KhMAO-Yugra, methodological support unit); zero: the page
 	// names the department without an address.
 	EscalationEmail Mailbox
+	// WitnessEmail receives the day's signed witness of the audit chain
+	// head (issue 12); zero: AuthorityEmail, the authorized body's address.
+	WitnessEmail Mailbox
 }
 
 // SecurePublic reports whether the desk is reached over https (E30).
@@ -252,6 +255,8 @@ var settings = append([]Setting{
 		func(c *Config, v string) (err error) { c.AuthorityEmail, err = optionalAddress(v); return }},
 	{"escalation-email", "TENDERDESK_ESCALATION_EMAIL", "", "where a requester turns about a late request under the Russian profile (R-escalation: the regional department of state order), shown in the cabinet", "an address name@domain, or empty",
 		func(c *Config, v string) (err error) { c.EscalationEmail, err = optionalAddress(v); return }},
+	{"witness-email", "TENDERDESK_WITNESS_EMAIL", "", "the authorized body's address the daily signed witness of the audit chain head is mailed to (empty: --authority-email; neither: not mailed, a warning)", "an address name@domain, or empty",
+		func(c *Config, v string) (err error) { c.WitnessEmail, err = optionalAddress(v); return }},
 	{"authority-security-email", "TENDERDESK_AUTHORITY_SECURITY_EMAIL", "", "its IT-security unit's address for those notices (Q42)", "an address name@domain, or empty",
 		func(c *Config, v string) (err error) { c.AuthoritySecurityEmail, err = optionalAddress(v); return }},
 	{"public-url", "TENDERDESK_PUBLIC_URL", "", "where people reach the desk, for absolute links in feeds, emails and pages (e.g. https://support.portal.kz)", "an absolute http:// or https:// URL, or empty",

@@ -102,3 +102,31 @@ func TestHardeningSettings(t *testing.T) {
 		}
 	}
 }
+
+// --witness-email (issue 12): an address, or empty; anything else is named.
+func TestWitnessEmailSetting(t *testing.T) {
+	c, err := Parse(map[string]string{"witness-email": "witness@authority.kz"})
+	if err != nil || c.WitnessEmail.Address != "witness@authority.kz" {
+		t.Fatalf("%+v %v", c.WitnessEmail, err)
+	}
+	if _, err := Parse(map[string]string{"witness-email": "nobody"}); err == nil || !strings.Contains(err.Error(), "--witness-email") {
+		t.Fatalf("a bad address was not named: %v", err)
+	}
+}
+
+// --ncalayer-url (issue 12) defaults to NCALayer's own socket; it goes into
+// the incident page's CSP, so only a ws(s):// host and port is taken.
+func TestNCALayerURLSetting(t *testing.T) {
+	if c := Default(); c.Signatures.NCALayerURL != "wss://127.0.0.1:13579" {
+		t.Fatalf("default %q", c.Signatures.NCALayerURL)
+	}
+	c, err := Parse(map[string]string{"ncalayer-url": "ws://127.0.0.1:4444/"})
+	if err != nil || c.Signatures.NCALayerURL != "ws://127.0.0.1:4444" {
+		t.Fatalf("%q %v", c.Signatures.NCALayerURL, err)
+	}
+	for _, bad := range []string{"https://127.0.0.1:13579", "wss://127.0.0.1:13579/x", "wss://a:b@127.0.0.1:13579", "wss://127.0.0.1:13579 'unsafe-inline'"} {
+		if _, err := Parse(map[string]string{"ncalayer-url": bad}); err == nil || !strings.Contains(err.Error(), "--ncalayer-url") {
+			t.Errorf("%q accepted: %v", bad, err)
+		}
+	}
+}

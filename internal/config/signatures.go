@@ -23,6 +23,7 @@ type Signatures struct {
 	RegisterFields    string // fields of the role register that are published
 	AccessLogYears    int    // E33: default 3
 	AuditYears        int    // other audit records: at least 3 (E34)
+	NCALayerURL       string // the user's local NCALayer socket the incident page signs through
 }
 
 var signatureSettings = []Setting{
@@ -63,6 +64,16 @@ var signatureSettings = []Setting{
 		func(c *Config, v string) error { c.Signatures.DeskKeyPassword = v; return nil }},
 	{"register-fields", "TENDERDESK_REGISTER_FIELDS", "full_name,organization,role,previous,basis,responsible", "fields of the role register (E34) published on /registers/roles and its feeds; the date and the change always are", "full_name, organization, role, previous, basis, responsible, login, by; comma-separated",
 		func(c *Config, v string) error { c.Signatures.RegisterFields = v; return nil }},
+	{"ncalayer-url", "TENDERDESK_NCALAYER_URL", "wss://127.0.0.1:13579", "NCALayer's WebSocket on the user's machine, which the incident page's sign button talks to (the page's Content-Security-Policy connect-src allows only it)", "a ws:// or wss:// URL without path, query or credentials",
+		func(c *Config, v string) error {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+				return errors.New("not a ws:// or wss:// URL of a host and port")
+			}
+			// As given, without a trailing slash: it is a CSP source.
+			c.Signatures.NCALayerURL = u.Scheme + "://" + u.Host
+			return nil
+		}},
 	{"access-log-retention", "TENDERDESK_ACCESS_LOG_RETENTION", "3", "years sign-in and access records are kept (E33)", "a whole number of years ≥ 1",
 		func(c *Config, v string) error { return years(&c.Signatures.AccessLogYears, v, 1) }},
 	{"audit-retention", "TENDERDESK_AUDIT_RETENTION", "3", "years other audit records are kept (the Journal's history is kept always)", "a whole number of years ≥ 3",

@@ -38,6 +38,7 @@ import (
 	"tenderdesk/internal/publicnotice"
 	"tenderdesk/internal/registers"
 	"tenderdesk/internal/reports"
+	"tenderdesk/internal/signature"
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/textmod"
@@ -101,6 +102,13 @@ type Deps struct {
 	// templates, for the appeal page (nil: not shown).
 	MailIn      *mailin.Service
 	TextModules *textmod.Service
+
+	// Signatures verifies and stores EDS signatures (issue 12; nil: no
+	// trust store, the incident page says signing is off); NCALayerURL is
+	// the user's local NCALayer socket the incident page may connect to
+	// ("": DefaultNCALayerURL).
+	Signatures  *signature.Service
+	NCALayerURL string
 }
 
 // Route is one console page and the permission it needs ("" public, "*"

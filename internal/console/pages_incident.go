@@ -27,6 +27,7 @@ type incidentData struct {
 	Assignee string
 	Staff    []string   // who it can be handed to
 	B        *incidentB // notifications, public notice preview, applied plans (pages_incident_b.go)
+	Sign     *signData  // the EDS sign section (pages_incident_sign.go); nil: nothing to sign
 }
 
 type planData struct {
@@ -88,6 +89,9 @@ func (c *Console) incidentData(q *req, id int64) (*incidentData, error) {
 	if d.B, err = c.incidentB(q, v); err != nil {
 		return nil, err
 	}
+	if d.Sign, err = c.incidentSign(q, v); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -102,8 +106,11 @@ func (c *Console) incidentPage(q *req) error {
 	}
 	p := c.page(q, q.L.T("incident.title", id), d)
 	c.present(q, p, presenceKey("incident", strconv.FormatInt(id, 10)))
+	q.w.Header().Set("Content-Security-Policy", cspWithNCALayer(c.ncalayerURL()))
 	switch q.r.URL.Query().Get("done") {
 	case "":
+	case "signed":
+		p.Notice = q.L.T("sign.done")
 	case "applied":
 		p.Notice = q.L.N("plan.applied", atoi(q.r.URL.Query().Get("n")))
 	case "retried", "reverted":

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"tenderdesk/internal/audit"
+	"tenderdesk/internal/notify"
 	"tenderdesk/internal/registers"
+	"tenderdesk/internal/retention"
 )
 
 // Issue 12, E34: the register of changes of roles and rights, published:
@@ -28,7 +30,36 @@ type rolesData struct {
 	Rows    []registers.RoleChange
 	Shows   func(string) bool
 	Witness audit.Checkpoint
-	Next    int64 // the id to page on from, 0 for none
+	// WitnessMail is what became of the witness's mail to the authorized
+	// body (issue 12): sent, pending, failed, or none (no address is set,
+	// which the administrator also sees in /readyz).
+	WitnessMail string
+	Next        int64 // the id to page on from, 0 for none
+}
+
+// witnessMail reads the outbox row of a witness checkpoint's mail.
+func (c *Console) witnessMail(q *req, cp audit.Checkpoint) (string, error) {
+	if cp.ID == 0 {
+		return "none", nil
+	}
+	ev := retention.WitnessEvent(cp)
+	rows, err := notify.List(q.ctx(), c.d.DB.R, notify.Filter{EventPrefix: ev, Limit: 50})
+	if err != nil {
+		return "", err
+	}
+	for _, r := range rows {
+		if r.Event != ev { // the prefix also matches later ids (":1" and ":12")
+			continue
+		}
+		switch r.Status {
+		case "sent":
+			return "sent", nil
+		case "failed", "bounced":
+			return "failed", nil
+		}
+		return "pending", nil
+	}
+	return "none", nil
 }
 
 const registerPage = 100
@@ -56,7 +87,11 @@ func (c *Console) rolesRegister(q *req) error {
 	if err != nil {
 		return err
 	}
-	c.render(q, http.StatusOK, "registers_roles", q.L.T("registers.roles.title"), &rolesData{Rows: rows, Shows: c.d.Registers.Shows, Witness: w, Next: next})
+	mail, err := c.witnessMail(q, w)
+	if err != nil {
+		return err
+	}
+	c.render(q, http.StatusOK, "registers_roles", q.L.T("registers.roles.title"), &rolesData{Rows: rows, Shows: c.d.Registers.Shows, Witness: w, WitnessMail: mail, Next: next})
 	return nil
 }
 

@@ -7,6 +7,8 @@ import "tenderdesk/internal/auth"
 func (c *Console) routesB() {
 	c.route("POST /incidents/{id}/notifications/{nid}/retry", auth.PermNotificationRetry, c.incidentNotificationRetry)
 	c.route("GET /incidents/{id}/notice", auth.PermIncidentRead, c.incidentNotice)
+	c.route("GET /incidents/{id}/sign/document", auth.PermIncidentTransition, c.incidentSignDocument)
+	c.route("POST /incidents/{id}/sign", auth.PermIncidentTransition, c.incidentSignUpload)
 	c.route("GET /incidents/{id}/apply/progress", auth.PermImpactApply, c.incidentApplyProgress)
 	c.route("POST /incidents/{id}/plans/{plan}/revert", auth.PermImpactRevert, c.incidentRevert)
 	c.route("GET /procedures", auth.PermProcurementRead, c.procedures)

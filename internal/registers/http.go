@@ -77,21 +77,7 @@ func (a *API) fields(ctx context.Context, action, objectType, objectID string, q
 		if err != nil || id <= 0 {
 			return nil, bad("object_id", "an incident id")
 		}
-		v, err := a.Journal.Incident(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		in := v.Incident
-		f := map[string]any{"incident_number": in.Number, "state": string(in.State), "criticality": string(in.Criticality), "cause": in.Cause}
-		if in.OperatorDependent != nil {
-			f["operator_dependent"] = *in.OperatorDependent
-		}
-		for k, t := range map[string]*time.Time{"failure_started_at": in.FailureStartedAt, "planned_fix_at": in.PlannedFixAt, "fixed_at": in.FixedAt} {
-			if t != nil {
-				f[k] = t.UTC().Format(time.RFC3339)
-			}
-		}
-		return f, nil
+		return incidentFields(ctx, a.Journal, id)
 	case signature.ActRoleGrant:
 		if objectType != "user" {
 			return nil, bad("object_type", "role.grant is about a user")
@@ -115,6 +101,40 @@ func (a *API) fields(ctx context.Context, action, objectType, objectID string, q
 		return map[string]any{"report": q("report")}, nil
 	}
 	return nil, bad("action", "one of %s", strings.Join(signature.Actions, ", "))
+}
+
+// incidentFields is an incident's signed content from the Journal's data.
+func incidentFields(ctx context.Context, j *journal.Service, id int64) (map[string]any, error) {
+	v, err := j.Incident(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	in := v.Incident
+	f := map[string]any{"incident_number": in.Number, "state": string(in.State), "criticality": string(in.Criticality), "cause": in.Cause}
+	if in.OperatorDependent != nil {
+		f["operator_dependent"] = *in.OperatorDependent
+	}
+	for k, t := range map[string]*time.Time{"failure_started_at": in.FailureStartedAt, "planned_fix_at": in.PlannedFixAt, "fixed_at": in.FixedAt} {
+		if t != nil {
+			f[k] = t.UTC().Format(time.RFC3339)
+		}
+	}
+	return f, nil
+}
+
+// IncidentDocument is the canonical document of an incident's signed
+// action (incident.confirm, incident.refute, incident.close), the same
+// bytes GET /api/v1/signatures/document gives: the console's sign section
+// offers it for NCALayer and for signing elsewhere.
+func IncidentDocument(ctx context.Context, j *journal.Service, action string, id int64) ([]byte, error) {
+	if action != signature.ActIncidentConfirm && action != signature.ActIncidentRefute && action != signature.ActIncidentClose {
+		return nil, bad("action", "incident.confirm, incident.refute or incident.close")
+	}
+	f, err := incidentFields(ctx, j, id)
+	if err != nil {
+		return nil, err
+	}
+	return signature.Canonical(action, "incident", strconv.FormatInt(id, 10), f)
 }
 
 func (a *API) document(w http.ResponseWriter, r *http.Request) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	_ "embed"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +14,8 @@ import (
 
 	"tenderdesk/internal/apperr"
 	"tenderdesk/internal/audit"
+	"tenderdesk/internal/notify"
+	"tenderdesk/internal/notify/templates"
 	"tenderdesk/internal/store"
 )
 
@@ -34,6 +37,13 @@ type Service struct {
 	// Batch is the purge's records per transaction (default 1000).
 	Batch int
 	Log   *slog.Logger
+	// WitnessEmail is the authorized body's address the day's witness is
+	// mailed to through the outbox (issue 12); "": it is stored and shown on
+	// /registers/roles only, and each run warns (Report.WitnessUnmailed).
+	WitnessEmail string
+	// MailDomain names the outbox's Message-IDs; Zone (IANA) the times in
+	// the message.
+	MailDomain, Zone string
 }
 
 // AttachRecording attaches an uploaded (scanned) file to a phone appeal as
@@ -139,6 +149,23 @@ type Report struct {
 	RecordingsKept      int // past a year but kept by a dispute
 	Purge               audit.PurgeResult
 	Witness             audit.Checkpoint
+	// WitnessUnmailed: no WitnessEmail, the witness went nowhere outside.
+	WitnessUnmailed bool
+}
+
+// WitnessEvent is the outbox event of a witness checkpoint: one message per
+// checkpoint and address, however often the job is re-run.
+func WitnessEvent(cp audit.Checkpoint) string { return fmt.Sprintf("audit.witness:%d", cp.ID) }
+
+// witnessMail queues the witness for the authorized body in tx.
+func (s *Service) witnessMail(ctx context.Context, tx *sql.Tx, now time.Time, cp audit.Checkpoint) error {
+	d := templates.Data{Number: fmt.Sprint(cp.Seq), WitnessSeq: cp.Seq, WitnessHash: cp.Hash, WitnessAt: cp.At,
+		WitnessDocument: string(cp.Document), Zone: s.Zone}
+	if len(cp.CMS) > 0 {
+		d.WitnessCMS = base64.StdEncoding.EncodeToString(cp.CMS)
+	}
+	return notify.Enqueue(ctx, tx, now, s.MailDomain, notify.Notification{Event: WitnessEvent(cp), Kind: templates.AuditWitness,
+		Data: d, Channel: "email", Email: s.WitnessEmail, Lang: "ru"})
 }
 
 // Run applies every rule once at s.Now(): recordings past their term are
@@ -164,8 +191,20 @@ func (s *Service) Run(ctx context.Context) (Report, error) {
 			return rep, err
 		}
 	}
-	if rep.Witness, err = audit.Witness(ctx, s.DB, now, s.Sign); err != nil {
+	var mail func(*sql.Tx, audit.Checkpoint) error
+	if s.WitnessEmail != "" {
+		mail = func(tx *sql.Tx, cp audit.Checkpoint) error { return s.witnessMail(ctx, tx, now, cp) }
+	}
+	if rep.Witness, err = audit.WitnessThen(ctx, s.DB, now, s.Sign, mail); err != nil {
 		return rep, err
+	}
+	if mail == nil {
+		// Not a failure: the witness is stored and published; the
+		// administrator is told, here and in /readyz (internal/app).
+		rep.WitnessUnmailed = true
+		if s.Log != nil {
+			s.Log.Warn("retention: the day's audit witness was not mailed: no --witness-email (nor --authority-email) is set", "witness_seq", rep.Witness.Seq)
+		}
 	}
 	return rep, nil
 }

@@ -76,6 +76,18 @@ func funcs(lang string) map[string]any {
 		},
 		// ruDesk: the Russian profile's desk is a technical support service;
 		// in the Kazakh rules it is the Contact center (Q20, G6, G7).
+		// wrap cuts a base64 block into 76-character lines (RFC 2045), so no
+		// relay folds or truncates it and a reader can copy it as is.
+		"wrap": func(s string) string {
+			var b strings.Builder
+			for len(s) > 76 {
+				b.WriteString(s[:76])
+				b.WriteByte('\n')
+				s = s[76:]
+			}
+			b.WriteString(s)
+			return b.String()
+		},
 		"ruDesk":  func(profile string) bool { return strings.HasPrefix(profile, "ru-") },
 		"extends": func(level string) bool { return vocab.Criticality(level).Extends() },
 	}

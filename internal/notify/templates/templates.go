@@ -56,11 +56,16 @@ const (
 	// Invitation: a colleague invites the recipient to register in the
 	// cabinet (E5–E7): Data.Inviter, Data.InviteURL (sealed in the outbox).
 	Invitation Kind = "invitation"
+	// AuditWitness: the day's signed head of the audit chain, to the
+	// authorized body (issue 12's outside witness): Data.Witness*. The
+	// outbox has no attachments, so the detached CMS travels in base64 in
+	// the text beside the exact document it covers.
+	AuditWitness Kind = "audit_witness"
 )
 
 // Kinds lists every kind, in a stable order.
 var Kinds = []Kind{Registered, Refuted, LevelPlanned, Fixed, AuthorityNotice, AuthorityReport, ExtensionsGranted, BreachWarning,
-	InfoRequested, Reply, InfoAnswered, Closed, Invitation}
+	InfoRequested, Reply, InfoAnswered, Closed, Invitation, AuditWitness}
 
 // Languages are the languages templates exist in; the first is the fallback.
 var Languages = vocab.Languages
@@ -107,6 +112,15 @@ type Data struct {
 	AccessCode string // registered: the code of tracking by number (R7); sealed in the outbox (internal/secret)
 	InviteURL  string // invitation: the link that opens the invitation (E6); sealed in the outbox
 	Inviter    string // invitation: who invites, and their organization
+
+	// audit witness: the record the chain's head is at, its hash, when it
+	// was signed, the canonical document signed (its exact bytes, one line)
+	// and the desk's detached CMS over it in base64 ("" when unsigned).
+	WitnessSeq      int64
+	WitnessHash     string
+	WitnessAt       time.Time
+	WitnessDocument string
+	WitnessCMS      string
 
 	// Times are shown in Location, else in the IANA zone Zone (which
 	// survives a JSON round trip through the outbox), else in UTC.
