@@ -45,6 +45,7 @@ type QuerySet struct {
 	WebhookDelivered         string // -- name: webhook-delivered
 	WebhookFailed            string // -- name: webhook-failed
 	WebhookState             string // -- name: webhook-state
+	WithdrawnOfPlan          string // -- name: withdrawn-of-plan
 }
 
 // Q holds this package's statements; store.Registered lists them for the boot check.
@@ -88,6 +89,7 @@ var Q = QuerySet{
 	WebhookDelivered:         Queries["webhook-delivered"],
 	WebhookFailed:            Queries["webhook-failed"],
 	WebhookState:             Queries["webhook-state"],
+	WithdrawnOfPlan:          Queries["withdrawn-of-plan"],
 }
 
 func init() { store.Register("procurement", Queries) }

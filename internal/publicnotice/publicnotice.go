@@ -265,6 +265,28 @@ func (s *Service) extensions(ctx context.Context, incidentID int64) ([]statuspag
 	return out, rows.Err()
 }
 
+// withdrawn lists the extensions of the incident's reverted plans (issue
+// 14): the notice keeps saying which posted dates no longer apply.
+func (s *Service) withdrawn(ctx context.Context, incidentID int64) ([]statuspage.Withdrawal, error) {
+	rows, err := s.DB.R.QueryContext(ctx, Q.WithdrawnOfIncident, incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("publicnotice: withdrawn: %w", err)
+	}
+	defer rows.Close()
+	var out []statuspage.Withdrawal
+	for rows.Next() {
+		var w statuspage.Withdrawal
+		var old, told, at store.Time
+		if err := rows.Scan(&w.Announcement, &w.Lot, &w.DeadlineKind, &old, &told, &at, &w.Reason); err != nil {
+			return nil, fmt.Errorf("publicnotice: withdrawn: %w", err)
+		}
+		w.Restored, w.Told, w.At = old.Time, told.Time, at.Time
+		w.DeadlineKind = vocab.DeadlineKind(w.DeadlineKind).Public()
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
 // Hooks bumps the version in the transaction of every Journal change the
 // page may show.
 type Hooks struct{}

@@ -21,6 +21,7 @@ type QuerySet struct {
 	UpsertNotice         string // -- name: upsert-notice
 	Version              string // -- name: version
 	WithdrawMaintenance  string // -- name: withdraw-maintenance
+	WithdrawnOfIncident  string // -- name: withdrawn-of-incident
 }
 
 // Q holds this package's statements; store.Registered lists them for the boot check.
@@ -40,6 +41,7 @@ var Q = QuerySet{
 	UpsertNotice:         Queries["upsert-notice"],
 	Version:              Queries["version"],
 	WithdrawMaintenance:  Queries["withdraw-maintenance"],
+	WithdrawnOfIncident:  Queries["withdrawn-of-incident"],
 }
 
 func init() { store.Register("publicnotice", Queries) }

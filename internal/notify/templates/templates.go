@@ -40,6 +40,11 @@ const (
 	AuthorityReport Kind = "authority_report"
 	// ExtensionsGranted: the deadlines moved for one bidder (Q36.3–7, Q37.2–10).
 	ExtensionsGranted Kind = "extensions_granted"
+	// ExtensionsWithdrawn: an applied plan was reverted by an administrator
+	// and the deadlines it moved for one bidder are back to their former
+	// values (issue 14): Data.Extensions with Old the date the bidder was
+	// told and New the restored one, Data.Reason the revert's reason.
+	ExtensionsWithdrawn Kind = "extensions_withdrawn"
 	// BreachWarning: to staff, a term is about to be or has been missed.
 	BreachWarning Kind = "breach_warning"
 	// InfoRequested: staff ask the reporter for information; the terms
@@ -60,7 +65,7 @@ const (
 
 // Kinds lists every kind, in a stable order.
 var Kinds = []Kind{Registered, Refuted, LevelPlanned, Fixed, AuthorityNotice, AuthorityReport, ExtensionsGranted, BreachWarning,
-	InfoRequested, Reply, InfoAnswered, Closed, Invitation}
+	InfoRequested, Reply, InfoAnswered, Closed, Invitation, ExtensionsWithdrawn}
 
 // Languages are the languages templates exist in; the first is the fallback.
 var Languages = vocab.Languages
