@@ -41,6 +41,7 @@ import (
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/textmod"
+	"tenderdesk/internal/triggers"
 	"tenderdesk/internal/web"
 )
 
@@ -76,6 +77,9 @@ type Deps struct {
 	// Intake is the monitoring and system-log intake (issue 14); nil turns
 	// its page off.
 	Intake *monitor.Service
+	// Triggers records the appeals that trigger point rules on the appeal
+	// page (issue 14); nil hides the form.
+	Triggers *triggers.Service
 	// Cabinet: the knowledge base, invitations and the Russian profile's
 	// parts of the cabinet (cabinet_more.go).
 	Cabinet CabinetDeps

@@ -51,6 +51,7 @@ func (c *Console) routesTable() {
 	c.registerRoutes()
 	c.textModRoutes()
 	c.threadRoutes()
+	c.triggerRoutes()
 	c.route("/", "", func(q *req) error {
 		c.fail(q, http.StatusNotFound, q.L.T("err.notfound"))
 		return nil
