@@ -244,6 +244,7 @@ type applyRun struct {
 	planID, cur int64 // cur: the procedure being streamed
 	bidders     map[string]*bidder
 	moves       []templates.Extension
+	windows     map[int64]bool // maintenance windows this plan's changes come from (Q41)
 	reasons     map[impact.Text]int64 // reason text → plan_reasons id
 }
 
@@ -318,6 +319,12 @@ func (r *applyRun) record(ctx context.Context, a *impact.Action) (moved bool, er
 		r.reasons[a.Reason] = rid
 	}
 	r.out.Changes++
+	if w := windowOf(a.Event); w != 0 {
+		if r.windows == nil {
+			r.windows = map[int64]bool{}
+		}
+		r.windows[w] = true
+	}
 	if a.Action == impact.Notify && a.Deadline == "" && a.Supplier == "" {
 		// The per-event "tell the participants" line: its effect is the
 		// outbox message; the engine never reads it back.
@@ -357,6 +364,16 @@ func (r *applyRun) finish(ctx context.Context) error {
 	out.PlanID = planID
 	if _, err := tx.ExecContext(ctx, Q.FinishPlan, planID, out.PlanHash, out.Procedures, out.Changes); err != nil {
 		return err
+	}
+	ws := make([]int64, 0, len(r.windows))
+	for w := range r.windows {
+		ws = append(ws, w)
+	}
+	slices.Sort(ws)
+	for _, w := range ws {
+		if _, err := tx.ExecContext(ctx, Q.InsertPlanWindow, planID, w); err != nil {
+			return fmt.Errorf("plan window %d: %w", w, err)
+		}
 	}
 	if err := overRanges(ctx, tx, planID, false, func(lo, hi int64) error {
 		if _, err := tx.ExecContext(ctx, Q.SetDeadlinesOfPlan, planID, lo, hi); err != nil {

@@ -84,6 +84,20 @@ SELECT a.incident_id, a.input FROM applied_plans a
 WHERE a.status = 'applied' AND a.id = (SELECT max(b.id) FROM applied_plans b WHERE b.incident_id = a.incident_id AND b.status = 'applied')
 ORDER BY a.incident_id
 
+-- name: windows-for-plan
+-- Q41 (issue 14): the maintenance windows a plan composes with — those
+-- announced on the status page, not withdrawn, with an end, ending at or
+-- after $1 (the earliest deadline the incident reaches: an older window
+-- cannot touch the procedures in scope), and every window whose moves an
+-- applied plan carries, whatever became of it since.
+SELECT m.id, m.starts_at, m.ends_at FROM maintenance m
+WHERE m.ends_at IS NOT NULL AND ((m.withdrawn_at IS NULL AND m.ends_at >= $1)
+    OR m.id IN (SELECT w.maintenance_id FROM plan_windows w JOIN applied_plans a ON a.id = w.plan_id WHERE a.status = 'applied'))
+ORDER BY m.id
+
+-- name: insert-plan-window
+INSERT INTO plan_windows (plan_id, maintenance_id) VALUES ($1, $2)
+
 -- name: lock-writer-sqlite
 SELECT id FROM procurement_lock WHERE id = 1
 
