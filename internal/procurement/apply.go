@@ -244,7 +244,7 @@ type applyRun struct {
 	planID, cur int64 // cur: the procedure being streamed
 	bidders     map[string]*bidder
 	moves       []templates.Extension
-	windows     map[int64]bool // maintenance windows this plan's changes come from (Q41)
+	windows     map[int64]bool        // maintenance windows this plan's changes come from (Q41)
 	reasons     map[impact.Text]int64 // reason text → plan_reasons id
 }
 
