@@ -24,6 +24,7 @@ import (
 	"tenderdesk/internal/console"
 	"tenderdesk/internal/convo"
 	"tenderdesk/internal/files"
+	"tenderdesk/internal/forcemajeure"
 	"tenderdesk/internal/intake/email"
 	"tenderdesk/internal/intake/mailin"
 	"tenderdesk/internal/intake/monitor"
@@ -82,6 +83,7 @@ type App struct {
 	Console      *console.Console      // the operator console at /
 	Monitor      *monitor.Service      // monitoring and system-log intake (issue 14)
 	Triggers     *triggers.Service     // appeals that trigger point rules (issue 14)
+	ForceMajeure *forcemajeure.Service // force majeure on a failure (issue 14, Q17, Q37.10)
 	Web          *web.Server
 
 	// Warnings are said when the desk starts serving and shown in /readyz
@@ -202,6 +204,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	if err := a.openIntake(ctx); err != nil {
 		return nil, err
 	}
+	a.openForceMajeure()
 
 	a.TextModules = textmod.New(db, now)
 	// The operator console at "/" (the API's more specific patterns win);

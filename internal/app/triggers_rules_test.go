@@ -173,9 +173,13 @@ func actionLine(proc, lot, deadline, supplier, action, rule string, old, nw time
 
 // planLines is the incident's plan from the database (the API's NDJSON
 // preview), one sorted line per action.
-func (d *desk) planLines(path string) []string {
+func (d *desk) planLines(path string, body ...any) []string {
 	d.t.Helper()
-	r := d.must(d.req("POST", path+"plan?format=ndjson", d.Admin, nil), http.StatusOK)
+	var b any
+	if len(body) > 0 {
+		b = body[0]
+	}
+	r := d.must(d.req("POST", path+"plan?format=ndjson", d.Admin, b), http.StatusOK)
 	var out []string
 	for _, l := range strings.Split(strings.TrimSpace(string(r.Raw)), "\n") {
 		if l == "" || strings.HasPrefix(l, `{"summary"`) {

@@ -169,6 +169,15 @@ func (s *Service) setup(ctx context.Context, q queryer, id int64, req PlanReques
 		inc.Appeals, inc.ResultsAffected = t.Appeals, t.ResultsAffected
 		inc.LastDayAcceptanceAffected = inc.LastDayAcceptanceAffected || t.LastDayAcceptanceAffected
 	}
+	if s.ForceMajeure != nil && req.ForceMajeureDays == nil { // recorded force majeure (issue 14, Q37.10)
+		days, err := s.ForceMajeure(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if days > 0 {
+			inc.ForceMajeure = &impact.ForceMajeure{AgreedDays: days}
+		}
+	}
 	profile, cal, err := impact.ResolveProfile(v.Profile, v.FirstRegisteredAt)
 	if err != nil {
 		return nil, apperr.New(apperr.Unprocessable, "profile %q: %v", v.Profile, err)
