@@ -130,3 +130,42 @@ func TestAppealTriggerFormInBrowser(t *testing.T) {
 	}
 	t.Logf("screenshots in %s", dir)
 }
+
+// Issue 14, "the public notice shows it": after an administrator reverts a
+// plan, /status lists the withdrawn extensions (the posted date struck
+// out, the restored one, when and why) at 1280 and 375 px in ru, kk and
+// en: screenshots, no horizontal overflow, axe without serious or critical
+// violations.
+func TestStatusWithdrawnInBrowser(t *testing.T) {
+	actx := allocator(t)
+	axe := axeSource(t)
+	d := boot(t, t.TempDir())
+	f := newIncidentFixture(t, d, 2)
+	f.confirm(t, "high")
+	res, err := d.App.Procurement.Apply(t.Context(), f.inc, procurement.PlanRequest{}, audit.System)
+	if err != nil || res.PlanID == 0 {
+		t.Fatalf("apply %+v %v", res, err)
+	}
+	rec, err := d.App.Procurement.Revert(t.Context(), res.PlanID, "время начала сбоя указано ошибочно", audit.System)
+	if err != nil || rec.Notifications != 1 {
+		t.Fatalf("revert %+v %v (want one bidder told)", rec, err)
+	}
+	anon := d.browser()
+	poll(t, "/status shows the withdrawal", 100, func() (bool, string) {
+		p := anon.get("/status?lang=ru")
+		return strings.Contains(p.Body, "Отмененные продления сроков") && strings.Contains(p.Body, "время начала сбоя указано ошибочно"), p.Body
+	})
+	dir := shotsDir(t)
+	ctx := tab(t, actx)
+	for _, w := range []struct {
+		name          string
+		width, height int64
+	}{{"desktop", 1280, 900}, {"phone", 375, 812}} {
+		for _, lang := range []string{"ru", "kk", "en"} {
+			name := fmt.Sprintf("status-withdrawn-%s-%d", lang, w.width)
+			do(t, ctx, name, chromedp.EmulateViewport(w.width, w.height), chromedp.Navigate(d.Base+"/status?lang="+lang), chromedp.WaitReady("main"))
+			checkShot(t, ctx, name, w.width, dir, axe)
+		}
+	}
+	t.Logf("screenshots in %s", dir)
+}
