@@ -211,7 +211,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	// its live queue hears the Journal after the other hooks.
 	a.Console, err = console.New(console.Deps{Log: log.With("component", "console"), DB: db, Auth: a.Auth, Journal: a.Journal,
 		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Analysis: a.Analysis, Reports: a.Reports, Registers: a.Registers, Zone: cfg.Zone, Now: now,
-		Status: a.Status, Profiles: a.Profiles, MailIn: a.MailIn, TextModules: a.TextModules, Intake: a.Monitor, Triggers: a.Triggers, Cabinet: a.cabinetDeps()})
+		Status: a.Status, Profiles: a.Profiles, MailIn: a.MailIn, TextModules: a.TextModules, Intake: a.Monitor, Triggers: a.Triggers, ForceMajeure: a.ForceMajeure, Cabinet: a.cabinetDeps()})
 	if err != nil {
 		return nil, err
 	}

@@ -137,6 +137,11 @@ func TestForceMajeureRecordedNotifiedAndPlannedQ17Q37_10(t *testing.T) {
 			t.Fatalf("Q37.10 with the recorded 10 agreed days\n  %s\nwith force_majeure_days 10\n  %s\nwithout\n  %s", strings.Join(fromRecord, "\n  "),
 				strings.Join(fromRequest, "\n  "), strings.Join(noDays, "\n  "))
 		}
+		// The same facts again are not a new version: nothing more is sent.
+		if again := d.must(d.req("PUT", fm, op, map[string]any{"agreed_days": 10}), http.StatusOK); again.JSON["version"] != float64(2) ||
+			len(outbox(forcemajeure.Event(inc, 3))) != 0 {
+			t.Errorf("an unchanged record made a new version: %s", again)
+		}
 		bad = d.must(d.req("PUT", fm, op, map[string]any{"agreed_days": 0}), http.StatusBadRequest)
 		if bad.errField("agreed_days") == "" {
 			t.Errorf("zero agreed days: %s", bad)

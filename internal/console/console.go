@@ -40,6 +40,7 @@ import (
 	"tenderdesk/internal/reports"
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
+	"tenderdesk/internal/forcemajeure"
 	"tenderdesk/internal/textmod"
 	"tenderdesk/internal/triggers"
 	"tenderdesk/internal/web"
@@ -80,6 +81,9 @@ type Deps struct {
 	// Triggers records the appeals that trigger point rules on the appeal
 	// page (issue 14); nil hides the form.
 	Triggers *triggers.Service
+	// ForceMajeure records force majeure on the incident page (issue 14);
+	// nil hides the form.
+	ForceMajeure *forcemajeure.Service
 	// Cabinet: the knowledge base, invitations and the Russian profile's
 	// parts of the cabinet (cabinet_more.go).
 	Cabinet CabinetDeps

@@ -27,6 +27,7 @@ type incidentData struct {
 	Assignee string
 	Staff    []string   // who it can be handed to
 	B        *incidentB // notifications, public notice preview, applied plans (pages_incident_b.go)
+	FM       *fmData    // force majeure, for staff who may apply plans (pages_forcemajeure.go)
 }
 
 type planData struct {
@@ -102,8 +103,13 @@ func (c *Console) incidentPage(q *req) error {
 	}
 	p := c.page(q, q.L.T("incident.title", id), d)
 	c.present(q, p, presenceKey("incident", strconv.FormatInt(id, 10)))
+	if err := c.incidentFM(q, p, d, true); err != nil {
+		return err
+	}
 	switch q.r.URL.Query().Get("done") {
 	case "":
+	case "force_majeure":
+		p.Notice = q.L.T("fm.recorded")
 	case "applied":
 		p.Notice = q.L.N("plan.applied", atoi(q.r.URL.Query().Get("n")))
 	case "retried", "reverted":

@@ -12,6 +12,7 @@ import (
 
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/auth"
+	"tenderdesk/internal/forcemajeure"
 	"tenderdesk/internal/procurement"
 	"tenderdesk/internal/vocab"
 )
@@ -155,17 +156,86 @@ func TestStatusWithdrawnInBrowser(t *testing.T) {
 		p := anon.get("/status?lang=ru")
 		return strings.Contains(p.Body, "Отмененные продления сроков") && strings.Contains(p.Body, "время начала сбоя указано ошибочно"), p.Body
 	})
+	// The incident page's force majeure part, recorded, for the same walk.
+	if _, err := d.App.ForceMajeure.Set(t.Context(), audit.System, f.inc, forcemajeure.Input{StartedAt: ptr(time.Now().Add(-2 * time.Hour)),
+		ExpectedHours: ptr(72), Evidence: ptr("Справка территориального подразделения ДЧС № 12-05/781: паводок, отключение электроснабжения"),
+		AgreedDays: ptr(10)}); err != nil {
+		t.Fatal(err)
+	}
 	dir := shotsDir(t)
 	ctx := tab(t, actx)
+	adm := tab(t, actx)
+	signInUI(t, adm, d.Base, "admin", adminPassword)
 	for _, w := range []struct {
 		name          string
 		width, height int64
 	}{{"desktop", 1280, 900}, {"phone", 375, 812}} {
 		for _, lang := range []string{"ru", "kk", "en"} {
-			name := fmt.Sprintf("status-withdrawn-%s-%d", lang, w.width)
+			name := fmt.Sprintf("incident-fm-%s-%d", lang, w.width)
+			do(t, adm, name, chromedp.EmulateViewport(w.width, w.height), chromedp.Navigate(d.Base+f.path+"?lang="+lang),
+				chromedp.WaitReady("#force-majeure"), chromedp.ScrollIntoView("#force-majeure"))
+			checkShot(t, adm, name, w.width, dir, axe)
+			name = fmt.Sprintf("status-withdrawn-%s-%d", lang, w.width)
 			do(t, ctx, name, chromedp.EmulateViewport(w.width, w.height), chromedp.Navigate(d.Base+"/status?lang="+lang), chromedp.WaitReady("main"))
 			checkShot(t, ctx, name, w.width, dir, axe)
 		}
 	}
 	t.Logf("screenshots in %s", dir)
 }
+
+// Force majeure on the incident page (issue 14, Q17, Q37.10): recorded
+// from the form, then the agreed days entered alone (the rest kept); bad
+// input comes back with the fields marked; the auditor sees no form.
+func TestIncidentForceMajeureForm(t *testing.T) {
+	backends(t, func(t *testing.T, dsn string) {
+		d := boot(t, dsn)
+		f := newIncidentFixture(t, d, 1)
+		f.confirm(t, "high")
+		pg := f.admin.get(f.path + "?lang=ru")
+		if !strings.Contains(pg.Body, `id="force-majeure"`) || !strings.Contains(pg.Body, "Обстоятельства непреодолимой силы") {
+			t.Fatal("incident page has no force majeure part")
+		}
+		bad := f.admin.post(f.path+"/force-majeure", url.Values{"expected_hours": {"сорок"}})
+		if bad.Status != http.StatusBadRequest || !strings.Contains(bad.Body, "Целое число") {
+			t.Fatalf("non-numeric hours: %d", bad.Status)
+		}
+		f.admin.get(f.path)
+		bad = f.admin.post(f.path+"/force-majeure", url.Values{})
+		if bad.Status != http.StatusBadRequest || strings.Count(bad.Body, `class="field-error"`) < 3 {
+			t.Fatalf("empty form: %d, %d fields marked", bad.Status, strings.Count(bad.Body, `class="field-error"`))
+		}
+		start := time.Now().Add(-2 * time.Hour)
+		f.admin.get(f.path)
+		ok := f.admin.post(f.path+"/force-majeure", url.Values{"fm_started_at": {nowLocal(start)}, "expected_hours": {"72"},
+			"evidence": {"Справка ДЧС № 12-05/781"}})
+		if ok.Status != http.StatusSeeOther {
+			t.Fatalf("record: %d\n%s", ok.Status, ok.Body)
+		}
+		f.admin.get(f.path)
+		if p := f.admin.post(f.path+"/force-majeure", url.Values{"agreed_days": {"10"}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("agreed days: %d\n%s", p.Status, p.Body)
+		}
+		r, err := d.App.ForceMajeure.Get(t.Context(), f.inc)
+		if err != nil || r.Version != 2 || r.AgreedDays != 10 || r.ExpectedHours != 72 || r.Evidence != "Справка ДЧС № 12-05/781" ||
+			r.StartedAt.Format("02.01 15:04") != start.UTC().Truncate(time.Minute).Format("02.01 15:04") {
+			t.Fatalf("record %+v %v", r, err)
+		}
+		pg = f.admin.get(f.path + "?done=force_majeure")
+		for _, w := range []string{"Записано; уполномоченному органу направлено сообщение.", `value="10"`, "Справка ДЧС № 12-05/781"} {
+			if !strings.Contains(pg.Body, w) {
+				t.Errorf("page lacks %q", w)
+			}
+		}
+		d.user("aud2", auth.RoleAuditor)
+		aud := d.browser()
+		aud.signIn("aud2", "password-of-aud2")
+		if pg := aud.get(f.path); strings.Contains(pg.Body, `id="force-majeure"`) {
+			t.Error("the auditor is offered the form")
+		}
+		if n := d.App.Console.Missing(); n != 0 {
+			t.Errorf("%d look-ups of missing messages", n)
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -175,6 +175,10 @@ func (s *Service) Set(ctx context.Context, by audit.Actor, id int64, in Input) (
 		if err := v.Err(); err != nil {
 			return err
 		}
+		if exists && same(before, r) {
+			out = before // nothing new to tell the authorized body (a form sent again)
+			return nil
+		}
 		r.Version, r.UpdatedAt, r.UpdatedBy = before.Version+1, now, by.Login
 		r.ExpectedEnd = r.StartedAt.Add(time.Duration(r.ExpectedHours) * time.Hour)
 		var ended store.Time
@@ -202,6 +206,12 @@ func (s *Service) Set(ctx context.Context, by audit.Actor, id int64, in Input) (
 		return err
 	})
 	return out, err
+}
+
+// same reports whether a and b record the same facts.
+func same(a, b Record) bool {
+	endEq := (a.EndedAt == nil) == (b.EndedAt == nil) && (a.EndedAt == nil || a.EndedAt.Equal(*b.EndedAt))
+	return a.StartedAt.Equal(b.StartedAt) && a.ExpectedHours == b.ExpectedHours && endEq && a.Evidence == b.Evidence && a.AgreedDays == b.AgreedDays
 }
 
 // notify queues version r.Version's notice to the authorized body's
