@@ -1,7 +1,6 @@
 package console
 
 import (
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -52,15 +51,10 @@ func (c *Console) incidentFM(q *req, p *Page, d *incidentData, fill bool) error 
 }
 
 func (c *Console) incidentForceMajeure(q *req) error {
-	id, err := incidentID(q)
+	p, d, id, err := c.incidentPageOf(q)
 	if err != nil {
 		return err
 	}
-	d, err := c.incidentData(q, id)
-	if err != nil {
-		return err
-	}
-	p := c.page(q, q.L.T("incident.title", id), d)
 	f := q.r.PostForm
 	var in forcemajeure.Input
 	in.StartedAt = c.localTime(p, "started_at", f.Get("fm_started_at"))
@@ -81,21 +75,8 @@ func (c *Console) incidentForceMajeure(q *req) error {
 	if ev := f.Get("evidence"); strings.TrimSpace(ev) != "" {
 		in.Evidence = &ev
 	}
-	if len(p.Errors) == 0 {
-		if _, err = c.d.ForceMajeure.Set(q.ctx(), q.user.Actor(clientAddr(q.r)), id, in); err == nil {
-			http.Redirect(q.w, q.r, "/incidents/"+strconv.FormatInt(id, 10)+"?done=force_majeure#force-majeure", http.StatusSeeOther)
-			return nil
-		}
-		if !c.formErrors(p, err) {
-			return err
-		}
-	} else {
-		p.Notice = q.L.T("form.fix_marked")
-	}
-	p.Form = f
-	if err := c.incidentFM(q, p, d, false); err != nil {
+	return c.submit(q, p, "/incidents/"+strconv.FormatInt(id, 10)+"?done=force_majeure#force-majeure", "incident", func() error {
+		_, err := c.d.ForceMajeure.Set(q.ctx(), q.user.Actor(clientAddr(q.r)), id, in)
 		return err
-	}
-	c.renderPage(q, http.StatusBadRequest, "incident", p)
-	return nil
+	}, func() error { return c.incidentFM(q, p, d, false) })
 }

@@ -92,16 +92,24 @@ func (c *Console) incidentData(q *req, id int64) (*incidentData, error) {
 	return d, nil
 }
 
-func (c *Console) incidentPage(q *req) error {
+// incidentPageOf is the incident page of the request's {id}.
+func (c *Console) incidentPageOf(q *req) (*Page, *incidentData, int64, error) {
 	id, err := incidentID(q)
 	if err != nil {
-		return err
+		return nil, nil, 0, err
 	}
 	d, err := c.incidentData(q, id)
 	if err != nil {
+		return nil, nil, 0, err
+	}
+	return c.page(q, q.L.T("incident.title", id), d), d, id, nil
+}
+
+func (c *Console) incidentPage(q *req) error {
+	p, d, id, err := c.incidentPageOf(q)
+	if err != nil {
 		return err
 	}
-	p := c.page(q, q.L.T("incident.title", id), d)
 	c.present(q, p, presenceKey("incident", strconv.FormatInt(id, 10)))
 	if err := c.incidentFM(q, p, d, true); err != nil {
 		return err

@@ -75,9 +75,21 @@ func (c *Console) appealTrigger(q *req) error {
 	if !slices.Contains(triggerKinds, n.Kind) {
 		p.Errors["kind"] = q.L.T("trig.bad_kind")
 	}
+	return c.submit(q, p, "/appeals/"+number+"?done=trigger#triggers", "appeal", func() error {
+		_, err := c.d.Triggers.Record(q.ctx(), q.user.Actor(clientAddr(q.r)), number, n)
+		return err
+	}, nil)
+}
+
+// submit runs save when the form read without problems and redirects to
+// done; otherwise (or when save refuses the input, naming fields) the page
+// comes back with the fields marked and what was typed, after again (when
+// set) has filled what the page needs beside the form.
+func (c *Console) submit(q *req, p *Page, done, page string, save func() error, again func() error) error {
 	if len(p.Errors) == 0 {
-		if _, err = c.d.Triggers.Record(q.ctx(), q.user.Actor(clientAddr(q.r)), number, n); err == nil {
-			http.Redirect(q.w, q.r, "/appeals/"+number+"?done=trigger#triggers", http.StatusSeeOther)
+		err := save()
+		if err == nil {
+			http.Redirect(q.w, q.r, done, http.StatusSeeOther)
 			return nil
 		}
 		if !c.formErrors(p, err) {
@@ -86,7 +98,12 @@ func (c *Console) appealTrigger(q *req) error {
 	} else {
 		p.Notice = q.L.T("form.fix_marked")
 	}
-	p.Form = f
-	c.renderPage(q, http.StatusBadRequest, "appeal", p)
+	p.Form = q.r.PostForm
+	if again != nil {
+		if err := again(); err != nil {
+			return err
+		}
+	}
+	c.renderPage(q, http.StatusBadRequest, page, p)
 	return nil
 }
