@@ -226,6 +226,22 @@ func TestIncidentForceMajeureForm(t *testing.T) {
 				t.Errorf("page lacks %q", w)
 			}
 		}
+		// The incident's notifications list what the authorized body was told.
+		if _, err := d.App.Auth.CreateUser(t.Context(), audit.System, auth.NewUser{Login: "body", Password: "password-of-body",
+			Role: string(auth.RoleAuthority)}); err != nil {
+			t.Fatal(err)
+		}
+		f.admin.get(f.path)
+		if p := f.admin.post(f.path+"/force-majeure", url.Values{"ended_at": {nowLocal(time.Now())}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("end: %d\n%s", p.Status, p.Body)
+		}
+		if r, _ := d.App.ForceMajeure.Get(t.Context(), f.inc); r.Version != 3 {
+			t.Errorf("v3: %+v", r)
+		}
+		pg = f.admin.get(f.path)
+		if !strings.Contains(pg.Body, `<span class="muted">force_majeure</span>`) {
+			t.Error("no force majeure notice among the incident's notifications")
+		}
 		d.user("aud2", auth.RoleAuditor)
 		aud := d.browser()
 		aud.signIn("aud2", "password-of-aud2")
