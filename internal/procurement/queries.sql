@@ -167,16 +167,16 @@ WHERE c1.plan_id = $1 AND c1.action IN ('extend', 'hold') AND c2.action IN ('ext
 
 -- name: withdrawn-of-plan
 -- Issue 14: every deadline a reverted plan moved, once, with the value it
--- is restored to (the first step's old value), the value the bidders were
--- told (the last step's new value) and the procedure's participants, so
--- each bidder is told what moves back.
-SELECT c.procedure_id, p.announcement, p.participants, c.lot, c.kind, c.supplier, c.rule, c.old_at,
-    (SELECT l.new_at FROM plan_changes l WHERE l.plan_id = c.plan_id AND l.procedure_id = c.procedure_id AND l.kind = c.kind
-        AND l.lot = c.lot AND l.supplier = c.supplier AND l.action IN ('extend', 'hold') ORDER BY l.id DESC LIMIT 1)
-FROM plan_changes c JOIN procedures p ON p.id = c.procedure_id
-WHERE c.id IN (SELECT min(id) FROM plan_changes WHERE plan_id = $1 AND action IN ('extend', 'hold')
-        GROUP BY procedure_id, kind, lot, supplier)
-ORDER BY c.procedure_id, c.id
+-- is restored to (its first step's old value), the value the bidders were
+-- told (its last step's new value) and the procedure's participants, so
+-- each bidder is told what moves back. One grouping pass over the plan's
+-- changes, then look-ups by id (a correlated "last step" per row was
+-- quadratic in the plan's size).
+SELECT g.procedure_id, p.announcement, p.participants, f.lot, f.kind, f.supplier, f.rule, f.old_at, l.new_at
+FROM (SELECT procedure_id, min(id) AS first_id, max(id) AS last_id FROM plan_changes
+      WHERE plan_id = $1 AND action IN ('extend', 'hold') GROUP BY procedure_id, kind, lot, supplier) AS g
+JOIN plan_changes f ON f.id = g.first_id JOIN plan_changes l ON l.id = g.last_id JOIN procedures p ON p.id = g.procedure_id
+ORDER BY g.procedure_id, g.first_id
 
 -- name: mark-reverted
 UPDATE applied_plans SET status = 'reverted', reverted_at = $2, reverted_by = $3, revert_reason = $4 WHERE id = $1 AND status = 'applied'

@@ -32,15 +32,14 @@ ORDER BY p.announcement, c.lot, c.kind, c.id LIMIT 1000
 -- Issue 14: the common deadlines moved by the incident's reverted plans,
 -- once each, with the value restored (the first step's old value), the
 -- value that had been posted (the last step's new value) and the revert.
-SELECT p.announcement, c.lot, c.kind, c.old_at,
-    (SELECT l.new_at FROM plan_changes l WHERE l.plan_id = c.plan_id AND l.procedure_id = c.procedure_id AND l.kind = c.kind
-        AND l.lot = c.lot AND l.supplier = c.supplier AND l.action IN ('extend', 'hold') ORDER BY l.id DESC LIMIT 1),
-    ap.reverted_at, ap.revert_reason
-FROM applied_plans ap JOIN plan_changes c ON c.plan_id = ap.id JOIN procedures p ON p.id = c.procedure_id
-WHERE ap.incident_id = $1 AND ap.status = 'reverted' AND c.supplier = '' AND c.id IN (
-        SELECT min(x.id) FROM plan_changes x WHERE x.plan_id = ap.id AND x.action IN ('extend', 'hold')
-        GROUP BY x.procedure_id, x.kind, x.lot, x.supplier)
-ORDER BY ap.reverted_at, p.announcement, c.lot, c.kind, c.id LIMIT 1000
+SELECT p.announcement, f.lot, f.kind, f.old_at, l.new_at, ap.reverted_at, ap.revert_reason
+FROM (SELECT c.plan_id, c.procedure_id, min(c.id) AS first_id, max(c.id) AS last_id
+      FROM applied_plans a JOIN plan_changes c ON c.plan_id = a.id
+      WHERE a.incident_id = $1 AND a.status = 'reverted' AND c.supplier = '' AND c.action IN ('extend', 'hold')
+      GROUP BY c.plan_id, c.procedure_id, c.kind, c.lot) AS g
+JOIN applied_plans ap ON ap.id = g.plan_id JOIN plan_changes f ON f.id = g.first_id JOIN plan_changes l ON l.id = g.last_id
+JOIN procedures p ON p.id = g.procedure_id
+ORDER BY ap.reverted_at, p.announcement, f.lot, f.kind, f.id LIMIT 1000
 
 -- name: maintenance-public
 SELECT id, title, starts_at, ends_at, unplanned, announced_at, updated_at, agreement, notice_by, announced_by,
