@@ -96,6 +96,16 @@ func TestForceMajeureRecordedNotifiedAndPlannedQ17Q37_10(t *testing.T) {
 			t.Fatalf("v1 notices: %+v", first)
 		}
 
+		// Q17: users are told too — the public notice shows it, with evidence.
+		d.eventually("the public notice shows the force majeure", func() bool {
+			_, feed := d.public("/status/feed.json?lang=ru")
+			return strings.Contains(feed, `"force_majeure"`) && strings.Contains(feed, `"expected_end": "`+ts(47*time.Hour)+`"`) &&
+				strings.Contains(feed, "паводок")
+		})
+		if _, page := d.public("/status?lang=ru"); !strings.Contains(page, "Обстоятельства непреодолимой силы") {
+			t.Error("/status does not show the force majeure")
+		}
+
 		planned := func(body map[string]any) []string {
 			t.Helper()
 			return d.planLines(path, body)

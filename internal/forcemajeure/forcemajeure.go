@@ -193,6 +193,9 @@ func (s *Service) Set(ctx context.Context, by audit.Actor, id int64, in Input) (
 			store.T(now), by.Login); err != nil {
 			return apperr.Wrap(err, "force majeure")
 		}
+		if _, err := tx.ExecContext(ctx, Q.BumpPublic, store.T(now)); err != nil {
+			return apperr.Wrap(err, "public notice version")
+		}
 		if r.Notified, err = s.notify(ctx, tx, now, number, modules, r, exists); err != nil {
 			return err
 		}

@@ -7,6 +7,10 @@ SELECT COALESCE(number, ''), modules FROM incidents WHERE id = $1
 SELECT incident_id, started_at, expected_hours, ended_at, evidence, agreed_days, version, updated_at, updated_by
 FROM force_majeure WHERE incident_id = $1
 
+-- name: bump-public
+-- The public notice shows force majeure (Q17): its version moves with it.
+UPDATE public_version SET version = version + 1, updated_at = $1 WHERE id = 1
+
 -- name: upsert
 INSERT INTO force_majeure (incident_id, started_at, expected_hours, ended_at, evidence, agreed_days, version, updated_at, updated_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)

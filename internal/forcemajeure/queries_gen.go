@@ -6,6 +6,7 @@ import "tenderdesk/internal/store"
 
 // QuerySet is queries.sql, one field per statement.
 type QuerySet struct {
+	BumpPublic     string // -- name: bump-public
 	Get            string // -- name: get
 	IncidentNumber string // -- name: incident-number
 	Upsert         string // -- name: upsert
@@ -13,6 +14,7 @@ type QuerySet struct {
 
 // Q holds this package's statements; store.Registered lists them for the boot check.
 var Q = QuerySet{
+	BumpPublic:     Queries["bump-public"],
 	Get:            Queries["get"],
 	IncidentNumber: Queries["incident-number"],
 	Upsert:         Queries["upsert"],

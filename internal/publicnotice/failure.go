@@ -53,7 +53,10 @@ func (s *Service) complete(ctx context.Context, r *failureRow) error {
 	if r.f.Extensions, err = s.extensions(ctx, r.id); err != nil {
 		return err
 	}
-	r.f.Withdrawn, err = s.withdrawn(ctx, r.id)
+	if r.f.Withdrawn, err = s.withdrawn(ctx, r.id); err != nil {
+		return err
+	}
+	r.f.ForceMajeure, err = s.forceMajeure(ctx, r.id)
 	return err
 }
 

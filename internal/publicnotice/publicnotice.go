@@ -17,6 +17,7 @@ import (
 	"database/sql"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -285,6 +286,24 @@ func (s *Service) withdrawn(ctx context.Context, incidentID int64) ([]statuspage
 		out = append(out, w)
 	}
 	return out, rows.Err()
+}
+
+// forceMajeure is the force majeure recorded on the incident, if any
+// (internal/forcemajeure, which bumps the version on every change).
+func (s *Service) forceMajeure(ctx context.Context, incidentID int64) (*statuspage.ForceMajeure, error) {
+	var start, ended store.Time
+	var hours int
+	var fm statuspage.ForceMajeure
+	err := s.DB.R.QueryRowContext(ctx, Q.ForceMajeureOfIncident, incidentID).Scan(&start, &hours, &ended, &fm.Evidence)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("publicnotice: force majeure: %w", err)
+	}
+	fm.Started, fm.Ended = start.Time, ended.Time
+	fm.ExpectedEnd = fm.Started.Add(time.Duration(hours) * time.Hour)
+	return &fm, nil
 }
 
 // Hooks bumps the version in the transaction of every Journal change the

@@ -41,6 +41,10 @@ JOIN applied_plans ap ON ap.id = g.plan_id JOIN plan_changes f ON f.id = g.first
 JOIN procedures p ON p.id = g.procedure_id
 ORDER BY ap.reverted_at, p.announcement, f.lot, f.kind, f.id LIMIT 1000
 
+-- name: force-majeure-of-incident
+-- Issue 14, Q17: users are told of force majeure too.
+SELECT started_at, expected_hours, ended_at, evidence FROM force_majeure WHERE incident_id = $1
+
 -- name: maintenance-public
 SELECT id, title, starts_at, ends_at, unplanned, announced_at, updated_at, agreement, notice_by, announced_by,
     withdrawn_at, withdrawn_by, withdraw_reason

@@ -49,6 +49,16 @@ type Failure struct {
 	// Withdrawn are the extensions of this failure an administrator
 	// reverted (issue 14): the public notice says they no longer apply.
 	Withdrawn []Withdrawal
+	// ForceMajeure, when the failure was caused by it (Q17: users are told
+	// its start, expected duration and end, with evidence).
+	ForceMajeure *ForceMajeure
+}
+
+// ForceMajeure is what the notice says of force majeure.
+type ForceMajeure struct {
+	Started, ExpectedEnd time.Time
+	Ended                time.Time // zero while it lasts
+	Evidence             string
 }
 
 // States a failure can be shown in.

@@ -28,6 +28,7 @@ var ui = map[string]map[string]string{
 		"failure":   "Технический сбой",
 		"withdrawn": "Отмененные продления сроков", "told": "Было продлено до", "restored": "Восстановленный срок",
 		"withdrawnat": "Отменено", "reason": "Причина",
+		"fm": "Обстоятельства непреодолимой силы", "fmexpected": "Ожидаемое окончание", "fmended": "Окончание", "fmevidence": "Подтверждающие документы",
 	},
 	"kk": {
 		"title": "Техникалық іркілістер мен жұмыстар", "current": "Ағымдағы іркілістер", "recent": "Жақында жойылған іркілістер",
@@ -41,6 +42,7 @@ var ui = map[string]map[string]string{
 		"failure":   "Техникалық іркіліс",
 		"withdrawn": "Күші жойылған мерзім ұзартулары", "told": "Ұзартылған мерзім", "restored": "Қалпына келтірілген мерзім",
 		"withdrawnat": "Күші жойылған уақыты", "reason": "Себебі",
+		"fm": "Еңсерілмейтін күш мән-жайлары", "fmexpected": "Күтілетін аяқталуы", "fmended": "Аяқталуы", "fmevidence": "Растайтын құжаттар",
 	},
 	"en": {
 		"title": "Technical failures and maintenance", "current": "Current failures", "recent": "Recent failures",
@@ -54,6 +56,7 @@ var ui = map[string]map[string]string{
 		"failure":   "Technical failure",
 		"withdrawn": "Withdrawn extensions", "told": "Was extended to", "restored": "Restored deadline",
 		"withdrawnat": "Withdrawn", "reason": "Reason",
+		"fm": "Force majeure", "fmexpected": "Expected end", "fmended": "Ended", "fmevidence": "Evidence",
 	},
 }
 
@@ -94,12 +97,15 @@ type failureView struct {
 	Affected                                                   []Procurement
 	Ext                                                        []extView
 	Withdrawn                                                  []withdrawnView
+	FM                                                         *fmView
 	raw                                                        Failure
 }
 
 type extView struct {
 	Announcement, Lot, Kind, Old, New, Rule string
 }
+
+type fmView struct{ Started, Expected, Ended, Evidence string }
 
 type withdrawnView struct {
 	Announcement, Lot, Kind, Told, Restored, At, Reason string
@@ -135,6 +141,12 @@ func (h *Handler) view(s Snapshot, lang string) *view {
 		for _, w := range f.Withdrawn {
 			fv.Withdrawn = append(fv.Withdrawn, withdrawnView{Announcement: w.Announcement, Lot: w.Lot, Kind: vocab.Label(lang, w.DeadlineKind),
 				Told: ft(w.Told), Restored: ft(w.Restored), At: ft(w.At), Reason: w.Reason})
+		}
+		if m := f.ForceMajeure; m != nil {
+			fv.FM = &fmView{Started: ft(m.Started), Expected: ft(m.ExpectedEnd), Evidence: m.Evidence}
+			if !m.Ended.IsZero() {
+				fv.FM.Ended = ft(m.Ended)
+			}
 		}
 		if f.State == "fixed" {
 			v.Recent = append(v.Recent, fv)
@@ -207,6 +219,14 @@ func (f failureView) text(t map[string]string) string {
 			}
 			b.WriteString("\n")
 		}
+	}
+	if m := f.FM; m != nil {
+		b.WriteString(t["fm"] + ":\n")
+		b.WriteString("- " + t["started"] + ": " + m.Started + "\n- " + t["fmexpected"] + ": " + m.Expected + "\n")
+		if m.Ended != "" {
+			b.WriteString("- " + t["fmended"] + ": " + m.Ended + "\n")
+		}
+		b.WriteString("- " + t["fmevidence"] + ": " + m.Evidence + "\n")
 	}
 	if len(f.Withdrawn) > 0 {
 		b.WriteString(t["withdrawn"] + ":\n")
@@ -381,6 +401,7 @@ type jsonItemX struct {
 	Affected    []jsonProcurement `json:"affected,omitempty"`
 	Extensions  []jsonExtension   `json:"extensions,omitempty"`
 	Withdrawn   []jsonWithdrawal  `json:"withdrawn,omitempty"`
+	FM          *jsonFM           `json:"force_majeure,omitempty"`
 	Start       *string           `json:"start,omitempty"`
 	End         *string           `json:"end,omitempty"`
 	Unplanned   *bool             `json:"unplanned,omitempty"`
@@ -399,6 +420,13 @@ type jsonExtension struct {
 	Old          string  `json:"old"`
 	New          string  `json:"new"`
 	Rule         *string `json:"rule"`
+}
+
+type jsonFM struct {
+	Started     string  `json:"started"`
+	ExpectedEnd string  `json:"expected_end"`
+	Ended       *string `json:"ended,omitempty"`
+	Evidence    string  `json:"evidence"`
 }
 
 type jsonWithdrawal struct {
@@ -460,6 +488,9 @@ func renderJSON(v *view) ([]byte, error) {
 		for _, w := range r.Withdrawn {
 			x.Withdrawn = append(x.Withdrawn, jsonWithdrawal{Announcement: w.Announcement, Lot: optStr(w.Lot), DeadlineKind: w.DeadlineKind,
 				Told: rfc3339(w.Told), Restored: rfc3339(w.Restored), At: rfc3339(w.At), Reason: w.Reason})
+		}
+		if m := r.ForceMajeure; m != nil {
+			x.FM = &jsonFM{Started: rfc3339(m.Started), ExpectedEnd: rfc3339(m.ExpectedEnd), Ended: optTime(m.Ended), Evidence: m.Evidence}
 		}
 		tags := []string{"failure", r.State}
 		if r.Level != "" {
