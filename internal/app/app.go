@@ -24,6 +24,7 @@ import (
 	"tenderdesk/internal/console"
 	"tenderdesk/internal/convo"
 	"tenderdesk/internal/files"
+	"tenderdesk/internal/forcemajeure"
 	"tenderdesk/internal/intake/email"
 	"tenderdesk/internal/intake/mailin"
 	"tenderdesk/internal/intake/monitor"
@@ -83,6 +84,7 @@ type App struct {
 	Console      *console.Console      // the operator console at /
 	Monitor      *monitor.Service      // monitoring and system-log intake (issue 14)
 	Triggers     *triggers.Service     // appeals that trigger point rules (issue 14)
+	ForceMajeure *forcemajeure.Service // force majeure on a failure (issue 14, Q17, Q37.10)
 	Web          *web.Server
 
 	// Warnings are said when the desk starts serving and shown in /readyz
@@ -203,6 +205,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	if err := a.openIntake(ctx); err != nil {
 		return nil, err
 	}
+	a.openForceMajeure()
 
 	a.TextModules = textmod.New(db, now)
 	// The operator console at "/" (the API's more specific patterns win);
@@ -210,7 +213,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	a.Console, err = console.New(console.Deps{Log: log.With("component", "console"), DB: db, Auth: a.Auth, Journal: a.Journal,
 		Clocks: a.Clocks, Procurement: a.Procurement, Notices: a.PublicNotice, Convo: a.Convo, Files: a.Files, Analysis: a.Analysis, Reports: a.Reports, Registers: a.Registers, Acts: a.registerActs, Zone: cfg.Zone, Now: now,
 		Signatures: a.Signatures, NCALayerURL: cfg.Signatures.NCALayerURL,
-		Status: a.Status, Profiles: a.Profiles, MailIn: a.MailIn, TextModules: a.TextModules, Intake: a.Monitor, Cabinet: a.cabinetDeps()})
+		Status: a.Status, Profiles: a.Profiles, MailIn: a.MailIn, TextModules: a.TextModules, Intake: a.Monitor, Triggers: a.Triggers, ForceMajeure: a.ForceMajeure, Cabinet: a.cabinetDeps()})
 	if err != nil {
 		return nil, err
 	}

@@ -30,6 +30,7 @@ import (
 	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/convo"
 	"tenderdesk/internal/files"
+	"tenderdesk/internal/forcemajeure"
 	"tenderdesk/internal/intake/mailin"
 	"tenderdesk/internal/intake/monitor"
 	"tenderdesk/internal/journal"
@@ -42,6 +43,7 @@ import (
 	"tenderdesk/internal/statuspage"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/textmod"
+	"tenderdesk/internal/triggers"
 	"tenderdesk/internal/web"
 )
 
@@ -81,6 +83,12 @@ type Deps struct {
 	// Intake is the monitoring and system-log intake (issue 14); nil turns
 	// its page off.
 	Intake *monitor.Service
+	// Triggers records the appeals that trigger point rules on the appeal
+	// page (issue 14); nil hides the form.
+	Triggers *triggers.Service
+	// ForceMajeure records force majeure on the incident page (issue 14);
+	// nil hides the form.
+	ForceMajeure *forcemajeure.Service
 	// Cabinet: the knowledge base, invitations and the Russian profile's
 	// parts of the cabinet (cabinet_more.go).
 	Cabinet CabinetDeps

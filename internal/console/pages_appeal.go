@@ -155,6 +155,7 @@ type appealPageData struct {
 	New      bool
 	Assignee string
 	Conv     *conversation // the thread and the reply box (pages_thread.go)
+	Triggers *triggerData  // point-rule triggers, for staff who may record them (pages_triggers.go)
 }
 
 func (c *Console) appealPage(q *req) error {
@@ -176,6 +177,8 @@ func (c *Console) appealPage(q *req) error {
 		p.Notice = q.L.T("thread.replied")
 	case q.r.URL.Query().Get("done") == "noted":
 		p.Notice = q.L.T("thread.noted")
+	case q.r.URL.Query().Get("done") == "trigger":
+		p.Notice = q.L.T("trig.recorded")
 	}
 	c.renderPage(q, http.StatusOK, "appeal", p)
 	return nil
@@ -209,6 +212,9 @@ func (c *Console) appealView(q *req, number string) (*Page, *appealPageData, err
 		}
 	}
 	if d.Conv, err = c.conversation(q, a, d.Incident); err != nil {
+		return nil, nil, err
+	}
+	if err := c.appealTriggers(q, d); err != nil {
 		return nil, nil, err
 	}
 	p := c.page(q, q.L.T("appeal.title", a.Number), d)

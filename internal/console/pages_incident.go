@@ -28,6 +28,7 @@ type incidentData struct {
 	Staff    []string   // who it can be handed to
 	B        *incidentB // notifications, public notice preview, applied plans (pages_incident_b.go)
 	Sign     *signData  // the EDS sign section (pages_incident_sign.go); nil: nothing to sign
+	FM       *fmData    // force majeure, for staff who may apply plans (pages_forcemajeure.go)
 }
 
 type planData struct {
@@ -95,22 +96,35 @@ func (c *Console) incidentData(q *req, id int64) (*incidentData, error) {
 	return d, nil
 }
 
-func (c *Console) incidentPage(q *req) error {
+// incidentPageOf is the incident page of the request's {id}.
+func (c *Console) incidentPageOf(q *req) (*Page, *incidentData, int64, error) {
 	id, err := incidentID(q)
 	if err != nil {
-		return err
+		return nil, nil, 0, err
 	}
 	d, err := c.incidentData(q, id)
 	if err != nil {
+		return nil, nil, 0, err
+	}
+	return c.page(q, q.L.T("incident.title", id), d), d, id, nil
+}
+
+func (c *Console) incidentPage(q *req) error {
+	p, d, id, err := c.incidentPageOf(q)
+	if err != nil {
 		return err
 	}
-	p := c.page(q, q.L.T("incident.title", id), d)
 	c.present(q, p, presenceKey("incident", strconv.FormatInt(id, 10)))
 	q.w.Header().Set("Content-Security-Policy", cspWithNCALayer(c.ncalayerURL()))
+	if err := c.incidentFM(q, p, d, true); err != nil {
+		return err
+	}
 	switch q.r.URL.Query().Get("done") {
 	case "":
 	case "signed":
 		p.Notice = q.L.T("sign.done")
+	case "force_majeure":
+		p.Notice = q.L.T("fm.recorded")
 	case "applied":
 		p.Notice = q.L.N("plan.applied", atoi(q.r.URL.Query().Get("n")))
 	case "retried", "reverted":

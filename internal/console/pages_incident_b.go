@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/forcemajeure"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/notify"
 	"tenderdesk/internal/notify/events"
@@ -64,8 +65,18 @@ func (c *Console) incidentB(q *req, v journal.IncidentView) (*incidentB, error) 
 		for _, a := range v.Appeals {
 			numbers = append(numbers, a.Number)
 		}
+		keys := events.OfIncident(v.ID, numbers, planIDs)
+		if c.d.ForceMajeure != nil { // every version told to the authorized body (issue 14, Q17)
+			fm, err := c.d.ForceMajeure.Get(q.ctx(), v.ID)
+			if err != nil && apperr.CodeOf(err) != apperr.NotFound {
+				return nil, err
+			}
+			for i := 1; i <= fm.Version; i++ {
+				keys = append(keys, forcemajeure.Event(v.ID, i))
+			}
+		}
 		var err error
-		if b.Notifications, err = notify.ForEvents(q.ctx(), c.d.DB, events.OfIncident(v.ID, numbers, planIDs), notificationLimit); err != nil {
+		if b.Notifications, err = notify.ForEvents(q.ctx(), c.d.DB, keys, notificationLimit); err != nil {
 			return nil, err
 		}
 	}

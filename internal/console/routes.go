@@ -52,6 +52,8 @@ func (c *Console) routesTable() {
 	c.sig12Routes()
 	c.textModRoutes()
 	c.threadRoutes()
+	c.triggerRoutes()
+	c.forceMajeureRoutes()
 	c.route("/", "", func(q *req) error {
 		c.fail(q, http.StatusNotFound, q.L.T("err.notfound"))
 		return nil

@@ -20,6 +20,7 @@ import (
 	"tenderdesk/internal/audit"
 	"tenderdesk/internal/impact"
 	"tenderdesk/internal/notify"
+	"tenderdesk/internal/notify/events"
 	"tenderdesk/internal/notify/templates"
 	"tenderdesk/internal/store"
 )
@@ -243,6 +244,7 @@ type applyRun struct {
 	planID, cur int64 // cur: the procedure being streamed
 	bidders     map[string]*bidder
 	moves       []templates.Extension
+	windows     map[int64]bool        // maintenance windows this plan's changes come from (Q41)
 	reasons     map[impact.Text]int64 // reason text → plan_reasons id
 }
 
@@ -317,6 +319,12 @@ func (r *applyRun) record(ctx context.Context, a *impact.Action) (moved bool, er
 		r.reasons[a.Reason] = rid
 	}
 	r.out.Changes++
+	if w := windowOf(a.Event); w != 0 {
+		if r.windows == nil {
+			r.windows = map[int64]bool{}
+		}
+		r.windows[w] = true
+	}
 	if a.Action == impact.Notify && a.Deadline == "" && a.Supplier == "" {
 		// The per-event "tell the participants" line: its effect is the
 		// outbox message; the engine never reads it back.
@@ -356,6 +364,16 @@ func (r *applyRun) finish(ctx context.Context) error {
 	out.PlanID = planID
 	if _, err := tx.ExecContext(ctx, Q.FinishPlan, planID, out.PlanHash, out.Procedures, out.Changes); err != nil {
 		return err
+	}
+	ws := make([]int64, 0, len(r.windows))
+	for w := range r.windows {
+		ws = append(ws, w)
+	}
+	slices.Sort(ws)
+	for _, w := range ws {
+		if _, err := tx.ExecContext(ctx, Q.InsertPlanWindow, planID, w); err != nil {
+			return fmt.Errorf("plan window %d: %w", w, err)
+		}
 	}
 	if err := overRanges(ctx, tx, planID, false, func(lo, hi int64) error {
 		if _, err := tx.ExecContext(ctx, Q.SetDeadlinesOfPlan, planID, lo, hi); err != nil {
@@ -436,6 +454,9 @@ type PlanRecord struct {
 	RevertedAt   *time.Time `json:"reverted_at,omitempty"`
 	RevertedBy   string     `json:"reverted_by,omitempty"`
 	RevertReason string     `json:"revert_reason,omitempty"`
+	// Notifications (revert only): the bidders told that their deadlines
+	// moved back (ExtensionsWithdrawn, one per bidder with an address).
+	Notifications int `json:"notifications,omitempty"`
 	// Rules are the rules the plan's changes cite, with their counts
 	// (the plans of an incident, and the revert's audit record).
 	Rules []RuleCount `json:"rules,omitempty"`
@@ -464,8 +485,9 @@ func (s *Service) PlanByID(ctx context.Context, id int64) (PlanRecord, error) {
 }
 
 // Revert restores every deadline the plan moved to its value before the
-// plan, marks the plan reverted, appends the undone changes to the feed and
-// records it in the audit trail, all in one transaction. A plan whose
+// plan, marks the plan reverted, appends the undone changes to the feed,
+// tells every bidder whose deadline moves back (ExtensionsWithdrawn, issue
+// 14) and records it in the audit trail, all in one transaction. A plan whose
 // deadlines a later applied plan moved again is refused (409): revert that
 // one first, so no later decision is silently undone.
 func (s *Service) Revert(ctx context.Context, planID int64, reason string, by audit.Actor) (PlanRecord, error) {
@@ -511,6 +533,9 @@ func (s *Service) Revert(ctx context.Context, planID int64, reason string, by au
 		if _, err := tx.ExecContext(ctx, Q.MarkReverted, planID, store.T(now), by.Login, reason); err != nil {
 			return err
 		}
+		if p.Notifications, err = s.notifyWithdrawn(ctx, tx, now, p.Incident, planID, reason); err != nil {
+			return err
+		}
 		before := p
 		p.Status, p.RevertedBy, p.RevertReason = "reverted", by.Login, reason
 		t := now
@@ -524,6 +549,105 @@ func (s *Service) Revert(ctx context.Context, planID int64, reason string, by au
 		return PlanRecord{}, planErr(err)
 	}
 	return rec, nil
+}
+
+// notifyWithdrawn enqueues one ExtensionsWithdrawn message per bidder of
+// the procedures whose deadlines the reverted plan moved: each is told the
+// deadlines that concern them (common ones, and their own per-supplier
+// ones), the date they were told and the date restored, and the reason.
+// It runs in the revert's transaction, so a revert is never without its
+// notices nor the notices without the revert.
+func (s *Service) notifyWithdrawn(ctx context.Context, tx *sql.Tx, now time.Time, incidentID, planID int64, reason string) (int, error) {
+	v, err := s.Journal.Incident(ctx, incidentID)
+	if err != nil {
+		return 0, err
+	}
+	zone := "UTC"
+	if _, cal, err := impact.ResolveProfile(v.Profile, v.FirstRegisteredAt); err == nil {
+		zone = cal.Location().String()
+	}
+	number := v.Number
+	if number == "" {
+		number = "#" + strconv.FormatInt(incidentID, 10)
+	}
+	rows, err := tx.QueryContext(ctx, Q.WithdrawnOfPlan, planID)
+	if err != nil {
+		return 0, fmt.Errorf("withdrawn deadlines: %w", err)
+	}
+	type procMoves struct {
+		parts []Participant
+		exts  []templates.Extension
+		sups  []string // supplier of a per-supplier deadline, else ""
+	}
+	var order []int64
+	procs := map[int64]*procMoves{}
+	for rows.Next() {
+		var pid int64
+		var ann, parts, lot, kind, sup, rule string
+		var old, told store.Time
+		if err := rows.Scan(&pid, &ann, &parts, &lot, &kind, &sup, &rule, &old, &told); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		pm := procs[pid]
+		if pm == nil {
+			pm = &procMoves{}
+			if err := json.Unmarshal([]byte(parts), &pm.parts); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("procedure %d: participants: %w", pid, err)
+			}
+			procs[pid] = pm
+			order = append(order, pid)
+		}
+		pm.exts = append(pm.exts, templates.Extension{Announcement: ann, Lot: lot, DeadlineKind: impact.Kind(kind).Public(),
+			Old: told.Time, New: old.Time, Rule: rule})
+		pm.sups = append(pm.sups, sup)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	type recipient struct {
+		email, lang string
+		exts        []templates.Extension
+	}
+	bidders := map[string]*recipient{}
+	for _, pid := range order {
+		pm := procs[pid]
+		for _, pt := range pm.parts {
+			b := bidders[pt.Supplier]
+			if b == nil {
+				b = &recipient{}
+				bidders[pt.Supplier] = b
+			}
+			if b.email == "" {
+				b.email, b.lang = pt.Email, pt.Language
+			}
+			for i, sup := range pm.sups {
+				if sup == "" || sup == pt.Supplier {
+					b.exts = append(b.exts, pm.exts[i])
+				}
+			}
+		}
+	}
+	keys := make([]string, 0, len(bidders))
+	for k, b := range bidders {
+		if b.email != "" && len(b.exts) > 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	ns := make([]notify.Notification, 0, len(keys))
+	for _, sup := range keys {
+		b := bidders[sup]
+		ns = append(ns, notify.Notification{Event: events.PlanWithdrawn(planID), Kind: templates.ExtensionsWithdrawn,
+			Data:    templates.Data{Number: number, Profile: v.Profile, Extensions: b.exts, Reason: reason, Zone: zone},
+			Channel: "email", Email: b.email, Lang: templates.Lang(b.lang)})
+	}
+	if err := notify.Enqueue(ctx, tx, now, s.MailDomain, ns...); err != nil {
+		return 0, err
+	}
+	return len(ns), nil
 }
 
 // changeCols is the number of placeholders of insert-change.

@@ -119,7 +119,19 @@ func benchApply(b *testing.B, db *store.DB, n int) {
 			b.Fatal(err)
 		}
 	})
+	// Issue 14: the revert restores every deadline and tells each bidder
+	// once (ExtensionsWithdrawn), in one transaction.
+	var rec procurement.PlanRecord
+	revertS, revertCPU, revertRSS, _ := measure(func() {
+		var err error
+		if rec, err = e.svc.Revert(ctx, res.PlanID, "bench", admin); err != nil {
+			b.Fatal(err)
+		}
+	})
 	b.StopTimer()
+	if rec.Notifications != res.Notifications {
+		b.Fatalf("revert told %d bidders, apply %d", rec.Notifications, res.Notifications)
+	}
 	if res.Procedures < n/10 || res.Procedures != sum.Procedures {
 		b.Fatalf("changed %d procedures (plan said %d), want ≥ %d", res.Procedures, sum.Procedures, n/10)
 	}
@@ -135,6 +147,9 @@ func benchApply(b *testing.B, db *store.DB, n int) {
 	b.ReportMetric(float64(res.Procedures), "changed")
 	b.ReportMetric(float64(res.Changes), "changes")
 	b.ReportMetric(float64(res.Notifications), "notifications")
+	b.ReportMetric(revertS, "revert-s")
+	b.ReportMetric(revertCPU, "revert-cpu-s")
+	b.ReportMetric(revertRSS, "revert-peak-RSS-MB")
 }
 
 // measure runs fn and returns its seconds, the process CPU seconds (user +

@@ -84,6 +84,20 @@ SELECT a.incident_id, a.input FROM applied_plans a
 WHERE a.status = 'applied' AND a.id = (SELECT max(b.id) FROM applied_plans b WHERE b.incident_id = a.incident_id AND b.status = 'applied')
 ORDER BY a.incident_id
 
+-- name: windows-for-plan
+-- Q41 (issue 14): the maintenance windows a plan composes with — those
+-- announced on the status page, not withdrawn, with an end, ending at or
+-- after $1 (the earliest deadline the incident reaches: an older window
+-- cannot touch the procedures in scope), and every window whose moves an
+-- applied plan carries, whatever became of it since.
+SELECT m.id, m.starts_at, m.ends_at FROM maintenance m
+WHERE m.ends_at IS NOT NULL AND ((m.withdrawn_at IS NULL AND m.ends_at >= $1)
+    OR m.id IN (SELECT w.maintenance_id FROM plan_windows w JOIN applied_plans a ON a.id = w.plan_id WHERE a.status = 'applied'))
+ORDER BY m.id
+
+-- name: insert-plan-window
+INSERT INTO plan_windows (plan_id, maintenance_id) VALUES ($1, $2)
+
 -- name: lock-writer-sqlite
 SELECT id FROM procurement_lock WHERE id = 1
 
@@ -150,6 +164,19 @@ SELECT min(c2.plan_id) FROM plan_changes c1
 JOIN plan_changes c2 ON c2.procedure_id = c1.procedure_id AND c2.kind = c1.kind AND c2.lot = c1.lot AND c2.supplier = c1.supplier AND c2.plan_id > c1.plan_id
 JOIN applied_plans a ON a.id = c2.plan_id AND a.status = 'applied'
 WHERE c1.plan_id = $1 AND c1.action IN ('extend', 'hold') AND c2.action IN ('extend', 'hold')
+
+-- name: withdrawn-of-plan
+-- Issue 14: every deadline a reverted plan moved, once, with the value it
+-- is restored to (its first step's old value), the value the bidders were
+-- told (its last step's new value) and the procedure's participants, so
+-- each bidder is told what moves back. One grouping pass over the plan's
+-- changes, then look-ups by id (a correlated "last step" per row was
+-- quadratic in the plan's size).
+SELECT g.procedure_id, p.announcement, p.participants, f.lot, f.kind, f.supplier, f.rule, f.old_at, l.new_at
+FROM (SELECT procedure_id, min(id) AS first_id, max(id) AS last_id FROM plan_changes
+      WHERE plan_id = $1 AND action IN ('extend', 'hold') GROUP BY procedure_id, kind, lot, supplier) AS g
+JOIN plan_changes f ON f.id = g.first_id JOIN plan_changes l ON l.id = g.last_id JOIN procedures p ON p.id = g.procedure_id
+ORDER BY g.procedure_id, g.first_id
 
 -- name: mark-reverted
 UPDATE applied_plans SET status = 'reverted', reverted_at = $2, reverted_by = $3, revert_reason = $4 WHERE id = $1 AND status = 'applied'

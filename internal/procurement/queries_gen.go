@@ -24,6 +24,7 @@ type QuerySet struct {
 	InsertChange             string // -- name: insert-change
 	InsertDeadline           string // -- name: insert-deadline
 	InsertPlan               string // -- name: insert-plan
+	InsertPlanWindow         string // -- name: insert-plan-window
 	InsertReason             string // -- name: insert-reason
 	LaterPlanOnSameDeadlines string // -- name: later-plan-on-same-deadlines
 	LockWriterPostgres       string // -- name: lock-writer-postgres
@@ -45,6 +46,8 @@ type QuerySet struct {
 	WebhookDelivered         string // -- name: webhook-delivered
 	WebhookFailed            string // -- name: webhook-failed
 	WebhookState             string // -- name: webhook-state
+	WindowsForPlan           string // -- name: windows-for-plan
+	WithdrawnOfPlan          string // -- name: withdrawn-of-plan
 }
 
 // Q holds this package's statements; store.Registered lists them for the boot check.
@@ -67,6 +70,7 @@ var Q = QuerySet{
 	InsertChange:             Queries["insert-change"],
 	InsertDeadline:           Queries["insert-deadline"],
 	InsertPlan:               Queries["insert-plan"],
+	InsertPlanWindow:         Queries["insert-plan-window"],
 	InsertReason:             Queries["insert-reason"],
 	LaterPlanOnSameDeadlines: Queries["later-plan-on-same-deadlines"],
 	LockWriterPostgres:       Queries["lock-writer-postgres"],
@@ -88,6 +92,8 @@ var Q = QuerySet{
 	WebhookDelivered:         Queries["webhook-delivered"],
 	WebhookFailed:            Queries["webhook-failed"],
 	WebhookState:             Queries["webhook-state"],
+	WindowsForPlan:           Queries["windows-for-plan"],
+	WithdrawnOfPlan:          Queries["withdrawn-of-plan"],
 }
 
 func init() { store.Register("procurement", Queries) }

@@ -169,6 +169,15 @@ func (s *Service) setup(ctx context.Context, q queryer, id int64, req PlanReques
 		inc.Appeals, inc.ResultsAffected = t.Appeals, t.ResultsAffected
 		inc.LastDayAcceptanceAffected = inc.LastDayAcceptanceAffected || t.LastDayAcceptanceAffected
 	}
+	if s.ForceMajeure != nil && req.ForceMajeureDays == nil { // recorded force majeure (issue 14, Q37.10)
+		days, err := s.ForceMajeure(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if days > 0 {
+			inc.ForceMajeure = &impact.ForceMajeure{AgreedDays: days}
+		}
+	}
 	profile, cal, err := impact.ResolveProfile(v.Profile, v.FirstRegisteredAt)
 	if err != nil {
 		return nil, apperr.New(apperr.Unprocessable, "profile %q: %v", v.Profile, err)
@@ -177,7 +186,14 @@ func (s *Service) setup(ctx context.Context, q queryer, id int64, req PlanReques
 	if err != nil {
 		return nil, apperr.New(apperr.Unprocessable, "incident %d cannot be planned: %v", id, err)
 	}
-	in := impact.Input{Profile: profile, Incidents: []impact.Incident{inc}}
+	// Q41 (issue 14): the maintenance windows of the status page compose
+	// with the incident, so a deadline the incident reaches that falls on a
+	// date of works (or is moved onto one) moves by them too.
+	windows, err := s.windows(ctx, q, alone.Scope().From)
+	if err != nil {
+		return nil, apperr.Wrap(err, "maintenance windows")
+	}
+	in := impact.Input{Profile: profile, Incidents: []impact.Incident{inc}, Maintenance: windows}
 	others := make([]int64, 0, len(active))
 	for oid := range active {
 		if oid != id {
@@ -193,6 +209,45 @@ func (s *Service) setup(ctx context.Context, q queryer, id int64, req PlanReques
 		return nil, apperr.New(apperr.Unprocessable, "incident %d with the applied plans of others cannot be planned: %v", id, err)
 	}
 	return &planSetup{incidentID: id, view: v, inc: inc, profile: profile, planner: pl, scope: alone.Scope()}, nil
+}
+
+// WindowEvent is the engine's event id of maintenance window id (plan
+// changes carry it; plan_windows records which an applied plan moved by).
+func WindowEvent(id int64) string { return "maintenance:" + strconv.FormatInt(id, 10) }
+
+// windowOf is the maintenance id of a window's event id, or 0.
+func windowOf(event string) int64 {
+	s, ok := strings.CutPrefix(event, "maintenance:")
+	if !ok {
+		return 0
+	}
+	id, _ := strconv.ParseInt(s, 10, 64)
+	return id
+}
+
+// windows reads the maintenance windows a plan composes with
+// (windows-for-plan): the status page's windows with an end, not withdrawn,
+// ending at or after from, plus those an applied plan moved deadlines by.
+// The table keeps no modules: a window covers the whole portal.
+func (s *Service) windows(ctx context.Context, q queryer, from time.Time) ([]impact.Maintenance, error) {
+	rows, err := q.QueryContext(ctx, Q.WindowsForPlan, store.T(from))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []impact.Maintenance
+	for rows.Next() {
+		var id int64
+		var start, end store.Time
+		if err := rows.Scan(&id, &start, &end); err != nil {
+			return nil, err
+		}
+		if !end.Time.After(start.Time) {
+			continue // the engine refuses an empty window; it moves nothing anyway
+		}
+		out = append(out, impact.Maintenance{ID: WindowEvent(id), Start: start.Time, End: end.Time})
+	}
+	return out, rows.Err()
 }
 
 // scopeIDs lists, sorted, the internal ids of the procedures the incident

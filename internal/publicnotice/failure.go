@@ -50,7 +50,13 @@ func (s *Service) complete(ctx context.Context, r *failureRow) error {
 	if r.f.Affected, err = s.procurements(ctx, r.id, r.refs); err != nil {
 		return err
 	}
-	r.f.Extensions, err = s.extensions(ctx, r.id)
+	if r.f.Extensions, err = s.extensions(ctx, r.id); err != nil {
+		return err
+	}
+	if r.f.Withdrawn, err = s.withdrawn(ctx, r.id); err != nil {
+		return err
+	}
+	r.f.ForceMajeure, err = s.forceMajeure(ctx, r.id)
 	return err
 }
 

@@ -17,6 +17,7 @@ import (
 	"database/sql"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -263,6 +264,46 @@ func (s *Service) extensions(ctx context.Context, incidentID int64) ([]statuspag
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// withdrawn lists the extensions of the incident's reverted plans (issue
+// 14): the notice keeps saying which posted dates no longer apply.
+func (s *Service) withdrawn(ctx context.Context, incidentID int64) ([]statuspage.Withdrawal, error) {
+	rows, err := s.DB.R.QueryContext(ctx, Q.WithdrawnOfIncident, incidentID)
+	if err != nil {
+		return nil, fmt.Errorf("publicnotice: withdrawn: %w", err)
+	}
+	defer rows.Close()
+	var out []statuspage.Withdrawal
+	for rows.Next() {
+		var w statuspage.Withdrawal
+		var old, told, at store.Time
+		if err := rows.Scan(&w.Announcement, &w.Lot, &w.DeadlineKind, &old, &told, &at, &w.Reason); err != nil {
+			return nil, fmt.Errorf("publicnotice: withdrawn: %w", err)
+		}
+		w.Restored, w.Told, w.At = old.Time, told.Time, at.Time
+		w.DeadlineKind = vocab.DeadlineKind(w.DeadlineKind).Public()
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// forceMajeure is the force majeure recorded on the incident, if any
+// (internal/forcemajeure, which bumps the version on every change).
+func (s *Service) forceMajeure(ctx context.Context, incidentID int64) (*statuspage.ForceMajeure, error) {
+	var start, ended store.Time
+	var hours int
+	var fm statuspage.ForceMajeure
+	err := s.DB.R.QueryRowContext(ctx, Q.ForceMajeureOfIncident, incidentID).Scan(&start, &hours, &ended, &fm.Evidence)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("publicnotice: force majeure: %w", err)
+	}
+	fm.Started, fm.Ended = start.Time, ended.Time
+	fm.ExpectedEnd = fm.Started.Add(time.Duration(hours) * time.Hour)
+	return &fm, nil
 }
 
 // Hooks bumps the version in the transaction of every Journal change the

@@ -28,6 +28,23 @@ FROM plan_changes c JOIN applied_plans ap ON ap.id = c.plan_id JOIN procedures p
 WHERE ap.incident_id = $1 AND ap.status = 'applied' AND c.supplier = '' AND c.old_at IS NOT NULL AND c.new_at IS NOT NULL
 ORDER BY p.announcement, c.lot, c.kind, c.id LIMIT 1000
 
+-- name: withdrawn-of-incident
+-- Issue 14: the common deadlines moved by the incident's reverted plans,
+-- once each, with the value restored (the first step's old value), the
+-- value that had been posted (the last step's new value) and the revert.
+SELECT p.announcement, f.lot, f.kind, f.old_at, l.new_at, ap.reverted_at, ap.revert_reason
+FROM (SELECT c.plan_id, c.procedure_id, min(c.id) AS first_id, max(c.id) AS last_id
+      FROM applied_plans a JOIN plan_changes c ON c.plan_id = a.id
+      WHERE a.incident_id = $1 AND a.status = 'reverted' AND c.supplier = '' AND c.action IN ('extend', 'hold')
+      GROUP BY c.plan_id, c.procedure_id, c.kind, c.lot) AS g
+JOIN applied_plans ap ON ap.id = g.plan_id JOIN plan_changes f ON f.id = g.first_id JOIN plan_changes l ON l.id = g.last_id
+JOIN procedures p ON p.id = g.procedure_id
+ORDER BY ap.reverted_at, p.announcement, f.lot, f.kind, f.id LIMIT 1000
+
+-- name: force-majeure-of-incident
+-- Issue 14, Q17: users are told of force majeure too.
+SELECT started_at, expected_hours, ended_at, evidence FROM force_majeure WHERE incident_id = $1
+
 -- name: maintenance-public
 SELECT id, title, starts_at, ends_at, unplanned, announced_at, updated_at, agreement, notice_by, announced_by,
     withdrawn_at, withdrawn_by, withdraw_reason

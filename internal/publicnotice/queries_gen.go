@@ -6,40 +6,44 @@ import "tenderdesk/internal/store"
 
 // QuerySet is queries.sql, one field per statement.
 type QuerySet struct {
-	Bump                 string // -- name: bump
-	ExtensionsOfIncident string // -- name: extensions-of-incident
-	FailureOfIncident    string // -- name: failure-of-incident
-	Failures             string // -- name: failures
-	IncidentExists       string // -- name: incident-exists
-	InsertMaintenance    string // -- name: insert-maintenance
-	MaintenanceAll       string // -- name: maintenance-all
-	MaintenanceByID      string // -- name: maintenance-by-id
-	MaintenancePublic    string // -- name: maintenance-public
-	NoticeOfIncident     string // -- name: notice-of-incident
-	RefsOfIncident       string // -- name: refs-of-incident
-	Updated              string // -- name: updated
-	UpsertNotice         string // -- name: upsert-notice
-	Version              string // -- name: version
-	WithdrawMaintenance  string // -- name: withdraw-maintenance
+	Bump                   string // -- name: bump
+	ExtensionsOfIncident   string // -- name: extensions-of-incident
+	FailureOfIncident      string // -- name: failure-of-incident
+	Failures               string // -- name: failures
+	ForceMajeureOfIncident string // -- name: force-majeure-of-incident
+	IncidentExists         string // -- name: incident-exists
+	InsertMaintenance      string // -- name: insert-maintenance
+	MaintenanceAll         string // -- name: maintenance-all
+	MaintenanceByID        string // -- name: maintenance-by-id
+	MaintenancePublic      string // -- name: maintenance-public
+	NoticeOfIncident       string // -- name: notice-of-incident
+	RefsOfIncident         string // -- name: refs-of-incident
+	Updated                string // -- name: updated
+	UpsertNotice           string // -- name: upsert-notice
+	Version                string // -- name: version
+	WithdrawMaintenance    string // -- name: withdraw-maintenance
+	WithdrawnOfIncident    string // -- name: withdrawn-of-incident
 }
 
 // Q holds this package's statements; store.Registered lists them for the boot check.
 var Q = QuerySet{
-	Bump:                 Queries["bump"],
-	ExtensionsOfIncident: Queries["extensions-of-incident"],
-	FailureOfIncident:    Queries["failure-of-incident"],
-	Failures:             Queries["failures"],
-	IncidentExists:       Queries["incident-exists"],
-	InsertMaintenance:    Queries["insert-maintenance"],
-	MaintenanceAll:       Queries["maintenance-all"],
-	MaintenanceByID:      Queries["maintenance-by-id"],
-	MaintenancePublic:    Queries["maintenance-public"],
-	NoticeOfIncident:     Queries["notice-of-incident"],
-	RefsOfIncident:       Queries["refs-of-incident"],
-	Updated:              Queries["updated"],
-	UpsertNotice:         Queries["upsert-notice"],
-	Version:              Queries["version"],
-	WithdrawMaintenance:  Queries["withdraw-maintenance"],
+	Bump:                   Queries["bump"],
+	ExtensionsOfIncident:   Queries["extensions-of-incident"],
+	FailureOfIncident:      Queries["failure-of-incident"],
+	Failures:               Queries["failures"],
+	ForceMajeureOfIncident: Queries["force-majeure-of-incident"],
+	IncidentExists:         Queries["incident-exists"],
+	InsertMaintenance:      Queries["insert-maintenance"],
+	MaintenanceAll:         Queries["maintenance-all"],
+	MaintenanceByID:        Queries["maintenance-by-id"],
+	MaintenancePublic:      Queries["maintenance-public"],
+	NoticeOfIncident:       Queries["notice-of-incident"],
+	RefsOfIncident:         Queries["refs-of-incident"],
+	Updated:                Queries["updated"],
+	UpsertNotice:           Queries["upsert-notice"],
+	Version:                Queries["version"],
+	WithdrawMaintenance:    Queries["withdraw-maintenance"],
+	WithdrawnOfIncident:    Queries["withdrawn-of-incident"],
 }
 
 func init() { store.Register("publicnotice", Queries) }

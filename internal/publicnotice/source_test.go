@@ -121,6 +121,13 @@ func TestSourceSnapshot(t *testing.T) {
 		if snap, _ = src.StatusSnapshot(ctx); snap.Version == v4 || len(snap.Failures[0].Extensions) != 0 {
 			t.Errorf("a reverted plan's extensions are still posted: %+v", snap.Failures[0].Extensions)
 		}
+		// Issue 14: the notice shows the withdrawal instead: the posted date,
+		// the restored one, when and why.
+		if w := snap.Failures[0].Withdrawn; len(w) != 1 || w[0].Announcement != "100-1" || w[0].Lot != "1" ||
+			w[0].DeadlineKind != "bid_acceptance" || !w[0].Told.Equal(f.Extensions[0].New) || !w[0].Restored.Equal(f.Extensions[0].Old) ||
+			w[0].Reason != "applied by mistake" || w[0].At.IsZero() {
+			t.Errorf("withdrawn: %+v, the extension was %+v", w, f.Extensions)
+		}
 
 		// The operator's public text, then hiding the notice (audited, versioned).
 		v5 := version()

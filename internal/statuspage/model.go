@@ -46,6 +46,19 @@ type Failure struct {
 	Updated    time.Time
 	Affected   []Procurement // announcement and lot numbers (Q36.1, Q37.12)
 	Extensions []Extension   // deadlines moved because of this failure
+	// Withdrawn are the extensions of this failure an administrator
+	// reverted (issue 14): the public notice says they no longer apply.
+	Withdrawn []Withdrawal
+	// ForceMajeure, when the failure was caused by it (Q17: users are told
+	// its start, expected duration and end, with evidence).
+	ForceMajeure *ForceMajeure
+}
+
+// ForceMajeure is what the notice says of force majeure.
+type ForceMajeure struct {
+	Started, ExpectedEnd time.Time
+	Ended                time.Time // zero while it lasts
+	Evidence             string
 }
 
 // States a failure can be shown in.
@@ -64,6 +77,17 @@ type Extension struct {
 	DeadlineKind string // as in notify/templates: "bid_acceptance", …
 	Old, New     time.Time
 	Rule         string // requirement ID, e.g. "Q36.3"
+}
+
+// Withdrawal is one extension withdrawn: the deadline is back at Restored
+// instead of Told, since At, for Reason.
+type Withdrawal struct {
+	Announcement   string
+	Lot            string
+	DeadlineKind   string // as in Extension
+	Told, Restored time.Time
+	At             time.Time // when the plan was reverted
+	Reason         string    // the administrator's reason, as written
 }
 
 // Maintenance is an announced window of works (Q18, Q40, Q41).

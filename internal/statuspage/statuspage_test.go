@@ -74,6 +74,12 @@ func sampleSnapshot() Snapshot {
 				Extensions: []Extension{
 					{Announcement: "1234567-1", Lot: "2", DeadlineKind: "bid_acceptance", Old: at("2026-02-02 12:00"), New: at("2026-02-02 18:20"), Rule: "Q37.2"},
 				},
+				ForceMajeure: &ForceMajeure{Started: at("2026-02-02 09:40"), ExpectedEnd: at("2026-02-04 09:40"),
+					Evidence: "Справка ДЧС № 12-05/781"},
+				Withdrawn: []Withdrawal{
+					{Announcement: "7654321-1", DeadlineKind: "contract_signing", Told: at("2026-02-03 18:00"), Restored: at("2026-02-02 18:00"),
+						At: at("2026-02-02 15:20"), Reason: "сбой не зависел от оператора"},
+				},
 			},
 			{
 				Number: "TF-2026-0040", Level: "medium", State: "fixed",
@@ -156,6 +162,85 @@ func TestPageShowsAnnouncementsLotsAndExtensions(t *testing.T) {
 	}
 	if strings.Contains(body, "Q37.2") {
 		t.Error("a catalogue rule ID is shown to users")
+	}
+}
+
+// Issue 14: an extension an administrator reverted stays on the notice as
+// withdrawn — the posted date struck out, the restored one, when and why —
+// on the page and in both feeds, in every language.
+func TestPageShowsWithdrawnExtensions(t *testing.T) {
+	h, _ := newHandler(t, &fakeSource{snap: sampleSnapshot()})
+	for lang, want := range map[string][]string{
+		"ru": {"Отмененные продления сроков", "Было продлено до", "<s>03.02.2026 18:00 (UTC&#43;5)</s>", "02.02.2026 18:00 (UTC&#43;5)",
+			"согласование и подписание договора", "сбой не зависел от оператора"},
+		"kk": {"Күші жойылған мерзім ұзартулары", "Қалпына келтірілген мерзім", "<s>03.02.2026 18:00 (UTC&#43;5)</s>"},
+		"en": {"Withdrawn extensions", "Restored deadline", "<s>2026-02-03 18:00 (UTC&#43;5)</s>", "2026-02-02 18:00 (UTC&#43;5)"},
+	} {
+		body := get(h, "/status?lang="+lang).Body.String()
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s page lacks %q", lang, w)
+			}
+		}
+	}
+	atom := get(h, "/status/feed.atom?lang=ru").Body.String()
+	if !strings.Contains(atom, "Отмененные продления сроков:&#xA;") ||
+		!strings.Contains(atom, "- Объявление 7654321-1: согласование и подписание договора 03.02.2026 18:00 (UTC+5) → 02.02.2026 18:00 (UTC+5) (Отменено: 02.02.2026 15:20 (UTC+5); Причина: сбой не зависел от оператора)") {
+		t.Errorf("atom content lacks the withdrawal:\n%s", atom)
+	}
+	var feed struct {
+		Items []struct {
+			Ext struct {
+				Withdrawn []map[string]any `json:"withdrawn"`
+			} `json:"_tenderdesk"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(get(h, "/status/feed.json?lang=en").Body.Bytes(), &feed); err != nil {
+		t.Fatal(err)
+	}
+	w := feed.Items[0].Ext.Withdrawn
+	if len(w) != 1 || w[0]["told"] != "2026-02-03T13:00:00Z" || w[0]["restored"] != "2026-02-02T13:00:00Z" || w[0]["lot"] != nil ||
+		w[0]["deadline_kind"] != "contract_signing" || w[0]["reason"] != "сбой не зависел от оператора" {
+		t.Errorf("json withdrawn: %v", w)
+	}
+}
+
+// Q17 (issue 14): users are told of force majeure — start, expected end,
+// end once known, and the evidence — on the page and in both feeds.
+func TestPageShowsForceMajeureQ17(t *testing.T) {
+	src := &fakeSource{snap: sampleSnapshot()}
+	h, _ := newHandler(t, src)
+	for lang, want := range map[string][]string{
+		"ru": {"Обстоятельства непреодолимой силы", "Ожидаемое окончание</dt><dd>04.02.2026 09:40 (UTC&#43;5)", "Справка ДЧС № 12-05/781"},
+		"kk": {"Еңсерілмейтін күш мән-жайлары", "Күтілетін аяқталуы"},
+		"en": {"Force majeure", "Expected end</dt><dd>2026-02-04 09:40 (UTC&#43;5)"},
+	} {
+		body := get(h, "/status?lang="+lang).Body.String()
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s page lacks %q", lang, w)
+			}
+		}
+		if strings.Contains(body, "fmended") || (lang == "ru" && strings.Contains(body, "<dt>Окончание</dt>")) {
+			t.Errorf("%s: an end shown before there is one", lang)
+		}
+	}
+	if atom := get(h, "/status/feed.atom?lang=en").Body.String(); !strings.Contains(atom, "Force majeure:&#xA;- Started: 2026-02-02 09:40 (UTC+5)&#xA;- Expected end: 2026-02-04 09:40 (UTC+5)&#xA;- Evidence: Справка ДЧС № 12-05/781") {
+		t.Errorf("atom lacks the force majeure:\n%s", atom)
+	}
+	var feed struct {
+		Items []struct {
+			Ext struct {
+				FM map[string]any `json:"force_majeure"`
+			} `json:"_tenderdesk"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(get(h, "/status/feed.json?lang=en").Body.Bytes(), &feed); err != nil {
+		t.Fatal(err)
+	}
+	if fm := feed.Items[0].Ext.FM; fm["started"] != "2026-02-02T04:40:00Z" || fm["expected_end"] != "2026-02-04T04:40:00Z" || fm["ended"] != nil ||
+		fm["evidence"] != "Справка ДЧС № 12-05/781" || feed.Items[1].Ext.FM != nil {
+		t.Errorf("json force_majeure: %v / %v", fm, feed.Items[1].Ext.FM)
 	}
 }
 

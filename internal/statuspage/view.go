@@ -25,7 +25,10 @@ var ui = map[string]map[string]string{
 		"extensions": "Продленные сроки", "modules": "Модули", "updated": "Обновлено", "deadline": "Срок",
 		"old": "Было", "new": "Стало", "rule": "Основание", "unplanned": "внеплановые, по согласованию с уполномоченным органом",
 		"plannedworks": "плановые", "from": "с", "to": " по", "feeds": "Подписка",
-		"failure": "Технический сбой",
+		"failure":   "Технический сбой",
+		"withdrawn": "Отмененные продления сроков", "told": "Было продлено до", "restored": "Восстановленный срок",
+		"withdrawnat": "Отменено", "reason": "Причина",
+		"fm": "Обстоятельства непреодолимой силы", "fmexpected": "Ожидаемое окончание", "fmended": "Окончание", "fmevidence": "Подтверждающие документы",
 	},
 	"kk": {
 		"title": "Техникалық іркілістер мен жұмыстар", "current": "Ағымдағы іркілістер", "recent": "Жақында жойылған іркілістер",
@@ -36,7 +39,10 @@ var ui = map[string]map[string]string{
 		"extensions": "Ұзартылған мерзімдер", "modules": "Модульдер", "updated": "Жаңартылды", "deadline": "Мерзім",
 		"old": "Бұрынғы мерзім", "new": "Жаңа мерзім", "rule": "Негіздеме", "unplanned": "жоспардан тыс, уәкілетті органмен келісу бойынша",
 		"plannedworks": "жоспарлы", "from": "Басталуы:", "to": ", аяқталуы:", "feeds": "Жазылу",
-		"failure": "Техникалық іркіліс",
+		"failure":   "Техникалық іркіліс",
+		"withdrawn": "Күші жойылған мерзім ұзартулары", "told": "Ұзартылған мерзім", "restored": "Қалпына келтірілген мерзім",
+		"withdrawnat": "Күші жойылған уақыты", "reason": "Себебі",
+		"fm": "Еңсерілмейтін күш мән-жайлары", "fmexpected": "Күтілетін аяқталуы", "fmended": "Аяқталуы", "fmevidence": "Растайтын құжаттар",
 	},
 	"en": {
 		"title": "Technical failures and maintenance", "current": "Current failures", "recent": "Recent failures",
@@ -47,7 +53,10 @@ var ui = map[string]map[string]string{
 		"extensions": "Extended deadlines", "modules": "Modules", "updated": "Updated", "deadline": "Deadline",
 		"old": "Was", "new": "Now", "rule": "Rule", "unplanned": "unplanned, agreed with the authorized body",
 		"plannedworks": "planned", "from": "from", "to": " to", "feeds": "Subscribe",
-		"failure": "Technical failure",
+		"failure":   "Technical failure",
+		"withdrawn": "Withdrawn extensions", "told": "Was extended to", "restored": "Restored deadline",
+		"withdrawnat": "Withdrawn", "reason": "Reason",
+		"fm": "Force majeure", "fmexpected": "Expected end", "fmended": "Ended", "fmevidence": "Evidence",
 	},
 }
 
@@ -87,11 +96,19 @@ type failureView struct {
 	Started, Confirmed, Planned, Fixed                         string
 	Affected                                                   []Procurement
 	Ext                                                        []extView
+	Withdrawn                                                  []withdrawnView
+	FM                                                         *fmView
 	raw                                                        Failure
 }
 
 type extView struct {
 	Announcement, Lot, Kind, Old, New, Rule string
+}
+
+type fmView struct{ Started, Expected, Ended, Evidence string }
+
+type withdrawnView struct {
+	Announcement, Lot, Kind, Told, Restored, At, Reason string
 }
 
 type maintView struct {
@@ -120,6 +137,16 @@ func (h *Handler) view(s Snapshot, lang string) *view {
 		for _, e := range f.Extensions {
 			fv.Ext = append(fv.Ext, extView{Announcement: e.Announcement, Lot: e.Lot, Kind: vocab.Label(lang, e.DeadlineKind),
 				Old: ft(e.Old), New: ft(e.New), Rule: vocab.Cite(e.Rule, lang)})
+		}
+		for _, w := range f.Withdrawn {
+			fv.Withdrawn = append(fv.Withdrawn, withdrawnView{Announcement: w.Announcement, Lot: w.Lot, Kind: vocab.Label(lang, w.DeadlineKind),
+				Told: ft(w.Told), Restored: ft(w.Restored), At: ft(w.At), Reason: w.Reason})
+		}
+		if m := f.ForceMajeure; m != nil {
+			fv.FM = &fmView{Started: ft(m.Started), Expected: ft(m.ExpectedEnd), Evidence: m.Evidence}
+			if !m.Ended.IsZero() {
+				fv.FM.Ended = ft(m.Ended)
+			}
 		}
 		if f.State == "fixed" {
 			v.Recent = append(v.Recent, fv)
@@ -191,6 +218,29 @@ func (f failureView) text(t map[string]string) string {
 				b.WriteString(" (" + e.Rule + ")")
 			}
 			b.WriteString("\n")
+		}
+	}
+	if m := f.FM; m != nil {
+		b.WriteString(t["fm"] + ":\n")
+		b.WriteString("- " + t["started"] + ": " + m.Started + "\n- " + t["fmexpected"] + ": " + m.Expected + "\n")
+		if m.Ended != "" {
+			b.WriteString("- " + t["fmended"] + ": " + m.Ended + "\n")
+		}
+		b.WriteString("- " + t["fmevidence"] + ": " + m.Evidence + "\n")
+	}
+	if len(f.Withdrawn) > 0 {
+		b.WriteString(t["withdrawn"] + ":\n")
+		for _, w := range f.Withdrawn {
+			lot := ""
+			if w.Lot != "" {
+				lot = ", " + t["lot"] + " " + w.Lot
+			}
+			b.WriteString("- " + t["announcement"] + " " + w.Announcement + lot + ": " + w.Kind + " " + w.Told + " → " + w.Restored +
+				" (" + t["withdrawnat"] + ": " + w.At)
+			if w.Reason != "" {
+				b.WriteString("; " + t["reason"] + ": " + w.Reason)
+			}
+			b.WriteString(")\n")
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
@@ -350,6 +400,8 @@ type jsonItemX struct {
 	ActualFix   *string           `json:"actual_fix,omitempty"`
 	Affected    []jsonProcurement `json:"affected,omitempty"`
 	Extensions  []jsonExtension   `json:"extensions,omitempty"`
+	Withdrawn   []jsonWithdrawal  `json:"withdrawn,omitempty"`
+	FM          *jsonFM           `json:"force_majeure,omitempty"`
 	Start       *string           `json:"start,omitempty"`
 	End         *string           `json:"end,omitempty"`
 	Unplanned   *bool             `json:"unplanned,omitempty"`
@@ -368,6 +420,23 @@ type jsonExtension struct {
 	Old          string  `json:"old"`
 	New          string  `json:"new"`
 	Rule         *string `json:"rule"`
+}
+
+type jsonFM struct {
+	Started     string  `json:"started"`
+	ExpectedEnd string  `json:"expected_end"`
+	Ended       *string `json:"ended,omitempty"`
+	Evidence    string  `json:"evidence"`
+}
+
+type jsonWithdrawal struct {
+	Announcement string  `json:"announcement"`
+	Lot          *string `json:"lot"`
+	DeadlineKind string  `json:"deadline_kind"`
+	Told         string  `json:"told"`
+	Restored     string  `json:"restored"`
+	At           string  `json:"withdrawn_at"`
+	Reason       string  `json:"reason"`
 }
 
 // orElse: an item without its own change time takes the snapshot's.
@@ -415,6 +484,13 @@ func renderJSON(v *view) ([]byte, error) {
 		for _, e := range r.Extensions {
 			x.Extensions = append(x.Extensions, jsonExtension{Announcement: e.Announcement, Lot: optStr(e.Lot), DeadlineKind: e.DeadlineKind,
 				Old: rfc3339(e.Old), New: rfc3339(e.New), Rule: optStr(e.Rule)})
+		}
+		for _, w := range r.Withdrawn {
+			x.Withdrawn = append(x.Withdrawn, jsonWithdrawal{Announcement: w.Announcement, Lot: optStr(w.Lot), DeadlineKind: w.DeadlineKind,
+				Told: rfc3339(w.Told), Restored: rfc3339(w.Restored), At: rfc3339(w.At), Reason: w.Reason})
+		}
+		if m := r.ForceMajeure; m != nil {
+			x.FM = &jsonFM{Started: rfc3339(m.Started), ExpectedEnd: rfc3339(m.ExpectedEnd), Ended: optTime(m.Ended), Evidence: m.Evidence}
 		}
 		tags := []string{"failure", r.State}
 		if r.Level != "" {

@@ -23,7 +23,7 @@ func OfIncident(incidentID int64, appeals []string, plans []int64) []string {
 		}
 	}
 	for _, p := range plans {
-		keys = append(keys, PlanExtensions(p))
+		keys = append(keys, PlanExtensions(p), PlanWithdrawn(p))
 	}
 	return keys
 }
@@ -32,4 +32,10 @@ func OfIncident(incidentID int64, appeals []string, plans []int64) []string {
 // (internal/procurement, ExtensionsGranted).
 func PlanExtensions(planID int64) string {
 	return "impact.extensions:plan:" + strconv.FormatInt(planID, 10)
+}
+
+// PlanWithdrawn is the bidders' notice that an applied plan was reverted
+// (internal/procurement, ExtensionsWithdrawn; issue 14).
+func PlanWithdrawn(planID int64) string {
+	return "impact.withdrawn:plan:" + strconv.FormatInt(planID, 10)
 }

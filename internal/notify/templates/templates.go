@@ -40,6 +40,15 @@ const (
 	AuthorityReport Kind = "authority_report"
 	// ExtensionsGranted: the deadlines moved for one bidder (Q36.3–7, Q37.2–10).
 	ExtensionsGranted Kind = "extensions_granted"
+	// ExtensionsWithdrawn: an applied plan was reverted by an administrator
+	// and the deadlines it moved for one bidder are back to their former
+	// values (issue 14): Data.Extensions with Old the date the bidder was
+	// told and New the restored one, Data.Reason the revert's reason.
+	ExtensionsWithdrawn Kind = "extensions_withdrawn"
+	// ForceMajeure: to the authorized body at once, and again on every
+	// change, of force majeure on a failure (Q17, Q37.10): Data.Started,
+	// ExpectedEnd, Ended, Evidence, AgreedDays.
+	ForceMajeure Kind = "force_majeure"
 	// BreachWarning: to staff, a term is about to be or has been missed.
 	BreachWarning Kind = "breach_warning"
 	// InfoRequested: staff ask the reporter for information; the terms
@@ -65,7 +74,7 @@ const (
 
 // Kinds lists every kind, in a stable order.
 var Kinds = []Kind{Registered, Refuted, LevelPlanned, Fixed, AuthorityNotice, AuthorityReport, ExtensionsGranted, BreachWarning,
-	InfoRequested, Reply, InfoAnswered, Closed, Invitation, AuditWitness}
+	InfoRequested, Reply, InfoAnswered, Closed, Invitation, AuditWitness, ExtensionsWithdrawn, ForceMajeure}
 
 // Languages are the languages templates exist in; the first is the fallback.
 var Languages = vocab.Languages
@@ -97,6 +106,11 @@ type Data struct {
 	Proposals string // reports: proposals against recurrence
 
 	Extensions []Extension // deadlines moved (plan or granted)
+
+	ExpectedEnd time.Time // force majeure: start + expected duration (Q17)
+	Ended       time.Time // force majeure: its end, once known
+	Evidence    string    // force majeure: the documents that evidence it
+	AgreedDays  int       // force majeure: days agreed with the authorized body (Q37.10), 0 = not yet
 
 	SectionMissing bool     // R2: the subject named no System section
 	Sections       []string // R2: the sections to choose from
