@@ -31,10 +31,14 @@ var queriesSQL string
 var Queries = store.MustParse(queriesSQL)
 
 // Poll is how often a waiting process tries the lock and a leader checks
-// its connection: a dead leader is replaced within about Poll (its
-// connection's end frees the lock at once), a leader cut off from the
-// database stops within about 2×Poll.
+// its connection: a leader cut off from the database stops within about
+// 2×Poll (a tick, then a ping that times out), so a new leader, once it
+// holds the lock, waits takeoverGrace before it runs: never two at once.
 var Poll = time.Second
+
+// takeoverGrace is 2×Poll of detection plus one Poll for the old leader's
+// work to return after it is cancelled.
+func takeoverGrace() time.Duration { return 3 * Poll }
 
 // Key is the advisory-lock key of a name in a desk. Advisory locks and
 // NOTIFY channels are per database, not per schema: desks in two schemas of
@@ -104,6 +108,11 @@ func lead(ctx context.Context, db *store.DB, key int64, log *slog.Logger, fn fun
 		if !sleep(ctx, Poll) {
 			return true, nil
 		}
+	}
+	// The lock was free: its last holder ended or lost its session, and
+	// one that lost it may not know yet (it pings every Poll).
+	if !sleep(ctx, takeoverGrace()) {
+		return true, nil
 	}
 	log.Info("leading")
 	fctx, stop := context.WithCancel(ctx)
