@@ -105,13 +105,9 @@ func TestMeasureAlertmanagerOffered(t *testing.T) {
 		t.Logf("p99 per 10 s window: %v", windows)
 		slices.Sort(lat)
 		pct := func(p int) time.Duration { return lat[(len(lat)-1)*p/100].Round(100 * time.Microsecond) }
-		var load [3]float64
-		if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-			fmt.Sscanf(string(b), "%f %f %f", &load[0], &load[1], &load[2])
-		}
-		t.Logf("offered %d alerts/s for %s: %d alerts, %.0f alerts/s done; webhook p50 %s p90 %s p99 %s max %s; desk+client CPU %.2f cores; %d incidents; load %.1f",
+		t.Logf("offered %d alerts/s for %s: %d alerts, %.0f alerts/s done; webhook p50 %s p90 %s p99 %s max %s; desk+client CPU %.2f cores; %d incidents; load %s",
 			1000, wall.Round(time.Second), 10*total, float64(10*total)/wall.Seconds(), pct(50), pct(90), pct(99), lat[len(lat)-1].Round(time.Millisecond),
-			cpu.Seconds()/wall.Seconds(), incidents, load[0])
+			cpu.Seconds()/wall.Seconds(), incidents, loadAvg())
 	})
 }
 
