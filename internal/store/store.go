@@ -39,7 +39,8 @@ type DB struct {
 	Dialect Dialect
 	// DSN as given, without password, for logs.
 	Where string
-	dsn   string // as given: internal/cluster opens its own connections with it
+	dsn   string        // as given: internal/cluster opens its own connections with it
+	ckpt  *checkpointer // SQLite only: WAL checkpoints off the writer
 }
 
 // DSN is the connection string as given (with its password): for the
@@ -106,7 +107,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// temp_store(memory): savepoint sub-journals (one per appeal in a group
 	// commit) stay in memory instead of costing a pwrite per page touched.
 	common := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(memory)"
-	w, err := sql.Open(sqliteDriver, "file:"+file+"?"+common+"&_txlock=immediate")
+	w, err := sql.Open(sqliteDriver, "file:"+file+"?"+common+"&_txlock=immediate&_pragma=wal_autocheckpoint("+strconv.Itoa(writerAutoCheckpoint)+")")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -125,11 +126,23 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &DB{W: w, R: r, Dialect: SQLite, Where: file}, nil
+	c, err := sql.Open(sqliteDriver, "file:"+file+"?"+common)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	c.SetMaxOpenConns(1)
+	c.SetMaxIdleConns(1)
+	return &DB{W: w, R: r, Dialect: SQLite, Where: file, ckpt: startCheckpointer(c)}, nil
 }
 
 func (db *DB) Close() error {
-	err := db.W.Close()
+	var err error
+	if db.ckpt != nil {
+		err = db.ckpt.close()
+	}
+	err = errors.Join(err, db.W.Close())
 	if db.R != db.W {
 		err = errors.Join(err, db.R.Close())
 	}
