@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,10 +58,18 @@ func Migrations(d Dialect) ([]Migration, error) {
 // recorded in schema_migrations. On PostgreSQL an advisory lock keeps two
 // nodes starting at once from applying the same migration twice. It returns
 // the keys applied.
-func (db *DB) Migrate(ctx context.Context) ([]string, error) {
+func (db *DB) Migrate(ctx context.Context) ([]string, error) { return db.MigrateTo(ctx, "") }
+
+// MigrateTo is Migrate up to and including the migration of key last
+// ("" = all): a migration's test applies the ones before it, writes rows,
+// then the rest.
+func (db *DB) MigrateTo(ctx context.Context, last string) ([]string, error) {
 	ms, err := Migrations(db.Dialect)
 	if err != nil {
 		return nil, err
+	}
+	if last != "" {
+		ms = slices.DeleteFunc(ms, func(m Migration) bool { return m.Key() > last })
 	}
 	conn, err := db.W.Conn(ctx)
 	if err != nil {
