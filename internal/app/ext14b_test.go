@@ -130,3 +130,69 @@ func TestForceMajeureBiddersToldAndCallsRecordedQ17Q37_10(t *testing.T) {
 		}
 	})
 }
+
+// A maintenance window's own plan over HTTP (ext14b, Q41, Q41-open): an
+// open-ended window's plan is refused naming ends_at; once the end is put
+// the preview names the window, the apply moves the deadline on the date
+// of works and is listed under the window, the feed names the window, and
+// the revert restores. Every answer is checked against the OpenAPI
+// description by the harness.
+func TestMaintenanceWindowPlanOverHTTPQ41(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, dsn string) {
+		d := boot(t, dsn, func(c *config.Config) {})
+		portal := d.user("portalmw", auth.RolePortal, "", "")
+		op := d.user("opmw", auth.RoleOperator, "", "")
+		now := time.Now().UTC().Truncate(time.Minute)
+		ts := func(x time.Duration) string { return now.Add(x).Format(time.RFC3339) }
+		proc := map[string]any{"external_id": "PMW", "announcement": "A-MW", "lots": []string{"1"}, "method": "tender", "customer": "990140000123",
+			"module": "mmw", "participants": []map[string]string{{"supplier": "123456789013", "email": "alfa@example.kz", "language": "ru"}},
+			"deadlines": []map[string]string{{"kind": "bids_end", "lot": "1", "at": ts(time.Minute)}}}
+		line, _ := json.Marshal(proc)
+		d.must(d.req("POST", "/api/v1/procedures/import", portal, string(line)+"\n", "Content-Type", "application/x-ndjson"), http.StatusOK)
+		m := d.must(d.req("POST", "/api/v1/maintenance", d.Admin, map[string]any{"title": map[string]string{"ru": "Авария"}, "start": ts(-time.Hour),
+			"unplanned": true, "agreement": "телефонограмма № 5"}), http.StatusCreated)
+		id := int64(m.JSON["id"].(float64))
+		base := fmt.Sprintf("/api/v1/maintenance/%d/", id)
+		open := d.must(d.req("POST", base+"plan", op, nil), http.StatusConflict)
+		if open.errField("ends_at") == "" {
+			t.Fatalf("open-ended window: %s", open)
+		}
+		d.must(d.req("POST", base+"apply", op, nil), http.StatusConflict)
+		bad := d.must(d.req("PUT", base+"end", d.Admin, map[string]any{}), http.StatusBadRequest)
+		if bad.errField("end") == "" {
+			t.Errorf("no end: %s", bad)
+		}
+		d.must(d.req("PUT", base+"end", portal, map[string]any{"end": ts(time.Hour)}), http.StatusForbidden)
+		d.must(d.req("PUT", base+"end", op, map[string]any{"end": ts(time.Hour)}), http.StatusOK)
+		pv := d.must(d.req("POST", base+"plan", op, nil), http.StatusOK)
+		sum, _ := pv.JSON["summary"].(map[string]any)
+		if sum["maintenance"] != float64(id) || sum["actions"] == float64(0) {
+			t.Fatalf("preview: %s", pv)
+		}
+		d.must(d.req("POST", base+"plan", op, map[string]any{"procedures": []string{"PMW"}}), http.StatusBadRequest)
+		ap := d.must(d.req("POST", base+"apply", op, map[string]any{"plan_hash": sum["plan_hash"]}), http.StatusCreated)
+		if ap.JSON["maintenance"] != float64(id) {
+			t.Fatalf("apply: %s", ap)
+		}
+		planID := int64(ap.JSON["plan_id"].(float64))
+		d.must(d.req("POST", base+"apply", op, nil), http.StatusOK)
+		ps := d.must(d.req("GET", base+"plans", op, nil), http.StatusOK)
+		if list, _ := ps.JSON["plans"].([]any); len(list) != 1 {
+			t.Fatalf("plans: %s", ps)
+		}
+		moved := d.must(d.req("GET", "/api/v1/procedures/PMW", op, nil), http.StatusOK)
+		if dl := moved.JSON["deadlines"].([]any)[0].(map[string]any)["at"]; dl == ts(time.Minute) {
+			t.Errorf("the deadline on the date of works did not move: %v", dl)
+		}
+		feed := d.must(d.req("GET", "/api/v1/feed", portal, nil), http.StatusOK)
+		if ch, _ := feed.JSON["changes"].([]any); len(ch) == 0 || ch[0].(map[string]any)["maintenance"] != float64(id) {
+			t.Errorf("feed: %s", feed)
+		}
+		d.must(d.req("POST", fmt.Sprintf("/api/v1/applied-plans/%d/revert", planID), d.Admin, map[string]any{"reason": "ошибка"}), http.StatusOK)
+		back := d.must(d.req("GET", "/api/v1/procedures/PMW", op, nil), http.StatusOK)
+		if dl := back.JSON["deadlines"].([]any)[0].(map[string]any)["at"]; dl != ts(time.Minute) {
+			t.Errorf("after revert the deadline is %v, want %s", dl, ts(time.Minute))
+		}
+	})
+}
