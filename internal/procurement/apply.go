@@ -411,8 +411,9 @@ func (r *applyRun) finish(ctx context.Context) error {
 	return err
 }
 
-// notifyBidders enqueues one ExtensionsGranted message per bidder with an
-// address; the event names the plan, so the outbox never sends it twice.
+// notifyBidders enqueues one message per bidder with an address (of
+// bidderNotice's kind: ExtensionsGranted, or the force majeure's or the
+// window's); the event names the plan, so the outbox never sends it twice.
 func (s *Service) notifyBidders(ctx context.Context, tx *sql.Tx, now time.Time, ps *planSetup, planID int64, bidders map[string]*bidder, moves []templates.Extension) (sent, noAddr int, err error) {
 	keys := make([]string, 0, len(bidders))
 	for k := range bidders {
