@@ -7,6 +7,6 @@ import "tenderdesk/internal/forcemajeure"
 func (a *App) openForceMajeure() {
 	a.ForceMajeure = &forcemajeure.Service{DB: a.DB, Now: a.Now, AuthorityEmail: a.Cfg.AuthorityEmail.Address,
 		AuthoritySecurityEmail: a.Cfg.AuthoritySecurityEmail.Address, MailDomain: a.Cfg.MailFrom.Domain, Zone: a.Cfg.Zone}
-	a.Procurement.ForceMajeure = a.ForceMajeure.AgreedDays
+	a.openExt14b()
 	a.Web.Mounts = append(a.Web.Mounts, a.ForceMajeure.Mount)
 }

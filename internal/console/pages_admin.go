@@ -214,7 +214,12 @@ func (c *Console) maintenancePage(q *req, code int, p *Page) error {
 	if err != nil {
 		return err
 	}
-	p.Data = ms
+	if p.Data, err = c.maintRows(q, ms); err != nil { // with each window's own plans (ext14b)
+		return err
+	}
+	if n := q.r.URL.Query().Get("applied"); n != "" {
+		p.Notice = q.L.N("plan.applied", atoi(n))
+	}
 	c.renderPage(q, code, "maintenance", p)
 	return nil
 }

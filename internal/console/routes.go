@@ -54,6 +54,7 @@ func (c *Console) routesTable() {
 	c.threadRoutes()
 	c.triggerRoutes()
 	c.forceMajeureRoutes()
+	c.ext14bRoutes()
 	c.route("/", "", func(q *req) error {
 		c.fail(q, http.StatusNotFound, q.L.T("err.notfound"))
 		return nil

@@ -13,6 +13,7 @@ import (
 func (s *Service) Mount(w *web.Server) {
 	w.Route("PUT /api/v1/incidents/{id}/force-majeure", auth.PermImpactApply, s.put)
 	w.Route("GET /api/v1/incidents/{id}/force-majeure", auth.PermIncidentRead, s.show)
+	w.Route("POST /api/v1/incidents/{id}/force-majeure/calls", auth.PermImpactApply, s.postCall) // 102-ext14b.json
 }
 
 func incidentID(r *http.Request) (int64, error) {

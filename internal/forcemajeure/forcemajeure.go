@@ -64,6 +64,9 @@ type Record struct {
 	// Notified counts the messages queued by this change (the authorized
 	// body's addresses and the cabinets of authority users).
 	Notified int `json:"notified"`
+	// Calls are the phone calls to the authorized body recorded on it,
+	// oldest first (Get only; "kept informed", ext14b).
+	Calls []Call `json:"calls,omitempty"`
 }
 
 // Service records force majeure.
@@ -106,7 +109,16 @@ func (s *Service) Get(ctx context.Context, id int64) (Record, error) {
 	if err == nil && !ok {
 		err = apperr.New(apperr.NotFound, "no force majeure recorded on incident %d", id)
 	}
+	if err == nil {
+		r.Calls, err = s.Calls(ctx, id)
+	}
 	return r, err
+}
+
+// Find returns the record of incident id and whether there is one (the
+// planner's view: agreed days and the facts the bidders are told of).
+func (s *Service) Find(ctx context.Context, id int64) (Record, bool, error) {
+	return s.get(ctx, s.DB.R, id)
 }
 
 // AgreedDays is the planner's view (procurement.Service.ForceMajeure): the

@@ -7,16 +7,20 @@ import "tenderdesk/internal/store"
 // QuerySet is queries.sql, one field per statement.
 type QuerySet struct {
 	BumpPublic     string // -- name: bump-public
+	Calls          string // -- name: calls
 	Get            string // -- name: get
 	IncidentNumber string // -- name: incident-number
+	InsertCall     string // -- name: insert-call
 	Upsert         string // -- name: upsert
 }
 
 // Q holds this package's statements; store.Registered lists them for the boot check.
 var Q = QuerySet{
 	BumpPublic:     Queries["bump-public"],
+	Calls:          Queries["calls"],
 	Get:            Queries["get"],
 	IncidentNumber: Queries["incident-number"],
+	InsertCall:     Queries["insert-call"],
 	Upsert:         Queries["upsert"],
 }
 

@@ -27,13 +27,15 @@ import (
 
 // Summary describes a whole plan without listing it.
 type Summary struct {
-	Incident   int64          `json:"incident"`
-	Profile    string         `json:"profile"`
-	Scanned    int            `json:"procedures_scanned"`
-	Procedures int            `json:"procedures_changed"`
-	Actions    int            `json:"actions"`
-	ByRule     map[string]int `json:"by_rule"`
-	ByAction   map[string]int `json:"by_action"`
+	Incident int64 `json:"incident"`
+	// Maintenance is the window of a window's own plan (Incident is then 0).
+	Maintenance int64          `json:"maintenance,omitempty"`
+	Profile     string         `json:"profile"`
+	Scanned     int            `json:"procedures_scanned"`
+	Procedures  int            `json:"procedures_changed"`
+	Actions     int            `json:"actions"`
+	ByRule      map[string]int `json:"by_rule"`
+	ByAction    map[string]int `json:"by_action"`
 	// PlanHash identifies the plan's content; pass it to apply to make sure
 	// what is applied is what was previewed.
 	PlanHash string `json:"plan_hash"`
@@ -93,6 +95,11 @@ func (h hasher) sum() string { return hex.EncodeToString(h.h.Sum(nil)[:16]) }
 // action in order, and returns the summary. Nothing is written. It reads in
 // one read-only transaction, so the plan is of one snapshot.
 func (s *Service) Plan(ctx context.Context, incidentID int64, req PlanRequest, each func(PlannedAction) error) (Summary, error) {
+	return s.plan(ctx, func(q queryer) (*planSetup, error) { return s.setup(ctx, q, incidentID, req) }, each)
+}
+
+// plan is Plan of the events setup gives (an incident's, or a window's).
+func (s *Service) plan(ctx context.Context, setup func(queryer) (*planSetup, error), each func(PlannedAction) error) (Summary, error) {
 	opts := &sql.TxOptions{ReadOnly: true}
 	if s.DB.Dialect == store.Postgres {
 		opts.Isolation = sql.LevelRepeatableRead
@@ -103,7 +110,7 @@ func (s *Service) Plan(ctx context.Context, incidentID int64, req PlanRequest, e
 	}
 	defer tx.Rollback()
 
-	ps, err := s.setup(ctx, tx, incidentID, req)
+	ps, err := setup(tx)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -111,7 +118,7 @@ func (s *Service) Plan(ctx context.Context, incidentID int64, req PlanRequest, e
 	if err != nil {
 		return Summary{}, apperr.Wrap(err, "scope")
 	}
-	sum := Summary{Incident: incidentID, Profile: ps.profile, Scanned: len(ids), ByRule: map[string]int{}, ByAction: map[string]int{}}
+	sum := Summary{Incident: ps.incidentID, Maintenance: ps.windowID, Profile: ps.profile, Scanned: len(ids), ByRule: map[string]int{}, ByAction: map[string]int{}}
 	h := newHasher()
 	loc := ps.planner.Location()
 	var cur int64
@@ -150,8 +157,10 @@ func planErr(err error) error {
 type Applied struct {
 	// PlanID is the applied plan; 0 when there was nothing to apply (the
 	// plan is already in force: applying twice changes nothing).
-	PlanID        int64  `json:"plan_id"`
-	Incident      int64  `json:"incident"`
+	PlanID   int64 `json:"plan_id"`
+	Incident int64 `json:"incident"`
+	// Maintenance is the window of a window's own plan (Incident is then 0).
+	Maintenance   int64  `json:"maintenance,omitempty"`
 	Procedures    int    `json:"procedures_changed"`
 	Changes       int    `json:"changes"`
 	Notifications int    `json:"notifications"`
@@ -176,7 +185,12 @@ type bidder struct {
 // plan is computed against what is already applied, so applying again
 // changes nothing and a moved fix time yields only the difference.
 func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, by audit.Actor) (Applied, error) {
-	r := &applyRun{s: s, by: by, now: s.Now(), out: Applied{Incident: incidentID},
+	return s.apply(ctx, func(q queryer) (*planSetup, error) { return s.setup(ctx, q, incidentID, req) }, req, by)
+}
+
+// apply is Apply of the events setup gives (an incident's, or a window's).
+func (s *Service) apply(ctx context.Context, setup func(queryer) (*planSetup, error), req PlanRequest, by audit.Actor) (Applied, error) {
+	r := &applyRun{s: s, by: by, now: s.Now(),
 		bidders: map[string]*bidder{}, reasons: map[impact.Text]int64{}, h: newHasher()}
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		r.tx = tx
@@ -184,14 +198,15 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 			return err
 		}
 		var err error
-		if r.ps, err = s.setup(ctx, tx, incidentID, req); err != nil {
+		if r.ps, err = setup(tx); err != nil {
 			return err
 		}
+		r.out.Incident, r.out.Maintenance = r.ps.incidentID, r.ps.windowID
 		ids, err := s.scopeIDs(ctx, tx, r.ps)
 		if err != nil {
 			return err
 		}
-		if r.input, err = json.Marshal(r.ps.inc); err != nil {
+		if r.input, err = json.Marshal(r.ps.engineInput()); err != nil {
 			return err
 		}
 		if r.ins, err = newBatchInsert(ctx, tx, Q.InsertChange, changeCols, max(s.InsertBatch, 1)); err != nil {
@@ -271,7 +286,8 @@ func (r *applyRun) procedure(ctx context.Context, p *impact.Procedure, acts []im
 	if r.planID == 0 {
 		// The plan row is created with the first change, so an empty plan
 		// leaves no trace.
-		if err := r.tx.QueryRowContext(ctx, Q.InsertPlan, r.out.Incident, r.ps.profile, string(r.input), store.T(r.now), r.by.Login).Scan(&r.planID); err != nil {
+		if err := r.tx.QueryRowContext(ctx, Q.InsertPlan, nullID(r.out.Incident), r.ps.profile, string(r.input), store.T(r.now), r.by.Login,
+			nullID(r.out.Maintenance)).Scan(&r.planID); err != nil {
 			return err
 		}
 	}
@@ -389,20 +405,16 @@ func (r *applyRun) finish(ctx context.Context) error {
 		return err
 	}
 	_, err = audit.Append(ctx, tx, r.s.DB.Dialect, r.now, r.by, audit.Entry{Action: "impact.apply", ObjectType: "applied_plan",
-		ObjectID: strconv.FormatInt(planID, 10), After: map[string]any{"incident": out.Incident, "profile": r.ps.profile,
+		ObjectID: strconv.FormatInt(planID, 10), After: map[string]any{"incident": out.Incident, "maintenance": out.Maintenance, "profile": r.ps.profile,
 			"procedures_changed": out.Procedures, "changes": out.Changes, "notifications": out.Notifications,
 			"plan_hash": out.PlanHash, "input": json.RawMessage(r.input)}})
 	return err
 }
 
-// notifyBidders enqueues one ExtensionsGranted message per bidder with an
-// address; the event names the plan, so the outbox never sends it twice.
+// notifyBidders enqueues one message per bidder with an address (of
+// bidderNotice's kind: ExtensionsGranted, or the force majeure's or the
+// window's); the event names the plan, so the outbox never sends it twice.
 func (s *Service) notifyBidders(ctx context.Context, tx *sql.Tx, now time.Time, ps *planSetup, planID int64, bidders map[string]*bidder, moves []templates.Extension) (sent, noAddr int, err error) {
-	// The failure's own number (defect 10: an appeal's number was used).
-	number := ps.view.Number
-	if number == "" {
-		number = "#" + strconv.FormatInt(ps.incidentID, 10)
-	}
 	keys := make([]string, 0, len(bidders))
 	for k := range bidders {
 		keys = append(keys, k)
@@ -423,14 +435,8 @@ func (s *Service) notifyBidders(ctx context.Context, tx *sql.Tx, now time.Time, 
 		for i, x := range b.exts {
 			exts[i] = moves[x]
 		}
-		d := templates.Data{Number: number, Level: string(ps.inc.Criticality), Started: ps.inc.StartedAt,
-			Confirmed: ps.inc.ConfirmedAt, Modules: strings.Join(ps.inc.Modules, ", "), Extensions: exts, Zone: zone, Profile: ps.view.Profile}
-		if ps.inc.FixActual {
-			d.FixedAt = ps.inc.FixedAt
-		} else {
-			d.PlannedFix = ps.inc.FixedAt
-		}
-		ns = append(ns, notify.Notification{Event: event, Kind: templates.ExtensionsGranted,
+		kind, d := ps.bidderNotice(exts, zone)
+		ns = append(ns, notify.Notification{Event: event, Kind: kind,
 			Data: d, Channel: "email", Email: b.email, Lang: templates.Lang(b.lang)})
 	}
 	// One call: Enqueue writes large fan-outs in multi-row statements.
@@ -442,8 +448,10 @@ func (s *Service) notifyBidders(ctx context.Context, tx *sql.Tx, now time.Time, 
 
 // PlanRecord is an applied (or reverted) plan.
 type PlanRecord struct {
-	ID           int64      `json:"id"`
-	Incident     int64      `json:"incident"`
+	ID       int64 `json:"id"`
+	Incident int64 `json:"incident"`
+	// Maintenance is the window of a window's own plan (Incident is then 0).
+	Maintenance  int64      `json:"maintenance,omitempty"`
 	Status       string     `json:"status"`
 	Profile      string     `json:"profile"`
 	PlanHash     string     `json:"plan_hash"`
@@ -466,8 +474,9 @@ func scanPlan(r interface{ Scan(...any) error }) (PlanRecord, error) {
 	var p PlanRecord
 	var at, rat store.Time
 	var rby sql.NullString
-	err := r.Scan(&p.ID, &p.Incident, &p.Status, &p.Profile, &p.PlanHash, &p.Procedures, &p.Changes, &at, &p.AppliedBy, &rat, &rby, &p.RevertReason)
-	p.AppliedAt, p.RevertedBy = at.Time, rby.String
+	var inc, win sql.NullInt64
+	err := r.Scan(&p.ID, &inc, &win, &p.Status, &p.Profile, &p.PlanHash, &p.Procedures, &p.Changes, &at, &p.AppliedBy, &rat, &rby, &p.RevertReason)
+	p.AppliedAt, p.RevertedBy, p.Incident, p.Maintenance = at.Time, rby.String, inc.Int64, win.Int64
 	if !rat.IsZero() {
 		t := rat.Time
 		p.RevertedAt = &t
@@ -533,7 +542,7 @@ func (s *Service) Revert(ctx context.Context, planID int64, reason string, by au
 		if _, err := tx.ExecContext(ctx, Q.MarkReverted, planID, store.T(now), by.Login, reason); err != nil {
 			return err
 		}
-		if p.Notifications, err = s.notifyWithdrawn(ctx, tx, now, p.Incident, planID, reason); err != nil {
+		if p.Notifications, err = s.notifyWithdrawn(ctx, tx, now, p, reason); err != nil {
 			return err
 		}
 		before := p
@@ -557,18 +566,11 @@ func (s *Service) Revert(ctx context.Context, planID int64, reason string, by au
 // ones), the date they were told and the date restored, and the reason.
 // It runs in the revert's transaction, so a revert is never without its
 // notices nor the notices without the revert.
-func (s *Service) notifyWithdrawn(ctx context.Context, tx *sql.Tx, now time.Time, incidentID, planID int64, reason string) (int, error) {
-	v, err := s.Journal.Incident(ctx, incidentID)
+func (s *Service) notifyWithdrawn(ctx context.Context, tx *sql.Tx, now time.Time, p PlanRecord, reason string) (int, error) {
+	planID := p.ID
+	number, profile, zone, err := s.withdrawnHeader(ctx, p)
 	if err != nil {
 		return 0, err
-	}
-	zone := "UTC"
-	if _, cal, err := impact.ResolveProfile(v.Profile, v.FirstRegisteredAt); err == nil {
-		zone = cal.Location().String()
-	}
-	number := v.Number
-	if number == "" {
-		number = "#" + strconv.FormatInt(incidentID, 10)
 	}
 	rows, err := tx.QueryContext(ctx, Q.WithdrawnOfPlan, planID)
 	if err != nil {
@@ -641,7 +643,7 @@ func (s *Service) notifyWithdrawn(ctx context.Context, tx *sql.Tx, now time.Time
 	for _, sup := range keys {
 		b := bidders[sup]
 		ns = append(ns, notify.Notification{Event: events.PlanWithdrawn(planID), Kind: templates.ExtensionsWithdrawn,
-			Data:    templates.Data{Number: number, Profile: v.Profile, Extensions: b.exts, Reason: reason, Zone: zone},
+			Data:    templates.Data{Number: number, Profile: profile, Extensions: b.exts, Reason: reason, Zone: zone},
 			Channel: "email", Email: b.email, Lang: templates.Lang(b.lang)})
 	}
 	if err := notify.Enqueue(ctx, tx, now, s.MailDomain, ns...); err != nil {

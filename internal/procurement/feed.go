@@ -17,10 +17,12 @@ import (
 // For op "revert", Old and New are already swapped: New is the value the
 // deadline returns to.
 type FeedEntry struct {
-	Seq          int64       `json:"seq"`
-	Op           string      `json:"op"` // apply | revert
-	PlanID       int64       `json:"plan_id"`
-	Incident     int64       `json:"incident"`
+	Seq      int64  `json:"seq"`
+	Op       string `json:"op"` // apply | revert
+	PlanID   int64  `json:"plan_id"`
+	Incident int64  `json:"incident"`
+	// Maintenance is the window of a window's own plan (Incident is then 0).
+	Maintenance  int64       `json:"maintenance,omitempty"`
 	Procedure    string      `json:"procedure"` // external id
 	Announcement string      `json:"announcement,omitempty"`
 	Lot          string      `json:"lot,omitempty"`
@@ -75,7 +77,7 @@ func (s *Service) feed(ctx context.Context, q queryer, after int64, limit int) (
 	for rows.Next() {
 		var e FeedEntry
 		var old, nw, at store.Time
-		if err := rows.Scan(&e.Seq, &e.Op, &e.PlanID, &e.Incident, &e.Procedure, &e.Announcement, &e.Lot, &e.Deadline, &e.Supplier,
+		if err := rows.Scan(&e.Seq, &e.Op, &e.PlanID, &e.Incident, &e.Maintenance, &e.Procedure, &e.Announcement, &e.Lot, &e.Deadline, &e.Supplier,
 			&e.Action, &e.Rule, &old, &nw, &e.Reason.RU, &e.Reason.KK, &e.Reason.EN, &at); err != nil {
 			return page, apperr.Wrap(err, "feed")
 		}

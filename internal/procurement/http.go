@@ -2,6 +2,7 @@ package procurement
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/audit"
 	"tenderdesk/internal/auth"
 	"tenderdesk/internal/web"
 )
@@ -37,6 +39,10 @@ func (s *Service) Mount(w *web.Server) {
 	w.Route("POST /api/v1/incidents/{id}/apply", auth.PermImpactApply, s.httpApply)
 	w.Route("GET /api/v1/applied-plans/{id}", auth.PermProcurementRead, s.httpPlanRecord)
 	w.Route("POST /api/v1/applied-plans/{id}/revert", auth.PermImpactRevert, s.httpRevert)
+	// A maintenance window's own plan (ext14b, Q41; 102-ext14b.json).
+	w.Route("POST /api/v1/maintenance/{id}/plan", auth.PermImpactApply, s.httpWindowPlan)
+	w.Route("POST /api/v1/maintenance/{id}/apply", auth.PermImpactApply, s.httpWindowApply)
+	w.Route("GET /api/v1/maintenance/{id}/plans", auth.PermProcurementRead, s.httpWindowPlans)
 }
 
 func (s *Service) httpImport(w http.ResponseWriter, r *http.Request) error {
@@ -120,7 +126,18 @@ func planRequest(r *http.Request) (PlanRequest, error) {
 // (default 1000, at most 10000; "truncated" says there are more). With
 // ?format=ndjson (or Accept: application/x-ndjson) every action is streamed
 // as it is planned, one per line, and the last line is {"summary":…}.
+// planFunc is Plan or PlanWindow.
+type planFunc func(context.Context, int64, PlanRequest, func(PlannedAction) error) (Summary, error)
+
 func (s *Service) httpPlan(w http.ResponseWriter, r *http.Request) error {
+	return s.httpPlanBy(w, r, s.Plan)
+}
+
+func (s *Service) httpWindowPlan(w http.ResponseWriter, r *http.Request) error {
+	return s.httpPlanBy(w, r, s.PlanWindow)
+}
+
+func (s *Service) httpPlanBy(w http.ResponseWriter, r *http.Request, plan planFunc) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -140,10 +157,10 @@ func (s *Service) httpPlan(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if format == "ndjson" || r.Header.Get("Accept") == "application/x-ndjson" {
-		return s.planNDJSON(w, r, id, req)
+		return s.planNDJSON(w, r, id, req, plan)
 	}
 	acts := []PlannedAction{}
-	sum, err := s.Plan(r.Context(), id, req, func(a PlannedAction) error {
+	sum, err := plan(r.Context(), id, req, func(a PlannedAction) error {
 		if len(acts) < limit {
 			acts = append(acts, a)
 		}
@@ -156,13 +173,13 @@ func (s *Service) httpPlan(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Service) planNDJSON(w http.ResponseWriter, r *http.Request, id int64, req PlanRequest) error {
+func (s *Service) planNDJSON(w http.ResponseWriter, r *http.Request, id int64, req PlanRequest, plan planFunc) error {
 	noDeadlines(w)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	started := false
-	sum, err := s.Plan(r.Context(), id, req, func(a PlannedAction) error {
+	sum, err := plan(r.Context(), id, req, func(a PlannedAction) error {
 		if !started {
 			w.Header().Set("Content-Type", "application/x-ndjson")
 			w.WriteHeader(http.StatusOK)
@@ -188,6 +205,27 @@ func (s *Service) planNDJSON(w http.ResponseWriter, r *http.Request, id int64, r
 }
 
 func (s *Service) httpApply(w http.ResponseWriter, r *http.Request) error {
+	return s.httpApplyBy(w, r, s.Apply)
+}
+
+func (s *Service) httpWindowApply(w http.ResponseWriter, r *http.Request) error {
+	return s.httpApplyBy(w, r, s.ApplyWindow)
+}
+
+func (s *Service) httpWindowPlans(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	ps, err := s.PlansOfWindow(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"plans": ps})
+	return nil
+}
+
+func (s *Service) httpApplyBy(w http.ResponseWriter, r *http.Request, apply func(context.Context, int64, PlanRequest, audit.Actor) (Applied, error)) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -196,7 +234,7 @@ func (s *Service) httpApply(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.Apply(r.Context(), id, req, web.Principal(r).Actor(web.ClientAddr(r)))
+	res, err := apply(r.Context(), id, req, web.Principal(r).Actor(web.ClientAddr(r)))
 	if err != nil {
 		return err
 	}

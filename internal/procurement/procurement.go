@@ -39,10 +39,14 @@ type Service struct {
 	// Triggers, when set, gives the appeals of an incident that trigger
 	// point rules (internal/triggers, issue 14).
 	Triggers func(ctx context.Context, incidentID int64) (AppealInputs, error)
-	// ForceMajeure, when set, gives the days agreed with the authorized
-	// body on the incident's recorded force majeure (internal/forcemajeure,
-	// Q37.10); 0 = none agreed. A plan request's force_majeure_days wins.
-	ForceMajeure func(ctx context.Context, incidentID int64) (int, error)
+	// ForceMajeure, when set, gives the force majeure recorded on the
+	// incident (internal/forcemajeure): its agreed days for Q37.10 (0 =
+	// none agreed; a plan request's force_majeure_days wins) and the facts
+	// the bidders whose deadlines move are told of (Q17).
+	ForceMajeure func(ctx context.Context, incidentID int64) (ForceMajeureFacts, error)
+	// DefaultProfile is the desk's profile, resolved at a window's start
+	// for a maintenance window's own plan (Q41).
+	DefaultProfile string
 	// ImportBatch is the number of NDJSON lines per import transaction.
 	ImportBatch int
 	// Chunk is the number of procedures loaded per query when planning.

@@ -105,8 +105,9 @@ SELECT id FROM procurement_lock WHERE id = 1
 SELECT id FROM procurement_lock WHERE id = 1 FOR UPDATE
 
 -- name: insert-plan
-INSERT INTO applied_plans (incident_id, status, profile, input, plan_hash, procedures, changes, applied_at, applied_by)
-VALUES ($1, 'applied', $2, $3, '', 0, 0, $4, $5) RETURNING id
+-- $1 the incident or $6 the maintenance window (ext14b): exactly one is set.
+INSERT INTO applied_plans (incident_id, status, profile, input, plan_hash, procedures, changes, applied_at, applied_by, maintenance_id)
+VALUES ($1, 'applied', $2, $3, '', 0, 0, $4, $5, $6) RETURNING id
 
 -- name: finish-plan
 UPDATE applied_plans SET plan_hash = $2, procedures = $3, changes = $4 WHERE id = $1
@@ -155,7 +156,7 @@ INSERT INTO procurement_feed (plan_id, change_id, op, at)
 SELECT plan_id, id, 'revert', $4 FROM plan_changes WHERE plan_id = $1 AND id > $2 AND id <= $3 AND action <> 'notify' ORDER BY id DESC
 
 -- name: plan-by-id
-SELECT id, incident_id, status, profile, plan_hash, procedures, changes, applied_at, applied_by, reverted_at, reverted_by, revert_reason
+SELECT id, incident_id, maintenance_id, status, profile, plan_hash, procedures, changes, applied_at, applied_by, reverted_at, reverted_by, revert_reason
 FROM applied_plans WHERE id = $1
 
 -- name: later-plan-on-same-deadlines
@@ -182,7 +183,7 @@ ORDER BY g.procedure_id, g.first_id
 UPDATE applied_plans SET status = 'reverted', reverted_at = $2, reverted_by = $3, revert_reason = $4 WHERE id = $1 AND status = 'applied'
 
 -- name: feed-page
-SELECT f.seq, f.op, f.plan_id, a.incident_id, p.external_id, p.announcement, c.lot, c.kind, c.supplier, c.action, c.rule,
+SELECT f.seq, f.op, f.plan_id, coalesce(a.incident_id, 0), coalesce(a.maintenance_id, 0), p.external_id, p.announcement, c.lot, c.kind, c.supplier, c.action, c.rule,
     c.old_at, c.new_at, r.ru, r.kk, r.en, f.at
 FROM procurement_feed f
 JOIN plan_changes c ON c.id = f.change_id
@@ -214,7 +215,7 @@ UPDATE procurement_webhook SET attempts = attempts + 1, next_attempt_at = $1, la
 
 -- The applied (and reverted) plans of an incident, newest first (the console's incident page).
 -- name: plans-of-incident
-SELECT id, incident_id, status, profile, plan_hash, procedures, changes, applied_at, applied_by, reverted_at, reverted_by, revert_reason
+SELECT id, incident_id, maintenance_id, status, profile, plan_hash, procedures, changes, applied_at, applied_by, reverted_at, reverted_by, revert_reason
 FROM applied_plans WHERE incident_id = $1 ORDER BY id DESC LIMIT 100
 
 -- Procedures of one announcement number (the console's look-up; index procedures_announcement).
@@ -234,3 +235,22 @@ WHERE a.incident_id = $1 AND a.status = 'applied' AND c.old_at IS NOT NULL AND c
   AND (c.supplier = $2 OR (c.supplier = '' AND (p.customer = $2 OR p.participants LIKE $3)))
 ORDER BY p.announcement, c.lot, c.kind, c.id
 LIMIT 500
+
+-- A maintenance window's own plan (ext14b, Q41).
+
+-- name: window-by-id
+SELECT id, starts_at, ends_at, withdrawn_at FROM maintenance WHERE id = $1
+
+-- name: scope-applied-window
+-- Procedures carrying applied changes of a window's own plans.
+SELECT DISTINCT c.procedure_id FROM plan_changes c JOIN applied_plans a ON a.id = c.plan_id
+WHERE a.maintenance_id = $1 AND a.status = 'applied'
+
+-- name: scope-modules
+-- Every module of the mirror (a window covers the whole portal): one
+-- range scan of procedure_deadlines_window per module follows.
+SELECT DISTINCT module FROM procedures ORDER BY module
+
+-- name: plans-of-window
+SELECT id, incident_id, maintenance_id, status, profile, plan_hash, procedures, changes, applied_at, applied_by, reverted_at, reverted_by, revert_reason
+FROM applied_plans WHERE maintenance_id = $1 ORDER BY id DESC LIMIT 100

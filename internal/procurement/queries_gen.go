@@ -32,12 +32,15 @@ type QuerySet struct {
 	MarkReverted             string // -- name: mark-reverted
 	PlanByID                 string // -- name: plan-by-id
 	PlansOfIncident          string // -- name: plans-of-incident
+	PlansOfWindow            string // -- name: plans-of-window
 	ProcedureByExternalID    string // -- name: procedure-by-external-id
 	ProceduresByAnnouncement string // -- name: procedures-by-announcement
 	RestoreDeadlinesOfPlan   string // -- name: restore-deadlines-of-plan
 	RulesOfPlan              string // -- name: rules-of-plan
 	ScopeApplied             string // -- name: scope-applied
+	ScopeAppliedWindow       string // -- name: scope-applied-window
 	ScopeFrom                string // -- name: scope-from
+	ScopeModules             string // -- name: scope-modules
 	ScopeNamed               string // -- name: scope-named
 	ScopeWindow              string // -- name: scope-window
 	SetDeadlinesOfPlan       string // -- name: set-deadlines-of-plan
@@ -46,6 +49,7 @@ type QuerySet struct {
 	WebhookDelivered         string // -- name: webhook-delivered
 	WebhookFailed            string // -- name: webhook-failed
 	WebhookState             string // -- name: webhook-state
+	WindowByID               string // -- name: window-by-id
 	WindowsForPlan           string // -- name: windows-for-plan
 	WithdrawnOfPlan          string // -- name: withdrawn-of-plan
 }
@@ -78,12 +82,15 @@ var Q = QuerySet{
 	MarkReverted:             Queries["mark-reverted"],
 	PlanByID:                 Queries["plan-by-id"],
 	PlansOfIncident:          Queries["plans-of-incident"],
+	PlansOfWindow:            Queries["plans-of-window"],
 	ProcedureByExternalID:    Queries["procedure-by-external-id"],
 	ProceduresByAnnouncement: Queries["procedures-by-announcement"],
 	RestoreDeadlinesOfPlan:   Queries["restore-deadlines-of-plan"],
 	RulesOfPlan:              Queries["rules-of-plan"],
 	ScopeApplied:             Queries["scope-applied"],
+	ScopeAppliedWindow:       Queries["scope-applied-window"],
 	ScopeFrom:                Queries["scope-from"],
+	ScopeModules:             Queries["scope-modules"],
 	ScopeNamed:               Queries["scope-named"],
 	ScopeWindow:              Queries["scope-window"],
 	SetDeadlinesOfPlan:       Queries["set-deadlines-of-plan"],
@@ -92,6 +99,7 @@ var Q = QuerySet{
 	WebhookDelivered:         Queries["webhook-delivered"],
 	WebhookFailed:            Queries["webhook-failed"],
 	WebhookState:             Queries["webhook-state"],
+	WindowByID:               Queries["window-by-id"],
 	WindowsForPlan:           Queries["windows-for-plan"],
 	WithdrawnOfPlan:          Queries["withdrawn-of-plan"],
 }

@@ -48,11 +48,15 @@ type AppealInputs struct {
 // planSetup is everything a plan of one incident is computed from.
 type planSetup struct {
 	incidentID int64
-	view       journal.IncidentView
-	inc        impact.Incident
-	profile    string
-	planner    *impact.Planner
-	scope      impact.Scope // of this incident alone
+	// windowID and window: a maintenance window's own plan (incidentID 0).
+	windowID int64
+	window   *impact.Maintenance
+	fm       ForceMajeureFacts // recorded on the incident (its bidders' message)
+	view     journal.IncidentView
+	inc      impact.Incident
+	profile  string
+	planner  *impact.Planner
+	scope    impact.Scope // of this incident alone
 }
 
 // incidentOf maps a Journal incident to the engine's input.
@@ -169,13 +173,13 @@ func (s *Service) setup(ctx context.Context, q queryer, id int64, req PlanReques
 		inc.Appeals, inc.ResultsAffected = t.Appeals, t.ResultsAffected
 		inc.LastDayAcceptanceAffected = inc.LastDayAcceptanceAffected || t.LastDayAcceptanceAffected
 	}
-	if s.ForceMajeure != nil && req.ForceMajeureDays == nil { // recorded force majeure (issue 14, Q37.10)
-		days, err := s.ForceMajeure(ctx, id)
-		if err != nil {
+	var fm ForceMajeureFacts
+	if s.ForceMajeure != nil { // recorded force majeure (issue 14, Q17, Q37.10)
+		if fm, err = s.ForceMajeure(ctx, id); err != nil {
 			return nil, err
 		}
-		if days > 0 {
-			inc.ForceMajeure = &impact.ForceMajeure{AgreedDays: days}
+		if req.ForceMajeureDays == nil && fm.AgreedDays > 0 {
+			inc.ForceMajeure = &impact.ForceMajeure{AgreedDays: fm.AgreedDays}
 		}
 	}
 	profile, cal, err := impact.ResolveProfile(v.Profile, v.FirstRegisteredAt)
@@ -208,7 +212,7 @@ func (s *Service) setup(ctx context.Context, q queryer, id int64, req PlanReques
 	if err != nil {
 		return nil, apperr.New(apperr.Unprocessable, "incident %d with the applied plans of others cannot be planned: %v", id, err)
 	}
-	return &planSetup{incidentID: id, view: v, inc: inc, profile: profile, planner: pl, scope: alone.Scope()}, nil
+	return &planSetup{incidentID: id, view: v, inc: inc, fm: fm, profile: profile, planner: pl, scope: alone.Scope()}, nil
 }
 
 // WindowEvent is the engine's event id of maintenance window id (plan
@@ -272,6 +276,26 @@ func (s *Service) scopeIDs(ctx context.Context, q queryer, ps *planSetup) ([]int
 		return rows.Err()
 	}
 	sc := ps.scope
+	if sc.AllModules { // a window's own plan: every module of the mirror
+		rows, err := q.QueryContext(ctx, Q.ScopeModules)
+		if err != nil {
+			return nil, err
+		}
+		var ms []string
+		for rows.Next() {
+			var m string
+			if err := rows.Scan(&m); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ms = append(ms, m)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		sc.Modules = ms
+	}
 	for _, m := range sc.Modules {
 		var err error
 		if sc.To.IsZero() {
@@ -288,7 +312,11 @@ func (s *Service) scopeIDs(ctx context.Context, q queryer, ps *planSetup) ([]int
 			return nil, err
 		}
 	}
-	if err := collect(Q.ScopeApplied, ps.incidentID); err != nil {
+	applied, owner := Q.ScopeApplied, ps.incidentID
+	if ps.window != nil {
+		applied, owner = Q.ScopeAppliedWindow, ps.windowID
+	}
+	if err := collect(applied, owner); err != nil {
 		return nil, err
 	}
 	slices.Sort(ids)

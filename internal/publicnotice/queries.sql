@@ -94,3 +94,8 @@ SELECT i.id, i.state, COALESCE(i.criticality, ''), i.failure_started_at, i.first
     COALESCE(n.title, '{}'), COALESCE(n.modules, '{}'), n.updated_at, COALESCE(i.number, ''), n.procurements
 FROM incidents i LEFT JOIN public_notices n ON n.incident_id = i.id
 WHERE i.id = $1
+
+-- name: set-maintenance-end
+-- ext14b, Q41-open: the end of a window announced without one (or a new
+-- expected end); its own plan is computed from it.
+UPDATE maintenance SET ends_at = $2, updated_at = $3 WHERE id = $1 AND withdrawn_at IS NULL

@@ -18,6 +18,7 @@ type QuerySet struct {
 	MaintenancePublic      string // -- name: maintenance-public
 	NoticeOfIncident       string // -- name: notice-of-incident
 	RefsOfIncident         string // -- name: refs-of-incident
+	SetMaintenanceEnd      string // -- name: set-maintenance-end
 	Updated                string // -- name: updated
 	UpsertNotice           string // -- name: upsert-notice
 	Version                string // -- name: version
@@ -39,6 +40,7 @@ var Q = QuerySet{
 	MaintenancePublic:      Queries["maintenance-public"],
 	NoticeOfIncident:       Queries["notice-of-incident"],
 	RefsOfIncident:         Queries["refs-of-incident"],
+	SetMaintenanceEnd:      Queries["set-maintenance-end"],
 	Updated:                Queries["updated"],
 	UpsertNotice:           Queries["upsert-notice"],
 	Version:                Queries["version"],

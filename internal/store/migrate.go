@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,10 +58,18 @@ func Migrations(d Dialect) ([]Migration, error) {
 // recorded in schema_migrations. On PostgreSQL an advisory lock keeps two
 // nodes starting at once from applying the same migration twice. It returns
 // the keys applied.
-func (db *DB) Migrate(ctx context.Context) ([]string, error) {
+func (db *DB) Migrate(ctx context.Context) ([]string, error) { return db.MigrateTo(ctx, "") }
+
+// MigrateTo is Migrate up to and including the migration of key last
+// ("" = all): a migration's test applies the ones before it, writes rows,
+// then the rest.
+func (db *DB) MigrateTo(ctx context.Context, last string) ([]string, error) {
 	ms, err := Migrations(db.Dialect)
 	if err != nil {
 		return nil, err
+	}
+	if last != "" {
+		ms = slices.DeleteFunc(ms, func(m Migration) bool { return m.Key() > last })
 	}
 	conn, err := db.W.Conn(ctx)
 	if err != nil {
@@ -97,6 +106,15 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 			continue
 		}
 		err := func() error {
+			fkOff := db.Dialect == SQLite && strings.HasPrefix(m.SQL, ForeignKeysOff)
+			if fkOff {
+				// A table rebuild (SQLite's twelve steps): foreign keys can
+				// only be switched outside a transaction, and back on after.
+				if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+					return err
+				}
+				defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON")
+			}
 			tx, err := conn.BeginTx(ctx, nil)
 			if err != nil {
 				return err
@@ -104,6 +122,11 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 			defer tx.Rollback()
 			if err := execScript(ctx, tx, db.Dialect, m.SQL); err != nil {
 				return err
+			}
+			if fkOff {
+				if err := foreignKeyCheck(ctx, tx); err != nil {
+					return err
+				}
 			}
 			if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (key, applied_at) VALUES ($1, $2)",
 				m.Key(), time.Now().UTC().Format(time.RFC3339)); err != nil {
@@ -117,6 +140,29 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		done = append(done, m.Key())
 	}
 	return done, nil
+}
+
+// ForeignKeysOff, as the first line of a SQLite migration, runs it with
+// foreign keys off (a table rebuild: create the new table, copy, drop,
+// rename); PRAGMA foreign_key_check must find nothing before it commits.
+const ForeignKeysOff = "-- tenderdesk:foreign-keys-off\n"
+
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return err
+		}
+		return fmt.Errorf("foreign key check: %s row %d refers to a missing %s", table, rowid.Int64, parent)
+	}
+	return rows.Err()
 }
 
 // execScript runs a multi-statement script. PostgreSQL (simple protocol)

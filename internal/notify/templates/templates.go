@@ -49,6 +49,16 @@ const (
 	// change, of force majeure on a failure (Q17, Q37.10): Data.Started,
 	// ExpectedEnd, Ended, Evidence, AgreedDays.
 	ForceMajeure Kind = "force_majeure"
+	// ForceMajeureExtensions: to a bidder whose deadlines a plan of a
+	// failure caused by force majeure moves (Q17, Q37.10): the force
+	// majeure (Data.Received its start, ExpectedEnd, Ended, AgreedDays)
+	// and the deadlines moved (Data.Extensions), in place of
+	// ExtensionsGranted.
+	ForceMajeureExtensions Kind = "force_majeure_extensions"
+	// MaintenanceExtensions: to a bidder whose deadlines a maintenance
+	// window's own plan moves (Q41): Data.Started–Ended the works,
+	// Data.Extensions the deadlines.
+	MaintenanceExtensions Kind = "maintenance_extensions"
 	// BreachWarning: to staff, a term is about to be or has been missed.
 	BreachWarning Kind = "breach_warning"
 	// InfoRequested: staff ask the reporter for information; the terms
@@ -74,7 +84,7 @@ const (
 
 // Kinds lists every kind, in a stable order.
 var Kinds = []Kind{Registered, Refuted, LevelPlanned, Fixed, AuthorityNotice, AuthorityReport, ExtensionsGranted, BreachWarning,
-	InfoRequested, Reply, InfoAnswered, Closed, Invitation, AuditWitness, ExtensionsWithdrawn, ForceMajeure}
+	InfoRequested, Reply, InfoAnswered, Closed, Invitation, AuditWitness, ExtensionsWithdrawn, ForceMajeure, ForceMajeureExtensions, MaintenanceExtensions}
 
 // Languages are the languages templates exist in; the first is the fallback.
 var Languages = vocab.Languages
