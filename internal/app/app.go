@@ -134,9 +134,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	a = &App{Cfg: cfg, Log: log, DB: db, Now: o.now}
+	opened := a // "return nil, err" clears a before the deferred Close runs
 	defer func() {
 		if err != nil {
-			a.Close()
+			opened.Close()
 		}
 	}()
 	// a half-copied database (db copy, issue 15) has its foreign keys and
