@@ -161,6 +161,13 @@ func Copy(ctx context.Context, opt Options) (Result, error) {
 	if c.pg, err = pgx.Connect(ctx, opt.To); err != nil {
 		return Result{}, fmt.Errorf("postgres: %w", err)
 	}
+	// A batch and its progress record commit together, so a commit lost
+	// to a server crash loses both and the next run writes the batch
+	// again: the copy need not wait for each WAL flush. The indexes are
+	// built at the end with room to sort.
+	if _, err := c.pg.Exec(ctx, "SET synchronous_commit = off; SET maintenance_work_mem = '256MB'"); err != nil {
+		return Result{}, fmt.Errorf("postgres session: %w", err)
+	}
 	if _, err := c.pg.Exec(ctx, "SELECT pg_advisory_lock($1)", lockKey); err != nil {
 		return Result{}, fmt.Errorf("copy lock: %w", err)
 	}
@@ -374,6 +381,10 @@ CREATE TABLE dbcopy_constraints (
 );
 CREATE TABLE dbcopy_triggers (
     table_name TEXT PRIMARY KEY
+);
+CREATE TABLE dbcopy_indexes (
+    name TEXT PRIMARY KEY,
+    def  TEXT NOT NULL
 );`
 
 // begin records the copy in the target: from now on it is this copy's.
@@ -572,6 +583,33 @@ func (c *copier) loosen(ctx context.Context, tables []table) error {
 			return fmt.Errorf("drop foreign key %s of %s: %w", f.name, f.table, err)
 		}
 	}
+	// Secondary indexes (none backing a constraint: primary keys stay, so
+	// a row copied twice is still refused) are built once at the end
+	// instead of row by row.
+	irows, err := tx.Query(ctx, `SELECT ic.relname, pg_get_indexdef(i.indexrelid)
+		FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
+		WHERE n.nspname = $1 AND NOT i.indisprimary
+		AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid)
+		AND (SELECT relname FROM pg_class WHERE oid = i.indrelid) NOT LIKE 'dbcopy\_%' ORDER BY 1`, c.schema)
+	if err != nil {
+		return err
+	}
+	type index struct{ name, def string }
+	idx, err := pgx.CollectRows(irows, func(r pgx.CollectableRow) (index, error) {
+		var x index
+		return x, r.Scan(&x.name, &x.def)
+	})
+	if err != nil {
+		return err
+	}
+	for _, x := range idx {
+		if _, err := tx.Exec(ctx, "INSERT INTO dbcopy_indexes (name, def) VALUES ($1, $2) ON CONFLICT DO NOTHING", x.name, x.def); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "DROP INDEX "+pgx.Identifier{x.name}.Sanitize()); err != nil {
+			return fmt.Errorf("drop index %s: %w", x.name, err)
+		}
+	}
 	for _, t := range tables {
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM pg_trigger tg JOIN pg_class cl ON cl.oid = tg.tgrelid JOIN pg_namespace ns ON ns.oid = cl.relnamespace
@@ -616,12 +654,35 @@ func (c *copier) copyTable(ctx context.Context, t table) error {
 		}
 		after = jsonKey(after)
 	}
+	// The next batch is read from SQLite while the last one is written:
+	// the reader runs ahead by one batch.
+	type batch struct {
+		rows [][]any
+		key  []any
+		err  error
+	}
+	rctx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	batches := make(chan batch, 1)
+	go func() {
+		defer close(batches)
+		for from := after; ; {
+			rows, key, err := c.readBatch(rctx, t, c.selectQuery(t, from != nil), append(slices.Clone(from), c.opt.Batch))
+			select {
+			case batches <- batch{rows, key, err}:
+			case <-rctx.Done():
+				return
+			}
+			if err != nil || len(rows) < c.opt.Batch {
+				return
+			}
+			from = key
+		}
+	}()
 	ident := pgx.Identifier{t.name}
-	for {
-		args := append(slices.Clone(after), c.opt.Batch)
-		batch, key, err := c.readBatch(ctx, t, c.selectQuery(t, after != nil), args)
-		if err != nil {
-			return err
+	for b := range batches {
+		if b.err != nil {
+			return b.err
 		}
 		tx, err := c.pg.Begin(ctx)
 		if err != nil {
@@ -634,18 +695,17 @@ func (c *copier) copyTable(ctx context.Context, t table) error {
 				return err
 			}
 		}
-		if len(batch) > 0 {
-			n, err := tx.CopyFrom(ctx, ident, t.cols, pgx.CopyFromRows(batch))
+		if len(b.rows) > 0 {
+			n, err := tx.CopyFrom(ctx, ident, t.cols, pgx.CopyFromRows(b.rows))
 			if err != nil {
 				tx.Rollback(ctx)
-				return fmt.Errorf("COPY after key %v: %w", after, err)
+				return fmt.Errorf("COPY after key %s: %w", lastKey, err)
 			}
 			copied += n
-			k, _ := json.Marshal(key)
+			k, _ := json.Marshal(b.key)
 			lastKey = string(k)
-			after = key
 		}
-		last := len(batch) < c.opt.Batch
+		last := len(b.rows) < c.opt.Batch
 		if _, err := tx.Exec(ctx, "UPDATE dbcopy_progress SET last_key = $2, rows = $3, done = $4 WHERE table_name = $1",
 			t.name, lastKey, copied, last); err != nil {
 			tx.Rollback(ctx)
@@ -654,7 +714,7 @@ func (c *copier) copyTable(ctx context.Context, t table) error {
 		if err := tx.Commit(ctx); err != nil {
 			return err
 		}
-		if c.opt.Progress != nil && len(batch) > 0 {
+		if c.opt.Progress != nil && len(b.rows) > 0 {
 			if err := c.opt.Progress(t.name, copied, t.total); err != nil {
 				return err
 			}
@@ -664,6 +724,10 @@ func (c *copier) copyTable(ctx context.Context, t table) error {
 			return nil
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fmt.Errorf("the source's rows ended early (after key %s)", lastKey)
 }
 
 // jsonKey turns JSON numbers back into integers (keys are rowids or
@@ -760,6 +824,23 @@ func (c *copier) finish(ctx context.Context, tables []table) error {
 			return fmt.Errorf("enable the triggers of %s: %w", n, err)
 		}
 	}
+	irows, err := tx.Query(ctx, "SELECT name, def FROM dbcopy_indexes ORDER BY 1")
+	if err != nil {
+		return err
+	}
+	type index struct{ name, def string }
+	idx, err := pgx.CollectRows(irows, func(r pgx.CollectableRow) (index, error) {
+		var x index
+		return x, r.Scan(&x.name, &x.def)
+	})
+	if err != nil {
+		return err
+	}
+	for _, x := range idx {
+		if _, err := tx.Exec(ctx, x.def); err != nil {
+			return fmt.Errorf("index %s does not build on the copied rows: %w", x.name, err)
+		}
+	}
 	cons, err := tx.Query(ctx, "SELECT table_name, name, def FROM dbcopy_constraints ORDER BY 1, 2")
 	if err != nil {
 		return err
@@ -777,7 +858,7 @@ func (c *copier) finish(ctx context.Context, tables []table) error {
 			return fmt.Errorf("foreign key %s of %s does not hold on the copied rows: %w", f.name, f.table, err)
 		}
 	}
-	if _, err := tx.Exec(ctx, "DELETE FROM dbcopy_constraints; DELETE FROM dbcopy_triggers"); err != nil {
+	if _, err := tx.Exec(ctx, "DELETE FROM dbcopy_constraints; DELETE FROM dbcopy_triggers; DELETE FROM dbcopy_indexes"); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
