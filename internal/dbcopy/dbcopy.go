@@ -24,14 +24,10 @@ package dbcopy
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -41,6 +37,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"tenderdesk/internal/audit"
+	"tenderdesk/internal/files"
 	"tenderdesk/internal/store"
 )
 
@@ -215,7 +212,7 @@ func Copy(ctx context.Context, opt Options) (Result, error) {
 	} else {
 		c.res.StartedAt = st.started
 	}
-	if c.res.Files, c.res.FileBytes, err = copyFiles(opt.FilesFrom, opt.FilesTo); err != nil {
+	if c.res.Files, c.res.FileBytes, err = files.CopyStore(opt.FilesFrom, opt.FilesTo); err != nil {
 		return c.res, fmt.Errorf("files: %w", err)
 	}
 	tables, err := c.plan(ctx)
@@ -560,23 +557,14 @@ func (c *copier) loosen(ctx context.Context, tables []table) error {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	rows, err := tx.Query(ctx, `SELECT cl.relname, co.conname, pg_get_constraintdef(co.oid)
+	fks, err := queryDefs(ctx, tx, `SELECT cl.relname, co.conname, pg_get_constraintdef(co.oid)
 		FROM pg_constraint co JOIN pg_class cl ON cl.oid = co.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
 		WHERE co.contype = 'f' AND n.nspname = $1 ORDER BY 1, 2`, c.schema)
 	if err != nil {
 		return err
 	}
-	type fk struct{ table, name, def string }
-	fks, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (fk, error) {
-		var f fk
-		err := r.Scan(&f.table, &f.name, &f.def)
-		return f, err
-	})
-	if err != nil {
-		return err
-	}
 	for _, f := range fks {
-		if _, err := tx.Exec(ctx, "INSERT INTO dbcopy_constraints (table_name, name, def) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", f.table, f.name, f.def); err != nil {
+		if _, err := tx.Exec(ctx, "INSERT INTO dbcopy_constraints (table_name, name, def) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", f.table, f.name, f.sql); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, "ALTER TABLE "+pgx.Identifier{f.table}.Sanitize()+" DROP CONSTRAINT "+pgx.Identifier{f.name}.Sanitize()); err != nil {
@@ -586,24 +574,16 @@ func (c *copier) loosen(ctx context.Context, tables []table) error {
 	// Secondary indexes (none backing a constraint: primary keys stay, so
 	// a row copied twice is still refused) are built once at the end
 	// instead of row by row.
-	irows, err := tx.Query(ctx, `SELECT ic.relname, pg_get_indexdef(i.indexrelid)
+	idx, err := queryDefs(ctx, tx, `SELECT '', ic.relname, pg_get_indexdef(i.indexrelid)
 		FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
 		WHERE n.nspname = $1 AND NOT i.indisprimary
 		AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid)
-		AND (SELECT relname FROM pg_class WHERE oid = i.indrelid) NOT LIKE 'dbcopy\_%' ORDER BY 1`, c.schema)
-	if err != nil {
-		return err
-	}
-	type index struct{ name, def string }
-	idx, err := pgx.CollectRows(irows, func(r pgx.CollectableRow) (index, error) {
-		var x index
-		return x, r.Scan(&x.name, &x.def)
-	})
+		AND (SELECT relname FROM pg_class WHERE oid = i.indrelid) NOT LIKE 'dbcopy\_%' ORDER BY 2`, c.schema)
 	if err != nil {
 		return err
 	}
 	for _, x := range idx {
-		if _, err := tx.Exec(ctx, "INSERT INTO dbcopy_indexes (name, def) VALUES ($1, $2) ON CONFLICT DO NOTHING", x.name, x.def); err != nil {
+		if _, err := tx.Exec(ctx, "INSERT INTO dbcopy_indexes (name, def) VALUES ($1, $2) ON CONFLICT DO NOTHING", x.name, x.sql); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, "DROP INDEX "+pgx.Identifier{x.name}.Sanitize()); err != nil {
@@ -627,6 +607,20 @@ func (c *copier) loosen(ctx context.Context, tables []table) error {
 		}
 	}
 	return tx.Commit(ctx)
+}
+
+// def is a foreign key or an index the copy takes off and puts back.
+type def struct{ table, name, sql string }
+
+func queryDefs(ctx context.Context, tx pgx.Tx, q string, args ...any) ([]def, error) {
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (def, error) {
+		var d def
+		return d, r.Scan(&d.table, &d.name, &d.sql)
+	})
 }
 
 // copyTable copies t from where its progress record stopped, one batch per
@@ -824,37 +818,21 @@ func (c *copier) finish(ctx context.Context, tables []table) error {
 			return fmt.Errorf("enable the triggers of %s: %w", n, err)
 		}
 	}
-	irows, err := tx.Query(ctx, "SELECT name, def FROM dbcopy_indexes ORDER BY 1")
-	if err != nil {
-		return err
-	}
-	type index struct{ name, def string }
-	idx, err := pgx.CollectRows(irows, func(r pgx.CollectableRow) (index, error) {
-		var x index
-		return x, r.Scan(&x.name, &x.def)
-	})
+	idx, err := queryDefs(ctx, tx, "SELECT '', name, def FROM dbcopy_indexes ORDER BY 2")
 	if err != nil {
 		return err
 	}
 	for _, x := range idx {
-		if _, err := tx.Exec(ctx, x.def); err != nil {
+		if _, err := tx.Exec(ctx, x.sql); err != nil {
 			return fmt.Errorf("index %s does not build on the copied rows: %w", x.name, err)
 		}
 	}
-	cons, err := tx.Query(ctx, "SELECT table_name, name, def FROM dbcopy_constraints ORDER BY 1, 2")
-	if err != nil {
-		return err
-	}
-	type fk struct{ table, name, def string }
-	fks, err := pgx.CollectRows(cons, func(r pgx.CollectableRow) (fk, error) {
-		var f fk
-		return f, r.Scan(&f.table, &f.name, &f.def)
-	})
+	fks, err := queryDefs(ctx, tx, "SELECT table_name, name, def FROM dbcopy_constraints ORDER BY 1, 2")
 	if err != nil {
 		return err
 	}
 	for _, f := range fks {
-		if _, err := tx.Exec(ctx, "ALTER TABLE "+pgx.Identifier{f.table}.Sanitize()+" ADD CONSTRAINT "+pgx.Identifier{f.name}.Sanitize()+" "+f.def); err != nil {
+		if _, err := tx.Exec(ctx, "ALTER TABLE "+pgx.Identifier{f.table}.Sanitize()+" ADD CONSTRAINT "+pgx.Identifier{f.name}.Sanitize()+" "+f.sql); err != nil {
 			return fmt.Errorf("foreign key %s of %s does not hold on the copied rows: %w", f.name, f.table, err)
 		}
 	}
@@ -953,91 +931,3 @@ func Unfinished(ctx context.Context, db *store.DB) error {
 }
 
 func quoteSQLite(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
-
-// copyFiles copies the file store, leaving out unfinished uploads
-// (partial/). A stored file is checked against its SHA-256 name; a file the
-// target already holds intact (an earlier run of this copy) is kept, and a
-// file is written under a temporary name and renamed, so an interrupted
-// run leaves no half file under a real name.
-func copyFiles(from, to string) (n int, bytes int64, err error) {
-	err = filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) && p == from {
-			return fs.SkipAll // a desk that never stored a file
-		}
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		if d.IsDir() {
-			if rel == "partial" {
-				return fs.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(to, rel), 0o750)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		addressed := len(name) == 64 && filepath.Base(filepath.Dir(p)) == name[:2]
-		dst := filepath.Join(to, rel)
-		if st, err := os.Stat(dst); err == nil && st.Size() == info.Size() {
-			if !addressed || sha256Of(dst) == name {
-				n, bytes = n+1, bytes+info.Size()
-				return nil
-			}
-		}
-		if err := copyFile(p, dst); err != nil {
-			return err
-		}
-		if addressed {
-			if sum := sha256Of(dst); sum != name {
-				return fmt.Errorf("file %s does not match its checksum", rel)
-			}
-		}
-		n, bytes = n+1, bytes+info.Size()
-		return nil
-	})
-	return n, bytes, err
-}
-
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	tmp := to + ".dbcopy-tmp"
-	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, to)
-}
-
-func sha256Of(p string) string {
-	f, err := os.Open(p)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return ""
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
