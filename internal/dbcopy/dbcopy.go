@@ -122,6 +122,7 @@ type copier struct {
 	pg     *pgx.Conn
 	dst    *store.DB
 	schema string
+	fp     string // the source's audit head in the snapshot
 	res    Result
 }
 
@@ -180,6 +181,7 @@ func Copy(ctx context.Context, opt Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	c.fp = fp
 	st, err := c.state(ctx)
 	if err != nil {
 		return Result{}, err
@@ -853,6 +855,16 @@ func (c *copier) finish(ctx context.Context, tables []table) error {
 		return fmt.Errorf("audit verify on the target: %w", err)
 	}
 	c.res.AuditRecords = n
+	// The copy is the source as of its snapshot: a desk that kept running
+	// wrote after it, and that would be lost.
+	var seq int64
+	var hash string
+	if err := c.src.R.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&seq, &hash); err != nil {
+		return fmt.Errorf("source audit head: %w", err)
+	}
+	if now := fmt.Sprintf("%d:%s", seq, hash); now != c.fp {
+		return fmt.Errorf("the source changed while it was copied (audit head %s, now %s): is the desk still running? Stop it and copy again into an empty database", c.fp, now)
+	}
 	c.res.FinishedAt = c.opt.Now().UTC()
 	_, err = c.pg.Exec(ctx, "UPDATE dbcopy_state SET finished_at = $1 WHERE id = 1", c.res.FinishedAt)
 	return err

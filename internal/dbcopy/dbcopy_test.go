@@ -2,6 +2,7 @@ package dbcopy
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"net/netip"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"tenderdesk/internal/audit"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/store/storetest"
 )
@@ -189,5 +191,36 @@ func TestCopiesAnEmptyDesk(t *testing.T) {
 	}
 	if err := Unfinished(context.Background(), db); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A desk still running while it is copied writes after the copy's
+// snapshot: the copy fails before it is recorded finished, naming it, and a
+// second run of that copy is refused.
+func TestSourceChangedWhileCopying(t *testing.T) {
+	ctx := context.Background()
+	src := migratedSQLite(t, "")
+	pg := storetest.PostgresURL(t)
+	wrote := false
+	_, err := Copy(ctx, Options{From: src, To: pg, FilesTo: t.TempDir(), Progress: func(string, int64, int64) error {
+		if wrote {
+			return nil
+		}
+		wrote = true
+		db, err := store.Open(ctx, src)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return db.Tx(ctx, func(tx *sql.Tx) error {
+			_, err := audit.Append(ctx, tx, db.Dialect, time.Now(), audit.System, audit.Entry{Action: "appeal.register", ObjectType: "appeal", ObjectID: "2026-1"})
+			return err
+		})
+	}})
+	if err == nil || !strings.Contains(err.Error(), "the source changed while it was copied") {
+		t.Fatalf("copy of a changing source: %v", err)
+	}
+	if _, err := Copy(ctx, Options{From: src, To: pg, FilesTo: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "another state") {
+		t.Fatalf("resuming it: %v", err)
 	}
 }
