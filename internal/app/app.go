@@ -23,6 +23,7 @@ import (
 	"tenderdesk/internal/config"
 	"tenderdesk/internal/console"
 	"tenderdesk/internal/convo"
+	"tenderdesk/internal/dbcopy"
 	"tenderdesk/internal/files"
 	"tenderdesk/internal/forcemajeure"
 	"tenderdesk/internal/intake/email"
@@ -133,11 +134,17 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	a = &App{Cfg: cfg, Log: log, DB: db, Now: o.now}
+	opened := a // "return nil, err" clears a before the deferred Close runs
 	defer func() {
 		if err != nil {
-			a.Close()
+			opened.Close()
 		}
 	}()
+	// a half-copied database (db copy, issue 15) has its foreign keys and
+	// triggers off: refused before anything writes to it
+	if err := dbcopy.Unfinished(ctx, db); err != nil {
+		return nil, err
+	}
 	if _, err := db.Migrate(ctx); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,6 +57,15 @@ const adminPassword = "admin-password-e2e"
 // configuration (e.g. an SMTP listener).
 func boot(t *testing.T, dsn string, opts ...func(*config.Config)) *desk {
 	t.Helper()
+	d, stop := bootStoppable(t, dsn, opts...)
+	t.Cleanup(stop)
+	return d
+}
+
+// bootStoppable is boot with the shutdown handed to the caller (stop is
+// idempotent): for tests that work on the database after the desk stopped.
+func bootStoppable(t *testing.T, dsn string, opts ...func(*config.Config)) (*desk, func()) {
+	t.Helper()
 	cfg := config.MustParse(map[string]string{"addr": "127.0.0.1:0", "db": dsn, "admin-password": adminPassword,
 		"log-level": "error", "shutdown-grace": "10s"})
 	cfg.FilesDir = t.TempDir() // with PostgreSQL the files (and the outbox key) default to ./tenderdesk-files
@@ -79,20 +89,24 @@ func boot(t *testing.T, dsn string, opts ...func(*config.Config)) *desk {
 	served := make(chan error, 1)
 	go func() { served <- a.Serve(sctx) }()
 	d := &desk{t: t, App: a, Base: "http://" + a.Addr(), hc: apitest.Client(t)}
-	t.Cleanup(func() {
-		stop()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		d.hc.CloseIdleConnections()
-		a.Close()
-	})
+	var once sync.Once
+	shut := func() {
+		once.Do(func() {
+			stop()
+			if err := <-served; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+			d.hc.CloseIdleConnections()
+			a.Close()
+		})
+	}
 	tok, err := a.Auth.CreateToken(ctx, audit.System, "admin", "e2e")
 	if err != nil {
+		shut()
 		t.Fatal(err)
 	}
 	d.Admin = tok
-	return d
+	return d, shut
 }
 
 // user adds a user with role (applicants and customers of organization

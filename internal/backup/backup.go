@@ -11,12 +11,9 @@ package backup
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -24,6 +21,7 @@ import (
 	"time"
 
 	"tenderdesk/internal/audit"
+	"tenderdesk/internal/files"
 	"tenderdesk/internal/store"
 )
 
@@ -70,7 +68,7 @@ func Take(ctx context.Context, dataDir, filesDir, to string, now func() time.Tim
 	if st, err := os.Stat(dst); err == nil {
 		m.DBBytes = st.Size()
 	}
-	if m.Files, m.FileBytes, err = copyFiles(filesDir, filepath.Join(to, "files")); err != nil {
+	if m.Files, m.FileBytes, err = files.CopyStore(filesDir, filepath.Join(to, "files")); err != nil {
 		return m, err
 	}
 	if m.AuditRecords, m.Appeals, err = Check(ctx, to); err != nil {
@@ -102,10 +100,10 @@ func Restore(ctx context.Context, from, to string, force bool) (Manifest, error)
 			return m, err
 		}
 	}
-	if err := copyFile(filepath.Join(from, DBFile), filepath.Join(to, DBFile)); err != nil {
+	if err := files.CopyFile(filepath.Join(from, DBFile), filepath.Join(to, DBFile)); err != nil {
 		return m, err
 	}
-	if _, _, err := copyFiles(filepath.Join(from, "files"), filepath.Join(to, "files")); err != nil {
+	if _, _, err := files.CopyStore(filepath.Join(from, "files"), filepath.Join(to, "files")); err != nil {
 		return m, err
 	}
 	if _, _, err := Check(ctx, to); err != nil {
@@ -145,71 +143,4 @@ func emptyDir(dir string) error {
 		return fmt.Errorf("%s is not empty: a backup goes into a new directory", dir)
 	}
 	return nil
-}
-
-// copyFiles copies the file store, leaving out unfinished uploads
-// (partial/); stored files are checked against their SHA-256 names.
-func copyFiles(from, to string) (n int, bytes int64, err error) {
-	err = filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) && p == from {
-			return fs.SkipAll // a desk that never stored a file
-		}
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		if d.IsDir() {
-			if rel == "partial" {
-				return fs.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(to, rel), 0o750)
-		}
-		if err := copyFile(p, filepath.Join(to, rel)); err != nil {
-			return err
-		}
-		name := d.Name()
-		if len(name) == 64 && filepath.Base(filepath.Dir(p)) == name[:2] {
-			if sum, err := sha256File(filepath.Join(to, rel)); err != nil || sum != name {
-				return fmt.Errorf("file %s does not match its checksum", rel)
-			}
-		}
-		st, _ := d.Info()
-		n, bytes = n+1, bytes+st.Size()
-		return nil
-	})
-	return n, bytes, err
-}
-
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
-func sha256File(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
