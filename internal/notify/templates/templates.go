@@ -121,7 +121,7 @@ type Data struct {
 	Deadline time.Time // breach warning: when the term ends or ended
 	Overdue  bool      // breach warning: already missed
 
-	Message    string // info request: the question; reply: its text; info answered: the answer
+	Message string // info request: the question; reply: its text; info answered: the answer
 	// Files are the names of the files a staff reply carries; the mail names
 	// them and points to the appeal in the cabinet, where they are
 	// downloaded (the outbox sends no attachments).
