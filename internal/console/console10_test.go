@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"tenderdesk/internal/notify"
 	"tenderdesk/internal/notify/mail"
 	"tenderdesk/internal/notify/notifytest"
+	"tenderdesk/internal/store/storetest"
 )
 
 var attachmentIDRe = regexp.MustCompile(`<input type="hidden" name="attachments" value="(\d+)">`)
@@ -223,4 +225,81 @@ func TestStaffReplyFilesInBrowser(t *testing.T) {
 		}
 	})
 	t.Logf("screenshots in %s", shots)
+}
+
+// Issue 10 with issue 15: two desk processes on one PostgreSQL. A plan
+// applied through process A shows its progress on a console served by
+// process B (the page and the script's JSON), moving and then with its
+// result; B does not start the same apply again while it runs on A; an
+// apply whose process went silent is shown as interrupted, nothing applied.
+func TestApplyProgressAcrossProcesses(t *testing.T) {
+	dsn := storetest.PostgresURL(t)
+	a, b := boot(t, dsn), boot(t, dsn)
+	const procs = 5
+	f := newIncidentFixture(t, a, procs)
+	f.confirm(t, "high")
+	hold := a.App.Console.HoldApplies()
+	var once sync.Once
+	release := func() { once.Do(hold) }
+	defer release()
+	a.App.Console.SetApplyWait(0)
+	f.admin.get(f.path)
+	p := f.admin.post(f.path+"/plan", url.Values{})
+	hash := regexp.MustCompile(`name="plan_hash" value="([^"]+)"`).FindStringSubmatch(p.Body)
+	if hash == nil {
+		t.Fatalf("no plan:\n%s", p.Body)
+	}
+	if p = f.admin.post(f.path+"/apply", url.Values{"plan_hash": {hash[1]}, "confirm": {"1"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("apply on A: %d %s", p.Status, p.Body)
+	}
+	onB := &browser{d: b, hc: f.admin.hc} // the same session, served by B
+	var s progressJSON
+	poll(t, "B sees the first procedure done", 200, func() (bool, string) {
+		s = onB.progress(t, f.path)
+		return s.Done == 1, fmt.Sprint(s)
+	})
+	if !s.Running || s.Total != procs {
+		t.Fatalf("B: progress while A holds: %+v", s)
+	}
+	pg := onB.get(f.path + "?lang=ru").Body
+	if sec := section(t, pg, "apply"); !strings.Contains(sec, fmt.Sprintf("Обработано процедур: 1 из %d", procs)) || !strings.Contains(sec, "<progress") ||
+		!strings.Contains(sec, `data-apply-running="true"`) {
+		t.Errorf("B's page does not show A's running apply:\n%s", sec)
+	}
+	// Applying again through B while A runs it: not started twice.
+	onB.get(f.path)
+	if p := onB.post(f.path+"/apply", url.Values{"plan_hash": {hash[1]}, "confirm": {"1"}}); p.Status != http.StatusSeeOther || p.Header.Get("Location") != f.path+"#apply" {
+		t.Fatalf("apply on B while A runs: %d %s", p.Status, p.Header.Get("Location"))
+	}
+	if b.App.Console.ApplyJobs() != 0 {
+		t.Fatalf("B started an apply of its own while A's runs")
+	}
+	release()
+	poll(t, "B sees the end", 400, func() (bool, string) {
+		s = onB.progress(t, f.path)
+		return !s.Running, fmt.Sprint(s)
+	})
+	if s.Procedures != procs || s.Done != procs {
+		t.Fatalf("B: the result: %+v", s)
+	}
+	if sec := section(t, onB.get(f.path+"?lang=ru").Body, "apply"); !strings.Contains(sec, fmt.Sprintf("изменены сроки %d процедур", procs)) {
+		t.Errorf("B's page does not show the result:\n%s", sec)
+	}
+	plans, err := b.App.Procurement.PlansOf(t.Context(), f.inc)
+	if err != nil || len(plans) != 1 {
+		t.Fatalf("one plan applied: %v %+v", err, plans)
+	}
+	// A process that went silent mid-apply (B has no job of its own): shown
+	// as interrupted, not running.
+	if _, err := a.App.DB.W.Exec(`UPDATE apply_progress SET state = 'running', ended_at = NULL, started_at = $2, updated_at = $2 WHERE incident_id = $1`,
+		f.inc, time.Now().Add(-time.Hour).UTC()); err != nil {
+		t.Fatal(err)
+	}
+	sec := section(t, onB.get(f.path+"?lang=ru").Body, "apply")
+	if !strings.Contains(sec, "процесс, применявший план, остановился") || strings.Contains(sec, `data-apply-running="true"`) {
+		t.Errorf("B: an apply whose process died is not shown as interrupted:\n%s", sec)
+	}
+	if s = onB.progress(t, f.path); s.Running {
+		t.Errorf("B: an interrupted apply is not running: %+v", s)
+	}
 }
