@@ -17,3 +17,6 @@ CREATE TABLE apply_progress (
     error_code    TEXT NOT NULL,
     error_message TEXT NOT NULL
 );
+
+-- PostgreSQL turns the fast-update list of its full-text index off here;
+-- SQLite's FTS5 index has no such list.
