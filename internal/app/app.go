@@ -304,6 +304,7 @@ func (a *App) openOutbox() error {
 	a.Outbox = &notify.Worker{DB: a.DB, Now: a.Now, Log: a.Log.With("worker", "outbox"), Metrics: m, ReplyTo: a.Cfg.MailFrom.String(), Open: a.Secrets.Open}
 	if a.Cfg.PublicURL != nil {
 		a.Outbox.StatusURL = a.Cfg.PublicURL.String() + "/status"
+		a.Outbox.PublicURL = a.Cfg.PublicURL.String()
 	}
 	if a.Cfg.SMTPRelay == nil {
 		a.Warnings = append(a.Warnings, "no --smtp-relay: email notices wait in the outbox, due, until one is set")

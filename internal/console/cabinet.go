@@ -26,12 +26,13 @@ import (
 const (
 	cabinetReport = "POST /cabinet/report"
 	cabinetReply  = "POST /cabinet/appeals/{number}/reply"
+	staffReply    = "POST /appeals/{number}/reply"
 )
 
 // bodyLimit is the largest form body of a route: forms with a file take
 // one part (Q8, 20 MB) plus the fields; larger files go by tus (JS).
 func bodyLimit(pattern string) int64 {
-	if pattern == cabinetReport || pattern == cabinetReply {
+	if pattern == cabinetReport || pattern == cabinetReply || pattern == staffReply {
 		return files.PartMax + 1<<20
 	}
 	return 1 << 20

@@ -69,7 +69,8 @@ func TestRepliesAndTemplatesInBrowser(t *testing.T) {
 	if err != nil || focused != "reply-text" {
 		t.Errorf("after inserting, focus is on %q, want the reply box", focused)
 	}
-	do(t, ctx, "send by keyboard", chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Enter),
+	// Tab order after the box: its files, "internal note", send.
+	do(t, ctx, "send by keyboard", chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Enter),
 		chromedp.WaitVisible(".delivery"))
 	page := text(t, ctx)
 	for _, w := range []string{"Ответ отправлен", "aigul@example.kz", "в очереди на отправку", "В личном кабинете"} {

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"tenderdesk/internal/notify/events"
 	"tenderdesk/internal/procurement"
 	"tenderdesk/internal/publicnotice"
+	"tenderdesk/internal/store"
 )
 
 // incidentB is what the incident page shows of the incident's
@@ -87,11 +89,12 @@ func (c *Console) incidentB(q *req, v journal.IncidentView) (*incidentB, error) 
 		}
 		b.Preview, b.NoticeWhy = &p, noticeWhy(p)
 	}
-	if j := c.jobs.get(v.ID); j != nil {
-		b.Job = j.view()
-		if b.Job.Error != nil {
-			b.Job.ErrorText = c.errText(q.L, b.Job.Error)
-		}
+	job, err := c.applyState(q, v.ID)
+	if err != nil {
+		return nil, err
+	}
+	if b.Job = job; job != nil && job.Error != nil {
+		b.Job.ErrorText = c.errText(q.L, job.Error)
 	}
 	return b, nil
 }
@@ -313,18 +316,40 @@ func (c *Console) SetApplyWait(d time.Duration) { c.applyWait.Store(int64(d)) }
 
 // startApply applies the plan previewed (its hash) in the background and
 // waits a moment: done by then, the page shows the result; else it shows
-// the progress, which the script keeps current.
+// the progress, which the script keeps current. The progress is also kept
+// in the database (procurement.ApplyProgress), so a console served by
+// another desk process sees it, and an apply running on another process is
+// not started twice.
 func (c *Console) startApply(q *req, id int64, hash string) error {
 	by := q.user.Actor(clientAddr(q.r))
 	ctx := context.WithoutCancel(q.ctx()) // leaving the page does not stop it
-	j, _ := c.jobs.start(id, by.Login, c.d.Now(), func(j *applyJob) (procurement.Applied, error) {
-		return c.d.Procurement.Apply(ctx, id, procurement.PlanRequest{PlanHash: hash, Progress: func(done, total int) {
+	if j := c.jobs.get(id); j != nil && j.view().Running {
+		http.Redirect(q.w, q.r, fmt.Sprintf("/incidents/%d#apply", id), http.StatusSeeOther)
+		return nil
+	}
+	started := c.d.Now()
+	claimed, err := c.d.Procurement.ClaimApply(q.ctx(), id, by.Login, started)
+	if err != nil {
+		return err
+	}
+	if !claimed { // running on another process: its progress is on the page
+		http.Redirect(q.w, q.r, fmt.Sprintf("/incidents/%d#apply", id), http.StatusSeeOther)
+		return nil
+	}
+	j, _ := c.jobs.start(id, by.Login, started, func(j *applyJob) (procurement.Applied, error) {
+		stop := c.beatApply(ctx, id, j)
+		res, err := c.d.Procurement.Apply(ctx, id, procurement.PlanRequest{PlanHash: hash, Progress: func(done, total int) {
 			j.done.Store(int64(done))
 			j.total.Store(int64(total))
 			if h := c.jobs.hold.Load(); h != nil && done == 1 {
 				<-*h
 			}
 		}}, by)
+		stop()
+		if rerr := c.d.Procurement.ApplyEnded(ctx, id, started, int(j.done.Load()), int(j.total.Load()), res, err, c.d.Now()); rerr != nil {
+			c.d.Log.Error("apply progress: the end not recorded", "incident", id, "error", rerr.Error())
+		}
+		return res, err
 	})
 	select {
 	case <-j.finished:
@@ -338,17 +363,85 @@ func (c *Console) startApply(q *req, id int64, hash string) error {
 	return nil
 }
 
+// beatApply writes the job's progress to the database while it runs, on
+// PostgreSQL: each change at most every 250 ms, and at least every
+// procurement.ProgressBeat, so other processes see it move and know it
+// lives. On SQLite the apply holds the one write lock and the desk is one
+// process: its consoles read the job itself.
+func (c *Console) beatApply(ctx context.Context, id int64, j *applyJob) (stop func()) {
+	if c.d.DB.Dialect == store.SQLite {
+		return func() {}
+	}
+	done := make(chan struct{})
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		var last [2]int64
+		var wrote time.Time
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			now := [2]int64{j.done.Load(), j.total.Load()}
+			if now == last && time.Since(wrote) < procurement.ProgressBeat {
+				continue
+			}
+			if err := c.d.Procurement.ApplyProgressed(ctx, id, j.started, int(now[0]), int(now[1]), c.d.Now()); err != nil {
+				c.d.Log.Warn("apply progress: not recorded", "incident", id, "error", err.Error())
+				continue
+			}
+			last, wrote = now, time.Now()
+		}
+	}()
+	return func() { close(done); <-ended }
+}
+
+// applyState is the incident's last apply as this console shows it: the
+// job of this process, unless the database knows of a later one (run by
+// another process), whose progress it then shows.
+func (c *Console) applyState(q *req, id int64) (*applyView, error) {
+	var v *applyView
+	j := c.jobs.get(id)
+	if j != nil {
+		v = j.view()
+	}
+	if c.d.Procurement == nil {
+		return v, nil
+	}
+	p, ok, err := c.d.Procurement.ApplyProgressOf(q.ctx(), id, c.d.Now())
+	if err != nil || !ok || (j != nil && !p.Started.After(j.started)) {
+		return v, err
+	}
+	v = &applyView{Running: p.State == "running", By: p.By, Started: p.Started, Ended: p.Ended, Done: int64(p.Done), Total: int64(p.Total),
+		Procedures: p.Procedures, Changes: p.Changes, Error: p.Err}
+	if p.State == "interrupted" {
+		v.Error = errApplyInterrupted
+		v.Ended = p.Updated
+	}
+	return v, nil
+}
+
+// errApplyInterrupted: the process running the apply stopped (its
+// transaction rolled back: nothing was applied).
+var errApplyInterrupted = errors.New("apply interrupted")
+
 // incidentApplyProgress is the job's state for the page's script.
 func (c *Console) incidentApplyProgress(q *req) error {
 	id, err := incidentID(q)
 	if err != nil {
 		return err
 	}
-	j := c.jobs.get(id)
-	if j == nil {
-		return apperr.New(apperr.NotFound, "no apply of incident %d since the desk started", id)
+	v, err := c.applyState(q, id)
+	if err != nil {
+		return err
 	}
-	v := j.view()
+	if v == nil {
+		return apperr.New(apperr.NotFound, "no apply of incident %d", id)
+	}
 	out := map[string]any{"running": v.Running, "done": v.Done, "total": v.Total, "procedures": v.Procedures,
 		"text": q.L.T("cb.apply.progress", v.Done, v.Total)}
 	if v.Error != nil {
@@ -360,6 +453,9 @@ func (c *Console) incidentApplyProgress(q *req) error {
 
 // errText is an error as the person reads it in their language.
 func (c *Console) errText(l *L, err error) string {
+	if errors.Is(err, errApplyInterrupted) {
+		return l.T("c10.apply.interrupted")
+	}
 	var ae *apperr.Error
 	if asAppErr(err, &ae) && ae.Code != apperr.Internal {
 		return c.explain(l, ae)

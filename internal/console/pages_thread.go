@@ -26,7 +26,7 @@ import (
 // the script at the cursor, without it by a select and a button.
 
 func (c *Console) threadRoutes() {
-	c.route("POST /appeals/{number}/reply", auth.PermIncidentTransition, c.appealReply)
+	c.route(staffReply, auth.PermIncidentTransition, c.appealReply)
 }
 
 type conversation struct {
@@ -166,15 +166,41 @@ func (c *Console) fillModule(q *req, text, lang string, a journal.Appeal, inc jo
 // the reply box (the page without its script).
 func (c *Console) appealReply(q *req) error {
 	number := q.r.PathValue("number")
+	if err := q.r.ParseForm(); err != nil {
+		return apperr.New(apperr.Invalid, "bad form")
+	}
 	f := q.r.PostForm
 	text := f.Get("text")
+	// The files sent with the form are scanned and stored first (Q26); once
+	// stored they ride along as ids, so a form shown again (a template
+	// inserted, a field marked) keeps them and nothing is uploaded twice.
+	fp := c.page(q, "", nil)
+	ids, filesOK := c.attachments(q, fp)
+	keep := func(p *Page) {
+		p.Form.Set("text", text)
+		p.Form.Set("internal", f.Get("internal"))
+		p.Form.Del("attachments")
+		for _, id := range ids {
+			p.Form.Add("attachments", strconv.FormatInt(id, 10))
+		}
+	}
+	if !filesOK {
+		p, _, err := c.appealView(q, number)
+		if err != nil {
+			return err
+		}
+		keep(p)
+		p.Errors["files"] = fp.Errors["files"]
+		p.Notice = q.L.T("form.fix_marked")
+		c.renderPage(q, http.StatusUnprocessableEntity, "appeal", p)
+		return nil
+	}
 	if f.Get("insert") != "" {
 		p, d, err := c.appealView(q, number)
 		if err != nil {
 			return err
 		}
-		p.Form.Set("text", text)
-		p.Form.Set("internal", f.Get("internal"))
+		keep(p)
 		lang := f.Get("module_lang")
 		id, _ := strconv.ParseInt(f.Get("text_module"), 10, 64)
 		i := slices.IndexFunc(d.Conv.Modules, func(m moduleChoice) bool { return m.ID == id })
@@ -195,7 +221,7 @@ func (c *Console) appealReply(q *req) error {
 	if c.d.Convo == nil {
 		return apperr.New(apperr.NotFound, "the conversation is not wired")
 	}
-	_, err := c.d.Convo.Write(q.ctx(), *q.user, clientAddr(q.r), number, convo.Post{Text: text, Internal: f.Get("internal") != ""})
+	_, err := c.d.Convo.Write(q.ctx(), *q.user, clientAddr(q.r), number, convo.Post{Text: text, Internal: f.Get("internal") != "", Attachments: ids})
 	if err != nil {
 		p, _, verr := c.appealView(q, number)
 		if verr != nil {
@@ -207,8 +233,10 @@ func (c *Console) appealReply(q *req) error {
 		if _, bad := p.Errors["text"]; bad && q.L.Lang != "en" {
 			p.Errors["text"] = q.L.T("thread.bad_text", convo.MaxText)
 		}
-		p.Form.Set("text", text)
-		p.Form.Set("internal", f.Get("internal"))
+		if _, bad := p.Errors["attachments"]; bad {
+			p.Errors["files"], ids = q.L.T("bad.files"), nil
+		}
+		keep(p)
 		c.renderPage(q, http.StatusBadRequest, "appeal", p)
 		return nil
 	}

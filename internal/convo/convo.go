@@ -178,6 +178,11 @@ func (s *Service) Write(ctx context.Context, by auth.Principal, addr, number str
 				return apperr.Wrap(err, "attach file")
 			}
 		}
+		if len(p.Attachments) > 0 {
+			if err := s.filesOf(ctx, htx, &m); err != nil {
+				return err
+			}
+		}
 		if err := htx.Audit(ctx, actor, audit.Entry{Action: "appeal.message", ObjectType: "appeal", ObjectID: number,
 			After: map[string]any{"message_id": m.ID, "kind": kind, "files": p.Attachments}}); err != nil {
 			return err
@@ -263,7 +268,30 @@ func (s *Service) replyNotice(ctx context.Context, htx journal.HookTx, a journal
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return apperr.Wrap(err, "thread of the reply")
 	}
-	return s.Notices.ReplyToReporter(ctx, htx, a.Number, m.ID, m.Text, parent)
+	names := make([]string, 0, len(m.Files))
+	for _, f := range m.Files {
+		names = append(names, f.Filename)
+	}
+	return s.Notices.ReplyToReporter(ctx, htx, a.Number, m.ID, m.Text, parent, names)
+}
+
+// filesOf reads the files just attached to m (the answer names them, and a
+// staff reply's notice lists them).
+func (s *Service) filesOf(ctx context.Context, htx journal.HookTx, m *Message) error {
+	rows, err := htx.QueryContext(ctx, Q.FilesOfMessage, m.ID)
+	if err != nil {
+		return apperr.Wrap(err, "files of the message")
+	}
+	defer rows.Close()
+	m.Files = m.Files[:0]
+	for rows.Next() {
+		var f FileRef
+		if err := rows.Scan(&f.ID, &f.Filename, &f.ContentType, &f.Size, &f.SHA256); err != nil {
+			return apperr.Wrap(err, "files of the message")
+		}
+		m.Files = append(m.Files, f)
+	}
+	return apperr.Wrap(rows.Err(), "files of the message")
 }
 
 // answered tells who asked (the actor of the last request), else the staff

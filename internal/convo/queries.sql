@@ -13,6 +13,10 @@ SELECT mf.message_id, f.id, f.filename, f.content_type, f.size, f.sha256
 FROM appeal_message_files mf JOIN files f ON f.id = mf.file_id
 JOIN appeal_messages m ON m.id = mf.message_id WHERE m.appeal_id = $1 ORDER BY mf.message_id, f.id
 
+-- name: files-of-message
+SELECT f.id, f.filename, f.content_type, f.size, f.sha256
+FROM appeal_message_files mf JOIN files f ON f.id = mf.file_id WHERE mf.message_id = $1 ORDER BY f.id
+
 -- name: attach-file
 INSERT INTO appeal_message_files (message_id, file_id) VALUES ($1, $2)
 

@@ -9,6 +9,7 @@ type QuerySet struct {
 	AppealsOfIncident     string // -- name: appeals-of-incident
 	AttachFile            string // -- name: attach-file
 	FilesOfAppealMessages string // -- name: files-of-appeal-messages
+	FilesOfMessage        string // -- name: files-of-message
 	InsertAccess          string // -- name: insert-access
 	InsertMessage         string // -- name: insert-message
 	LastNote              string // -- name: last-note
@@ -26,6 +27,7 @@ var Q = QuerySet{
 	AppealsOfIncident:     Queries["appeals-of-incident"],
 	AttachFile:            Queries["attach-file"],
 	FilesOfAppealMessages: Queries["files-of-appeal-messages"],
+	FilesOfMessage:        Queries["files-of-message"],
 	InsertAccess:          Queries["insert-access"],
 	InsertMessage:         Queries["insert-message"],
 	LastNote:              Queries["last-note"],

@@ -41,6 +41,9 @@ type Worker struct {
 	// StatusURL is the absolute address of the public failure page
 	// (--public-url + /status), named in every message; empty: not named.
 	StatusURL string
+	// PublicURL is --public-url: the origin that makes a queued cabinet
+	// path (Data.CabinetURL) a link; empty: the mail names no link.
+	PublicURL string
 	// Open opens a sealed access code (R7) when the mail is rendered
 	// (internal/secret: the outbox keeps it sealed); nil: a sealed code
 	// cannot be sent and the row fails to build.
@@ -205,6 +208,12 @@ func (w *Worker) deliver(ctx context.Context, c claimed) outcome {
 	}
 	if d.StatusURL == "" {
 		d.StatusURL = w.StatusURL
+	}
+	if path := d.CabinetURL; strings.HasPrefix(path, "/") {
+		d.CabinetURL = ""
+		if w.PublicURL != "" {
+			d.CabinetURL = strings.TrimRight(w.PublicURL, "/") + path
+		}
 	}
 	if err := w.open(&d); err != nil {
 		return outcome{err: &mail.Error{Stage: "build", Err: err}}

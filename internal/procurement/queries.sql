@@ -254,3 +254,25 @@ SELECT DISTINCT module FROM procedures ORDER BY module
 -- name: plans-of-window
 SELECT id, incident_id, maintenance_id, status, profile, plan_hash, procedures, changes, applied_at, applied_by, reverted_at, reverted_by, revert_reason
 FROM applied_plans WHERE maintenance_id = $1 ORDER BY id DESC LIMIT 100
+
+-- Issue 10: the progress of an incident's plan apply, readable by every
+-- desk process (table apply_progress). A claim takes the row unless an apply
+-- runs ($4: a running row not updated since is a dead process's).
+-- name: claim-apply-progress
+INSERT INTO apply_progress (incident_id, state, by_login, started_at, updated_at, ended_at, done, total, procedures, changes, error_code, error_message)
+VALUES ($1, 'running', $2, $3, $3, NULL, 0, 0, 0, 0, '', '')
+ON CONFLICT (incident_id) DO UPDATE SET state = 'running', by_login = excluded.by_login, started_at = excluded.started_at,
+    updated_at = excluded.updated_at, ended_at = NULL, done = 0, total = 0, procedures = 0, changes = 0, error_code = '', error_message = ''
+WHERE apply_progress.state <> 'running' OR apply_progress.updated_at < $4
+
+-- name: update-apply-progress
+UPDATE apply_progress SET done = $2, total = $3, updated_at = $4 WHERE incident_id = $1 AND started_at = $5 AND state = 'running'
+
+-- name: finish-apply-progress
+UPDATE apply_progress SET state = $2, done = $3, total = $4, procedures = $5, changes = $6, error_code = $7, error_message = $8,
+    updated_at = $9, ended_at = $9
+WHERE incident_id = $1 AND started_at = $10
+
+-- name: apply-progress
+SELECT state, by_login, started_at, updated_at, ended_at, done, total, procedures, changes, error_code, error_message
+FROM apply_progress WHERE incident_id = $1

@@ -7,12 +7,14 @@ import "tenderdesk/internal/store"
 // QuerySet is queries.sql, one field per statement.
 type QuerySet struct {
 	ActivePlans              string // -- name: active-plans
+	ApplyProgress            string // -- name: apply-progress
 	ChangeRangeOfPlan        string // -- name: change-range-of-plan
 	ChangesOfProcedure       string // -- name: changes-of-procedure
 	ChunkChangesPostgres     string // -- name: chunk-changes-postgres
 	ChunkChangesSQLite       string // -- name: chunk-changes-sqlite
 	ChunkPostgres            string // -- name: chunk-postgres
 	ChunkSQLite              string // -- name: chunk-sqlite
+	ClaimApplyProgress       string // -- name: claim-apply-progress
 	DeadlinesOfProcedure     string // -- name: deadlines-of-procedure
 	DeleteDeadlines          string // -- name: delete-deadlines
 	ExtensionsOfOrganization string // -- name: extensions-of-organization
@@ -20,6 +22,7 @@ type QuerySet struct {
 	FeedHead                 string // -- name: feed-head
 	FeedPage                 string // -- name: feed-page
 	FeedRevert               string // -- name: feed-revert
+	FinishApplyProgress      string // -- name: finish-apply-progress
 	FinishPlan               string // -- name: finish-plan
 	InsertChange             string // -- name: insert-change
 	InsertDeadline           string // -- name: insert-deadline
@@ -44,6 +47,7 @@ type QuerySet struct {
 	ScopeNamed               string // -- name: scope-named
 	ScopeWindow              string // -- name: scope-window
 	SetDeadlinesOfPlan       string // -- name: set-deadlines-of-plan
+	UpdateApplyProgress      string // -- name: update-apply-progress
 	UpsertProcedure          string // -- name: upsert-procedure
 	WebhookConfigure         string // -- name: webhook-configure
 	WebhookDelivered         string // -- name: webhook-delivered
@@ -57,12 +61,14 @@ type QuerySet struct {
 // Q holds this package's statements; store.Registered lists them for the boot check.
 var Q = QuerySet{
 	ActivePlans:              Queries["active-plans"],
+	ApplyProgress:            Queries["apply-progress"],
 	ChangeRangeOfPlan:        Queries["change-range-of-plan"],
 	ChangesOfProcedure:       Queries["changes-of-procedure"],
 	ChunkChangesPostgres:     Queries["chunk-changes-postgres"],
 	ChunkChangesSQLite:       Queries["chunk-changes-sqlite"],
 	ChunkPostgres:            Queries["chunk-postgres"],
 	ChunkSQLite:              Queries["chunk-sqlite"],
+	ClaimApplyProgress:       Queries["claim-apply-progress"],
 	DeadlinesOfProcedure:     Queries["deadlines-of-procedure"],
 	DeleteDeadlines:          Queries["delete-deadlines"],
 	ExtensionsOfOrganization: Queries["extensions-of-organization"],
@@ -70,6 +76,7 @@ var Q = QuerySet{
 	FeedHead:                 Queries["feed-head"],
 	FeedPage:                 Queries["feed-page"],
 	FeedRevert:               Queries["feed-revert"],
+	FinishApplyProgress:      Queries["finish-apply-progress"],
 	FinishPlan:               Queries["finish-plan"],
 	InsertChange:             Queries["insert-change"],
 	InsertDeadline:           Queries["insert-deadline"],
@@ -94,6 +101,7 @@ var Q = QuerySet{
 	ScopeNamed:               Queries["scope-named"],
 	ScopeWindow:              Queries["scope-window"],
 	SetDeadlinesOfPlan:       Queries["set-deadlines-of-plan"],
+	UpdateApplyProgress:      Queries["update-apply-progress"],
 	UpsertProcedure:          Queries["upsert-procedure"],
 	WebhookConfigure:         Queries["webhook-configure"],
 	WebhookDelivered:         Queries["webhook-delivered"],

@@ -416,14 +416,20 @@ func russian(profile string) bool { return strings.HasPrefix(profile, "ru-") }
 
 // ReplyToReporter sends a staff reply to the reporter of one appeal and its
 // organization's cabinets; the email threads under inReplyTo (the
-// reporter's last message, or the desk's registration notice).
-func (h *Hooks) ReplyToReporter(ctx context.Context, tx journal.HookTx, number string, message int64, text, inReplyTo string) error {
+// reporter's last message, or the desk's registration notice). files are
+// the names of the reply's attachments: the mail names them and links the
+// appeal in the cabinet, where they are downloaded (the outbox carries no
+// attachments).
+func (h *Hooks) ReplyToReporter(ctx context.Context, tx journal.HookTx, number string, message int64, text, inReplyTo string, files []string) error {
 	a, err := h.appeal(ctx, tx, number)
 	if err != nil {
 		return err
 	}
 	b := h.batch(tx)
 	d := templates.Data{Number: number, Message: text, Zone: h.zone(a.Profile)}
+	if len(files) > 0 {
+		d.Files, d.CabinetURL = files, "/cabinet/appeals/"+number
+	}
 	base := notify.Notification{Event: StaffReply(number, message), Kind: templates.Reply, Data: d, InReplyTo: inReplyTo}
 	if err := b.toReporter(ctx, a, base); err != nil {
 		return err

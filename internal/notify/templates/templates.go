@@ -131,7 +131,15 @@ type Data struct {
 	Deadline time.Time // breach warning: when the term ends or ended
 	Overdue  bool      // breach warning: already missed
 
-	Message    string // info request: the question; reply: its text; info answered: the answer
+	Message string // info request: the question; reply: its text; info answered: the answer
+	// Files are the names of the files a staff reply carries; the mail names
+	// them and points to the appeal in the cabinet, where they are
+	// downloaded (the outbox sends no attachments).
+	Files []string
+	// CabinetURL is the appeal in the cabinet: queued as a path
+	// ("/cabinet/appeals/N"); the worker prefixes --public-url, and drops it
+	// when no public address is set.
+	CabinetURL string
 	Author     string // info answered: who answered
 	AccessCode string // registered: the code of tracking by number (R7); sealed in the outbox (internal/secret)
 	InviteURL  string // invitation: the link that opens the invitation (E6); sealed in the outbox

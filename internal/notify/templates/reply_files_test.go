@@ -1,0 +1,37 @@
+package templates
+
+import (
+	"strings"
+	"testing"
+)
+
+// Issue 10: a staff reply's mail names its files and links the appeal in
+// the cabinet, where they are downloaded, in each language; a reply
+// without files says nothing of files.
+func TestReplyNamesItsFiles(t *testing.T) {
+	for lang, want := range map[string][]string{
+		"ru": {"К ответу приложены файлы:", "Скачать их можно в личном кабинете: https://desk.example.kz/cabinet/appeals/2026-000001."},
+		"kk": {"Жауапқа қоса берілген файлдар:", "Оларды жеке кабинеттен жүктеп алуға болады: https://desk.example.kz/cabinet/appeals/2026-000001."},
+		"en": {"Files attached to this reply:", "Download them in your cabinet: https://desk.example.kz/cabinet/appeals/2026-000001."},
+	} {
+		d := Data{Number: "2026-000001", Message: "Журнал во вложении.", Files: []string{"журнал.txt", "схема.pdf"},
+			CabinetURL: "https://desk.example.kz/cabinet/appeals/2026-000001", Zone: "Asia/Almaty"}
+		_, text, html, err := Render(Reply, lang, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range append(want, "- журнал.txt\n- схема.pdf") {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: the text lacks %q:\n%s", lang, w, text)
+			}
+		}
+		if !strings.Contains(html, `href="https://desk.example.kz/cabinet/appeals/2026-000001"`) || !strings.Contains(html, "схема.pdf") {
+			t.Errorf("%s: the HTML part lacks the files or the link:\n%s", lang, html)
+		}
+		d.Files, d.CabinetURL = nil, ""
+		_, text, _, _ = Render(Reply, lang, d)
+		if strings.Contains(text, want[0]) || strings.Contains(text, "cabinet/appeals") {
+			t.Errorf("%s: a reply without files names none:\n%s", lang, text)
+		}
+	}
+}
