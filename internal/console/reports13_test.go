@@ -1,0 +1,126 @@
+package console_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"tenderdesk/internal/auth"
+)
+
+// Q46 (issue 13): an authority user registers a written appeal forwarded
+// to the operator with the copy of the letter through the console form
+// (ru, kk, en complete); a form without the letter's reference and copy is
+// a 422 with both marked; the registered appeal is on the authority
+// channel, its copy kept byte for byte.
+func TestQ46LetterForm(t *testing.T) {
+	d, _ := analysisDesk(t)
+	d.user("body", auth.RoleAuthority)
+	body := d.browser()
+	body.signIn("body", "password-of-body")
+	for _, lang := range []string{"ru", "kk", "en"} {
+		pg := body.get("/analysis/letters/new?lang=" + lang)
+		if pg.Status != http.StatusOK || !strings.Contains(pg.Body, `enctype="multipart/form-data"`) {
+			t.Fatalf("[%s] %d", lang, pg.Status)
+		}
+		checkPage(t, "letter", lang, pg.Body)
+	}
+	body.get("/analysis/letters/new?lang=ru")
+	bad := body.postFilesAs("/analysis/letters", url.Values{"description": {"Өтінім берілмейді"}}, "copy", nil)
+	if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, "Укажите исходящий номер и дату письма") || !strings.Contains(bad.Body, "Приложите копию обращения") {
+		t.Fatalf("Q46 without ref and copy: %d\n%s", bad.Status, bad.Body)
+	}
+	copyBytes := []byte("%PDF-1.4 скан письма заявителя\x00\x01")
+	form := url.Values{"letter_ref": {"№ 01-12/345 от 03.12.2026"}, "organization": {"ТОО «Әділ Құрылыс»"}, "bin": {"123456789013"},
+		"contact_email": {"adil@example.kz"}, "description": {"Заявка не подаётся: жүйе қате береді"}, "module": {"Аукционы"},
+		"received_at": {"30.11.2026 10:30"}}
+	ok := body.postFilesAs("/analysis/letters", form, "copy", map[string][]byte{"Письмо заявителя.pdf": copyBytes})
+	if ok.Status != http.StatusSeeOther || !strings.HasPrefix(ok.Header.Get("Location"), "/appeals/") {
+		t.Fatalf("Q46 registered: %d\n%s", ok.Status, ok.Body)
+	}
+	if pg := body.get(ok.Header.Get("Location")); pg.Status != http.StatusOK || !strings.Contains(pg.Body, "ТОО «Әділ Құрылыс»") {
+		t.Fatalf("Q46 the appeal's page: %d", pg.Status)
+	}
+	var number, channel string
+	if err := d.App.DB.R.QueryRow("SELECT number, channel FROM appeals WHERE organization = $1", "ТОО «Әділ Құрылыс»").Scan(&number, &channel); err != nil || channel != "authority" {
+		t.Fatalf("Q46 appeal %s on channel %q (%v), want authority", number, channel, err)
+	}
+	l, err := d.App.Analysis.LetterOf(t.Context(), number)
+	if err != nil || l.Ref != "№ 01-12/345 от 03.12.2026" || l.FileName != "Письмо заявителя.pdf" || l.Size != len(copyBytes) {
+		t.Fatalf("Q46 letter %+v %v", l, err)
+	}
+	// Staff without the permission's holders: an auditor cannot register.
+	d.user("audit", auth.RoleAuditor)
+	au := d.browser()
+	au.signIn("audit", "password-of-audit")
+	if pg := au.get("/analysis/letters/new"); pg.Status != http.StatusForbidden {
+		t.Errorf("the auditor's form: %d", pg.Status)
+	}
+}
+
+// Q19 (issue 13): on the appeal page staff open the request for a legal
+// assessment (its term shown: 3 working days from the registration), record
+// its sending and then the answer; an empty question is a 422 marked on the
+// form; the authority sees the section without any form.
+func TestQ19LegalFormOnAppealPage(t *testing.T) {
+	d, clk := analysisDesk(t)
+	inc, _, _ := analysisData(t, d, clk)
+	_ = inc
+	var number string
+	if err := d.App.DB.R.QueryRow("SELECT number FROM appeals WHERE channel = 'phone'").Scan(&number); err != nil {
+		t.Fatal(err)
+	}
+	op := d.browser()
+	op.signIn("admin", adminPassword)
+	path := "/appeals/" + number
+	for _, lang := range []string{"ru", "kk", "en"} {
+		pg := op.get(path + "?lang=" + lang)
+		if pg.Status != http.StatusOK || !strings.Contains(pg.Body, `id="legal-question"`) {
+			t.Fatalf("[%s] %d: no Q19 form", lang, pg.Status)
+		}
+		checkPage(t, "appeal-legal", lang, pg.Body)
+	}
+	op.get(path + "?lang=ru")
+	if pg := op.post(path+"/legal", url.Values{"action": {"open"}, "question": {"  "}}); pg.Status != http.StatusUnprocessableEntity || !strings.Contains(pg.Body, "Заполните это поле") {
+		t.Fatalf("Q19 empty question: %d", pg.Status)
+	}
+	step := func(form url.Values) page {
+		t.Helper()
+		if pg := op.post(path+"/legal", form); pg.Status != http.StatusSeeOther {
+			t.Fatalf("Q19 %s: %d", form.Get("action"), pg.Status)
+		}
+		return op.get(path + "?lang=ru")
+	}
+	pg := step(url.Values{"action": {"open"}, "question": {"Вправе ли заказчик отклонить заявку?"}})
+	if pg.Status != http.StatusOK || !strings.Contains(pg.Body, "Вправе ли заказчик отклонить заявку?") || !strings.Contains(pg.Body, `value="sent"`) {
+		t.Fatalf("Q19 opened: %d", pg.Status)
+	}
+	l, err := d.App.Analysis.LegalOf(t.Context(), number)
+	if err != nil || l.Addressee != "authority" || l.Due.IsZero() {
+		t.Fatalf("Q19 request %+v %v", l, err)
+	}
+	if !strings.Contains(pg.Body, d.App.Cfg.Zone.String()) && !strings.Contains(pg.Body, l.Due.In(d.App.Cfg.Zone).Format("02.01.2006")) {
+		t.Errorf("Q19 term %v not shown", l.Due)
+	}
+	pg = step(url.Values{"action": {"sent"}})
+	if pg.Status != http.StatusOK || !strings.Contains(pg.Body, `id="legal-answer"`) {
+		t.Fatalf("Q19 sent: %d", pg.Status)
+	}
+	pg = step(url.Values{"action": {"answer"}, "answer": {"Письмо № 5-1/77: вправе"}})
+	if pg.Status != http.StatusOK || !strings.Contains(pg.Body, "Письмо № 5-1/77: вправе") || strings.Contains(pg.Body, `action="`+path+`/legal"`) {
+		t.Fatalf("Q19 answered: %d", pg.Status)
+	}
+	if l, _ = d.App.Analysis.LegalOf(t.Context(), number); l.SentAt == nil || l.AnsweredAt == nil {
+		t.Fatalf("Q19 recorded %+v", l)
+	}
+	d.user("body", auth.RoleAuthority)
+	body := d.browser()
+	body.signIn("body", "password-of-body")
+	if pg := body.get(path + "?lang=kk"); pg.Status != http.StatusOK || strings.Contains(pg.Body, `/legal"`) || !strings.Contains(pg.Body, "Письмо № 5-1/77: вправе") {
+		t.Errorf("the authority's appeal page: %d, forms or no answer", pg.Status)
+	}
+	if pg := body.post(path+"/legal", url.Values{"action": {"sent"}}); pg.Status != http.StatusForbidden {
+		t.Errorf("the authority records nothing: %d", pg.Status)
+	}
+}
