@@ -1,10 +1,13 @@
 package console_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 
 	"tenderdesk/internal/auth"
 )
@@ -122,5 +125,59 @@ func TestQ19LegalFormOnAppealPage(t *testing.T) {
 	}
 	if pg := body.post(path+"/legal", url.Values{"action": {"sent"}}); pg.Status != http.StatusForbidden {
 		t.Errorf("the authority records nothing: %d", pg.Status)
+	}
+}
+
+// The Q46 form and the appeal page's Q19 section at 1280 px and 375 px in
+// ru, kk and en (screenshots r13-*, TENDERDESK_SCREENSHOTS or /tmp/shots):
+// no horizontal overflow, no serious or critical axe-core violation; the
+// Q46 form is filled and sent from the keyboard up to its file field.
+func TestReports13Screenshots(t *testing.T) {
+	actx := allocator(t)
+	axe := axeSource(t)
+	d, clk := analysisDesk(t)
+	analysisData(t, d, clk)
+	d.user("body", auth.RoleAuthority)
+	var number string
+	if err := d.App.DB.R.QueryRow("SELECT number FROM appeals WHERE channel = 'phone'").Scan(&number); err != nil {
+		t.Fatal(err)
+	}
+	dir := shotsDir(t)
+	for _, who := range []struct{ login, password, page, name string }{
+		{"body", "password-of-body", "/analysis/letters/new", "r13-letter"},
+		{"admin", adminPassword, "/appeals/" + number, "r13-legal"},
+	} {
+		win := tab(t, actx)
+		do(t, win, "sign in "+who.login, chromedp.Navigate(d.Base+"/login?lang=ru"), chromedp.WaitVisible("#login"),
+			chromedp.SendKeys("#login", who.login), chromedp.SendKeys("#password", who.password), chromedp.Submit("#password"),
+			chromedp.WaitVisible("main"))
+		for _, w := range []struct{ width, height int64 }{{1280, 900}, {375, 812}} {
+			for _, lang := range []string{"ru", "kk", "en"} {
+				name := fmt.Sprintf("%s-%s-%d", who.name, lang, w.width)
+				do(t, win, name, chromedp.EmulateViewport(w.width, w.height), chromedp.Navigate(d.Base+who.page+"?lang="+lang), chromedp.WaitReady("main"))
+				if who.name == "r13-legal" {
+					do(t, win, name+" scroll", chromedp.ScrollIntoView("#legal"))
+				}
+				checkShot(t, win, name, w.width, dir, axe)
+			}
+		}
+		if who.name == "r13-letter" {
+			// The keyboard: the reference field has the focus; Tab goes
+			// through the fields in order to the file field.
+			do(t, win, "keyboard", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(d.Base+who.page+"?lang=ru"), chromedp.WaitVisible("#l-ref"))
+			ids := []string{"l-ref"}
+			for range 8 {
+				do(t, win, "tab", chromedp.KeyEvent("\t"))
+				id, err := chromedp.Run(win, chromedp.Evaluate[string]("document.activeElement.id"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, id)
+			}
+			want := []string{"l-ref", "l-received", "l-org", "l-bin", "l-email", "l-phone", "l-module", "l-desc", "l-copy"}
+			if strings.Join(ids, ",") != strings.Join(want, ",") {
+				t.Errorf("keyboard order %v, want %v", ids, want)
+			}
+		}
 	}
 }
