@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -178,6 +179,73 @@ func TestReports13Screenshots(t *testing.T) {
 			if strings.Join(ids, ",") != strings.Join(want, ",") {
 				t.Errorf("keyboard order %v, want %v", ids, want)
 			}
+		}
+	}
+}
+
+// postForms are the actions of a page's POST forms, but the layout's own
+// (language, sign out).
+func postForms(body string) []string {
+	var out []string
+	for _, m := range postFormRe.FindAllStringSubmatch(body, -1) {
+		// /audit/verify recomputes the audit chain's hashes and changes
+		// nothing (pages_admin.go): a check the authority may run.
+		if m[1] != "/account/language" && m[1] != "/logout" && m[1] != "/audit/verify" {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+var postFormRe = regexp.MustCompile(`<form[^>]*method="post"[^>]*action="([^"]*)"`)
+
+// The authority's read-only view (issue 13): every console page the
+// authorized body reaches opens (200) in ru, kk and en and renders no form
+// that changes anything — the Journal (the queue with its filters), the
+// Journal extract in XLSX, PDF and CSV, the compliance report, the
+// analyses and written reports, the incidents with their extensions, the
+// appeals, the audit. The one form it has is its own duty: registering a
+// forwarded letter (Q46).
+func TestAuthorityReadOnlyView(t *testing.T) {
+	d, clk := analysisDesk(t)
+	inc, day, year := analysisData(t, d, clk)
+	d.user("body", auth.RoleAuthority)
+	body := d.browser()
+	body.signIn("body", "password-of-body")
+	var number string
+	if err := d.App.DB.R.QueryRow("SELECT number FROM appeals WHERE channel = 'phone'").Scan(&number); err != nil {
+		t.Fatal(err)
+	}
+	period := "from=01.11.2026&to=30.11.2026"
+	pages := []string{"/", "/?q=Аукцион", "/reports", "/reports/sla?" + period, "/analysis", "/analysis/daily/" + day, "/analysis/annual/" + year,
+		fmt.Sprintf("/analysis/reports/%d", inc), fmt.Sprintf("/incidents/%d", inc), fmt.Sprintf("/incidents/%d/notice", inc),
+		"/appeals/" + number, "/intake", "/procedures", "/audit", "/audit/access"}
+	for _, lang := range []string{"ru", "kk", "en"} {
+		for _, p := range pages {
+			sep := "?"
+			if strings.Contains(p, "?") {
+				sep = "&"
+			}
+			pg := body.get(p + sep + "lang=" + lang)
+			if pg.Status != http.StatusOK {
+				t.Errorf("%s [%s]: %d", p, lang, pg.Status)
+				continue
+			}
+			if !strings.HasSuffix(p, "/notice") { // the public notice names its feeds (Atom, JSON Feed) and the TF number
+				checkPage(t, p, lang, pg.Body)
+			}
+			if forms := postForms(pg.Body); len(forms) > 0 {
+				t.Errorf("%s [%s]: the authority is shown forms that change things: %v", p, lang, forms)
+			}
+		}
+	}
+	if forms := postForms(body.get("/analysis/letters/new").Body); len(forms) != 1 || forms[0] != "/analysis/letters" {
+		t.Errorf("the Q46 form: %v", forms)
+	}
+	for format, ctype := range map[string]string{"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf", "csv": "text/csv"} {
+		pg := body.get("/reports/journal?format=" + format + "&" + period)
+		if pg.Status != http.StatusOK || !strings.HasPrefix(pg.Header.Get("Content-Type"), ctype) || len(pg.Body) < 100 {
+			t.Errorf("the extract as %s: %d %q %d bytes", format, pg.Status, pg.Header.Get("Content-Type"), len(pg.Body))
 		}
 	}
 }
