@@ -25,6 +25,9 @@ const (
 )
 
 func (c *Console) reports13Routes() {
+	if c.d.Reports != nil {
+		c.exportRoutes()
+	}
 	if c.d.Analysis == nil {
 		return
 	}

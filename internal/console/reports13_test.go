@@ -1,12 +1,14 @@
 package console_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -248,4 +250,48 @@ func TestAuthorityReadOnlyView(t *testing.T) {
 			t.Errorf("the extract as %s: %d %q %d bytes", format, pg.Status, pg.Header.Get("Content-Type"), len(pg.Body))
 		}
 	}
+}
+
+// Long exports show progress (issue 13): a download named with a job token
+// counts its rows; GET /reports/progress/{job} says them to its user only,
+// done at the end; in Chromium the reports page's status line says the
+// extract is ready after the download, in the page's language.
+func TestExportProgress(t *testing.T) {
+	d, clk := analysisDesk(t)
+	analysisData(t, d, clk)
+	d.user("body", auth.RoleAuthority)
+	body := d.browser()
+	body.signIn("body", "password-of-body")
+	tok := strings.Repeat("ab", 16)
+	if pg := body.get("/reports/progress/" + tok); pg.Status != http.StatusNotFound {
+		t.Fatalf("no job yet: %d", pg.Status)
+	}
+	pg := body.get("/reports/journal?format=csv&from=01.11.2026&to=30.11.2026&job=" + tok)
+	if pg.Status != http.StatusOK {
+		t.Fatalf("download %d", pg.Status)
+	}
+	var s struct {
+		Rows int    `json:"rows"`
+		Done bool   `json:"done"`
+		Text string `json:"text"`
+	}
+	pg = body.get("/reports/progress/" + tok + "?lang=kk")
+	if err := json.Unmarshal([]byte(pg.Body), &s); err != nil || pg.Status != http.StatusOK || s.Rows != 4 || !s.Done || !strings.Contains(s.Text, "4") {
+		t.Fatalf("progress %d %s (%v)", pg.Status, pg.Body, err)
+	}
+	op := d.browser()
+	op.signIn("admin", adminPassword)
+	if pg := op.get("/reports/progress/" + tok); pg.Status != http.StatusNotFound {
+		t.Errorf("another user reads the job: %d", pg.Status)
+	}
+
+	actx := allocator(t)
+	win := tab(t, actx)
+	do(t, win, "sign in", chromedp.Navigate(d.Base+"/login?lang=ru"), chromedp.WaitVisible("#login"),
+		chromedp.SendKeys("#login", "body"), chromedp.SendKeys("#password", "password-of-body"), chromedp.Submit("#password"),
+		chromedp.WaitVisible("main"))
+	do(t, win, "reports", chromedp.Navigate(d.Base+"/reports?lang=ru"), chromedp.WaitVisible("#r-from"),
+		chromedp.SetValue("#r-from", "01.11.2026"), chromedp.SetValue("#r-to", "30.11.2026"), chromedp.SetValue("#rj-format", "csv"),
+		chromedp.Click(`button.primary`))
+	waitText(t, win, "progress", "Выписка сформирована: 4 строк", 15*time.Second)
 }
