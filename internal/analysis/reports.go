@@ -108,6 +108,11 @@ func (s *Service) IncidentChanged(ctx context.Context, tx journal.HookTx, action
 	return err
 }
 
+// ReportEvent is the outbox event of an incident's written report.
+func ReportEvent(incident int64) string {
+	return "incident.authority_report:" + strconv.FormatInt(incident, 10)
+}
+
 func extensionsOf(ctx context.Context, q querier, id int64) ([]Extension, error) {
 	rs, err := q.QueryContext(ctx, Q.ExtensionsOf, id)
 	if err != nil {
@@ -228,7 +233,8 @@ func (s *Service) changeReport(ctx context.Context, by audit.Actor, incident int
 			if _, err := tx.ExecContext(ctx, Q.SendReport, string(b), store.T(now), by.Login, incident, e.Version); err != nil {
 				return err
 			}
-			if err := s.enqueue(ctx, tx, now, incident, w.Report); err != nil {
+			w.Status, w.SentAt, w.SentBy = "sent", &now, by.Login
+			if err := s.enqueue(ctx, tx, now, incident, w); err != nil {
 				return err
 			}
 		} else if _, err := tx.ExecContext(ctx, Q.UpdateReport, string(b), incident, e.Version); err != nil {
@@ -245,8 +251,14 @@ func (s *Service) changeReport(ctx context.Context, by audit.Actor, incident int
 }
 
 // enqueue queues the report's letter (templates.AuthorityReport) in the
-// sending transaction: to the configured address and authority cabinets.
-func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, now time.Time, incident int64, r Report) error {
+// sending transaction: to the configured address and authority cabinets,
+// the report attached as PDF in Russian and Kazakh (issue 13).
+func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, now time.Time, incident int64, w Written) error {
+	r := w.Report
+	files, err := pdfAttachments(now, func(lang string) (string, string) { return ReportFileName(w, lang), ReportText(w, lang) })
+	if err != nil {
+		return err
+	}
 	d := templates.Data{Number: r.Number, Level: r.Level, FixedAt: r.FixedAt, Summary: r.Summary, Cause: r.Cause,
 		Actions: r.Actions, Result: r.Result, Proposals: r.Proposals, Zone: r.Zone}
 	if r.Started != nil {
@@ -258,7 +270,7 @@ func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, now time.Time, incide
 	for _, e := range r.Extensions {
 		d.Extensions = append(d.Extensions, templates.Extension{Announcement: e.Announcement, Lot: e.Lot, DeadlineKind: e.Kind, Old: e.Old, New: e.New, Rule: e.Rule})
 	}
-	base := notify.Notification{Event: "incident.authority_report:" + strconv.FormatInt(incident, 10), Kind: templates.AuthorityReport, Data: d, DueBy: now}
+	base := notify.Notification{Event: ReportEvent(incident), Kind: templates.AuthorityReport, Data: d, DueBy: now, Attachments: files}
 	var ns []notify.Notification
 	if s.AuthorityEmail != "" {
 		n := base

@@ -56,6 +56,9 @@ type Service struct {
 	// MailDomain names the desk's messages.
 	AuthorityEmail string
 	MailDomain     string
+	// DailyEmail receive each daily analysis as it is stored, with its PDF
+	// in Russian and Kazakh (Q43); none: not mailed.
+	DailyEmail []string
 	// CauseLabel says a cause code (Q26) in words: the documents and the
 	// draft report's cause (in Russian, the report's language).
 	CauseLabel Labeler
@@ -256,8 +259,13 @@ func (s *Service) Generate(ctx context.Context, by audit.Actor, kind, period str
 		}
 		n, _ := res.RowsAffected()
 		if made = n == 1; made && by != audit.System { // the scheduler's are recorded by generated_by/at
-			_, err = audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "analysis.generate", ObjectType: "analysis",
-				ObjectID: kind + ":" + period, After: map[string]any{"profile": profile}})
+			if _, err = audit.Append(ctx, tx, s.DB.Dialect, now, by, audit.Entry{Action: "analysis.generate", ObjectType: "analysis",
+				ObjectID: kind + ":" + period, After: map[string]any{"profile": profile}}); err != nil {
+				return err
+			}
+		}
+		if made && kind == "daily" {
+			return s.mailDaily(ctx, tx, now, period, b)
 		}
 		return err
 	})

@@ -301,7 +301,8 @@ func (a *App) openOutbox() error {
 	if err != nil {
 		return err
 	}
-	a.Outbox = &notify.Worker{DB: a.DB, Now: a.Now, Log: a.Log.With("worker", "outbox"), Metrics: m, ReplyTo: a.Cfg.MailFrom.String(), Open: a.Secrets.Open}
+	a.Outbox = &notify.Worker{DB: a.DB, Now: a.Now, Log: a.Log.With("worker", "outbox"), Metrics: m, ReplyTo: a.Cfg.MailFrom.String(), Open: a.Secrets.Open,
+		OpenFile: a.Files.Open} // openConvo made a.Files
 	if a.Cfg.PublicURL != nil {
 		a.Outbox.StatusURL = a.Cfg.PublicURL.String() + "/status"
 		a.Outbox.PublicURL = a.Cfg.PublicURL.String()

@@ -23,5 +23,8 @@ func (a *App) openAnalysis() {
 		ProfileByID: a.Clocks.Profile, At: a.Cfg.AnalysisAt, Tick: time.Minute,
 		Clocks: a.Clocks, Journal: a.Journal, Scan: a.Files.ScanVerdict, Servable: a.Files.Servable,
 		AuthorityEmail: a.Cfg.AuthorityEmail.Address, MailDomain: a.Cfg.MailFrom.Domain, CauseLabel: console.CauseLabel}
+	for _, m := range a.Cfg.AnalysisEmail {
+		a.Analysis.DailyEmail = append(a.Analysis.DailyEmail, m.Address)
+	}
 	a.Journal.AddHooks(a.Analysis)
 }

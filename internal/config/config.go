@@ -87,6 +87,9 @@ type Config struct {
 	// WitnessEmail receives the day's signed witness of the audit chain
 	// head (issue 12); zero: AuthorityEmail, the authorized body's address.
 	WitnessEmail Mailbox
+	// AnalysisEmail receive the daily analysis with its PDF (Q43, issue
+	// 13); none: it is kept and shown in the console only.
+	AnalysisEmail []Mailbox
 }
 
 // SecurePublic reports whether the desk is reached over https (E30).
@@ -255,6 +258,21 @@ var settings = append([]Setting{
 		func(c *Config, v string) (err error) { c.AuthorityEmail, err = optionalAddress(v); return }},
 	{"escalation-email", "TENDERDESK_ESCALATION_EMAIL", "", "where a requester turns about a late request under the Russian profile (R-escalation: the regional department of state order), shown in the cabinet", "an address name@domain, or empty",
 		func(c *Config, v string) (err error) { c.EscalationEmail, err = optionalAddress(v); return }},
+	{"analysis-email", "TENDERDESK_ANALYSIS_EMAIL", "", "who receive the daily analysis of the previous day's failures (Q43) with its PDF in Russian and Kazakh (empty: kept and shown in the console, not mailed)", "addresses name@domain, comma-separated, or empty",
+		func(c *Config, v string) error {
+			c.AnalysisEmail = nil
+			for _, a := range strings.Split(v, ",") {
+				if a = strings.TrimSpace(a); a == "" {
+					continue
+				}
+				m, err := optionalAddress(a)
+				if err != nil {
+					return fmt.Errorf("%q: %w", a, err)
+				}
+				c.AnalysisEmail = append(c.AnalysisEmail, m)
+			}
+			return nil
+		}},
 	{"witness-email", "TENDERDESK_WITNESS_EMAIL", "", "the authorized body's address the daily signed witness of the audit chain head is mailed to (empty: --authority-email; neither: not mailed, a warning)", "an address name@domain, or empty",
 		func(c *Config, v string) (err error) { c.WitnessEmail, err = optionalAddress(v); return }},
 	{"authority-security-email", "TENDERDESK_AUTHORITY_SECURITY_EMAIL", "", "its IT-security unit's address for those notices (Q42)", "an address name@domain, or empty",

@@ -130,3 +130,18 @@ func TestNCALayerURLSetting(t *testing.T) {
 		}
 	}
 }
+
+// --analysis-email (issue 13, Q43): a list of bare addresses, or empty; a
+// bad one is named.
+func TestAnalysisEmailSetting(t *testing.T) {
+	c, err := Parse(map[string]string{"analysis-email": "a@authority.kz, b@operator.kz"})
+	if err != nil || len(c.AnalysisEmail) != 2 || c.AnalysisEmail[1].Address != "b@operator.kz" {
+		t.Fatalf("%+v %v", c.AnalysisEmail, err)
+	}
+	if c, err := Parse(map[string]string{}); err != nil || len(c.AnalysisEmail) != 0 {
+		t.Fatalf("%+v %v", c.AnalysisEmail, err)
+	}
+	if _, err := Parse(map[string]string{"analysis-email": "a@authority.kz,not an address"}); err == nil || !strings.Contains(err.Error(), "analysis-email") || !strings.Contains(err.Error(), "not an address") {
+		t.Fatalf("%v", err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"tenderdesk/internal/analysis"
 	"time"
 
 	"tenderdesk/internal/apperr"
@@ -34,6 +35,9 @@ const (
 func bodyLimit(pattern string) int64 {
 	if pattern == cabinetReport || pattern == cabinetReply || pattern == staffReply {
 		return files.PartMax + 1<<20
+	}
+	if pattern == letterPost { // the copy of the letter (Q46), at most 20 MB
+		return analysis.MaxLetter + 1<<20
 	}
 	return 1 << 20
 }

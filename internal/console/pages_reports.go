@@ -147,8 +147,15 @@ func (c *Console) reportsJournal(q *req) error {
 	if err := c.logRead(q, "journal", dotted(f.From)+"–"+dotted(f.To), "journal_export"); err != nil {
 		return err
 	}
+	// A long export's progress, when the page asked (exportjobs.go).
+	job := startExport(q)
+	if job != nil {
+		f.Progress = func(n int) { job.rows.Store(int64(n)) }
+	}
 	// The page's headers (CSP, no-store) stay; the file says what it is.
-	return c.d.Reports.Download(q.w, q.r, f, format)
+	err = c.d.Reports.Download(q.w, q.r, f, format)
+	job.finish(err)
+	return err
 }
 
 func (c *Console) reportsSLA(q *req) error {

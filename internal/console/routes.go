@@ -47,6 +47,7 @@ func (c *Console) routesTable() {
 	c.route("POST /intake/rules", auth.PermIntakeManage, c.intakeRuleAdd)
 	c.cabinetRoutes()
 	c.analysisRoutes()
+	c.reports13Routes()
 	c.reportsRoutes()
 	c.registerRoutes()
 	c.sig12Routes()

@@ -219,3 +219,21 @@ func (s *Service) Servable(ctx context.Context, verdict string, content io.Reade
 	}
 	return apperr.New(apperr.Unprocessable, "the attachment is %s and blocked (Q26)", verdict)
 }
+
+// Open reads a stored file for an outbox attachment (notify.FileOpener):
+// a file that did not pass the virus scan is not sent, as it is not
+// served (Q26).
+func (s *Service) Open(ctx context.Context, id int64) (io.ReadCloser, string, string, error) {
+	f, err := s.file(ctx, s.DB.R, id)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if f.Scan != ScanClean && !s.ScanOff {
+		return nil, "", "", fmt.Errorf("file %d is %s, not sent (Q26)", id, f.Scan)
+	}
+	r, err := os.Open(s.path(f.SHA256))
+	if err != nil {
+		return nil, "", "", err
+	}
+	return r, f.Filename, f.ContentType, nil
+}

@@ -46,6 +46,10 @@ type Notification struct {
 	// InReplyTo threads an email under the message it answers (the
 	// reporter's, for the registration notice of an email appeal).
 	InReplyTo string
+	// Attachments go with the email (not the cabinet row). They belong to
+	// the event: stored once for all its recipients, from the first
+	// notification of the event in the call that has them.
+	Attachments []Attachment
 }
 
 func (n Notification) recipient() (string, error) {
@@ -110,6 +114,9 @@ func Enqueue(ctx context.Context, tx *sql.Tx, now time.Time, domain string, ns .
 		}
 		args, rows = args[:0], 0
 		return nil
+	}
+	if err := storeAttachments(ctx, tx, now, ns); err != nil {
+		return err
 	}
 	created := store.T(now)
 	for _, n := range ns {

@@ -151,3 +151,13 @@ ORDER BY x.id DESC LIMIT $2
 SELECT id, event, recipient, channel, kind, lang, to_address, user_id, message_id, status, attempts, next_attempt_at,
     due_by, last_error, created_at, sent_at, bounced_at, bounce_reason
 FROM outbox WHERE id = $1
+
+-- An event's attachment (issue 13); a second enqueue of the event keeps the first.
+-- name: insert-attachment
+INSERT INTO outbox_attachments (event, position, name, content_type, content, file_id, size, sha256, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (event, position) DO NOTHING
+
+-- name: attachments-of-event
+SELECT position, name, content_type, content, COALESCE(file_id, 0), size, sha256
+FROM outbox_attachments WHERE event = $1 ORDER BY position

@@ -8,6 +8,7 @@ import "tenderdesk/internal/store"
 type QuerySet struct {
 	AppealByNumber       string // -- name: appeal-by-number
 	AppealsOfIncident    string // -- name: appeals-of-incident
+	AttachmentsOfEvent   string // -- name: attachments-of-event
 	Cabinet              string // -- name: cabinet
 	CabinetRead          string // -- name: cabinet-read
 	CabinetUnread        string // -- name: cabinet-unread
@@ -16,6 +17,7 @@ type QuerySet struct {
 	Counts               string // -- name: counts
 	Enqueue              string // -- name: enqueue
 	EventDelivery        string // -- name: event-delivery
+	InsertAttachment     string // -- name: insert-attachment
 	LanguageOfEmail      string // -- name: language-of-email
 	LastTransitionNote   string // -- name: last-transition-note
 	List                 string // -- name: list
@@ -37,6 +39,7 @@ type QuerySet struct {
 var Q = QuerySet{
 	AppealByNumber:       Queries["appeal-by-number"],
 	AppealsOfIncident:    Queries["appeals-of-incident"],
+	AttachmentsOfEvent:   Queries["attachments-of-event"],
 	Cabinet:              Queries["cabinet"],
 	CabinetRead:          Queries["cabinet-read"],
 	CabinetUnread:        Queries["cabinet-unread"],
@@ -45,6 +48,7 @@ var Q = QuerySet{
 	Counts:               Queries["counts"],
 	Enqueue:              Queries["enqueue"],
 	EventDelivery:        Queries["event-delivery"],
+	InsertAttachment:     Queries["insert-attachment"],
 	LanguageOfEmail:      Queries["language-of-email"],
 	LastTransitionNote:   Queries["last-transition-note"],
 	List:                 Queries["list"],

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -48,6 +49,9 @@ type Worker struct {
 	// (internal/secret: the outbox keeps it sealed); nil: a sealed code
 	// cannot be sent and the row fails to build.
 	Open func(sealed string) (string, error)
+	// OpenFile reads a stored file an attachment refers to (FileID);
+	// nil: such a row fails, named.
+	OpenFile FileOpener
 
 	Concurrency int           // parallel SMTP conversations; default 8
 	Batch       int           // rows claimed at once; default 256
@@ -152,6 +156,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	if err != nil || len(rows) == 0 {
 		return 0, err
 	}
+	files := w.attachmentsOf(ctx, rows)
 	out := make([]outcome, len(rows))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -160,7 +165,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = w.deliver(ctx, rows[i])
+				out[i] = w.deliver(ctx, rows[i], files[rows[i].event])
 			}
 		}()
 	}
@@ -200,8 +205,34 @@ func (w *Worker) claim(ctx context.Context) ([]claimed, error) {
 	return rows, nil
 }
 
+// attached is an event's attachments for its messages, or why not.
+type attached struct {
+	files []mail.Attachment
+	err   error
+}
+
+// attachmentsOf reads the attachments of the batch's events, once per
+// event: a fan-out's batch of 256 rows reads its PDF once.
+func (w *Worker) attachmentsOf(ctx context.Context, rows []claimed) map[string]attached {
+	out := map[string]attached{}
+	for _, c := range rows {
+		if _, ok := out[c.event]; ok {
+			continue
+		}
+		fs, err := w.mailAttachments(ctx, c.event)
+		out[c.event] = attached{fs, err}
+	}
+	return out
+}
+
 // deliver renders and sends one row.
-func (w *Worker) deliver(ctx context.Context, c claimed) outcome {
+func (w *Worker) deliver(ctx context.Context, c claimed, files attached) outcome {
+	if files.err != nil {
+		// A file gone or blocked is the message's fault (permanent); the
+		// database failing to answer is not.
+		var ne *noFile
+		return outcome{err: &mail.Error{Stage: "build", Temporary: !errors.As(files.err, &ne), Err: fmt.Errorf("attachments: %w", files.err)}}
+	}
 	var d templates.Data
 	if err := json.Unmarshal([]byte(c.data), &d); err != nil {
 		return outcome{err: &mail.Error{Stage: "build", Err: fmt.Errorf("data: %w", err)}}
@@ -224,6 +255,7 @@ func (w *Worker) deliver(ctx context.Context, c claimed) outcome {
 	}
 	m := mail.Message{MessageID: c.mid, To: []string{c.to}, ReplyTo: w.ReplyTo, Subject: subject,
 		Text: text, HTML: html, AutoSubmitted: true, Headers: map[string]string{"X-Tenderdesk-Event": c.event}}
+	m.Attachments = files.files
 	if c.replyOf != "" {
 		m.InReplyTo, m.References = c.replyOf, []string{c.replyOf}
 	}

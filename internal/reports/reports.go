@@ -66,6 +66,10 @@ type Filter struct {
 	Organization string // the organization's name, exactly
 	BIN          string
 	Lang         string // ru (default), kk, en
+	// Progress, when set, hears the rows handed to the writer so far, after
+	// each chunk read and at the end (the console's progress of a long
+	// export, issue 13).
+	Progress func(rows int)
 }
 
 // MaxDays bounds a period: two years and a day (a yearly report with its
@@ -234,6 +238,9 @@ func (s *Service) Each(ctx context.Context, f Filter, fn func(*Line) error) (int
 		rows.Close()
 		if err != nil {
 			return seq, apperr.Wrap(err, "journal extract")
+		}
+		if f.Progress != nil {
+			f.Progress(seq)
 		}
 		if n < chunk {
 			return seq, nil

@@ -5,9 +5,14 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/textproto"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	gomail "github.com/wneessen/go-mail"
 )
@@ -30,6 +35,20 @@ type Message struct {
 	InReplyTo     string   // message ID without brackets, for replies to an email appeal
 	References    []string // message IDs without brackets
 	Headers       map[string]string
+	// Attachments make the message multipart/mixed: the text (and HTML
+	// alternative) first, then each file base64-encoded.
+	Attachments []Attachment
+}
+
+// Attachment is one file of a message.
+type Attachment struct {
+	// Name is the file name as the recipient sees it (UTF-8; Cyrillic and
+	// Kazakh letters are sent per RFC 2231 with an RFC 2047 fallback).
+	Name string
+	// ContentType is a media type ("application/pdf"); empty: by the
+	// name's extension, else application/octet-stream.
+	ContentType string
+	Data        []byte
 }
 
 // Config configures a Sender.
@@ -188,7 +207,73 @@ func (s *Sender) build(m Message) (*gomail.Msg, error) {
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	}
+	files := make([]*gomail.File, 0, len(m.Attachments))
+	for i, a := range m.Attachments {
+		f, err := attachmentFile(a)
+		if err != nil {
+			return nil, fmt.Errorf("attachment %d: %w", i+1, err)
+		}
+		files = append(files, f)
+	}
+	if len(files) > 0 {
+		msg.SetAttachments(files)
+	}
 	return msg, nil
+}
+
+// attachmentFile is a as go-mail's file with its headers written here:
+// go-mail puts an encoded word inside a quoted filename, which RFC 2047
+// forbids and some clients show raw. The name goes as RFC 2231's filename*
+// (UTF-8, percent-encoded), which RFC 2183 readers prefer, and as an
+// encoded word in filename and the Content-Type's name for older clients.
+func attachmentFile(a Attachment) (*gomail.File, error) {
+	name := strings.TrimSpace(a.Name)
+	if name == "" || len(name) > 255 || strings.ContainsAny(name, "/\\") || strings.ContainsFunc(name, unicode.IsControl) {
+		return nil, fmt.Errorf("file name %q: want 1–255 bytes without / \\ or control characters", a.Name)
+	}
+	ct := a.ContentType
+	if ct == "" {
+		if ct = mime.TypeByExtension(filepath.Ext(name)); ct == "" {
+			ct = "application/octet-stream"
+		}
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return nil, fmt.Errorf("content type %q: %w", ct, err)
+	}
+	delete(params, "name")
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Type", mime.FormatMediaType(mt, params)+"; name="+quotedWord(name))
+	h.Set("Content-Transfer-Encoding", string(gomail.EncodingB64))
+	disp := mime.FormatMediaType("attachment", map[string]string{"filename": name})
+	if fallback := "; filename=" + quotedWord(name); !isASCII(name) && len(disp)+len(fallback) < 900 {
+		disp += fallback // a header line stays under SMTP's 998
+	}
+	h.Set("Content-Disposition", disp)
+	data := a.Data
+	return &gomail.File{Name: name, ContentType: gomail.ContentType(mt), Enc: gomail.EncodingB64, Header: h,
+		Writer: func(w io.Writer) (int64, error) {
+			n, err := w.Write(data)
+			return int64(n), err
+		}}, nil
+}
+
+// quotedWord is name as a quoted string: plain when ASCII, else an RFC
+// 2047 encoded word (base64, UTF-8) in quotes, as mail clients write it.
+func quotedWord(name string) string {
+	if isASCII(name) {
+		return strconv.Quote(name)
+	}
+	return `"` + mime.BEncoding.Encode("UTF-8", name) + `"`
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 || s[i] < 0x20 {
+			return false
+		}
+	}
+	return true
 }
 
 // unbracket drops one pair of surrounding angle brackets.

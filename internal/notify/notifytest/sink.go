@@ -30,6 +30,18 @@ type Message struct {
 	Subject   string // decoded
 	Text      string // the text/plain part, decoded
 	Header    map[string]string
+	// Attachments are the attachment parts, decoded (name per RFC 2231 or
+	// RFC 2047, bytes from base64).
+	Attachments []Attachment
+	Raw         []byte // the message as received
+}
+
+// Attachment is one attachment part as received.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Header      map[string]string // the part's raw header fields
+	Data        []byte
 }
 
 // Sink is the SMTP server.
@@ -196,7 +208,7 @@ func parse(raw []byte) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	var m Message
+	m := Message{Raw: raw}
 	if m.Subject, err = mr.Header.Subject(); err != nil {
 		return m, err
 	}
@@ -214,6 +226,21 @@ func parse(raw []byte) (Message, error) {
 		}
 		if err != nil {
 			return m, err
+		}
+		if h, ok := p.Header.(*gmail.AttachmentHeader); ok {
+			a := Attachment{Header: map[string]string{}}
+			if a.Name, err = h.Filename(); err != nil {
+				return m, err
+			}
+			a.ContentType, _, _ = h.ContentType()
+			for f := h.Fields(); f.Next(); {
+				a.Header[f.Key()] = f.Value()
+			}
+			if a.Data, err = io.ReadAll(p.Body); err != nil {
+				return m, err
+			}
+			m.Attachments = append(m.Attachments, a)
+			continue
 		}
 		if h, ok := p.Header.(*gmail.InlineHeader); ok {
 			if ct, _, _ := h.ContentType(); ct == "text/plain" && m.Text == "" {

@@ -80,11 +80,16 @@ const (
 	// outbox has no attachments, so the detached CMS travels in base64 in
 	// the text beside the exact document it covers.
 	AuditWitness Kind = "audit_witness"
+	// DailyAnalysis: the daily analysis of the previous day's failures
+	// (Q43) to its recipients, the document attached as PDF in Russian
+	// and Kazakh (issue 13); Data.Number is the day, ДД.ММ.ГГГГ.
+	DailyAnalysis Kind = "daily_analysis"
 )
 
 // Kinds lists every kind, in a stable order.
 var Kinds = []Kind{Registered, Refuted, LevelPlanned, Fixed, AuthorityNotice, AuthorityReport, ExtensionsGranted, BreachWarning,
-	InfoRequested, Reply, InfoAnswered, Closed, Invitation, AuditWitness, ExtensionsWithdrawn, ForceMajeure, ForceMajeureExtensions, MaintenanceExtensions}
+	InfoRequested, Reply, InfoAnswered, Closed, Invitation, AuditWitness, ExtensionsWithdrawn, ForceMajeure, ForceMajeureExtensions, MaintenanceExtensions,
+	DailyAnalysis}
 
 // Languages are the languages templates exist in; the first is the fallback.
 var Languages = vocab.Languages
