@@ -55,10 +55,11 @@ func TestMaintenanceWindowPlanForm(t *testing.T) {
 			t.Fatal(err)
 		}
 		pg = f.admin.get("/maintenance?lang=ru")
-		if !strings.Contains(pg.Body, "Применить план по этим работам") {
-			t.Fatal("no apply button once the end is known")
+		if !strings.Contains(pg.Body, "Предпросмотр плана по этим работам") {
+			t.Fatal("no preview button once the end is known")
 		}
-		ap := f.admin.post(fmt.Sprintf("/maintenance/%d/apply", w.ID), url.Values{})
+		// ext14c: applied from the preview, confirmed.
+		ap := f.admin.post(fmt.Sprintf("/maintenance/%d/apply", w.ID), url.Values{"confirm": {"1"}})
 		if ap.Status != http.StatusSeeOther || !strings.HasPrefix(ap.Header.Get("Location"), "/maintenance?applied=") {
 			t.Fatalf("apply: %d %s\n%s", ap.Status, ap.Header.Get("Location"), ap.Body)
 		}

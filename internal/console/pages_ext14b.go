@@ -22,7 +22,8 @@ import (
 // maintRow is one window of the maintenance page with its own plans.
 type maintRow struct {
 	publicnotice.Maintenance
-	Plans []procurement.PlanRecord
+	Plans   []procurement.PlanRecord
+	Preview *planData // the window's plan previewed (ext14c), before apply
 }
 
 func (c *Console) ext14bRoutes() {
@@ -100,7 +101,14 @@ func (c *Console) maintenanceApply(q *req) error {
 	if err != nil {
 		return err
 	}
-	res, err := c.d.Procurement.ApplyWindow(q.ctx(), id, procurement.PlanRequest{}, q.user.Actor(clientAddr(q.r)))
+	// ext14c: applied from its preview only — confirmed, with the
+	// previewed plan's hash (a plan changed since is refused, 409).
+	if q.r.PostFormValue("confirm") == "" {
+		p := c.page(q, q.L.T("maint.title"), nil)
+		p.Notice = q.L.T("plan.need_confirm")
+		return c.maintenancePage(q, http.StatusBadRequest, p)
+	}
+	res, err := c.d.Procurement.ApplyWindow(q.ctx(), id, procurement.PlanRequest{PlanHash: q.r.PostFormValue("plan_hash")}, q.user.Actor(clientAddr(q.r)))
 	if err != nil {
 		return c.maintenanceFail(q, id, err)
 	}

@@ -56,6 +56,7 @@ func (c *Console) routesTable() {
 	c.triggerRoutes()
 	c.forceMajeureRoutes()
 	c.ext14bRoutes()
+	c.ext14cRoutes()
 	c.route("/", "", func(q *req) error {
 		c.fail(q, http.StatusNotFound, q.L.T("err.notfound"))
 		return nil

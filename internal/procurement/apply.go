@@ -560,7 +560,8 @@ func (s *Service) Revert(ctx context.Context, planID int64, reason string, by au
 	return rec, nil
 }
 
-// notifyWithdrawn enqueues one ExtensionsWithdrawn message per bidder of
+// notifyWithdrawn enqueues one ExtensionsWithdrawn (a window's plan:
+// MaintenanceWithdrawn) message per bidder of
 // the procedures whose deadlines the reverted plan moved: each is told the
 // deadlines that concern them (common ones, and their own per-supplier
 // ones), the date they were told and the date restored, and the reason.
@@ -568,7 +569,7 @@ func (s *Service) Revert(ctx context.Context, planID int64, reason string, by au
 // notices nor the notices without the revert.
 func (s *Service) notifyWithdrawn(ctx context.Context, tx *sql.Tx, now time.Time, p PlanRecord, reason string) (int, error) {
 	planID := p.ID
-	number, profile, zone, err := s.withdrawnHeader(ctx, p)
+	kind, head, err := s.withdrawnHeader(ctx, tx, p)
 	if err != nil {
 		return 0, err
 	}
@@ -642,8 +643,9 @@ func (s *Service) notifyWithdrawn(ctx context.Context, tx *sql.Tx, now time.Time
 	ns := make([]notify.Notification, 0, len(keys))
 	for _, sup := range keys {
 		b := bidders[sup]
-		ns = append(ns, notify.Notification{Event: events.PlanWithdrawn(planID), Kind: templates.ExtensionsWithdrawn,
-			Data:    templates.Data{Number: number, Profile: profile, Extensions: b.exts, Reason: reason, Zone: zone},
+		d := head
+		d.Extensions, d.Reason = b.exts, reason
+		ns = append(ns, notify.Notification{Event: events.PlanWithdrawn(planID), Kind: kind, Data: d,
 			Channel: "email", Email: b.email, Lang: templates.Lang(b.lang)})
 	}
 	if err := notify.Enqueue(ctx, tx, now, s.MailDomain, ns...); err != nil {

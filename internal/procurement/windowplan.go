@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,28 +79,41 @@ func (ps *planSetup) bidderNotice(exts []templates.Extension, zone string) (temp
 	return templates.ExtensionsGranted, d
 }
 
-// withdrawnHeader is the number, profile and zone of a reverted plan's
-// ExtensionsWithdrawn messages.
-func (s *Service) withdrawnHeader(ctx context.Context, p PlanRecord) (number, profile, zone string, err error) {
-	zone = "UTC"
+// withdrawnHeader is the kind and the header (number, profile, zone; a
+// window's works) of a reverted plan's withdrawal messages: a window's
+// plan names the works (MaintenanceWithdrawn, ext14c), an incident's the
+// failure (ExtensionsWithdrawn).
+func (s *Service) withdrawnHeader(ctx context.Context, q queryer, p PlanRecord) (templates.Kind, templates.Data, error) {
+	zone := "UTC"
 	if p.Incident == 0 {
 		if _, cal, err := impact.ResolveProfile(p.Profile, p.AppliedAt); err == nil {
 			zone = cal.Location().String()
 		}
-		return WindowNumber(p.Maintenance), p.Profile, zone, nil
+		var id int64
+		var start, end, withdrawn store.Time
+		if err := q.QueryRowContext(ctx, Q.WindowByID, p.Maintenance).Scan(&id, &start, &end, &withdrawn); err != nil {
+			return "", templates.Data{}, fmt.Errorf("maintenance window %d: %w", p.Maintenance, err)
+		}
+		if end.IsZero() {
+			// An applied plan's window had an end; a later edit cannot
+			// clear it, but the message must not show a zero date.
+			end = start
+		}
+		return templates.MaintenanceWithdrawn, templates.Data{Number: WindowNumber(p.Maintenance), Profile: p.Profile, Zone: zone,
+			Started: start.Time, Ended: end.Time}, nil
 	}
 	v, err := s.Journal.Incident(ctx, p.Incident)
 	if err != nil {
-		return "", "", "", err
+		return "", templates.Data{}, err
 	}
 	if _, cal, err := impact.ResolveProfile(v.Profile, v.FirstRegisteredAt); err == nil {
 		zone = cal.Location().String()
 	}
-	number = v.Number
+	number := v.Number
 	if number == "" {
 		number = "#" + strconv.FormatInt(p.Incident, 10)
 	}
-	return number, v.Profile, zone, nil
+	return templates.ExtensionsWithdrawn, templates.Data{Number: number, Profile: v.Profile, Zone: zone}, nil
 }
 
 // windowRequest refuses, naming the field, what only an incident's plan

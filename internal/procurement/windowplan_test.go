@@ -185,6 +185,23 @@ func TestWindowOwnPlanEqualsScenarioQ41(t *testing.T) {
 		if x := wd[s1+"@example.kz"]; x.Number != procurement.WindowNumber(w.ID) || len(x.Extensions) == 0 {
 			t.Errorf("withdrawal notice %+v", x)
 		}
+		// ext14c: the withdrawal of a window's plan names the works and
+		// their dates (maintenance_withdrawn), never a technical failure.
+		for to, x := range wd {
+			if !x.Started.Equal(start) || !x.Ended.Equal(end) || x.Reason != "работы отменены" {
+				t.Errorf("%s: withdrawal of the window's plan: works %s–%s, reason %q", to, x.Started, x.Ended, x.Reason)
+			}
+			for lang, want := range map[string][2]string{
+				"ru": {"технических и профилактических работ", "техническим сбоем"},
+				"kk": {"Техникалық және профилактикалық жұмыстар", "техникалық іркіліс"},
+				"en": {"technical and preventive works", "technical failure"},
+			} {
+				subj, text, _, err := templates.Render(templates.MaintenanceWithdrawn, lang, x)
+				if err != nil || !strings.Contains(text, want[0]) || strings.Contains(text, want[1]) || !strings.Contains(subj, x.Number) {
+					t.Errorf("%s/%s: %v\n%s\n%s", to, lang, err, subj, text)
+				}
+			}
+		}
 	})
 }
 

@@ -164,10 +164,17 @@ func (s *Service) Announce(ctx context.Context, by audit.Actor, n NewMaintenance
 	return s.MaintenanceByID(ctx, id)
 }
 
-// Withdraw takes an announcement off the page; the record stays.
+// Withdraw takes an announcement off the page; the record stays. A window
+// whose own plan is applied is refused (409 naming the plan, field "plan";
+// docs/impact.md Q41-withdraw): the bidders were told of those extensions,
+// and only a revert (an administrator's, with a reason, which tells them
+// again) takes them back.
 func (s *Service) Withdraw(ctx context.Context, by audit.Actor, id int64, reason string) (Maintenance, error) {
 	now := s.Now().UTC()
 	err := s.publish(ctx, by, now, func(tx *sql.Tx) (audit.Entry, error) {
+		if err := appliedPlansOf(ctx, tx, id); err != nil {
+			return audit.Entry{}, err
+		}
 		res, err := tx.ExecContext(ctx, Q.WithdrawMaintenance, id, store.T(now), by.Login, strings.TrimSpace(reason))
 		if err != nil {
 			return audit.Entry{}, apperr.Wrap(err, "withdraw maintenance")
@@ -268,4 +275,32 @@ func mustText(t statuspage.Text) string {
 	}
 	b, _ := json.Marshal(t)
 	return string(b)
+}
+
+// appliedPlansOf refuses, naming them, the applied plans of window id
+// (Q41-withdraw).
+func appliedPlansOf(ctx context.Context, tx *sql.Tx, id int64) error {
+	rows, err := tx.QueryContext(ctx, Q.AppliedPlansOfWindow, id)
+	if err != nil {
+		return apperr.Wrap(err, "applied plans of the window")
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var p int64
+		if err := rows.Scan(&p); err != nil {
+			return apperr.Wrap(err, "applied plans of the window")
+		}
+		ids = append(ids, "№ "+strconv.FormatInt(p, 10))
+	}
+	if err := rows.Err(); err != nil {
+		return apperr.Wrap(err, "applied plans of the window")
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	list := strings.Join(ids, ", ")
+	return &apperr.Error{Code: apperr.Conflict,
+		Message: "maintenance window " + strconv.FormatInt(id, 10) + " has its own applied plan " + list + ": revert it first (Q41-withdraw)",
+		Fields:  map[string]string{"plan": "applied plan " + list + " moves deadlines by this window: revert it first"}}
 }

@@ -94,7 +94,12 @@ func (s *Service) StatusSnapshot(ctx context.Context) (statuspage.Snapshot, erro
 		return snap, err
 	}
 	for _, m := range ms {
-		snap.Maintenance = append(snap.Maintenance, m.public())
+		pm := m.public()
+		// Q41 (ext14c): what the window's own plan moved, with the window.
+		if pm.Extensions, err = s.extensionsOf(ctx, Q.ExtensionsOfWindow, m.ID); err != nil {
+			return snap, err
+		}
+		snap.Maintenance = append(snap.Maintenance, pm)
 	}
 	for _, f := range snap.Failures {
 		if f.Updated.After(snap.Updated) {
@@ -247,7 +252,13 @@ func lotsOf(a string, lots []string) []string {
 // procurement mirror, issue 4); a supplier's own deadline (a tariff) is not
 // published.
 func (s *Service) extensions(ctx context.Context, incidentID int64) ([]statuspage.Extension, error) {
-	rows, err := s.DB.R.QueryContext(ctx, Q.ExtensionsOfIncident, incidentID)
+	return s.extensionsOf(ctx, Q.ExtensionsOfIncident, incidentID)
+}
+
+// extensionsOf reads the extensions query q (of an incident, or of a
+// maintenance window's own plans, Q41) of owner id.
+func (s *Service) extensionsOf(ctx context.Context, q string, id int64) ([]statuspage.Extension, error) {
+	rows, err := s.DB.R.QueryContext(ctx, q, id)
 	if err != nil {
 		return nil, fmt.Errorf("publicnotice: extensions: %w", err)
 	}

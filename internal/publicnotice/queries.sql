@@ -28,6 +28,13 @@ FROM plan_changes c JOIN applied_plans ap ON ap.id = c.plan_id JOIN procedures p
 WHERE ap.incident_id = $1 AND ap.status = 'applied' AND c.supplier = '' AND c.old_at IS NOT NULL AND c.new_at IS NOT NULL
 ORDER BY p.announcement, c.lot, c.kind, c.id LIMIT 1000
 
+-- name: extensions-of-window
+-- ext14c, Q41: the deadlines a maintenance window's own applied plans moved.
+SELECT p.announcement, c.lot, c.kind, c.old_at, c.new_at, c.rule
+FROM plan_changes c JOIN applied_plans ap ON ap.id = c.plan_id JOIN procedures p ON p.id = c.procedure_id
+WHERE ap.maintenance_id = $1 AND ap.status = 'applied' AND c.supplier = '' AND c.old_at IS NOT NULL AND c.new_at IS NOT NULL
+ORDER BY p.announcement, c.lot, c.kind, c.id LIMIT 1000
+
 -- name: withdrawn-of-incident
 -- Issue 14: the common deadlines moved by the incident's reverted plans,
 -- once each, with the value restored (the first step's old value), the
@@ -99,3 +106,8 @@ WHERE i.id = $1
 -- ext14b, Q41-open: the end of a window announced without one (or a new
 -- expected end); its own plan is computed from it.
 UPDATE maintenance SET ends_at = $2, updated_at = $3 WHERE id = $1 AND withdrawn_at IS NULL
+
+-- name: applied-plans-of-window
+-- ext14c, Q41-withdraw: a window whose own plan stands is not withdrawn
+-- until that plan is reverted.
+SELECT id FROM applied_plans WHERE maintenance_id = $1 AND status = 'applied' ORDER BY id

@@ -6,8 +6,10 @@ import "tenderdesk/internal/store"
 
 // QuerySet is queries.sql, one field per statement.
 type QuerySet struct {
+	AppliedPlansOfWindow   string // -- name: applied-plans-of-window
 	Bump                   string // -- name: bump
 	ExtensionsOfIncident   string // -- name: extensions-of-incident
+	ExtensionsOfWindow     string // -- name: extensions-of-window
 	FailureOfIncident      string // -- name: failure-of-incident
 	Failures               string // -- name: failures
 	ForceMajeureOfIncident string // -- name: force-majeure-of-incident
@@ -28,8 +30,10 @@ type QuerySet struct {
 
 // Q holds this package's statements; store.Registered lists them for the boot check.
 var Q = QuerySet{
+	AppliedPlansOfWindow:   Queries["applied-plans-of-window"],
 	Bump:                   Queries["bump"],
 	ExtensionsOfIncident:   Queries["extensions-of-incident"],
+	ExtensionsOfWindow:     Queries["extensions-of-window"],
 	FailureOfIncident:      Queries["failure-of-incident"],
 	Failures:               Queries["failures"],
 	ForceMajeureOfIncident: Queries["force-majeure-of-incident"],

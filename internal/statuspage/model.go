@@ -70,7 +70,8 @@ type Procurement struct {
 	Lots         []string // empty: the whole announcement
 }
 
-// Extension is one deadline moved because of a failure.
+// Extension is one deadline moved because of a failure (or of a
+// maintenance window's works).
 type Extension struct {
 	Announcement string
 	Lot          string
@@ -99,6 +100,9 @@ type Maintenance struct {
 	Unplanned bool // unplanned works, agreed with the authorized body (Q18)
 	Announced time.Time
 	Updated   time.Time
+	// Extensions are the deadlines moved by the window's own applied plan
+	// (Q41, ext14c): shown with the window as a failure's are with it.
+	Extensions []Extension
 }
 
 // Text is a short public text by language ("ru", "kk", "en").

@@ -114,7 +114,24 @@ type withdrawnView struct {
 type maintView struct {
 	ID, Title, Start, End string
 	Unplanned             bool
+	Ext                   []extView
 	raw                   Maintenance
+}
+
+// extViews are extensions as a language shows them.
+func extViews(lang string, ft func(time.Time) string, es []Extension) []extView {
+	var out []extView
+	for _, e := range es {
+		out = append(out, extView{Announcement: e.Announcement, Lot: e.Lot, Kind: vocab.Label(lang, e.DeadlineKind),
+			Old: ft(e.Old), New: ft(e.New), Rule: vocab.Cite(e.Rule, lang)})
+	}
+	return out
+}
+
+// extTable is the extensions table's data (the "ext" block).
+type extTable struct {
+	T   map[string]string
+	Ext []extView
 }
 
 func (h *Handler) view(s Snapshot, lang string) *view {
@@ -134,10 +151,7 @@ func (h *Handler) view(s Snapshot, lang string) *view {
 			Started: ft(f.Started), Confirmed: ft(f.Confirmed), Planned: ft(f.PlannedFix), Fixed: ft(f.ActualFix),
 			Affected: f.Affected, raw: f,
 		}
-		for _, e := range f.Extensions {
-			fv.Ext = append(fv.Ext, extView{Announcement: e.Announcement, Lot: e.Lot, Kind: vocab.Label(lang, e.DeadlineKind),
-				Old: ft(e.Old), New: ft(e.New), Rule: vocab.Cite(e.Rule, lang)})
-		}
+		fv.Ext = extViews(lang, ft, f.Extensions)
 		for _, w := range f.Withdrawn {
 			fv.Withdrawn = append(fv.Withdrawn, withdrawnView{Announcement: w.Announcement, Lot: w.Lot, Kind: vocab.Label(lang, w.DeadlineKind),
 				Told: ft(w.Told), Restored: ft(w.Restored), At: ft(w.At), Reason: w.Reason})
@@ -155,7 +169,8 @@ func (h *Handler) view(s Snapshot, lang string) *view {
 		}
 	}
 	for _, m := range s.Maintenance {
-		v.Maint = append(v.Maint, maintView{ID: m.ID, Title: m.Title.In(lang), Start: ft(m.Start), End: ft(m.End), Unplanned: m.Unplanned, raw: m})
+		v.Maint = append(v.Maint, maintView{ID: m.ID, Title: m.Title.In(lang), Start: ft(m.Start), End: ft(m.End), Unplanned: m.Unplanned,
+			Ext: extViews(lang, ft, m.Extensions), raw: m})
 	}
 	return v
 }
@@ -171,6 +186,8 @@ var pageHTML string
 var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	// args passes the page and one failure to the "failure" block.
 	"args": func(v *view, f failureView) failureArgs { return failureArgs{v, f} },
+	// exts passes the words and the extensions to the "ext" block.
+	"exts": func(t map[string]string, e []extView) extTable { return extTable{t, e} },
 }).Parse(pageHTML))
 
 func renderHTML(v *view) ([]byte, error) {
@@ -206,20 +223,7 @@ func (f failureView) text(t map[string]string) string {
 			b.WriteString("- " + t["announcement"] + " " + p.Announcement + ": " + lots + "\n")
 		}
 	}
-	if len(f.Ext) > 0 {
-		b.WriteString(t["extensions"] + ":\n")
-		for _, e := range f.Ext {
-			lot := ""
-			if e.Lot != "" {
-				lot = ", " + t["lot"] + " " + e.Lot
-			}
-			b.WriteString("- " + t["announcement"] + " " + e.Announcement + lot + ": " + e.Kind + " " + e.Old + " → " + e.New)
-			if e.Rule != "" {
-				b.WriteString(" (" + e.Rule + ")")
-			}
-			b.WriteString("\n")
-		}
-	}
+	extText(&b, t, f.Ext)
 	if m := f.FM; m != nil {
 		b.WriteString(t["fm"] + ":\n")
 		b.WriteString("- " + t["started"] + ": " + m.Started + "\n- " + t["fmexpected"] + ": " + m.Expected + "\n")
@@ -246,6 +250,25 @@ func (f failureView) text(t map[string]string) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
+// extText writes the extensions as feed content lines.
+func extText(b *strings.Builder, t map[string]string, exts []extView) {
+	if len(exts) == 0 {
+		return
+	}
+	b.WriteString(t["extensions"] + ":\n")
+	for _, e := range exts {
+		lot := ""
+		if e.Lot != "" {
+			lot = ", " + t["lot"] + " " + e.Lot
+		}
+		b.WriteString("- " + t["announcement"] + " " + e.Announcement + lot + ": " + e.Kind + " " + e.Old + " → " + e.New)
+		if e.Rule != "" {
+			b.WriteString(" (" + e.Rule + ")")
+		}
+		b.WriteString("\n")
+	}
+}
+
 func (f failureView) title(t map[string]string) string {
 	s := t["failure"] + " " + f.Number
 	if f.LevelWord != "—" && f.LevelWord != "" {
@@ -262,6 +285,11 @@ func (m maintView) text(t map[string]string) string {
 	s := t["from"] + " " + m.Start + t["to"] + " " + m.End + " (" + kind + ")"
 	if m.Title != "" {
 		s = m.Title + "\n" + s
+	}
+	if len(m.Ext) > 0 {
+		var b strings.Builder
+		extText(&b, t, m.Ext)
+		s += "\n" + strings.TrimRight(b.String(), "\n")
 	}
 	return s
 }
@@ -462,6 +490,15 @@ func optStr(s string) *string {
 	return &s
 }
 
+func jsonExtensions(es []Extension) []jsonExtension {
+	var out []jsonExtension
+	for _, e := range es {
+		out = append(out, jsonExtension{Announcement: e.Announcement, Lot: optStr(e.Lot), DeadlineKind: e.DeadlineKind,
+			Old: rfc3339(e.Old), New: rfc3339(e.New), Rule: optStr(e.Rule)})
+	}
+	return out
+}
+
 func renderJSON(v *view) ([]byte, error) {
 	page := v.base + "?lang=" + v.Lang
 	f := jsonFeed{
@@ -481,10 +518,7 @@ func renderJSON(v *view) ([]byte, error) {
 			}
 			x.Affected = append(x.Affected, jsonProcurement{Announcement: p.Announcement, Lots: lots})
 		}
-		for _, e := range r.Extensions {
-			x.Extensions = append(x.Extensions, jsonExtension{Announcement: e.Announcement, Lot: optStr(e.Lot), DeadlineKind: e.DeadlineKind,
-				Old: rfc3339(e.Old), New: rfc3339(e.New), Rule: optStr(e.Rule)})
-		}
+		x.Extensions = jsonExtensions(r.Extensions)
 		for _, w := range r.Withdrawn {
 			x.Withdrawn = append(x.Withdrawn, jsonWithdrawal{Announcement: w.Announcement, Lot: optStr(w.Lot), DeadlineKind: w.DeadlineKind,
 				Told: rfc3339(w.Told), Restored: rfc3339(w.Restored), At: rfc3339(w.At), Reason: w.Reason})
@@ -505,7 +539,8 @@ func renderJSON(v *view) ([]byte, error) {
 		unplanned := r.Unplanned
 		f.Items = append(f.Items, jsonItem{ID: maintID(r.ID), URL: page + "#m-" + r.ID, Title: v.T["maintenance"] + ": " + m.Start,
 			ContentText: m.text(v.T), DatePublished: optTime(r.Announced), DateModified: rfc3339(upd), Tags: []string{"maintenance"},
-			Ext: jsonItemX{Kind: "maintenance", Maintenance: r.ID, Start: optTime(r.Start), End: optTime(r.End), Unplanned: &unplanned}})
+			Ext: jsonItemX{Kind: "maintenance", Maintenance: r.ID, Start: optTime(r.Start), End: optTime(r.End), Unplanned: &unplanned,
+				Extensions: jsonExtensions(r.Extensions)}})
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

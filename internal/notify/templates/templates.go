@@ -59,6 +59,10 @@ const (
 	// window's own plan moves (Q41): Data.Started–Ended the works,
 	// Data.Extensions the deadlines.
 	MaintenanceExtensions Kind = "maintenance_extensions"
+	// MaintenanceWithdrawn: a maintenance window's own plan was reverted
+	// (ext14c): ExtensionsWithdrawn's data naming the works
+	// (Data.Started–Ended) instead of a technical failure.
+	MaintenanceWithdrawn Kind = "maintenance_withdrawn"
 	// BreachWarning: to staff, a term is about to be or has been missed.
 	BreachWarning Kind = "breach_warning"
 	// InfoRequested: staff ask the reporter for information; the terms
@@ -89,7 +93,7 @@ const (
 // Kinds lists every kind, in a stable order.
 var Kinds = []Kind{Registered, Refuted, LevelPlanned, Fixed, AuthorityNotice, AuthorityReport, ExtensionsGranted, BreachWarning,
 	InfoRequested, Reply, InfoAnswered, Closed, Invitation, AuditWitness, ExtensionsWithdrawn, ForceMajeure, ForceMajeureExtensions, MaintenanceExtensions,
-	DailyAnalysis}
+	DailyAnalysis, MaintenanceWithdrawn}
 
 // Languages are the languages templates exist in; the first is the fallback.
 var Languages = vocab.Languages
