@@ -118,4 +118,3 @@ func (ci *copyInsert) flush(ctx context.Context) error {
 }
 
 func (ci *copyInsert) close() {}
-
