@@ -192,7 +192,7 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 func (s *Service) apply(ctx context.Context, setup func(queryer) (*planSetup, error), req PlanRequest, by audit.Actor) (Applied, error) {
 	r := &applyRun{s: s, by: by, now: s.Now(),
 		bidders: map[string]*bidder{}, reasons: map[impact.Text]int64{}, h: newHasher()}
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.applyTx(ctx, func(tx *sql.Tx, conn *sql.Conn) error {
 		r.tx = tx
 		if _, err := tx.ExecContext(ctx, store.ByDialect(s.DB.Dialect, Q.LockWriterSQLite, Q.LockWriterPostgres)); err != nil {
 			return err
@@ -209,7 +209,7 @@ func (s *Service) apply(ctx context.Context, setup func(queryer) (*planSetup, er
 		if r.input, err = json.Marshal(r.ps.engineInput()); err != nil {
 			return err
 		}
-		if r.ins, err = newBatchInsert(ctx, tx, Q.InsertChange, changeCols, max(s.InsertBatch, 1)); err != nil {
+		if r.ins, err = newChangeWriter(ctx, tx, conn, max(s.InsertBatch, 1)); err != nil {
 			return err
 		}
 		defer r.ins.close()
@@ -252,7 +252,7 @@ type applyRun struct {
 	now   time.Time
 	ps    *planSetup
 	input []byte // the engine's incident input, kept with the plan
-	ins   *batchInsert
+	ins   changeWriter
 	h     hasher
 	out   Applied
 
@@ -263,17 +263,22 @@ type applyRun struct {
 	reasons     map[impact.Text]int64 // reason text → plan_reasons id
 }
 
-// procedures is the source of the scope's procedures. On SQLite a read
-// transaction on another connection, begun while this one holds the write
-// lock, sees exactly what this transaction saw before it wrote (nobody else
-// can commit, and what it writes concerns procedures already streamed), so
-// loading runs ahead on its own goroutine. On PostgreSQL the procedures
-// come through this transaction, in turn with the writes.
+// procedures is the source of the scope's procedures, loaded ahead on its
+// own goroutine through a read transaction on another connection, so
+// loading overlaps planning and writing. On SQLite that transaction, begun
+// while this one holds the write lock, sees exactly what this transaction
+// saw before it wrote (nobody else can commit, and what it writes concerns
+// procedures already streamed). On PostgreSQL (issue 15) it is one
+// repeatable-read snapshot taken after the plan lock: other plans and
+// reverts cannot commit, and an import committing meanwhile is either in
+// the snapshot or not — the same race as this transaction's own
+// read-committed statements had, but the plan is now of one snapshot.
 func (r *applyRun) procedures(ctx context.Context, ids []int64) (iter.Seq2[*impact.Procedure, error], func(), error) {
-	if r.s.DB.Dialect != store.SQLite {
-		return r.s.stream(ctx, r.tx, ids, &r.cur), func() {}, nil
+	opts := &sql.TxOptions{ReadOnly: true}
+	if r.s.DB.Dialect == store.Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
 	}
-	rtx, err := r.s.DB.R.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	rtx, err := r.s.DB.R.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, nil, err
 	}

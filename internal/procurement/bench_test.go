@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"tenderdesk/internal/procurement"
+	"tenderdesk/internal/procurement/proctest"
 	"tenderdesk/internal/store"
 	"tenderdesk/internal/store/storetest"
 )
@@ -45,55 +46,11 @@ func BenchmarkApplyHighModule(b *testing.B) {
 // two bidders each from a pool of 50,000 suppliers.
 const benchStartUnix = 1776139200 // 2026-04-14T04:00:00Z
 
-var benchLoad = map[store.Dialect][]string{
-	store.SQLite: {
-		`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM n WHERE i < $1 - 1)
-INSERT INTO procedures (id, external_id, announcement, method, customer, module, lots, participants, content_hash, imported_at, updated_at)
-SELECT i+1, 'B' || i, 'A' || i, CASE (i/10)%3 WHEN 0 THEN 'tender' WHEN 1 THEN 'auction' ELSE 'price_request' END,
-  '990140000123', 'm', '["1"]',
-  '[{"supplier":"' || printf('%012d', i % 50000) || '","email":"s' || (i % 50000) || '@example.kz","language":"ru"},' ||
-  '{"supplier":"' || printf('%012d', (i*7+3) % 50000) || '","email":"s' || ((i*7+3) % 50000) || '@example.kz","language":"kk"}]',
-  'bench', $2, $2 FROM n`,
-		`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM n WHERE i < $1 - 1),
-b(i, t) AS (SELECT i, $2 + CASE WHEN i % 10 = 0 THEN (10 + i % 200) * 60 ELSE (24 + i % 500) * 3600 END FROM n),
-k(kind, off) AS (VALUES ('bids_end', 0), ('opening_protocol', 1800), ('contract_signing', 3600), ('complaints_end', 259200))
-INSERT INTO procedure_deadlines (procedure_id, kind, lot, supplier, module, at)
-SELECT i+1, kind, '1', '', 'm', strftime('%Y-%m-%dT%H:%M:%S.000000Z', t + off, 'unixepoch') FROM b, k`,
-	},
-	store.Postgres: {
-		`INSERT INTO procedures (id, external_id, announcement, method, customer, module, lots, participants, content_hash, imported_at, updated_at)
-SELECT i+1, 'B' || i, 'A' || i, CASE (i/10)%3 WHEN 0 THEN 'tender' WHEN 1 THEN 'auction' ELSE 'price_request' END,
-  '990140000123', 'm', '["1"]',
-  '[{"supplier":"' || lpad((i % 50000)::text, 12, '0') || '","email":"s' || (i % 50000) || '@example.kz","language":"ru"},' ||
-  '{"supplier":"' || lpad(((i*7+3) % 50000)::text, 12, '0') || '","email":"s' || ((i*7+3) % 50000) || '@example.kz","language":"kk"}]',
-  'bench', $2::timestamptz, $2::timestamptz FROM generate_series(0, $1::bigint - 1) AS i`,
-		`INSERT INTO procedure_deadlines (procedure_id, kind, lot, supplier, module, at)
-SELECT i+1, k.kind, '1', '', 'm', to_timestamp($2::bigint + CASE WHEN i % 10 = 0 THEN (10 + i % 200) * 60 ELSE (24 + i % 500) * 3600 END + k.off)
-FROM generate_series(0, $1::bigint - 1) AS i,
-  (VALUES ('bids_end', 0), ('opening_protocol', 1800), ('contract_signing', 3600), ('complaints_end', 259200)) AS k(kind, off)`,
-		`ANALYZE procedures`, `ANALYZE procedure_deadlines`,
-	},
-}
-
 func benchApply(b *testing.B, db *store.DB, n int) {
 	ctx := context.Background()
 	t0 := time.Now()
-	for _, q := range benchLoad[db.Dialect] {
-		var args []any
-		switch {
-		case strings.Contains(q, "INSERT INTO procedures "):
-			args = []any{n, store.T(time.Unix(benchStartUnix, 0))}
-		case strings.Contains(q, "$1"):
-			args = []any{n, benchStartUnix}
-		}
-		if _, err := db.W.ExecContext(ctx, q, args...); err != nil {
-			b.Fatalf("bulk load: %v", err)
-		}
-	}
-	if db.Dialect == store.SQLite {
-		if _, err := db.W.ExecContext(ctx, "ANALYZE"); err != nil {
-			b.Fatal(err)
-		}
+	if err := proctest.LoadMirror(ctx, db, n, time.Unix(benchStartUnix, 0)); err != nil {
+		b.Fatal(err)
 	}
 	load := time.Since(t0)
 	e := newEnvTB(b, db)

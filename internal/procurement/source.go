@@ -323,44 +323,6 @@ func (s *Service) scopeIDs(ctx context.Context, q queryer, ps *planSetup) ([]int
 	return slices.Compact(ids), nil
 }
 
-// stream yields the procedures of ids, loaded Chunk at a time with three
-// queries (rows, deadlines, applied changes), each read to the end before the
-// next runs — so a writer may use the same transaction between yields (one
-// connection on PostgreSQL cannot interleave two result sets). cur is set to
-// the internal id of the procedure being yielded. Memory: one chunk.
-func (s *Service) stream(ctx context.Context, q queryer, ids []int64, cur *int64) iter.Seq2[*impact.Procedure, error] {
-	return func(yield func(*impact.Procedure, error) bool) {
-		chunk := max(s.Chunk, 1)
-		buf := make([]impact.Procedure, 0, chunk)
-		bufIDs := make([]int64, 0, chunk)
-		idx := make(map[int64]int, chunk)
-		arg := make([]byte, 0, chunk*8)
-		for start := 0; start < len(ids); start += chunk {
-			part := ids[start:min(start+chunk, len(ids))]
-			arg = append(arg[:0], '[')
-			for i, id := range part {
-				if i > 0 {
-					arg = append(arg, ',')
-				}
-				arg = strconv.AppendInt(arg, id, 10)
-			}
-			arg = append(arg, ']')
-			buf, bufIDs = buf[:0], bufIDs[:0]
-			clear(idx)
-			if err := s.loadChunk(ctx, q, string(arg), &buf, &bufIDs, idx); err != nil {
-				yield(nil, err)
-				return
-			}
-			for i := range buf {
-				*cur = bufIDs[i]
-				if !yield(&buf[i], nil) {
-					return
-				}
-			}
-		}
-	}
-}
-
 func (s *Service) loadChunk(ctx context.Context, q queryer, arg string, buf *[]impact.Procedure, bufIDs *[]int64, idx map[int64]int) error {
 	rows, err := q.QueryContext(ctx, store.ByDialect(s.DB.Dialect, Q.ChunkSQLite, Q.ChunkPostgres), arg)
 	if err != nil {
