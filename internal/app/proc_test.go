@@ -103,10 +103,13 @@ func deskEnv() []string {
 
 // serve starts the binary on dsn and a free port, waits for it to listen
 // and gives it an administrator's token (made with `token create`).
-func serve(t *testing.T, dsn string) *proc {
+func serve(t *testing.T, dsn string) *proc { t.Helper(); return serveWith(t, dsn) }
+
+// serveWith is serve with more flags for `tenderdesk serve`.
+func serveWith(t *testing.T, dsn string, flags ...string) *proc {
 	t.Helper()
 	p := &proc{t: t, bin: binary(t), dsn: dsn, stderr: &syncBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(p.bin, "serve", "--addr", "127.0.0.1:0", "--db", dsn)
+	p.cmd = exec.Command(p.bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", dsn}, flags...)...)
 	p.cmd.Env = deskEnv()
 	p.cmd.Stderr = p.stderr
 	stdout, err := p.cmd.StdoutPipe()

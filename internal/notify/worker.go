@@ -60,6 +60,7 @@ type Worker struct {
 	MaxBackoff  time.Duration // cap of the delay; default 15 min
 	Lease       time.Duration // how long a claim holds a row; default 5 min
 	Poll        time.Duration // idle wait between looks; default 1 s
+	RecordRetry time.Duration // wait between tries to record a batch while the database is away; default 1 s
 	// Jitter returns a random duration in [0, d); default math/rand. Tests
 	// inject a fixed one.
 	Jitter func(d time.Duration) time.Duration
@@ -88,6 +89,9 @@ func (w *Worker) defaults() {
 	}
 	if w.Poll <= 0 {
 		w.Poll = time.Second
+	}
+	if w.RecordRetry <= 0 {
+		w.RecordRetry = time.Second
 	}
 	if w.Jitter == nil {
 		w.Jitter = func(d time.Duration) time.Duration {
@@ -175,10 +179,32 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	close(next)
 	wg.Wait()
 	// Record even when shutting down: what the relay accepted must not be
-	// sent again needlessly.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	return len(rows), w.record(rctx, rows, out)
+	// sent again needlessly. For the same reason a database that is away
+	// (restarted, failed over: store.IsFault) is waited for while the
+	// lease keeps these rows ours, up to half of it: giving up at once left
+	// the whole batch, accepted by the relay, to go out a second time when
+	// its lease ended (issue 15: the 20-second PostgreSQL stop sent every
+	// claimed row twice).
+	giveUp := time.Now().Add(w.Lease / 2)
+	for waited := false; ; waited = true {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		err := w.record(rctx, rows, out)
+		cancel()
+		if err == nil && waited {
+			w.Log.Info("outbox delivery recorded after the database came back", "rows", len(rows))
+		}
+		if err == nil || !store.IsFault(err) || time.Now().After(giveUp) || ctx.Err() != nil {
+			return len(rows), err
+		}
+		if !waited {
+			w.Log.Warn("outbox delivery cannot be recorded, the database is unavailable: retrying while the lease lasts",
+				"rows", len(rows), "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(w.RecordRetry):
+		}
+	}
 }
 
 func (w *Worker) claim(ctx context.Context) ([]claimed, error) {

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	_ "github.com/emersion/go-message/charset"
 	gmail "github.com/emersion/go-message/mail"
@@ -55,7 +56,18 @@ type Sink struct {
 	reject   map[string]bool
 	count    atomic.Int64
 	discard  atomic.Bool
+	delay    atomic.Int64 // nanoseconds each DATA waits before its 250
+	inFlight atomic.Int64
 }
+
+// Slow makes every message wait d before the sink accepts it (250), so
+// deliveries are in flight long enough for a test to kill the sender
+// between its DATA and the answer.
+func (s *Sink) Slow(d time.Duration) { s.delay.Store(int64(d)) }
+
+// InFlight is the number of messages being received (DATA begun, not yet
+// answered).
+func (s *Sink) InFlight() int64 { return s.inFlight.Load() }
 
 // Discard drops bodies from now on (benchmarks): only Count grows.
 func (s *Sink) Discard() { s.discard.Store(true) }
@@ -177,6 +189,11 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (ss *session) Data(r io.Reader) error {
+	ss.s.inFlight.Add(1)
+	defer ss.s.inFlight.Add(-1)
+	if d := time.Duration(ss.s.delay.Load()); d > 0 {
+		time.Sleep(d)
+	}
 	if ss.s.discard.Load() {
 		_, err := io.Copy(io.Discard, r)
 		ss.s.count.Add(int64(len(ss.to)))
