@@ -48,6 +48,7 @@ func (c *Console) routesTable() {
 	c.cabinetRoutes()
 	c.analysisRoutes()
 	c.reportsRoutes()
+	c.sign12Routes()
 	c.registerRoutes()
 	c.sig12Routes()
 	c.textModRoutes()
