@@ -72,7 +72,7 @@ type Writer struct {
 	fonts   []*fontUse
 
 	root, resources int
-	names           int // the catalog's /Names, with Files
+	names           int   // the catalog's /Names, with Files
 	node            int   // the current intermediate Pages node
 	kids            []int // its pages so far
 	nodes           []int // the intermediate nodes written
