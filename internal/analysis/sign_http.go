@@ -25,6 +25,16 @@ type signIn struct {
 	CMS      string `json:"cms"`
 }
 
+// readSign decodes a signing request's body.
+func readSign(r *http.Request) (int, Signature, error) {
+	var in signIn
+	if err := web.Decode(r, &in); err != nil {
+		return 0, Signature{}, err
+	}
+	sig, err := in.decode()
+	return in.Version, sig, err
+}
+
 func (in signIn) decode() (Signature, error) {
 	doc, err := base64.StdEncoding.DecodeString(in.Document)
 	if err != nil {
@@ -63,15 +73,11 @@ func (s *Service) postSign(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in signIn
-	if err := web.Decode(r, &in); err != nil {
-		return err
-	}
-	sig, err := in.decode()
+	version, sig, err := readSign(r)
 	if err != nil {
 		return err
 	}
-	st, err := s.Sign(r.Context(), actor(r), p, in.Version, sig)
+	st, err := s.Sign(r.Context(), actor(r), p, version, sig)
 	if err != nil {
 		return err
 	}
@@ -164,15 +170,11 @@ func (s *Service) postReportSign(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in signIn
-	if err := web.Decode(r, &in); err != nil {
-		return err
-	}
-	sig, err := in.decode()
+	version, sig, err := readSign(r)
 	if err != nil {
 		return err
 	}
-	x, err := s.SignReport(r.Context(), actor(r), id, in.Version, sig)
+	x, err := s.SignReport(r.Context(), actor(r), id, version, sig)
 	if err != nil {
 		return err
 	}

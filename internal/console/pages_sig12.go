@@ -329,6 +329,11 @@ func cmsFile(q *req) ([]byte, error) {
 	if err != nil {
 		return nil, &apperr.Error{Code: apperr.Invalid, Message: "validation failed", Fields: map[string]string{"cms": "the signature file could not be read"}}
 	}
+	if len(b) > 0 && b[0] == 0x30 {
+		// DER is binary: trimming "spaces" would cut a signature whose last
+		// byte happens to be 0x0a or 0x20 (about 1 in 40), refused as malformed.
+		return b, nil
+	}
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
 		return nil, nil
