@@ -207,7 +207,7 @@ func TestSign12PagesInBrowser_Issue12(t *testing.T) {
 	checkShot(t, ta, "sign12-role-done-en-1280", 1280, dir, axe)
 	// Who may read the Journal extract (report:read) gets the signed one.
 	do(t, ta, "annual as admin", chromedp.Navigate(d.Base+"/analysis/annual/2025?lang=ru"), chromedp.WaitVisible("#sign"))
-	if !strings.Contains(text(t, ta), "Подписанная выписка из Журнала учета (PDF с подписью внутри)") {
+	if !strings.Contains(text(t, ta), "Подписанная выписка из Журнала учета (документ для печати с подписью внутри)") {
 		t.Errorf("the signed yearly information does not offer the signed extract")
 	}
 

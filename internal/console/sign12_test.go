@@ -103,7 +103,7 @@ func TestSign12UploadFallback_Issue12(t *testing.T) {
 			if r := b.postCMS(c.page+"/sign?lang=en", form(), sigtest.Sign(t, mine, chain, doc, false)); r.Status != http.StatusSeeOther || !strings.HasSuffix(r.Header.Get("Location"), "done=signed#sign") {
 				t.Fatalf("%s upload: %d %s\n%s", c.page, r.Status, r.Header.Get("Location"), r.Body)
 			}
-			if pg := b.get(c.page + "?done=signed&lang=en"); !strings.Contains(pg.Body, "The signature was verified and stored.") || !strings.Contains(pg.Body, "ПЕТРОВА СВЕТЛАНА") || !strings.Contains(pg.Body, "SHA-256 of the signed document") {
+			if pg := b.get(c.page + "?done=signed&lang=en"); !strings.Contains(pg.Body, "The signature was verified and stored.") || !strings.Contains(pg.Body, "ПЕТРОВА СВЕТЛАНА") || !strings.Contains(pg.Body, "Hash of the signed document") {
 				t.Fatalf("%s after upload:\n%s", c.page, pg.Body)
 			}
 		}
