@@ -33,11 +33,16 @@ func (s *Service) Mount(w *web.Server) {
 	w.Route("GET /api/v1/analysis/annual/{year}", auth.PermIncidentRead, s.getHandler("annual"))
 	w.Route("POST /api/v1/analysis/annual/{year}", auth.PermIncidentTransition, s.generateHandler("annual"))
 	w.Route("PUT /api/v1/analysis/annual/{year}/narrative", auth.PermIncidentTransition, s.putNarrative)
+	w.Route("GET /api/v1/analysis/annual/{year}/document", auth.PermIncidentTransition, s.annualDocument)
 	w.Route("POST /api/v1/analysis/annual/{year}/sign", auth.PermIncidentTransition, s.postSign)
+	w.Route("GET /api/v1/analysis/annual/{year}/extract.pdf", auth.PermReportRead, s.signedExtract)
 	w.Route("GET /api/v1/analysis/reports", auth.PermIncidentRead, s.listReports)
 	w.Route("GET /api/v1/analysis/reports/{id}", auth.PermIncidentRead, s.getReport)
 	w.Route("PATCH /api/v1/analysis/reports/{id}", auth.PermIncidentTransition, s.patchReport)
 	w.Route("POST /api/v1/analysis/reports/{id}/send", auth.PermIncidentTransition, s.sendReport)
+	w.Route("GET /api/v1/analysis/reports/{id}/document", auth.PermIncidentTransition, s.reportDocument)
+	w.Route("POST /api/v1/analysis/reports/{id}/sign", auth.PermIncidentTransition, s.postReportSign)
+	w.Route("GET /api/v1/analysis/reports/{id}/signature", auth.PermIncidentRead, s.reportSignature)
 	w.Route("GET /api/v1/analysis/incidents/{id}/answer", auth.PermIncidentRead, s.getAnswer)
 	w.Route("POST /api/v1/analysis/letters", auth.PermAuthorityLetter, s.postLetter)
 	w.Route("GET /api/v1/analysis/letters/{number}", auth.PermIncidentRead, s.getLetter)
@@ -158,6 +163,9 @@ func (s *Service) getHandler(kind string) web.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		if st.Signature, err = s.AnnualSignature(r.Context(), st); err != nil {
+			return err
+		}
 		if format == "text" {
 			t, err := s.Text(st, lang)
 			if err != nil {
@@ -212,25 +220,6 @@ func (s *Service) putNarrative(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	st, err := s.SetNarrative(r.Context(), actor(r), p, in.Narrative, in.Version)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, st)
-	return nil
-}
-
-func (s *Service) postSign(w http.ResponseWriter, r *http.Request) error {
-	p, err := period(r, "annual")
-	if err != nil {
-		return err
-	}
-	var in struct {
-		Version int `json:"version"`
-	}
-	if err := web.Decode(r, &in); err != nil {
-		return err
-	}
-	st, err := s.Sign(r.Context(), actor(r), p, in.Version)
 	if err != nil {
 		return err
 	}

@@ -54,11 +54,11 @@ VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (kind, period) DO NOTHING
 
 -- name: analysis
-SELECT id, kind, period, profile, body, narrative, status, signed_by, signed_at, generated_at, generated_by, version
+SELECT id, kind, period, profile, body, narrative, status, signed_by, signed_at, generated_at, generated_by, version, signature_id
 FROM analyses WHERE kind = $1 AND period = $2
 
 -- name: analyses
-SELECT id, kind, period, profile, '{}', narrative, status, signed_by, signed_at, generated_at, generated_by, version
+SELECT id, kind, period, profile, '{}', narrative, status, signed_by, signed_at, generated_at, generated_by, version, signature_id
 FROM analyses WHERE kind = $1 ORDER BY period DESC LIMIT $2
 
 -- name: last-daily
@@ -69,7 +69,7 @@ UPDATE analyses SET narrative = $1, version = version + 1
 WHERE kind = 'annual' AND period = $2 AND status = 'generated' AND version = $3
 
 -- name: sign-annual
-UPDATE analyses SET status = 'signed', signed_by = $1, signed_at = $2, version = version + 1
+UPDATE analyses SET status = 'signed', signed_by = $1, signed_at = $2, version = version + 1, signature_id = $5
 WHERE kind = 'annual' AND period = $3 AND status = 'generated' AND version = $4
 
 -- name: insert-report
@@ -78,15 +78,21 @@ VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (incident_id) DO NOTHING
 
 -- name: report
-SELECT r.id, r.incident_id, r.rule, r.body, r.status, r.due_at, r.drafted_at, r.sent_at, r.sent_by, r.version
+SELECT r.id, r.incident_id, r.rule, r.body, r.status, r.due_at, r.drafted_at, r.sent_at, r.sent_by, r.version, r.signature_id
 FROM authority_reports r WHERE r.incident_id = $1
 
 -- name: reports
-SELECT r.id, r.incident_id, r.rule, r.body, r.status, r.due_at, r.drafted_at, r.sent_at, r.sent_by, r.version
+SELECT r.id, r.incident_id, r.rule, r.body, r.status, r.due_at, r.drafted_at, r.sent_at, r.sent_by, r.version, r.signature_id
 FROM authority_reports r ORDER BY r.status, r.drafted_at DESC, r.id DESC LIMIT $1
 
 -- name: update-report
-UPDATE authority_reports SET body = $1, version = version + 1 WHERE incident_id = $2 AND status = 'draft' AND version = $3
+UPDATE authority_reports SET body = $1, version = version + 1, signature_id = CASE WHEN body = $1 THEN signature_id ELSE 0 END
+WHERE incident_id = $2 AND status = 'draft' AND version = $3
+
+-- name: sign-report
+-- The report's signature (Q36.10, Q37.13 with an EDS, issue 12) over its
+-- current version.
+UPDATE authority_reports SET signature_id = $1, version = version + 1 WHERE incident_id = $2 AND status = 'draft' AND version = $3
 
 -- name: send-report
 UPDATE authority_reports SET body = $1, status = 'sent', sent_at = $2, sent_by = $3, version = version + 1

@@ -31,6 +31,7 @@ type QuerySet struct {
 	SendReport              string // -- name: send-report
 	SetNarrative            string // -- name: set-narrative
 	SignAnnual              string // -- name: sign-annual
+	SignReport              string // -- name: sign-report
 	UpdateReport            string // -- name: update-report
 }
 
@@ -61,6 +62,7 @@ var Q = QuerySet{
 	SendReport:              Queries["send-report"],
 	SetNarrative:            Queries["set-narrative"],
 	SignAnnual:              Queries["sign-annual"],
+	SignReport:              Queries["sign-report"],
 	UpdateReport:            Queries["update-report"],
 }
 

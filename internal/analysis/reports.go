@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -32,13 +33,17 @@ type Written struct {
 	Version    int        `json:"version"`
 	// Late: sent after its term, or unsent past it (Q37.13).
 	Late bool `json:"late"`
+	// SignatureID is the EDS signature over the report as it is (issue
+	// 12), 0 none; Signature its signer.
+	SignatureID int64   `json:"signature_id,omitempty"`
+	Signature   *Signed `json:"signature,omitempty"`
 }
 
 func scanWritten(r interface{ Scan(...any) error }, now time.Time) (Written, error) {
 	var w Written
 	var body string
 	var due, drafted, sent store.Time
-	if err := r.Scan(&w.ID, &w.IncidentID, &w.Rule, &body, &w.Status, &due, &drafted, &sent, &w.SentBy, &w.Version); err != nil {
+	if err := r.Scan(&w.ID, &w.IncidentID, &w.Rule, &body, &w.Status, &due, &drafted, &sent, &w.SentBy, &w.Version, &w.SignatureID); err != nil {
 		return w, err
 	}
 	if err := json.Unmarshal([]byte(body), &w.Report); err != nil {
@@ -169,6 +174,12 @@ func (s *Service) writtenOf(ctx context.Context, q querier, incident int64) (Wri
 	if errors.Is(err, sql.ErrNoRows) {
 		return w, apperr.New(apperr.NotFound, "incident %d has no written report (drafted when a medium or high failure is fixed: Q36.10, Q37.13)", incident)
 	}
+	if err != nil {
+		return w, err
+	}
+	if _, inTx := q.(*sql.Tx); !inTx {
+		w.Signature, err = s.signedByID(ctx, w.SignatureID)
+	}
 	return w, err
 }
 
@@ -222,11 +233,15 @@ func (s *Service) changeReport(ctx context.Context, by audit.Actor, incident int
 		if w.Version != e.Version {
 			return apperr.New(apperr.Conflict, "version %d is not the current one (%d)", e.Version, w.Version)
 		}
+		before, _ := json.Marshal(w.Report)
 		e.Apply(&w.Report)
 		b, _ := json.Marshal(w.Report)
 		action := "report.edit"
 		if send {
 			if err := w.Report.ReadyToSend(); err != nil {
+				return err
+			}
+			if err := s.needSigned(w, before, b); err != nil {
 				return err
 			}
 			action = "report.send"
@@ -258,6 +273,17 @@ func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, now time.Time, incide
 	files, err := pdfAttachments(now, func(lang string) (string, string) { return ReportFileName(w, lang), ReportText(w, lang) })
 	if err != nil {
 		return err
+	}
+	// A signed report's letter carries what was signed and the detached
+	// CMS, so the authorized body can check the EDS (issue 12).
+	sg, err := s.signedByID(ctx, w.SignatureID)
+	if err != nil {
+		return err
+	}
+	if sg != nil {
+		for _, a := range SignedAttachments(fmt.Sprintf("%s № %s", Word("ru", "report.title"), r.Number), sg) {
+			files = append(files, notify.Attachment{Name: a.Name, ContentType: a.MIME, Data: a.Data})
+		}
 	}
 	d := templates.Data{Number: r.Number, Level: r.Level, FixedAt: r.FixedAt, Summary: r.Summary, Cause: r.Cause,
 		Actions: r.Actions, Result: r.Result, Proposals: r.Proposals, Zone: r.Zone}

@@ -16,6 +16,7 @@ import (
 	"tenderdesk/internal/clocks"
 	"tenderdesk/internal/journal"
 	"tenderdesk/internal/regulation"
+	"tenderdesk/internal/signature"
 	"tenderdesk/internal/store"
 )
 
@@ -62,6 +63,13 @@ type Service struct {
 	// CauseLabel says a cause code (Q26) in words: the documents and the
 	// draft report's cause (in Russian, the report's language).
 	CauseLabel Labeler
+	// Signatures verifies and stores the EDS of the yearly information
+	// (Q44) and the written reports (issue 12); nil: no trust store, they
+	// cannot be signed.
+	Signatures *signature.Service
+	// Extract writes a Journal extract as PDF with files embedded (the
+	// signed yearly extract); nil: not served.
+	Extract ExtractPDF
 }
 
 // Stored is one analysis as kept.
@@ -78,13 +86,18 @@ type Stored struct {
 	GeneratedAt time.Time       `json:"generated_at"`
 	GeneratedBy string          `json:"generated_by"`
 	Version     int             `json:"version"`
+	// SignatureID is the stored EDS signature (issue 12) of a signed
+	// yearly information, 0 before; Signature its signer (in the API's
+	// answers).
+	SignatureID int64   `json:"signature_id,omitempty"`
+	Signature   *Signed `json:"signature,omitempty"`
 }
 
 func scanStored(r interface{ Scan(...any) error }) (Stored, error) {
 	var s Stored
 	var body, narr string
 	var signed, gen store.Time
-	if err := r.Scan(&s.ID, &s.Kind, &s.Period, &s.Profile, &body, &narr, &s.Status, &s.SignedBy, &signed, &gen, &s.GeneratedBy, &s.Version); err != nil {
+	if err := r.Scan(&s.ID, &s.Kind, &s.Period, &s.Profile, &body, &narr, &s.Status, &s.SignedBy, &signed, &gen, &s.GeneratedBy, &s.Version, &s.SignatureID); err != nil {
 		return s, err
 	}
 	if body != "{}" {
@@ -314,28 +327,6 @@ func (s *Service) List(ctx context.Context, kind string, limit int) ([]Stored, e
 func (s *Service) SetNarrative(ctx context.Context, by audit.Actor, year string, n Narrative, version int) (Stored, error) {
 	b, _ := json.Marshal(n)
 	if err := s.annualUpdate(ctx, by, "analysis.narrative", year, Q.SetNarrative, version, string(b), year, version); err != nil {
-		return Stored{}, err
-	}
-	return s.Get(ctx, "annual", year)
-}
-
-// Sign records that the responsible person signed the annual information
-// (Q44: "подписанные ответственными лицами"); every part of the narrative
-// must be written first.
-func (s *Service) Sign(ctx context.Context, by audit.Actor, year string, version int) (Stored, error) {
-	st, err := s.Get(ctx, "annual", year)
-	if err != nil {
-		return st, err
-	}
-	if miss := st.Narrative.Missing(); len(miss) > 0 {
-		v := apperr.Validation{}
-		for _, m := range miss {
-			v.Add(m, "required by Q44 before signing")
-		}
-		return st, v.Err()
-	}
-	now := s.Now().UTC()
-	if err := s.annualUpdate(ctx, by, "analysis.sign", year, Q.SignAnnual, version, by.Login, store.T(now), year, version); err != nil {
 		return Stored{}, err
 	}
 	return s.Get(ctx, "annual", year)

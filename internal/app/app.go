@@ -209,6 +209,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	a.mountSignatures()
+	a.Analysis.Signatures, a.Analysis.Extract = a.Signatures, a.signedExtract // Q44, Q36.10, Q37.13 with an EDS (sign12.go)
 	if err := a.openIntake(ctx); err != nil {
 		return nil, err
 	}

@@ -164,6 +164,7 @@ type analysisAnnualData struct {
 	Stored analysis.Stored
 	Annual analysis.Annual
 	API    string
+	Sign   *docSign // the EDS of Q44 (pages_sign12.go)
 }
 
 func (c *Console) analysisAnnualPage(q *req, code int, p *Page, year string) error {
@@ -173,6 +174,9 @@ func (c *Console) analysisAnnualPage(q *req, code int, p *Page, year string) err
 	}
 	d := &analysisAnnualData{words: words{q.L.Lang}, Stored: st, API: "/api/v1/analysis/annual/" + st.Period}
 	if err := json.Unmarshal(st.Body, &d.Annual); err != nil {
+		return err
+	}
+	if d.Sign, err = c.annualSign(q, st); err != nil {
 		return err
 	}
 	if p == nil {
@@ -186,9 +190,12 @@ func (c *Console) analysisAnnualPage(q *req, code int, p *Page, year string) err
 
 func (c *Console) analysisAnnual(q *req) error {
 	var p *Page
-	if q.r.URL.Query().Get("done") != "" {
+	if done := q.r.URL.Query().Get("done"); done != "" {
 		p = c.page(q, "", nil)
 		p.Notice = q.L.T("incident.done")
+		if done == "signed" {
+			p.Notice = q.L.T("sign.done")
+		}
 	}
 	return c.analysisAnnualPage(q, http.StatusOK, p, q.r.PathValue("year"))
 }
@@ -197,13 +204,9 @@ func (c *Console) analysisAnnualPost(q *req) error {
 	year, f := q.r.PathValue("year"), q.r.PostForm
 	version, _ := strconv.Atoi(f.Get("version"))
 	by := q.user.Actor(clientAddr(q.r))
-	var err error
-	if f.Get("action") == "sign" {
-		_, err = c.d.Analysis.Sign(q.ctx(), by, year, version)
-	} else {
-		_, err = c.d.Analysis.SetNarrative(q.ctx(), by, year, analysis.Narrative{Causes: f.Get("causes"), Actions: f.Get("actions"),
-			Results: f.Get("results"), Proposals: f.Get("proposals")}, version)
-	}
+	// Signing is the sign section's (an EDS, issue 12: pages_sign12.go).
+	_, err := c.d.Analysis.SetNarrative(q.ctx(), by, year, analysis.Narrative{Causes: f.Get("causes"), Actions: f.Get("actions"),
+		Results: f.Get("results"), Proposals: f.Get("proposals")}, version)
 	if err != nil {
 		p := c.page(q, "", nil)
 		if !c.formErrors(p, err) {
@@ -223,6 +226,7 @@ type analysisReportData struct {
 	words
 	Written analysis.Written
 	API     string
+	Sign    *docSign // the report's EDS (pages_sign12.go)
 }
 
 func (c *Console) analysisReportPage(q *req, code int, p *Page) error {
@@ -236,6 +240,9 @@ func (c *Console) analysisReportPage(q *req, code int, p *Page) error {
 		return err
 	}
 	d := &analysisReportData{words: words{q.L.Lang}, Written: w, API: "/api/v1/analysis/reports/" + strconv.FormatInt(id, 10)}
+	if d.Sign, err = c.reportSign(q, w); err != nil {
+		return err
+	}
 	title := analysis.Word(q.L.Lang, "report.title") // the TF number is data: in the page, not the title
 	if p == nil {
 		p = c.page(q, title, d)
@@ -254,9 +261,12 @@ func (c *Console) analysisReportPage(q *req, code int, p *Page) error {
 
 func (c *Console) analysisReport(q *req) error {
 	var p *Page
-	if q.r.URL.Query().Get("done") != "" {
+	if done := q.r.URL.Query().Get("done"); done != "" {
 		p = c.page(q, "", nil)
 		p.Notice = q.L.T("incident.done")
+		if done == "signed" {
+			p.Notice = q.L.T("sign.done")
+		}
 	}
 	return c.analysisReportPage(q, http.StatusOK, p)
 }
@@ -269,8 +279,16 @@ func (c *Console) analysisReportPost(q *req) error {
 	}
 	f := q.r.PostForm
 	version, _ := strconv.Atoi(f.Get("version"))
-	cause, actions, result, proposals := f.Get("cause"), f.Get("actions"), f.Get("result"), f.Get("proposals")
-	e := analysis.Edit{Cause: &cause, Actions: &actions, Result: &result, Proposals: &proposals, Version: version}
+	// A field the form does not carry is kept (a signed report is sent
+	// as it was signed: its form has no fields).
+	given := func(k string) *string {
+		if _, ok := f[k]; !ok {
+			return nil
+		}
+		v := f.Get(k)
+		return &v
+	}
+	e := analysis.Edit{Cause: given("cause"), Actions: given("actions"), Result: given("result"), Proposals: given("proposals"), Version: version}
 	by := q.user.Actor(clientAddr(q.r))
 	if f.Get("action") == "send" {
 		_, err = c.d.Analysis.SendReport(q.ctx(), by, id, e)

@@ -36,6 +36,27 @@ type signDoc struct {
 	Signed   []signature.Record
 }
 
+// signWidget is one "sign with NCALayer" button and its upload fallback
+// (templates/_sign_widget.html, static/ncalayer.js).
+type signWidget struct {
+	Key      string // the action: element ids and the error's key "sign-"+Key
+	ObjectID string // the incident's (the script's default body)
+	Document string // base64 of the canonical bytes
+	Post     string // where the script posts the JSON ("": POST /api/v1/signatures)
+	Body     string // the JSON members posted beside document and cms
+	Reload   string // opened after the signature is taken ("": stay)
+	Download string // the document's exact bytes, to sign elsewhere
+	Upload   string // the .cms upload's form action
+	Hidden   [][2]string
+}
+
+// Widget is the incident document's button and upload.
+func (d signDoc) Widget(incident int64) signWidget {
+	return signWidget{Key: d.Action, ObjectID: strconv.FormatInt(incident, 10), Document: d.Document,
+		Download: fmt.Sprintf("/incidents/%d/sign/document?action=%s", incident, d.Action), Upload: fmt.Sprintf("/incidents/%d/sign", incident),
+		Hidden: [][2]string{{"action", d.Action}}}
+}
+
 type signData struct {
 	Docs []signDoc
 	URL  string // NCALayer's WebSocket, also in the page's connect-src
@@ -235,7 +256,10 @@ var refusalCodes = []string{"malformed", "no_content", "tampered", "bad_signatur
 // SignMessages is the JSON the sign section hands its script in an
 // attribute (no inline script, even a data block).
 func (p *Page) SignMessages() string {
-	m := map[string]string{"stale": p.L.T("sign.err.stale")}
+	m := map[string]string{"stale": p.L.T("sign.err.stale"), "fields": p.L.T("sign12.js.fields")}
+	if _, ok := p.Data.(signedPage); ok {
+		m["stale"] = p.L.T("sign12.err.stale")
+	}
 	for _, k := range signJSKeys {
 		m[k] = p.L.T("sign.js." + k)
 	}

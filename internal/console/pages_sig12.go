@@ -254,7 +254,8 @@ func (c *Console) smallRegisterAdd(q *req) error {
 type roleChangeData struct {
 	Users   []auth.User
 	Roles   []auth.Role
-	Signing bool // a trust store is configured
+	Signing bool   // a trust store is configured
+	Socket  string // NCALayer's WebSocket (the head signs here: static/ncalayer.js)
 	Done    string
 }
 
@@ -265,6 +266,8 @@ func (c *Console) roleChangePage(q *req, code int, p *Page) error {
 	}
 	d := p.Data.(*roleChangeData)
 	d.Users, d.Roles, d.Signing = us, auth.Roles, c.d.Acts.Sig != nil
+	d.Socket = c.ncalayerURL()
+	q.w.Header().Set("Content-Security-Policy", cspWithNCALayer(d.Socket)) // the NCALayer path (issue 12)
 	c.renderPage(q, code, "registers_role_change", p)
 	return nil
 }
@@ -326,6 +329,11 @@ func cmsFile(q *req) ([]byte, error) {
 	if err != nil {
 		return nil, &apperr.Error{Code: apperr.Invalid, Message: "validation failed", Fields: map[string]string{"cms": "the signature file could not be read"}}
 	}
+	if len(b) > 0 && b[0] == 0x30 {
+		// DER is binary: trimming "spaces" would cut a signature whose last
+		// byte happens to be 0x0a or 0x20 (about 1 in 40), refused as malformed.
+		return b, nil
+	}
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
 		return nil, nil
@@ -342,9 +350,12 @@ func (c *Console) roleChangePost(q *req) error {
 	p := c.page(q, q.L.T("reg.role.title"), &roleChangeData{})
 	f := q.r.PostForm
 	for _, k := range []string{"login", "role", "basis", "responsible"} {
-		p.Form.Set(k, f.Get(k))
+		p.Form.Set(k, strings.TrimSpace(f.Get(k))) // as the document the head signed (roleChangeDocument)
 	}
 	cms, err := cmsFile(q)
+	if err == nil && len(cms) == 0 {
+		cms, err = cmsText(q) // NCALayer's signature (static/ncalayer.js)
+	}
 	if err == nil {
 		in := registers.RoleChangeRequest{Login: p.Val("login"), Role: p.Val("role"), Basis: p.Val("basis"), Responsible: p.Val("responsible"), CMS: cms}
 		if _, err = c.d.Acts.ChangeRole(q.ctx(), *q.user, clientAddr(q.r), in); err == nil {

@@ -49,6 +49,7 @@ func (c *Console) routesTable() {
 	c.analysisRoutes()
 	c.reports13Routes()
 	c.reportsRoutes()
+	c.sign12Routes()
 	c.registerRoutes()
 	c.sig12Routes()
 	c.textModRoutes()

@@ -87,18 +87,11 @@ func (a *API) fields(ctx context.Context, action, objectType, objectID string, q
 		}
 		return map[string]any{"role": q("role"), "basis": q("basis"), "responsible": q("responsible")}, nil
 	case signature.ActJournalExtract:
-		if objectType != "journal" {
-			return nil, bad("object_type", "journal.extract is about the journal of a year")
-		}
-		if y, err := strconv.Atoi(objectID); err != nil || y < 2000 || y > 2100 {
-			return nil, bad("object_id", "a year")
-		}
-		return map[string]any{"year": objectID}, nil
+		// Issue 12: the yearly information's document is built and signed
+		// where it is kept (internal/analysis), with its version.
+		return nil, bad("action", "the yearly information (Q44) is signed at POST /api/v1/analysis/annual/{year}/sign; its document: GET /api/v1/analysis/annual/{year}/document")
 	case signature.ActAuthorityReport:
-		if objectType != "incident" {
-			return nil, bad("object_type", "authority.report is about an incident")
-		}
-		return map[string]any{"report": q("report")}, nil
+		return nil, bad("action", "a written report (Q36.10, Q37.13) is signed at POST /api/v1/analysis/reports/{id}/sign; its document: GET /api/v1/analysis/reports/{id}/document")
 	}
 	return nil, bad("action", "one of %s", strings.Join(signature.Actions, ", "))
 }

@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"tenderdesk/internal/apperr"
+	"tenderdesk/internal/calendar"
 	"tenderdesk/internal/notify/templates"
 	"tenderdesk/internal/reports/pdfw"
 )
@@ -74,13 +75,20 @@ type pdfDoc struct {
 // end. Each page goes out when the next begins (pdfw), so memory does not
 // grow with the rows.
 func (s *Service) exportPDF(ctx context.Context, w io.Writer, f Filter) (int, error) {
+	return s.ExportPDF(ctx, w, f, nil)
+}
+
+// ExportPDF is the PDF extract with files embedded (pdfw.Options.Files):
+// the yearly extract signed with an EDS carries the signed document and
+// its CMS (issue 12, internal/analysis).
+func (s *Service) ExportPDF(ctx context.Context, w io.Writer, f Filter, files []pdfw.File) (int, error) {
 	fonts, err := pdfFonts()
 	if err != nil {
 		return 0, apperr.Wrap(err, "pdf fonts")
 	}
 	d := &pdfDoc{cols: Columns(f.Lang)}
 	d.title, d.lines = f.Heading()
-	d.w = pdfw.New(w, fonts, pdfw.Options{Width: pdfPageW, Height: pdfPageH, Created: s.Now(), Title: d.title,
+	d.w = pdfw.New(w, fonts, pdfw.Options{Width: pdfPageW, Height: pdfPageH, Created: s.Now(), Title: d.title, Files: files,
 		Footer: func(p *pdfw.Page, n, total int) {
 			d.p, d.font, d.size = p, fontReg, 8
 			p.SetFont(fontReg, 8)
@@ -225,4 +233,13 @@ func (d *pdfDoc) split(txt string, w float64) []string {
 		lines = append(lines, string(s[j:i]))
 	}
 	return lines
+}
+
+// YearFilter is the filter of the extract from..to in lang (ru when not
+// kk or en), every profile and organization: the yearly extract (Q44).
+func (s *Service) YearFilter(from, to calendar.Date, lang string) Filter {
+	if lang != "kk" && lang != "en" {
+		lang = "ru"
+	}
+	return Filter{From: from, To: to, Lang: lang}
 }

@@ -363,3 +363,10 @@ func field(code apperr.Code, name, format string, a ...any) error {
 	msg := fmt.Sprintf(format, a...)
 	return &apperr.Error{Code: code, Message: msg, Fields: map[string]string{name: msg}}
 }
+
+// Store saves in tx a submission Verify accepted (res its answer): the
+// verification runs before the caller's transaction, the storing in it, so
+// the writer is not held while a certificate's status is looked up.
+func (s *Service) Store(ctx context.Context, tx *sql.Tx, by Signer, sub Submission, res Result) (Record, error) {
+	return s.save(ctx, tx, by, sub, res)
+}

@@ -1,11 +1,18 @@
-// ncalayer.js: the incident page's "sign with NCALayer" button (issue 12).
+// ncalayer.js: the "sign with NCALayer" button (issue 12) of the incident
+// page, the yearly information, the written report and the role change.
 // NCALayer is the NCA's signing application on the user's machine; it
 // listens on a local WebSocket (data-socket, the page's CSP connect-src allows
-// only it). The page's document (base64 of its exact bytes) goes to
-// NCALayer's kz.gov.pki.knca.basics sign method, the CMS it returns to
-// POST /api/v1/signatures, and the result is said in the status line.
+// only it). The page's document (base64 of its exact bytes, data-document)
+// goes to NCALayer's kz.gov.pki.knca.basics sign method and the CMS it
+// returns is
+//  - posted as JSON to data-post (default POST /api/v1/signatures) with the
+//    members of data-body, document and cms; the result is said in the
+//    status line, and data-reload (when set) is opened after it; or
+//  - with data-form (a form's id): the document is fetched first from
+//    data-document-url with the form's fields (it depends on what is typed),
+//    the CMS put in the form's cms_text field and the form submitted.
 // Without this script, or when NCALayer does not answer, the .cms upload
-// below the button is the way (docs/signatures.md).
+// beside the button is the way (docs/signatures.md).
 (function () {
   'use strict';
   var blocks = document.querySelectorAll('[data-ncalayer]');
@@ -36,21 +43,36 @@
     var btn = b.querySelector('[data-ncalayer-sign]');
     var st = b.querySelector('[data-ncalayer-status]');
     var other = b.parentNode.querySelector('.sign-fallback');
+    var form = b.dataset.form ? document.getElementById(b.dataset.form) : null;
     b.hidden = false;
     function say(text, kind) { st.textContent = text; st.className = 'sign-status' + (kind ? ' sign-' + kind : ''); }
     function fallback(text) { say(text, 'bad'); if (other) other.open = true; btn.disabled = false; }
 
+    function body(doc, cms) {
+      var o = { action: b.dataset.action, object_type: 'incident', object_id: b.dataset.objectId };
+      if (b.dataset.body) { try { o = JSON.parse(b.dataset.body); } catch (e) { /* the page's own JSON */ } }
+      o.document = doc; o.cms = cms;
+      return JSON.stringify(o);
+    }
+
     function post(doc, cms) {
       say(t('posting'));
-      fetch('/api/v1/signatures', {
+      if (form) {
+        form.querySelector('[name=cms_text]').value = cms;
+        form.submit();
+        return;
+      }
+      fetch(b.dataset.post || '/api/v1/signatures', {
         method: 'POST', credentials: 'same-origin',
         headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
-        body: JSON.stringify({ action: b.dataset.action, object_type: 'incident', object_id: b.dataset.objectId, document: doc, cms: cms })
+        body: body(doc, cms)
       }).then(function (resp) {
         return resp.json().then(function (j) { return { ok: resp.ok, j: j }; }, function () { return { ok: false, j: {} }; });
       }).then(function (r) {
         if (!r.ok) { fallback(t('failed', reason(r.j))); return; }
-        say(t('done', r.j.signer_name || ''), 'ok');
+        var who = r.j.signer_name || (r.j.signature && r.j.signature.signer_name) || '';
+        say(t('done', who), 'ok');
+        if (b.dataset.reload) { window.location.assign(b.dataset.reload); return; }
         // Signed: nothing left to press here (a reload lists the signature).
         btn.style.display = 'none';
         if (other) other.style.display = 'none';
@@ -59,8 +81,34 @@
       }, function () { fallback(t('failed', '')); });
     }
 
+    // The document of a form depends on what is typed: fetched at the press.
+    function documentOf() {
+      if (!form) return Promise.resolve(b.dataset.document);
+      var q = new URLSearchParams();
+      Array.prototype.forEach.call(form.querySelectorAll('input[name], select[name], textarea[name]'), function (f) {
+        if (f.type !== 'file' && f.type !== 'hidden') q.append(f.name, f.value);
+      });
+      return fetch(b.dataset.documentUrl + '?' + q.toString(), { credentials: 'same-origin' }).then(function (resp) {
+        if (!resp.ok) throw new Error('document');
+        return resp.arrayBuffer();
+      }).then(function (buf) {
+        var s = '', a = new Uint8Array(buf);
+        for (var i = 0; i < a.length; i++) s += String.fromCharCode(a[i]);
+        return btoa(s);
+      });
+    }
+
     btn.addEventListener('click', function () {
-      var doc = b.dataset.document, ws, opened = false, over = false;
+      btn.disabled = true;
+      documentOf().then(sign, function () {
+        // The typed change is incomplete (no user or role chosen): nothing
+        // is signed nor submitted.
+        say(t('fields'), 'bad'); btn.disabled = false;
+      });
+    });
+
+    function sign(doc) {
+      var ws, opened = false, over = false;
       btn.disabled = true;
       say(t('connecting'));
       function end(text) { if (over) return; over = true; clearTimeout(timer); try { ws.close(); } catch (e) { /* closed */ } if (text) fallback(text); }
@@ -92,6 +140,6 @@
         if (!cms) { say(t('cancelled')); btn.disabled = false; return; }
         post(doc, cms);
       };
-    });
+    }
   });
 })();

@@ -24,6 +24,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -46,6 +47,19 @@ type Options struct {
 	// Close (when total is known); each footer is its own content stream
 	// appended to the page's.
 	Footer func(p *Page, n, total int)
+	// Files are embedded in the document (the catalog's /Names
+	// /EmbeddedFiles, shown in a viewer's attachments pane; pdfdetach
+	// lists and saves them): a signed extract carries its signed
+	// document and CMS (issue 12).
+	Files []File
+}
+
+// File is an embedded file.
+type File struct {
+	Name        string // the file name, ASCII
+	Description string
+	MIME        string // e.g. application/pkcs7-signature
+	Data        []byte
 }
 
 // Writer is one document being written.
@@ -58,6 +72,7 @@ type Writer struct {
 	fonts   []*fontUse
 
 	root, resources int
+	names           int   // the catalog's /Names, with Files
 	node            int   // the current intermediate Pages node
 	kids            []int // its pages so far
 	nodes           []int // the intermediate nodes written
@@ -88,7 +103,12 @@ func New(w io.Writer, fonts []*Font, opt Options) *Writer {
 	pw.write("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 	catalog := pw.reserve()
 	pw.root, pw.resources = pw.reserve(), pw.reserve()
-	pw.object(catalog, "<</Type/Catalog/Pages "+ref(pw.root)+">>")
+	if len(opt.Files) == 0 {
+		pw.object(catalog, "<</Type/Catalog/Pages "+ref(pw.root)+">>")
+	} else {
+		pw.names = pw.reserve()
+		pw.object(catalog, "<</Type/Catalog/Pages "+ref(pw.root)+"/Names "+ref(pw.names)+"/PageMode/UseAttachments>>")
+	}
 	return pw
 }
 
@@ -254,6 +274,9 @@ func (w *Writer) Close() error {
 	w.object(w.resources, "<</ProcSet[/PDF/Text]/Font<<"+fonts.String()+">>>>")
 	for _, f := range w.fonts {
 		w.writeFont(f)
+	}
+	if w.names != 0 {
+		w.writeFiles()
 	}
 	info := w.reserve()
 	created := w.opt.Created.UTC().Format("20060102150405Z")
@@ -463,4 +486,47 @@ func (p *Page) Rect(x, y, w, h float64, fill bool) {
 	b = append(b, op...)
 	p.buf.Write(b)
 	p.w.scratch = b
+}
+
+// writeFiles writes the embedded files, their file specifications and the
+// EmbeddedFiles name tree (one leaf, its keys sorted as the tree wants).
+func (w *Writer) writeFiles() {
+	files := slices.Clone(w.opt.Files)
+	slices.SortStableFunc(files, func(a, b File) int { return strings.Compare(a.Name, b.Name) })
+	var names bytes.Buffer
+	created := w.opt.Created.UTC().Format("20060102150405Z")
+	for _, f := range files {
+		data, spec := w.reserve(), w.reserve()
+		extra := "/Type/EmbeddedFile/Params<</Size " + strconv.Itoa(len(f.Data)) + "/ModDate(D:" + created + ")>>"
+		if f.MIME != "" {
+			extra += "/Subtype" + pdfName(f.MIME)
+		}
+		w.stream(data, extra, f.Data)
+		w.object(spec, "<</Type/Filespec/F"+literal(f.Name)+"/UF"+textString(f.Name)+"/Desc"+textString(f.Description)+
+			"/EF<</F "+ref(data)+"/UF "+ref(data)+">>/AFRelationship/Data>>")
+		names.WriteString(literal(f.Name) + " " + ref(spec) + " ")
+	}
+	w.object(w.names, "<</EmbeddedFiles<</Names["+strings.TrimSpace(names.String())+"]>>>>")
+}
+
+// literal is s as a PDF literal string.
+func literal(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, "(", `\(`, ")", `\)`, "\r", `\r`, "\n", `\n`)
+	return "(" + r.Replace(s) + ")"
+}
+
+// pdfName is s as a PDF name, "/" and every byte outside the regular
+// characters written #XX.
+func pdfName(s string) string {
+	var b strings.Builder
+	b.WriteByte('/')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '!' || c > '~' || strings.IndexByte("#()<>[]{}/%", c) >= 0 {
+			fmt.Fprintf(&b, "#%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
