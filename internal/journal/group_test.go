@@ -212,3 +212,41 @@ func TestNumbersGapFreeAcrossWriters(t *testing.T) {
 		}
 	})
 }
+
+// An appeal attached to an open incident that names a module the incident
+// lacks updates the incident with an optimistic check (row count): inside a
+// pipelined group that statement runs at once (store.Direct), so the group
+// is not refused and rerun appeal by appeal for a count it could not know.
+func TestAttachWithNewModuleInPipelinedGroup(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s, c := newService(t, db, time.Date(2026, 11, 20, 4, 0, 0, 0, time.UTC))
+		first := mustRegister(t, s, appeal("первое", c.Now()))
+		var wg sync.WaitGroup
+		for i := range 40 {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				n := appeal(fmt.Sprintf("обращение %d", i), c.Now())
+				n.IncidentID, n.Module = first.IncidentID, fmt.Sprintf("module-%d", i%4)
+				if _, err := s.Register(ctx, operator, n, ""); err != nil {
+					t.Error(err)
+				}
+			}(i)
+		}
+		wg.Wait()
+		inc, err := s.Incident(ctx, first.IncidentID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(inc.Modules) != 4 {
+			t.Fatalf("incident modules %v, want the 4 named", inc.Modules)
+		}
+		if _, retried := journal.GroupStats(s); retried != 0 {
+			t.Fatalf("%d groups rerun appeal by appeal", retried)
+		}
+		if _, err := audit.Verify(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -47,6 +47,20 @@ func pipelineOf(ctx context.Context) *Pipeline {
 	return p
 }
 
+// Direct sends what ctx's pipeline holds and returns a context whose Execs
+// run at once, for a statement whose row count matters (an optimistic
+// update). Without a pipeline it returns ctx as it is.
+func Direct(ctx context.Context) (context.Context, error) {
+	p := pipelineOf(ctx)
+	if p == nil {
+		return ctx, nil
+	}
+	if err := p.Flush(ctx); err != nil {
+		return ctx, err
+	}
+	return context.WithValue(ctx, pipelineKey{}, (*Pipeline)(nil)), nil
+}
+
 // Pending is the number of statements deferred and not yet sent.
 func (p *Pipeline) Pending() int { return p.batch.Len() }
 
