@@ -27,8 +27,9 @@ type batcher struct {
 	quit    chan struct{}
 	done    sync.WaitGroup
 	closeMu sync.Once
-	// pipelined groups, their flushes (round trips) and statements
-	groups, flushes, piped, retries atomic.Int64
+	// groups committed through the pipeline, and groups rerun appeal by
+	// appeal after a failure (tests read them)
+	groups, retries atomic.Int64
 	// owned by the loop goroutine
 	stmts map[string]*sql.Stmt
 	audit *audit.Stmts
@@ -312,9 +313,6 @@ func (b *batcher) attempt(ctx context.Context, batch []*pending, savepoints bool
 			_ = tx.Rollback()
 			return nil, true, nil
 		}
-		f, n := t.pipe.Stats()
-		b.flushes.Add(int64(f))
-		b.piped.Add(int64(n))
 		b.groups.Add(1)
 	}
 	if err := tx.Commit(); err != nil {
