@@ -16,3 +16,9 @@ func SetCommonMinPostgres(n int) func() {
 	commonMin = n
 	return func() { commonMin = old }
 }
+
+// GroupStats are the writer's pipelined groups (PostgreSQL) and the groups
+// it ran again appeal by appeal after a failure.
+func GroupStats(s *Service) (pipelined, retried int64) {
+	return s.batch.groups.Load(), s.batch.retries.Load()
+}

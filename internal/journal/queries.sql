@@ -1,13 +1,3 @@
--- name: next-number
-INSERT INTO appeal_counters (year, last) VALUES ($1, 1)
-ON CONFLICT (year) DO UPDATE SET last = appeal_counters.last + 1
-RETURNING last
-
--- name: next-incident-number
-INSERT INTO incident_counters (year, last) VALUES ($1, 1)
-ON CONFLICT (year) DO UPDATE SET last = incident_counters.last + 1
-RETURNING last
-
 -- name: insert-incident
 INSERT INTO incidents (state, profile, first_registered_at, created_at, updated_at, number, modules)
 VALUES ('registered', $1, $2, $2, $2, $3, $4) RETURNING id
@@ -133,3 +123,39 @@ SELECT i.id, i.planned_fix_at, i.fixed_at FROM json_each($1) AS j CROSS JOIN inc
 
 -- name: fix-times-postgres
 SELECT i.id, i.planned_fix_at, i.fixed_at FROM jsonb_array_elements_text($1::jsonb) AS j(v) JOIN incidents i ON i.id = j.v::bigint
+
+-- A group commit takes its numbers from the counters once (issue 15): it
+-- locks the year's row and reads it (creating it at 0), numbers its appeals
+-- after it in memory, and writes the last number used before the commit.
+-- The row stays locked from the first read to the commit, so the numbers
+-- are unique and, as nothing is taken that is not used, gap-free.
+-- name: lock-number
+INSERT INTO appeal_counters (year, last) VALUES ($1, 0)
+ON CONFLICT (year) DO UPDATE SET last = appeal_counters.last RETURNING last
+
+-- name: set-number
+UPDATE appeal_counters SET last = $2 WHERE year = $1
+
+-- name: lock-incident-number
+INSERT INTO incident_counters (year, last) VALUES ($1, 0)
+ON CONFLICT (year) DO UPDATE SET last = incident_counters.last RETURNING last
+
+-- name: set-incident-number
+UPDATE incident_counters SET last = $2 WHERE year = $1
+
+-- On PostgreSQL a pipelined group takes its ids up front, so that its
+-- inserts need no RETURNING and go out with the rest of the group in one
+-- batch (ids are not numbers: the ones left unused are only skipped).
+-- name: reserve-ids-postgres
+SELECT nextval(pg_get_serial_sequence('appeals', 'id')), nextval(pg_get_serial_sequence('incidents', 'id'))
+FROM generate_series(1, $1)
+
+-- name: insert-incident-id
+INSERT INTO incidents (id, state, profile, first_registered_at, created_at, updated_at, number, modules)
+VALUES ($5, 'registered', $1, $2, $2, $2, $3, $4)
+
+-- name: insert-appeal-id
+INSERT INTO appeals (number, year, seq, incident_id, channel, received_at, registered_at, detected_at, organization, bin,
+    contact_email, contact_phone, description, module, announcements, lots, profile, created_by, state, criticality, possible_thread_of, id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+    (SELECT state FROM incidents WHERE id = $4), (SELECT COALESCE(criticality, '') FROM incidents WHERE id = $4), $19, $20)

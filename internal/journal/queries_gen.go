@@ -23,18 +23,23 @@ type QuerySet struct {
 	IdempotencyPut         string // -- name: idempotency-put
 	IncidentByID           string // -- name: incident-by-id
 	InsertAppeal           string // -- name: insert-appeal
+	InsertAppealID         string // -- name: insert-appeal-id
 	InsertIncident         string // -- name: insert-incident
+	InsertIncidentID       string // -- name: insert-incident-id
 	InsertTransition       string // -- name: insert-transition
+	LockIncidentNumber     string // -- name: lock-incident-number
+	LockNumber             string // -- name: lock-number
 	MoveAppeal             string // -- name: move-appeal
-	NextIncidentNumber     string // -- name: next-incident-number
-	NextNumber             string // -- name: next-number
 	OpenIncidentsLike      string // -- name: open-incidents-like
 	ReleaseSavepoint       string // -- name: release-savepoint
+	ReserveIdsPostgres     string // -- name: reserve-ids-postgres
 	RollbackToSavepoint    string // -- name: rollback-to-savepoint
 	Savepoint              string // -- name: savepoint
 	SearchIdsPostgres      string // -- name: search-ids-postgres
 	SearchIdsSQLite        string // -- name: search-ids-sqlite
 	SearchSamplePostgres   string // -- name: search-sample-postgres
+	SetIncidentNumber      string // -- name: set-incident-number
+	SetNumber              string // -- name: set-number
 	SyncAppeals            string // -- name: sync-appeals
 	TransitionsOfIncident  string // -- name: transitions-of-incident
 	UpdateIncident         string // -- name: update-incident
@@ -59,18 +64,23 @@ var Q = QuerySet{
 	IdempotencyPut:         Queries["idempotency-put"],
 	IncidentByID:           Queries["incident-by-id"],
 	InsertAppeal:           Queries["insert-appeal"],
+	InsertAppealID:         Queries["insert-appeal-id"],
 	InsertIncident:         Queries["insert-incident"],
+	InsertIncidentID:       Queries["insert-incident-id"],
 	InsertTransition:       Queries["insert-transition"],
+	LockIncidentNumber:     Queries["lock-incident-number"],
+	LockNumber:             Queries["lock-number"],
 	MoveAppeal:             Queries["move-appeal"],
-	NextIncidentNumber:     Queries["next-incident-number"],
-	NextNumber:             Queries["next-number"],
 	OpenIncidentsLike:      Queries["open-incidents-like"],
 	ReleaseSavepoint:       Queries["release-savepoint"],
+	ReserveIdsPostgres:     Queries["reserve-ids-postgres"],
 	RollbackToSavepoint:    Queries["rollback-to-savepoint"],
 	Savepoint:              Queries["savepoint"],
 	SearchIdsPostgres:      Queries["search-ids-postgres"],
 	SearchIdsSQLite:        Queries["search-ids-sqlite"],
 	SearchSamplePostgres:   Queries["search-sample-postgres"],
+	SetIncidentNumber:      Queries["set-incident-number"],
+	SetNumber:              Queries["set-number"],
 	SyncAppeals:            Queries["sync-appeals"],
 	TransitionsOfIncident:  Queries["transitions-of-incident"],
 	UpdateIncident:         Queries["update-incident"],

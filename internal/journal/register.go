@@ -281,8 +281,8 @@ func (s *Service) registerTx(ctx context.Context, tx *batchTx, p *pending, now t
 		}
 	}
 	year := now.In(s.Zone).Year()
-	var seq int64
-	if err := tx.stmt(ctx, "next-number").QueryRowContext(ctx, year).Scan(&seq); err != nil {
+	seq, err := tx.numbers.next(ctx, tx, year)
+	if err != nil {
 		return Registration{}, apperr.Wrap(err, "number")
 	}
 	number := fmt.Sprintf("%d-%06d", year, seq)
@@ -299,9 +299,15 @@ func (s *Service) registerTx(ctx context.Context, tx *batchTx, p *pending, now t
 		detected = store.T(*n.DetectedAt)
 	}
 	var appealID int64
-	if err := tx.stmt(ctx, "insert-appeal").QueryRowContext(ctx, number, year, seq, incID, n.Channel, store.T(*n.ReceivedAt),
+	args := []any{number, year, seq, incID, n.Channel, store.T(*n.ReceivedAt),
 		store.T(now), detected, n.Organization, n.BIN, n.ContactEmail, n.ContactPhone, n.Description, n.Module,
-		mustJSON(n.Announcements), mustJSON(n.Lots), n.Profile, createdBy, n.PossibleThreadOf).Scan(&appealID); err != nil {
+		mustJSON(n.Announcements), mustJSON(n.Lots), n.Profile, createdBy, n.PossibleThreadOf}
+	if ids, ok := tx.reserved(); ok {
+		appealID = ids[0]
+		if _, err := tx.stmt(ctx, "insert-appeal-id").ExecContext(ctx, append(args, appealID)...); err != nil {
+			return Registration{}, apperr.Wrap(err, "insert appeal")
+		}
+	} else if err := tx.stmt(ctx, "insert-appeal").QueryRowContext(ctx, args...).Scan(&appealID); err != nil {
 		return Registration{}, apperr.Wrap(err, "insert appeal")
 	}
 	if tx.firstAppeal == 0 {
@@ -361,12 +367,19 @@ func (s *Service) incidentOf(ctx context.Context, tx *batchTx, n NewAppeal, year
 		}
 		return inc.ID, inc.Number, nil
 	}
-	var seq, id int64
-	if err := tx.stmt(ctx, "next-incident-number").QueryRowContext(ctx, year).Scan(&seq); err != nil {
+	var id int64
+	seq, err := tx.incidentNumbers.next(ctx, tx, year)
+	if err != nil {
 		return 0, "", apperr.Wrap(err, "incident number")
 	}
 	number := IncidentNumber(year, seq)
-	if err := tx.stmt(ctx, "insert-incident").QueryRowContext(ctx, n.Profile, store.T(now), number, mustJSON(withoutModule(n.Module))).Scan(&id); err != nil {
+	args := []any{n.Profile, store.T(now), number, mustJSON(withoutModule(n.Module))}
+	if ids, ok := tx.peekReserved(); ok {
+		id = ids[1] // the appeal's own insert takes the pair next
+		if _, err := tx.stmt(ctx, "insert-incident-id").ExecContext(ctx, append(args, id)...); err != nil {
+			return 0, "", apperr.Wrap(err, "insert incident")
+		}
+	} else if err := tx.stmt(ctx, "insert-incident").QueryRowContext(ctx, args...).Scan(&id); err != nil {
 		return 0, "", apperr.Wrap(err, "insert incident")
 	}
 	return id, number, nil

@@ -215,6 +215,12 @@ func (s *Service) save(ctx context.Context, tx *sql.Tx, before, after Incident) 
 		}
 		return store.T(*t)
 	}
+	// The row count says whether someone else changed the incident: in a
+	// pipelined registration group this statement runs at once.
+	ctx, err := store.Direct(ctx)
+	if err != nil {
+		return apperr.Wrap(err, "update incident")
+	}
 	res, err := tx.ExecContext(ctx, Q.UpdateIncident, after.ID, before.Version, string(after.State), paused, crit, opdep,
 		after.Cause, pt(after.FailureStartedAt), pt(after.PlannedFixAt), pt(after.FixedAt), mustJSON(after.Modules),
 		after.Decision, after.Recommendations, merged, store.T(after.FirstRegisteredAt), store.T(after.UpdatedAt))

@@ -19,8 +19,7 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
-	_ "modernc.org/sqlite"             // driver "sqlite"
+	_ "modernc.org/sqlite" // driver "sqlite"
 )
 
 type Dialect string
@@ -58,10 +57,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	dsn = withConnectTimeout(dsn)
-	db, err := sql.Open("pgx", dsn)
+	conn, err := newPgConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	db := sql.OpenDB(conn)
 	db.SetMaxOpenConns(32)
 	db.SetMaxIdleConns(32)
 	db.SetConnMaxIdleTime(5 * time.Minute)
