@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"tenderdesk/internal/store"
 )
@@ -100,11 +99,11 @@ func (ci *copyInsert) flush(ctx context.Context) error {
 		return nil
 	}
 	err := ci.conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
+		c, ok := store.PgxConn(dc)
 		if !ok {
 			return fmt.Errorf("copy plan changes: driver connection is %T", dc)
 		}
-		n, err := c.Conn().CopyFrom(ctx, pgx.Identifier{"plan_changes"}, copyColumns, pgx.CopyFromRows(ci.rows))
+		n, err := c.CopyFrom(ctx, pgx.Identifier{"plan_changes"}, copyColumns, pgx.CopyFromRows(ci.rows))
 		if err == nil && n != int64(len(ci.rows)) {
 			err = fmt.Errorf("copied %d of %d rows", n, len(ci.rows))
 		}

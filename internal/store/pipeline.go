@@ -183,3 +183,16 @@ func (s *pgStmt) ExecContext(ctx context.Context, nv []driver.NamedValue) (drive
 func (s *pgStmt) QueryContext(ctx context.Context, nv []driver.NamedValue) (driver.Rows, error) {
 	return s.c.QueryContext(ctx, s.query, nv)
 }
+
+// PgxConn is the pgx connection under a database/sql driver connection
+// (sql.Conn.Raw): for COPY, which database/sql cannot express. The desk's
+// PostgreSQL connections are wrapped (pgConn) for pipelining.
+func PgxConn(dc any) (*pgx.Conn, bool) {
+	switch c := dc.(type) {
+	case *pgConn:
+		return c.Conn.Conn(), true
+	case *stdlib.Conn:
+		return c.Conn(), true
+	}
+	return nil, false
+}
