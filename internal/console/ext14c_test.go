@@ -48,11 +48,14 @@ func TestMaintenanceWindowPlanPreview(t *testing.T) {
 		if pv.Status != http.StatusOK || !strings.Contains(pv.Body, `id="plan"`) {
 			t.Fatalf("preview: %d\n%s", pv.Status, pv.Body)
 		}
-		for _, want := range []string{"План продления по техническим и профилактическим работам", "Обновление СУБД", ">P1<", f.ann, "ЛОТ-1", "bids_end", ">Q41<",
+		for _, want := range []string{"План продления по техническим и профилактическим работам", "Обновление СУБД", ">P1<", f.ann, "ЛОТ-1", ">окончание приема заявок<", ">п. 41 Правил<",
 			"Применить план по этим работам", fmt.Sprintf(`action="/maintenance/%d/apply"`, w.ID), `name="confirm"`} {
 			if !strings.Contains(pv.Body, want) {
 				t.Errorf("the preview lacks %q", want)
 			}
+		}
+		if strings.Contains(pv.Body, ">bids_end<") || strings.Contains(pv.Body, ">Q41<") {
+			t.Error("the preview shows the deadline's or the rule's code instead of its name")
 		}
 		m := planHashRe.FindStringSubmatch(pv.Body)
 		if m == nil {
