@@ -35,3 +35,31 @@ func TestReplyNamesItsFiles(t *testing.T) {
 		}
 	}
 }
+
+// The follow-up: the files the mail carries are named as attached; those
+// too large for it are named as such, with the cabinet's link, in each
+// language (a row queued before, with Files only, reads as above).
+func TestReplyAttachedAndLinkedFiles(t *testing.T) {
+	for lang, want := range map[string][2]string{
+		"ru": {"К письму приложены файлы:\n- журнал.txt\n", "Эти файлы слишком велики для письма, скачать их можно в личном кабинете: https://desk.example.kz/cabinet/appeals/2026-000001.\n- архив.zip\n"},
+		"kk": {"Хатқа қоса берілген файлдар:\n- журнал.txt\n", "Бұл файлдар хат үшін тым үлкен, оларды жеке кабинеттен жүктеп алуға болады: https://desk.example.kz/cabinet/appeals/2026-000001.\n- архив.zip\n"},
+		"en": {"Files attached to this email:\n- журнал.txt\n", "These files are too large for email; download them in your cabinet: https://desk.example.kz/cabinet/appeals/2026-000001.\n- архив.zip\n"},
+	} {
+		d := Data{Number: "2026-000001", Message: "Журнал во вложении.", Attached: []string{"журнал.txt"}, Linked: []string{"архив.zip"},
+			CabinetURL: "https://desk.example.kz/cabinet/appeals/2026-000001", Zone: "Asia/Almaty"}
+		_, text, _, err := Render(Reply, lang, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: the text lacks %q:\n%s", lang, w, text)
+			}
+		}
+		d.Linked, d.CabinetURL = nil, ""
+		_, text, _, _ = Render(Reply, lang, d)
+		if !strings.Contains(text, want[0]) || strings.Contains(text, "cabinet/appeals") || strings.Contains(text, want[1][:20]) {
+			t.Errorf("%s: all files attached: no link, no large files:\n%s", lang, text)
+		}
+	}
+}

@@ -141,9 +141,15 @@ type Data struct {
 	Overdue  bool      // breach warning: already missed
 
 	Message string // info request: the question; reply: its text; info answered: the answer
-	// Files are the names of the files a staff reply carries; the mail names
-	// them and points to the appeal in the cabinet, where they are
-	// downloaded (the outbox sends no attachments).
+	// Attached are the names of the files a staff reply's mail carries as
+	// attachments (issue 10 follow-up).
+	Attached []string
+	// Linked are the names of a staff reply's files the mail does not carry
+	// (too large for it together): it names them as such and points to the
+	// appeal in the cabinet, where they are downloaded.
+	Linked []string
+	// Files: rows queued before the mail carried files (issue 10) name
+	// every file of the reply here, all downloaded from the cabinet.
 	Files []string
 	// CabinetURL is the appeal in the cabinet: queued as a path
 	// ("/cabinet/appeals/N"); the worker prefixes --public-url, and drops it
