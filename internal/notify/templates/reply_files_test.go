@@ -63,3 +63,25 @@ func TestReplyAttachedAndLinkedFiles(t *testing.T) {
 		}
 	}
 }
+
+// The audit witness names its attachments (the document and its CMS) and
+// the command that checks them, with no base64 in the text; a row queued
+// before attachments (WitnessCMS) still reads with its base64.
+func TestWitnessNamesItsAttachments(t *testing.T) {
+	for _, lang := range Languages {
+		d := full()
+		d.WitnessDocFile, d.WitnessCMSFile = "audit-witness-4211.json", "audit-witness-4211.json.cms"
+		_, text, _, err := Render(AuditWitness, lang, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(text, "-in audit-witness-4211.json.cms -content audit-witness-4211.json") || strings.Contains(text, d.WitnessCMS[:40]) ||
+			!strings.Contains(text, d.WitnessDocument) {
+			t.Errorf("%s: the witness text:\n%s", lang, text)
+		}
+		d.WitnessDocFile, d.WitnessCMSFile = "", ""
+		if _, text, _, _ = Render(AuditWitness, lang, d); !strings.Contains(text, d.WitnessCMS[:40]) {
+			t.Errorf("%s: an older row loses its base64 CMS:\n%s", lang, text)
+		}
+	}
+}

@@ -162,11 +162,16 @@ type Data struct {
 
 	// audit witness: the record the chain's head is at, its hash, when it
 	// was signed, the canonical document signed (its exact bytes, one line)
-	// and the desk's detached CMS over it in base64 ("" when unsigned).
+	// and the names of the attachments that carry that document and the
+	// desk's detached CMS over it ("" when unsigned). WitnessCMS: rows
+	// queued before the outbox had attachments carry the CMS in base64 in
+	// the text.
 	WitnessSeq      int64
 	WitnessHash     string
 	WitnessAt       time.Time
 	WitnessDocument string
+	WitnessDocFile  string
+	WitnessCMSFile  string
 	WitnessCMS      string
 
 	// Times are shown in Location, else in the IANA zone Zone (which
