@@ -158,6 +158,28 @@ func TestStaffReplyWithAttachments(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || string(body) != string(log) {
 			t.Fatalf("the reporter downloads the file: %d %q", resp.StatusCode, body)
 		}
+
+		// A reporter with no cabinet account (a phone appeal's contact
+		// address only) gets the file by mail, and no cabinet link.
+		other := registerPhone(t, op, url.Values{"bin": {"120340500066"}, "organization": {"ТОО «Бета»"}, "contact_email": {"beta@example.kz"}})
+		op.get("/appeals/" + other)
+		scan := []byte("%PDF-1.4 скан письма\n")
+		if p := op.postFiles("/appeals/"+other+"/reply", url.Values{"text": {"Ответ во вложении."}}, map[string][]byte{"ответ.pdf": scan}); p.Status != http.StatusSeeOther {
+			t.Fatalf("reply to the appeal without an account: %d\n%s", p.Status, p.Body)
+		}
+		notifytest.Drain(t, &notify.Worker{DB: d.App.DB, Sender: s, Now: d.App.Now, Open: d.App.Secrets.Open, OpenFile: d.App.Files.Open,
+			PublicURL: "https://desk.example.kz"})
+		in, _ = sink.Inbox("beta@example.kz")
+		var got2 *notifytest.Message
+		for i := range in {
+			if strings.Contains(in[i].Subject, "Ответ по обращению") {
+				got2 = &in[i]
+			}
+		}
+		if got2 == nil || len(got2.Attachments) != 1 || got2.Attachments[0].Name != "ответ.pdf" || !bytes.Equal(got2.Attachments[0].Data, scan) ||
+			strings.Contains(got2.Text, "/cabinet/") || !strings.Contains(got2.Text, "К письму приложены файлы:") {
+			t.Fatalf("the reporter without an account gets the file by mail: %+v", got2)
+		}
 	})
 }
 

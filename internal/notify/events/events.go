@@ -460,7 +460,7 @@ func (h *Hooks) ReplyToReporter(ctx context.Context, tx journal.HookTx, number s
 func SplitReplyFiles(files []ReplyFile) (attach, linked []ReplyFile) {
 	var total int64
 	for _, f := range files {
-		if len(attach) < notify.MaxAttachments && f.Size > 0 && total+f.Size <= notify.MaxAttachmentSize {
+		if len(attach) < notify.MaxAttachments && f.Size >= 0 && total+f.Size <= notify.MaxAttachmentSize {
 			total += f.Size
 			attach = append(attach, f)
 			continue
