@@ -1,6 +1,9 @@
 package console_test
 
 import (
+	"bytes"
+	"maps"
+	"slices"
 	"context"
 	"fmt"
 	"io"
@@ -33,8 +36,9 @@ var attachmentIDRe = regexp.MustCompile(`<input type="hidden" name="attachments"
 // its text keeps its stored files in the form (nothing uploaded twice,
 // nothing lost); the reply goes out with its files — in the cabinet the
 // reporter downloads them, and the email (a real SMTP conversation, in the
-// reporter's Kazakh) names them and links the appeal in the cabinet (the
-// outbox carries no attachments). Both backends.
+// reporter's Kazakh) carries the files that fit its limit as attachments
+// (the bytes as uploaded, Cyrillic names per RFC 2231) and names a file too
+// large for it with the link to the appeal in the cabinet. Both backends.
 func TestStaffReplyWithAttachments(t *testing.T) {
 	clamd := withClamd(t)
 	backends(t, func(t *testing.T, dsn string) {
@@ -72,8 +76,11 @@ func TestStaffReplyWithAttachments(t *testing.T) {
 			t.Fatalf("an empty reply with a file: %d, the file's id kept: %v\n%s", p.Status, m, p.Body)
 		}
 		// Sent again with the text, the stored file and one more by the form.
+		// One more small file and one over the mail's limit (notify.MaxAttachmentSize)
+		// by the form: the small ones go with the email, the large one as a link.
+		big := bytes.Repeat([]byte("архив журнала "), notify.MaxAttachmentSize/len("архив журнала ")+1)
 		p = op.postFiles(path, url.Values{"text": {"Исправленный журнал во вложении."}, "attachments": {m[1]}},
-			map[string][]byte{"схема.pdf": []byte("%PDF-1.4 схема\n")})
+			map[string][]byte{"схема.pdf": []byte("%PDF-1.4 схема\n"), "большой-архив.txt": big})
 		if p.Status != http.StatusSeeOther {
 			t.Fatalf("reply with files: %d\n%s", p.Status, p.Body)
 		}
@@ -87,7 +94,7 @@ func TestStaffReplyWithAttachments(t *testing.T) {
 		for _, f := range fs {
 			names = append(names, f.(map[string]any)["filename"].(string))
 		}
-		if strings.Join(names, ",") != "журнал.txt,схема.pdf" {
+		if strings.Join(names, ",") != "журнал.txt,большой-архив.txt,схема.pdf" && strings.Join(names, ",") != "журнал.txt,схема.pdf,большой-архив.txt" {
 			t.Fatalf("the reply carries both files once: %v", names)
 		}
 		if page := op.get("/appeals/" + number + "?lang=ru"); strings.Count(page.Body, `download translate="no">журнал.txt<`) != 1 {
@@ -100,7 +107,8 @@ func TestStaffReplyWithAttachments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		notifytest.Drain(t, &notify.Worker{DB: d.App.DB, Sender: s, Now: d.App.Now, Open: d.App.Secrets.Open, PublicURL: "https://desk.example.kz"})
+		notifytest.Drain(t, &notify.Worker{DB: d.App.DB, Sender: s, Now: d.App.Now, Open: d.App.Secrets.Open, OpenFile: d.App.Files.Open,
+			PublicURL: "https://desk.example.kz"})
 		var reply *notifytest.Message
 		in, _ := sink.Inbox("aigul@example.kz")
 		for i := range in {
@@ -111,11 +119,26 @@ func TestStaffReplyWithAttachments(t *testing.T) {
 		if reply == nil {
 			t.Fatalf("no reply mail to the reporter: %+v", in)
 		}
-		for _, want := range []string{"Исправленный журнал во вложении.", "Жауапқа қоса берілген файлдар:", "- журнал.txt", "- схема.pdf",
-			"Оларды жеке кабинеттен жүктеп алуға болады: https://desk.example.kz/cabinet/appeals/" + number + "."} {
-			if !strings.Contains(reply.Text, want) {
+		for _, want := range []string{"Исправленный журнал во вложении.", "Хатқа қоса берілген файлдар:\n- журнал.txt\n- схема.pdf\n",
+			"Бұл файлдар хат үшін тым үлкен, оларды жеке кабинеттен жүктеп алуға болады: https://desk.example.kz/cabinet/appeals/" + number + ".\n- большой-архив.txt\n"} {
+			if !strings.Contains(strings.ReplaceAll(reply.Text, "\r\n", "\n"), want) {
 				t.Errorf("the reply mail lacks %q:\n%s", want, reply.Text)
 			}
+		}
+		// The files themselves, byte for byte, their Cyrillic names per RFC
+		// 2231; the large one is not attached.
+		got := map[string][]byte{}
+		for _, a := range reply.Attachments {
+			got[a.Name] = a.Data
+			if !strings.Contains(a.Header["Content-Disposition"], "filename*=utf-8''") {
+				t.Errorf("attachment %q: no RFC 2231 name: %q", a.Name, a.Header["Content-Disposition"])
+			}
+		}
+		if len(got) != 2 || !bytes.Equal(got["журнал.txt"], log) || !bytes.Equal(got["схема.pdf"], []byte("%PDF-1.4 схема\n")) {
+			t.Errorf("the reply mail carries the two small files as uploaded, not the large one: %d attachments, names %v", len(reply.Attachments), attachedNames(got))
+		}
+		if !strings.Contains(string(reply.Raw), "filename*=utf-8''%D0%B6%D1%83%D1%80%D0%BD%D0%B0%D0%BB.txt") {
+			t.Errorf("the Cyrillic name is not sent per RFC 2231 on the wire")
 		}
 
 		// The cabinet: the reporter sees the reply and downloads its files.
@@ -134,6 +157,28 @@ func TestStaffReplyWithAttachments(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK || string(body) != string(log) {
 			t.Fatalf("the reporter downloads the file: %d %q", resp.StatusCode, body)
+		}
+
+		// A reporter with no cabinet account (a phone appeal's contact
+		// address only) gets the file by mail, and no cabinet link.
+		other := registerPhone(t, op, url.Values{"bin": {"120340500066"}, "organization": {"ТОО «Бета»"}, "contact_email": {"beta@example.kz"}})
+		op.get("/appeals/" + other)
+		scan := []byte("%PDF-1.4 скан письма\n")
+		if p := op.postFiles("/appeals/"+other+"/reply", url.Values{"text": {"Ответ во вложении."}}, map[string][]byte{"ответ.pdf": scan}); p.Status != http.StatusSeeOther {
+			t.Fatalf("reply to the appeal without an account: %d\n%s", p.Status, p.Body)
+		}
+		notifytest.Drain(t, &notify.Worker{DB: d.App.DB, Sender: s, Now: d.App.Now, Open: d.App.Secrets.Open, OpenFile: d.App.Files.Open,
+			PublicURL: "https://desk.example.kz"})
+		in, _ = sink.Inbox("beta@example.kz")
+		var got2 *notifytest.Message
+		for i := range in {
+			if strings.Contains(in[i].Subject, "Ответ по обращению") {
+				got2 = &in[i]
+			}
+		}
+		if got2 == nil || len(got2.Attachments) != 1 || got2.Attachments[0].Name != "ответ.pdf" || !bytes.Equal(got2.Attachments[0].Data, scan) ||
+			strings.Contains(got2.Text, "/cabinet/") || !strings.Contains(got2.Text, "К письму приложены файлы:") {
+			t.Fatalf("the reporter without an account gets the file by mail: %+v", got2)
 		}
 	})
 }
@@ -303,3 +348,5 @@ func TestApplyProgressAcrossProcesses(t *testing.T) {
 		t.Errorf("B: an interrupted apply is not running: %+v", s)
 	}
 }
+
+func attachedNames(m map[string][]byte) []string { return slices.Sorted(maps.Keys(m)) }

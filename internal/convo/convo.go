@@ -268,11 +268,11 @@ func (s *Service) replyNotice(ctx context.Context, htx journal.HookTx, a journal
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return apperr.Wrap(err, "thread of the reply")
 	}
-	names := make([]string, 0, len(m.Files))
+	files := make([]events.ReplyFile, 0, len(m.Files))
 	for _, f := range m.Files {
-		names = append(names, f.Filename)
+		files = append(files, events.ReplyFile{ID: f.ID, Name: f.Filename, Size: f.Size})
 	}
-	return s.Notices.ReplyToReporter(ctx, htx, a.Number, m.ID, m.Text, parent, names)
+	return s.Notices.ReplyToReporter(ctx, htx, a.Number, m.ID, m.Text, parent, files)
 }
 
 // filesOf reads the files just attached to m (the answer names them, and a

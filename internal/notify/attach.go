@@ -141,6 +141,7 @@ func (w *Worker) mailAttachments(ctx context.Context, event string) ([]mail.Atta
 		return nil, err
 	}
 	out := make([]mail.Attachment, 0, len(as))
+	total := 0
 	for i, a := range as {
 		if a.FileID != 0 {
 			if w.OpenFile == nil {
@@ -164,6 +165,11 @@ func (w *Worker) mailAttachments(ctx context.Context, event string) ([]mail.Atta
 			if a.ContentType == "" {
 				a.ContentType = ct
 			}
+		}
+		// Referenced files are sized only when read: together they keep the
+		// limit too, so no relay gets a message over it.
+		if total += len(a.Data); total > MaxAttachmentSize {
+			return nil, &noFile{fmt.Errorf("attachments of %s: %d bytes together, at most %d", event, total, MaxAttachmentSize)}
 		}
 		out = append(out, mail.Attachment{Name: a.Name, ContentType: a.ContentType, Data: a.Data})
 	}

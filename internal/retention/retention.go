@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	_ "embed"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -157,15 +156,27 @@ type Report struct {
 // checkpoint and address, however often the job is re-run.
 func WitnessEvent(cp audit.Checkpoint) string { return fmt.Sprintf("audit.witness:%d", cp.ID) }
 
-// witnessMail queues the witness for the authorized body in tx.
+// WitnessFiles are the names of the witness's attachments: the signed
+// document's exact bytes and its detached CMS (DER) beside it.
+func WitnessFiles(cp audit.Checkpoint) (doc, cms string) {
+	doc = fmt.Sprintf("audit-witness-%d.json", cp.Seq)
+	return doc, doc + ".cms"
+}
+
+// witnessMail queues the witness for the authorized body in tx: the head
+// in the text, the signed document and its CMS as attachments (bytes kept
+// in the outbox once).
 func (s *Service) witnessMail(ctx context.Context, tx *sql.Tx, now time.Time, cp audit.Checkpoint) error {
 	d := templates.Data{Number: fmt.Sprint(cp.Seq), WitnessSeq: cp.Seq, WitnessHash: cp.Hash, WitnessAt: cp.At,
 		WitnessDocument: string(cp.Document), Zone: s.Zone}
+	docName, cmsName := WitnessFiles(cp)
+	as := []notify.Attachment{{Name: docName, ContentType: "application/json", Data: cp.Document}}
 	if len(cp.CMS) > 0 {
-		d.WitnessCMS = base64.StdEncoding.EncodeToString(cp.CMS)
+		d.WitnessDocFile, d.WitnessCMSFile = docName, cmsName
+		as = append(as, notify.Attachment{Name: cmsName, ContentType: "application/pkcs7-signature", Data: cp.CMS})
 	}
 	return notify.Enqueue(ctx, tx, now, s.MailDomain, notify.Notification{Event: WitnessEvent(cp), Kind: templates.AuditWitness,
-		Data: d, Channel: "email", Email: s.WitnessEmail, Lang: "ru"})
+		Data: d, Channel: "email", Email: s.WitnessEmail, Lang: "ru", Attachments: as})
 }
 
 // Run applies every rule once at s.Now(): recordings past their term are

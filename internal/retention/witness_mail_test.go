@@ -27,9 +27,10 @@ import (
 // Issue 12's outside witness: the day's signed head of the audit chain
 // goes to the authorized body through the outbox, over a real SMTP
 // conversation; a relay that is down is retried like any outbox row; the
-// document and the signature in the message verify against the desk's
-// certificate with the desk's own verifier, and the document is the
-// stored checkpoint's, byte for byte.
+// document and the signature attached to the message verify against the
+// desk's certificate with the desk's own verifier, and they are the stored
+// checkpoint's, byte for byte (the text names them and keeps the
+// document's line, with no base64).
 func TestWitnessMailedToAuthorizedBody_Issue12(t *testing.T) {
 	p := sigtest.NewPKI(t)
 	bin := sigtest.Complete("99034000012", iin.Validate)
@@ -96,9 +97,24 @@ func TestWitnessMailedToAuthorizedBody_Issue12(t *testing.T) {
 		if !strings.Contains(m.Subject, "Контрольная точка журнала аудита") || !strings.Contains(m.Text, rep.Witness.Hash) {
 			t.Fatalf("%s\n%s", m.Subject, m.Text)
 		}
-		doc, cms := witnessParts(t, m.Text)
+		// The text stays readable: the head and the document's line, no
+		// base64; the document and its CMS are the message's attachments.
+		if line := witnessLine(t, m.Text); !bytes.Equal(line, rep.Witness.Document) {
+			t.Fatalf("document line in the mail differs from the checkpoint's:\n%s\n%s", line, rep.Witness.Document)
+		}
+		docName, cmsName := retention.WitnessFiles(rep.Witness)
+		if strings.Contains(m.Text, base64.StdEncoding.EncodeToString(rep.Witness.CMS)[:40]) || !strings.Contains(m.Text, cmsName) {
+			t.Fatalf("the text carries the CMS in base64, or does not name its file:\n%s", m.Text)
+		}
+		doc, cms := witnessAttachment(t, m, docName, "application/json"), witnessAttachment(t, m, cmsName, "application/pkcs7-signature")
+		if len(m.Attachments) != 2 {
+			t.Fatalf("%d attachments, want the document and its CMS", len(m.Attachments))
+		}
 		if !bytes.Equal(doc, rep.Witness.Document) {
-			t.Fatalf("document in the mail differs from the checkpoint's:\n%s\n%s", doc, rep.Witness.Document)
+			t.Fatalf("document attached differs from the checkpoint's:\n%s\n%s", doc, rep.Witness.Document)
+		}
+		if !bytes.Equal(cms, rep.Witness.CMS) {
+			t.Fatalf("CMS attached differs from the checkpoint's (%d and %d bytes)", len(cms), len(rep.Witness.CMS))
 		}
 		v := &signature.Verifier{Roots: ts.Roots, Intermediates: ts.Intermediates, Now: now}
 		res, _, err := v.Verify(ctx, cms, doc, signature.Expect{BIN: bin})
@@ -154,29 +170,31 @@ func greeted(t *testing.T, addr string) {
 	}
 }
 
-// witnessParts reads the signed document (the line after its heading) and
-// the base64 CMS (the lines after its heading up to the blank line) from
-// the message text, as a reader at the authorized body would.
-func witnessParts(t *testing.T, text string) (doc, cms []byte) {
+// witnessLine reads the signed document from the message text (the line
+// after its heading), as a reader at the authorized body would.
+func witnessLine(t *testing.T, text string) []byte {
 	t.Helper()
 	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
-	var b64 strings.Builder
 	for i, l := range lines {
-		switch {
-		case strings.HasPrefix(l, "Подписанный документ"):
-			doc = []byte(lines[i+1])
-		case strings.HasPrefix(l, "Подпись ЭЦП"):
-			for _, x := range lines[i+1:] {
-				if x == "" {
-					break
-				}
-				b64.WriteString(x)
-			}
+		if strings.HasPrefix(l, "Подписанный документ") && i+1 < len(lines) {
+			return []byte(lines[i+1])
 		}
 	}
-	cms, err := base64.StdEncoding.DecodeString(b64.String())
-	if doc == nil || err != nil || len(cms) == 0 {
-		t.Fatalf("no document or signature in the message (%v):\n%s", err, text)
+	t.Fatalf("no document in the message:\n%s", text)
+	return nil
+}
+
+// witnessAttachment is the bytes of the attachment named name, of type ct.
+func witnessAttachment(t *testing.T, m notifytest.Message, name, ct string) []byte {
+	t.Helper()
+	for _, a := range m.Attachments {
+		if a.Name == name {
+			if !strings.HasPrefix(a.ContentType, ct) {
+				t.Errorf("%s: type %q, want %s", name, a.ContentType, ct)
+			}
+			return a.Data
+		}
 	}
-	return doc, cms
+	t.Fatalf("no attachment %s in the message: %+v", name, m.Attachments)
+	return nil
 }

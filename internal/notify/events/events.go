@@ -414,27 +414,60 @@ func levelClock(level vocab.Criticality) string {
 
 func russian(profile string) bool { return strings.HasPrefix(profile, "ru-") }
 
+// ReplyFile is a file of a staff reply: a stored, scanned file (internal/files).
+type ReplyFile struct {
+	ID   int64
+	Name string
+	Size int64
+}
+
 // ReplyToReporter sends a staff reply to the reporter of one appeal and its
 // organization's cabinets; the email threads under inReplyTo (the
-// reporter's last message, or the desk's registration notice). files are
-// the names of the reply's attachments: the mail names them and links the
-// appeal in the cabinet, where they are downloaded (the outbox carries no
-// attachments).
-func (h *Hooks) ReplyToReporter(ctx context.Context, tx journal.HookTx, number string, message int64, text, inReplyTo string, files []string) error {
+// reporter's last message, or the desk's registration notice). The reply's
+// files go with the email as attachments (by file id: the outbox stores no
+// second copy) while they fit the outbox's limits together (at most
+// notify.MaxAttachments files, notify.MaxAttachmentSize bytes), in the
+// order given; the rest are named in the mail as too large for it, with
+// the link to the appeal in the cabinet, where every file is downloaded.
+func (h *Hooks) ReplyToReporter(ctx context.Context, tx journal.HookTx, number string, message int64, text, inReplyTo string, files []ReplyFile) error {
 	a, err := h.appeal(ctx, tx, number)
 	if err != nil {
 		return err
 	}
 	b := h.batch(tx)
 	d := templates.Data{Number: number, Message: text, Zone: h.zone(a.Profile)}
-	if len(files) > 0 {
-		d.Files, d.CabinetURL = files, "/cabinet/appeals/"+number
+	attach, linked := SplitReplyFiles(files)
+	var as []notify.Attachment
+	for _, f := range attach {
+		d.Attached = append(d.Attached, f.Name)
+		as = append(as, notify.Attachment{Name: f.Name, FileID: f.ID})
 	}
-	base := notify.Notification{Event: StaffReply(number, message), Kind: templates.Reply, Data: d, InReplyTo: inReplyTo}
+	for _, f := range linked {
+		d.Linked = append(d.Linked, f.Name)
+	}
+	if len(linked) > 0 {
+		d.CabinetURL = "/cabinet/appeals/" + number
+	}
+	base := notify.Notification{Event: StaffReply(number, message), Kind: templates.Reply, Data: d, InReplyTo: inReplyTo, Attachments: as}
 	if err := b.toReporter(ctx, a, base); err != nil {
 		return err
 	}
 	return b.enqueue(ctx)
+}
+
+// SplitReplyFiles are the files that go with the mail (in order, while
+// they fit the outbox's limits together) and those that are only linked.
+func SplitReplyFiles(files []ReplyFile) (attach, linked []ReplyFile) {
+	var total int64
+	for _, f := range files {
+		if len(attach) < notify.MaxAttachments && f.Size >= 0 && total+f.Size <= notify.MaxAttachmentSize {
+			total += f.Size
+			attach = append(attach, f)
+			continue
+		}
+		linked = append(linked, f)
+	}
+	return attach, linked
 }
 
 // AnswerToStaff tells the staff member who asked (assignee, 0: none) that

@@ -141,9 +141,15 @@ type Data struct {
 	Overdue  bool      // breach warning: already missed
 
 	Message string // info request: the question; reply: its text; info answered: the answer
-	// Files are the names of the files a staff reply carries; the mail names
-	// them and points to the appeal in the cabinet, where they are
-	// downloaded (the outbox sends no attachments).
+	// Attached are the names of the files a staff reply's mail carries as
+	// attachments (issue 10 follow-up).
+	Attached []string
+	// Linked are the names of a staff reply's files the mail does not carry
+	// (too large for it together): it names them as such and points to the
+	// appeal in the cabinet, where they are downloaded.
+	Linked []string
+	// Files: rows queued before the mail carried files (issue 10) name
+	// every file of the reply here, all downloaded from the cabinet.
 	Files []string
 	// CabinetURL is the appeal in the cabinet: queued as a path
 	// ("/cabinet/appeals/N"); the worker prefixes --public-url, and drops it
@@ -156,11 +162,16 @@ type Data struct {
 
 	// audit witness: the record the chain's head is at, its hash, when it
 	// was signed, the canonical document signed (its exact bytes, one line)
-	// and the desk's detached CMS over it in base64 ("" when unsigned).
+	// and the names of the attachments that carry that document and the
+	// desk's detached CMS over it ("" when unsigned). WitnessCMS: rows
+	// queued before the outbox had attachments carry the CMS in base64 in
+	// the text.
 	WitnessSeq      int64
 	WitnessHash     string
 	WitnessAt       time.Time
 	WitnessDocument string
+	WitnessDocFile  string
+	WitnessCMSFile  string
 	WitnessCMS      string
 
 	// Times are shown in Location, else in the IANA zone Zone (which
