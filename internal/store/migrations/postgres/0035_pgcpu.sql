@@ -6,10 +6,9 @@
 -- clocks): a perf profile of the backends at 64 clients had 44 % of their CPU
 -- in these triggers, 15 % of it planning. The same rule is now written in the
 -- PL/pgSQL trigger functions themselves, and their statements keep one
--- generic plan per backend (plan_cache_mode): left to choose, PL/pgSQL kept
--- planning them again on every call (24 % of the backends' CPU), because
--- their parameters (an incident, an appeal number) never make a custom plan
--- better than the generic one.
+-- generic plan per backend (plan_cache_mode): left to the plan cache's
+-- choice, the PL/pgSQL version still planned on every call (the planner was
+-- 24 % of the backends' CPU); with the generic plan it is 0.5 %.
 -- A refresh that would not change an appeal's urgency (the second clock of a
 -- new appeal, most often) no longer rewrites the row: every appeal row
 -- version costs a heap tuple, WAL and, when urgent_at moves, an entry in each
