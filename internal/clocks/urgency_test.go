@@ -188,3 +188,101 @@ func TestUrgencyFollowsTheClocks(t *testing.T) {
 		checkUrgency(t, d, "refuted", a.Number, b.Number, other.Number)
 	})
 }
+
+// On PostgreSQL the urgency triggers compute the rule in PL/pgSQL (0035,
+// issue 15: registration CPU) rather than by calling appeal_urgency, the
+// rule's one written statement, which is parsed and planned again on every
+// call. They must still agree with it on every appeal after every kind of
+// clock event, and a refresh that changes nothing must leave the appeal's
+// row alone (a new row version costs an entry in each of its indexes).
+func TestUrgencyTriggersMatchRule(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		if db.Dialect != store.Postgres {
+			t.Skip("PostgreSQL's trigger functions; SQLite keeps urgency with its own triggers (TestUrgencyFollowsTheClocks)")
+		}
+		ctx := context.Background()
+		d := newDesk(t, db, at("2026-11-19 10:05"))
+		agree := func(step string) {
+			t.Helper()
+			rows, err := db.R.QueryContext(ctx, `SELECT a.number, a.urgent_at = u.urgent_at AND a.urgent_state = u.urgent_state, u.urgent_state
+				FROM appeals a CROSS JOIN LATERAL appeal_urgency(a.incident_id, a.number) u ORDER BY a.id`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			n := 0
+			for rows.Next() {
+				var num, state string
+				var same bool
+				if err := rows.Scan(&num, &same, &state); err != nil {
+					t.Fatal(err)
+				}
+				if !same {
+					t.Errorf("%s: appeal %s's stored urgency differs from appeal_urgency (%q)", step, num, state)
+				}
+				n++
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				t.Fatalf("%s: no appeals", step)
+			}
+		}
+		version := func(number string) string {
+			t.Helper()
+			var v string
+			if err := db.R.QueryRowContext(ctx, `SELECT ctid::text || '/' || xmin::text FROM appeals WHERE number = $1`, number).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		a := d.register(t, "email", at("2026-11-19 10:00"), 0)
+		agree("registered")
+		d.clock.Set(at("2026-11-19 10:10"))
+		d.act(t, a.IncidentID, journal.TransitionInput{Action: journal.ActAnalyse})
+		agree("analyse")
+		d.clock.Set(at("2026-11-19 10:20"))
+		b := d.register(t, "phone", at("2026-11-19 10:15"), a.IncidentID)
+		other := d.register(t, "email", at("2026-11-19 10:18"), 0)
+		agree("attached")
+		d.clock.Set(at("2026-11-19 10:40"))
+		d.act(t, other.IncidentID, journal.TransitionInput{Action: journal.ActAnalyse})
+		d.act(t, other.IncidentID, journal.TransitionInput{Action: journal.ActRequestInfo, Note: "screenshot please"})
+		agree("paused")
+		d.clock.Set(at("2026-11-19 10:54"))
+		d.tick(t)
+		agree("warned")
+		d.clock.Set(at("2026-11-19 11:06"))
+		d.tick(t)
+		agree("breached")
+		d.act(t, other.IncidentID, journal.TransitionInput{Action: journal.ActResume})
+		agree("resumed")
+		if _, err := d.j.Merge(ctx, staff, other.Number, a.IncidentID); err != nil {
+			t.Fatal(err)
+		}
+		agree("merged")
+
+		// A refresh with nothing to change, for the appeal and for its whole
+		// incident, writes no new row version.
+		before := map[string]string{a.Number: version(a.Number), b.Number: version(b.Number)}
+		for _, num := range []string{a.Number, ""} {
+			if _, err := db.W.ExecContext(ctx, `SELECT appeals_urgency_refresh($1, $2)`, a.IncidentID, num); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for num, v := range before {
+			if got := version(num); got != v {
+				t.Errorf("a refresh that changes nothing rewrote appeal %s (%s → %s)", num, v, got)
+			}
+		}
+		// A change does write, and still agrees.
+		if _, err := db.W.ExecContext(ctx, `UPDATE appeals SET urgent_state = 'stale' WHERE number = $1`, b.Number); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.W.ExecContext(ctx, `SELECT appeals_urgency_refresh($1, '')`, a.IncidentID); err != nil {
+			t.Fatal(err)
+		}
+		agree("refreshed")
+	})
+}
