@@ -12,6 +12,7 @@ import (
 	"context"
 	_ "embed"
 	"log/slog"
+	"sync"
 	"time"
 
 	"tenderdesk/internal/impact"
@@ -53,6 +54,14 @@ type Service struct {
 	Chunk int
 	// InsertBatch is the number of plan changes written per statement.
 	InsertBatch int
+
+	// applyMu (SQLite, issue 15) serializes what changes or plans from the
+	// mirror — Apply, Revert, Import, the dry run — for the whole of a
+	// staged apply; registrations and the readers do not take it.
+	applyMu sync.Mutex
+	// hook, when set (tests), is called after each committed step of a
+	// staged apply; an error stops the apply there as a crash would.
+	hook func(phase string) error
 }
 
 // New returns a service with the default batch sizes.
