@@ -183,7 +183,9 @@ type bidder struct {
 	exts        []int32
 }
 
-// Apply plans the incident and applies the plan in one transaction: every
+// Apply plans the incident and applies the plan, all or nothing (one
+// transaction on PostgreSQL; on SQLite short steps invisible until one flip,
+// so registrations do not wait for it: staged.go, issue 15): every
 // change is recorded (plan_changes, with old and new value and the rule),
 // the deadlines take their new values, the feed gets one entry per change,
 // the audit trail one summary entry for the plan, and the outbox one
@@ -262,13 +264,13 @@ type applyRun struct {
 	s      *Service
 	tx     *sql.Tx
 	status string // of the plan row when created: applied, or staging (SQLite)
-	by    audit.Actor
-	now   time.Time
-	ps    *planSetup
-	input []byte // the engine's incident input, kept with the plan
-	ins   changeWriter
-	h     hasher
-	out   Applied
+	by     audit.Actor
+	now    time.Time
+	ps     *planSetup
+	input  []byte // the engine's incident input, kept with the plan
+	ins    changeWriter
+	h      hasher
+	out    Applied
 
 	planID, cur int64 // cur: the procedure being streamed
 	bidders     map[string]*bidder

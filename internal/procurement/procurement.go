@@ -3,8 +3,9 @@
 // by external id), and the database side of the extension engine: it streams
 // the procedures a failure can reach from the database through the pure
 // planner (internal/impact), applies a plan atomically (deadlines, applied-plan
-// record, change feed, audit summary, outbox notifications in one
-// transaction), reverts it, and publishes every change on a feed the portal
+// record, change feed, audit summary, outbox notifications: in one
+// transaction on PostgreSQL, in short steps invisible until one flip on
+// SQLite, staged.go), reverts it, and publishes every change on a feed the portal
 // polls and an optional HMAC-signed webhook (docs/procurement-api.md).
 package procurement
 
