@@ -193,6 +193,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Opti
 	}
 	a.Notices = &notify.API{DB: db, Now: now}
 	a.Procurement = procurement.New(db, now, a.Journal, log, cfg.MailFrom.Domain)
+	// Issue 15: a staged plan apply a crash interrupted is finished or
+	// deleted before anyone reads the mirror (SQLite; nothing on PostgreSQL).
+	if err := a.Procurement.Resume(ctx); err != nil {
+		return nil, errors.Join(errors.New("procurement: resume interrupted plan applies"), err)
+	}
 	if err := a.openStatus(); err != nil {
 		return nil, err
 	}

@@ -100,6 +100,12 @@ func (s *Service) Plan(ctx context.Context, incidentID int64, req PlanRequest, e
 
 // plan is Plan of the events setup gives (an incident's, or a window's).
 func (s *Service) plan(ctx context.Context, setup func(queryer) (*planSetup, error), each func(PlannedAction) error) (Summary, error) {
+	// SQLite (issue 15): a staged apply must not be seen half merged.
+	unlock, err := s.exclusive(ctx)
+	if err != nil {
+		return Summary{}, planErr(err)
+	}
+	defer unlock()
 	opts := &sql.TxOptions{ReadOnly: true}
 	if s.DB.Dialect == store.Postgres {
 		opts.Isolation = sql.LevelRepeatableRead
@@ -177,7 +183,9 @@ type bidder struct {
 	exts        []int32
 }
 
-// Apply plans the incident and applies the plan in one transaction: every
+// Apply plans the incident and applies the plan, all or nothing (one
+// transaction on PostgreSQL; on SQLite short steps invisible until one flip,
+// so registrations do not wait for it: staged.go, issue 15): every
 // change is recorded (plan_changes, with old and new value and the rule),
 // the deadlines take their new values, the feed gets one entry per change,
 // the audit trail one summary entry for the plan, and the outbox one
@@ -190,7 +198,10 @@ func (s *Service) Apply(ctx context.Context, incidentID int64, req PlanRequest, 
 
 // apply is Apply of the events setup gives (an incident's, or a window's).
 func (s *Service) apply(ctx context.Context, setup func(queryer) (*planSetup, error), req PlanRequest, by audit.Actor) (Applied, error) {
-	r := &applyRun{s: s, by: by, now: s.Now(),
+	if s.staged() {
+		return s.applyStaged(ctx, setup, req, by)
+	}
+	r := &applyRun{status: "applied", s: s, by: by, now: s.Now(),
 		bidders: map[string]*bidder{}, reasons: map[impact.Text]int64{}, h: newHasher()}
 	err := s.applyTx(ctx, func(tx *sql.Tx, conn *sql.Conn) error {
 		r.tx = tx
@@ -231,7 +242,7 @@ func (s *Service) apply(ctx context.Context, setup func(queryer) (*planSetup, er
 		}
 		r.out.PlanHash = r.h.sum()
 		if req.PlanHash != "" && req.PlanHash != r.out.PlanHash {
-			return apperr.New(apperr.Conflict, "the plan changed since it was previewed (hash %s, previewed %s): preview it again", r.out.PlanHash, req.PlanHash)
+			return conflictHash(r.out.PlanHash, req.PlanHash)
 		}
 		if r.planID == 0 {
 			return nil // already in force
@@ -244,17 +255,22 @@ func (s *Service) apply(ctx context.Context, setup func(queryer) (*planSetup, er
 	return r.out, nil
 }
 
+func conflictHash(got, previewed string) error {
+	return apperr.New(apperr.Conflict, "the plan changed since it was previewed (hash %s, previewed %s): preview it again", got, previewed)
+}
+
 // applyRun is one Apply's transaction and what it has gathered so far.
 type applyRun struct {
-	s     *Service
-	tx    *sql.Tx
-	by    audit.Actor
-	now   time.Time
-	ps    *planSetup
-	input []byte // the engine's incident input, kept with the plan
-	ins   changeWriter
-	h     hasher
-	out   Applied
+	s      *Service
+	tx     *sql.Tx
+	status string // of the plan row when created: applied, or staging (SQLite)
+	by     audit.Actor
+	now    time.Time
+	ps     *planSetup
+	input  []byte // the engine's incident input, kept with the plan
+	ins    changeWriter
+	h      hasher
+	out    Applied
 
 	planID, cur int64 // cur: the procedure being streamed
 	bidders     map[string]*bidder
@@ -292,7 +308,7 @@ func (r *applyRun) procedure(ctx context.Context, p *impact.Procedure, acts []im
 		// The plan row is created with the first change, so an empty plan
 		// leaves no trace.
 		if err := r.tx.QueryRowContext(ctx, Q.InsertPlan, nullID(r.out.Incident), r.ps.profile, string(r.input), store.T(r.now), r.by.Login,
-			nullID(r.out.Maintenance)).Scan(&r.planID); err != nil {
+			nullID(r.out.Maintenance), r.status).Scan(&r.planID); err != nil {
 			return err
 		}
 	}
@@ -312,7 +328,7 @@ func (r *applyRun) procedure(ctx context.Context, p *impact.Procedure, acts []im
 		}
 	}
 	if len(r.moves) > first {
-		r.addBidders(p, first, movedFor)
+		addBidders(r.bidders, p.Participants, first, movedFor)
 	}
 	return nil
 }
@@ -358,14 +374,14 @@ func (r *applyRun) record(ctx context.Context, a *impact.Action) (moved bool, er
 	return a.Action == impact.Extend || a.Action == impact.Hold, nil
 }
 
-// addBidders gives each participant of p the moves from first on that
-// concern them: common deadlines, and their own per-supplier ones.
-func (r *applyRun) addBidders(p *impact.Procedure, first int, movedFor []string) {
-	for _, pt := range p.Participants {
-		b := r.bidders[pt.Supplier]
+// addBidders gives each participant of a procedure the moves from first on
+// that concern them: common deadlines, and their own per-supplier ones.
+func addBidders(bidders map[string]*bidder, parts []impact.Participant, first int, movedFor []string) {
+	for _, pt := range parts {
+		b := bidders[pt.Supplier]
 		if b == nil {
 			b = &bidder{email: pt.Email, lang: pt.Language}
-			r.bidders[pt.Supplier] = b
+			bidders[pt.Supplier] = b
 		}
 		if b.email == "" {
 			b.email, b.lang = pt.Email, pt.Language
@@ -386,17 +402,10 @@ func (r *applyRun) finish(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, Q.FinishPlan, planID, out.PlanHash, out.Procedures, out.Changes); err != nil {
 		return err
 	}
-	ws := make([]int64, 0, len(r.windows))
-	for w := range r.windows {
-		ws = append(ws, w)
+	if err := r.planWindows(ctx, tx); err != nil {
+		return err
 	}
-	slices.Sort(ws)
-	for _, w := range ws {
-		if _, err := tx.ExecContext(ctx, Q.InsertPlanWindow, planID, w); err != nil {
-			return fmt.Errorf("plan window %d: %w", w, err)
-		}
-	}
-	if err := overRanges(ctx, tx, planID, false, func(lo, hi int64) error {
+	if err := overRanges(ctx, tx, planID, false, rangeSize, func(lo, hi int64) error {
 		if _, err := tx.ExecContext(ctx, Q.SetDeadlinesOfPlan, planID, lo, hi); err != nil {
 			return fmt.Errorf("set deadlines: %w", err)
 		}
@@ -409,41 +418,15 @@ func (r *applyRun) finish(ctx context.Context) error {
 	if out.Notifications, out.NoAddress, err = r.s.notifyBidders(ctx, tx, r.now, r.ps, planID, r.bidders, r.moves); err != nil {
 		return err
 	}
-	_, err = audit.Append(ctx, tx, r.s.DB.Dialect, r.now, r.by, audit.Entry{Action: "impact.apply", ObjectType: "applied_plan",
-		ObjectID: strconv.FormatInt(planID, 10), After: map[string]any{"incident": out.Incident, "maintenance": out.Maintenance, "profile": r.ps.profile,
-			"procedures_changed": out.Procedures, "changes": out.Changes, "notifications": out.Notifications,
-			"plan_hash": out.PlanHash, "input": json.RawMessage(r.input)}})
-	return err
+	return r.auditApply(ctx, tx)
 }
 
 // notifyBidders enqueues one message per bidder with an address (of
 // bidderNotice's kind: ExtensionsGranted, or the force majeure's or the
 // window's); the event names the plan, so the outbox never sends it twice.
 func (s *Service) notifyBidders(ctx context.Context, tx *sql.Tx, now time.Time, ps *planSetup, planID int64, bidders map[string]*bidder, moves []templates.Extension) (sent, noAddr int, err error) {
-	keys := make([]string, 0, len(bidders))
-	for k := range bidders {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	event := fmt.Sprintf("impact.extensions:plan:%d", planID)
-	// Location does not survive the outbox's JSON; Zone does, so the mail
-	// shows the portal's local time, not UTC.
-	zone := ps.planner.Location().String()
-	ns := make([]notify.Notification, 0, len(keys))
-	for _, sup := range keys {
-		b := bidders[sup]
-		if b.email == "" || len(b.exts) == 0 {
-			noAddr++
-			continue
-		}
-		exts := make([]templates.Extension, len(b.exts))
-		for i, x := range b.exts {
-			exts[i] = moves[x]
-		}
-		kind, d := ps.bidderNotice(exts, zone)
-		ns = append(ns, notify.Notification{Event: event, Kind: kind,
-			Data: d, Channel: "email", Email: b.email, Lang: templates.Lang(b.lang)})
-	}
+	kind, head := ps.noticeHeader()
+	ns, noAddr := bidderNotices(planID, kind, head, bidders, moves)
 	// One call: Enqueue writes large fan-outs in multi-row statements.
 	if err := notify.Enqueue(ctx, tx, now, s.MailDomain, ns...); err != nil {
 		return 0, noAddr, err
@@ -509,9 +492,14 @@ func (s *Service) Revert(ctx context.Context, planID int64, reason string, by au
 	if reason == "" {
 		return PlanRecord{}, &apperr.Error{Code: apperr.Invalid, Message: "validation failed", Fields: map[string]string{"reason": "required: why the plan is reverted"}}
 	}
+	unlock, err := s.exclusive(ctx)
+	if err != nil {
+		return PlanRecord{}, planErr(err)
+	}
+	defer unlock()
 	now := s.Now()
 	var rec PlanRecord
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, store.ByDialect(s.DB.Dialect, Q.LockWriterSQLite, Q.LockWriterPostgres)); err != nil {
 			return err
 		}
@@ -535,7 +523,7 @@ func (s *Service) Revert(ctx context.Context, planID int64, reason string, by au
 		if later.Valid {
 			return apperr.New(apperr.Conflict, "applied plan %d moved the same deadlines later: revert it first", later.Int64)
 		}
-		if err := overRanges(ctx, tx, planID, true, func(lo, hi int64) error {
+		if err := overRanges(ctx, tx, planID, true, rangeSize, func(lo, hi int64) error {
 			if _, err := tx.ExecContext(ctx, Q.RestoreDeadlinesOfPlan, planID, lo, hi); err != nil {
 				return fmt.Errorf("restore deadlines: %w", err)
 			}
@@ -727,22 +715,22 @@ func (bi *batchInsert) close() { bi.many.Close() }
 // rangeSize is the number of change ids one bulk statement covers.
 var rangeSize int64 = 16384
 
-// overRanges calls fn over the plan's change ids in ranges (lo, hi],
-// ascending or (desc) descending.
-func overRanges(ctx context.Context, tx *sql.Tx, planID int64, desc bool, fn func(lo, hi int64) error) error {
+// overRanges calls fn over the plan's change ids in ranges (lo, hi] of
+// size ids, ascending or (desc) descending.
+func overRanges(ctx context.Context, q queryer, planID int64, desc bool, size int64, fn func(lo, hi int64) error) error {
 	var first, last int64
-	if err := tx.QueryRowContext(ctx, Q.ChangeRangeOfPlan, planID).Scan(&first, &last); err != nil {
+	if err := q.QueryRowContext(ctx, Q.ChangeRangeOfPlan, planID).Scan(&first, &last); err != nil {
 		return err
 	}
 	var los []int64
-	for lo := first - 1; lo < last; lo += rangeSize {
+	for lo := first - 1; lo < last; lo += size {
 		los = append(los, lo)
 	}
 	if desc {
 		slices.Reverse(los)
 	}
 	for _, lo := range los {
-		if err := fn(lo, min(lo+rangeSize, last)); err != nil {
+		if err := fn(lo, min(lo+size, last)); err != nil {
 			return err
 		}
 	}

@@ -243,7 +243,13 @@ func (s *Service) writeBatch(ctx context.Context, batch []parsed, res *ImportRes
 	// would across batches.
 	now := s.Now()
 	var ins, upd, same int
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	// SQLite (issue 15): no batch commits inside a staged apply.
+	unlock, err := s.exclusive(ctx)
+	if err != nil {
+		return apperr.Wrap(err, "import")
+	}
+	defer unlock()
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		up, err := tx.PrepareContext(ctx, Q.UpsertProcedure)
 		if err != nil {
 			return err

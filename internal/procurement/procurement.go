@@ -3,8 +3,9 @@
 // by external id), and the database side of the extension engine: it streams
 // the procedures a failure can reach from the database through the pure
 // planner (internal/impact), applies a plan atomically (deadlines, applied-plan
-// record, change feed, audit summary, outbox notifications in one
-// transaction), reverts it, and publishes every change on a feed the portal
+// record, change feed, audit summary, outbox notifications: in one
+// transaction on PostgreSQL, in short steps invisible until one flip on
+// SQLite, staged.go), reverts it, and publishes every change on a feed the portal
 // polls and an optional HMAC-signed webhook (docs/procurement-api.md).
 package procurement
 
@@ -12,6 +13,7 @@ import (
 	"context"
 	_ "embed"
 	"log/slog"
+	"sync"
 	"time"
 
 	"tenderdesk/internal/impact"
@@ -53,6 +55,14 @@ type Service struct {
 	Chunk int
 	// InsertBatch is the number of plan changes written per statement.
 	InsertBatch int
+
+	// applyMu (SQLite, issue 15) serializes what changes or plans from the
+	// mirror — Apply, Revert, Import, the dry run — for the whole of a
+	// staged apply; registrations and the readers do not take it.
+	applyMu sync.Mutex
+	// hook, when set (tests), is called after each committed step of a
+	// staged apply; an error stops the apply there as a crash would.
+	hook func(phase string) error
 }
 
 // New returns a service with the default batch sizes.

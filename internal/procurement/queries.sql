@@ -22,7 +22,14 @@ SELECT id, external_id, announcement, method, customer, module, lots, participan
 FROM procedures WHERE external_id = $1
 
 -- name: deadlines-of-procedure
-SELECT kind, lot, supplier, at FROM procedure_deadlines WHERE procedure_id = $1 ORDER BY kind, lot, supplier
+-- Issue 15 (staged apply, SQLite): between a plan's flip and the merge of its
+-- deadlines, a deadline it moved shows its last step's value (the value the
+-- merge writes), so readers see the plan from the flip on.
+SELECT d.kind, d.lot, d.supplier, coalesce((SELECT c.new_at FROM plan_changes c JOIN applied_plans a ON a.id = c.plan_id
+        WHERE c.procedure_id = d.procedure_id AND c.kind = d.kind AND c.lot = d.lot AND c.supplier = d.supplier
+          AND c.action IN ('extend', 'hold') AND a.status = 'applied' AND a.merged = false
+        ORDER BY c.id DESC LIMIT 1), d.at)
+FROM procedure_deadlines d WHERE d.procedure_id = $1 ORDER BY d.kind, d.lot, d.supplier
 
 -- name: changes-of-procedure
 SELECT c.plan_id, c.event, c.lot, c.kind, c.supplier, c.action, c.rule, c.old_at, c.new_at, c.recipients, r.ru, r.kk, r.en
@@ -106,8 +113,10 @@ SELECT id FROM procurement_lock WHERE id = 1 FOR UPDATE
 
 -- name: insert-plan
 -- $1 the incident or $6 the maintenance window (ext14b): exactly one is set.
+-- $7 is 'applied' (PostgreSQL, one transaction) or 'staging' (SQLite's
+-- staged apply, issue 15).
 INSERT INTO applied_plans (incident_id, status, profile, input, plan_hash, procedures, changes, applied_at, applied_by, maintenance_id)
-VALUES ($1, 'applied', $2, $3, '', 0, 0, $4, $5, $6) RETURNING id
+VALUES ($1, $7, $2, $3, '', 0, 0, $4, $5, $6) RETURNING id
 
 -- name: finish-plan
 UPDATE applied_plans SET plan_hash = $2, procedures = $3, changes = $4 WHERE id = $1
@@ -157,7 +166,7 @@ SELECT plan_id, id, 'revert', $4 FROM plan_changes WHERE plan_id = $1 AND id > $
 
 -- name: plan-by-id
 SELECT id, incident_id, maintenance_id, status, profile, plan_hash, procedures, changes, applied_at, applied_by, reverted_at, reverted_by, revert_reason
-FROM applied_plans WHERE id = $1
+FROM applied_plans WHERE id = $1 AND status <> 'staging'
 
 -- name: later-plan-on-same-deadlines
 -- An applied plan after $1 that changed a deadline $1 changed: revert it first.
@@ -190,10 +199,15 @@ JOIN plan_changes c ON c.id = f.change_id
 JOIN plan_reasons r ON r.id = c.reason_id
 JOIN applied_plans a ON a.id = f.plan_id
 JOIN procedures p ON p.id = c.procedure_id
-WHERE f.seq > $1 ORDER BY f.seq LIMIT $2
+WHERE f.seq > $1 AND f.seq < coalesce((SELECT min(h.seq) FROM applied_plans s JOIN procurement_feed h ON h.plan_id = s.id
+        WHERE s.status = 'staging'), 9223372036854775807)
+ORDER BY f.seq LIMIT $2
 
 -- name: feed-head
-SELECT coalesce(max(seq), 0) FROM procurement_feed
+-- The last entry before the horizon (the first entry of a staging plan,
+-- issue 15): no consumer is handed part of a plan.
+SELECT coalesce((SELECT min(h.seq) - 1 FROM applied_plans s JOIN procurement_feed h ON h.plan_id = s.id WHERE s.status = 'staging'),
+    (SELECT max(seq) FROM procurement_feed), 0)
 
 -- name: webhook-state
 SELECT url, secret, delivered_seq, attempts, next_attempt_at, failing_since, last_error, last_delivered_at, updated_at
@@ -216,7 +230,7 @@ UPDATE procurement_webhook SET attempts = attempts + 1, next_attempt_at = $1, la
 -- The applied (and reverted) plans of an incident, newest first (the console's incident page).
 -- name: plans-of-incident
 SELECT id, incident_id, maintenance_id, status, profile, plan_hash, procedures, changes, applied_at, applied_by, reverted_at, reverted_by, revert_reason
-FROM applied_plans WHERE incident_id = $1 ORDER BY id DESC LIMIT 100
+FROM applied_plans WHERE incident_id = $1 AND status <> 'staging' ORDER BY id DESC LIMIT 100
 
 -- Procedures of one announcement number (the console's look-up; index procedures_announcement).
 -- name: procedures-by-announcement
@@ -253,7 +267,7 @@ SELECT DISTINCT module FROM procedures ORDER BY module
 
 -- name: plans-of-window
 SELECT id, incident_id, maintenance_id, status, profile, plan_hash, procedures, changes, applied_at, applied_by, reverted_at, reverted_by, revert_reason
-FROM applied_plans WHERE maintenance_id = $1 ORDER BY id DESC LIMIT 100
+FROM applied_plans WHERE maintenance_id = $1 AND status <> 'staging' ORDER BY id DESC LIMIT 100
 
 -- Issue 10: the progress of an incident's plan apply, readable by every
 -- desk process (table apply_progress). A claim takes the row unless an apply
@@ -276,3 +290,49 @@ WHERE incident_id = $1 AND started_at = $10
 -- name: apply-progress
 SELECT state, by_login, started_at, updated_at, ended_at, done, total, procedures, changes, error_code, error_message
 FROM apply_progress WHERE incident_id = $1
+
+-- Issue 15: SQLite's staged apply (docs/procurement-api.md, "Applying
+-- without stopping intake").
+
+-- name: flip-plan
+-- The plan comes in force for every reader at once: status, counts, hash;
+-- its deadlines are merged and its bidders told after this commit.
+UPDATE applied_plans SET status = 'applied', plan_hash = $2, procedures = $3, changes = $4, merged = false, notified = $5, notice = $6
+WHERE id = $1 AND status = 'staging'
+
+-- name: mark-merged
+UPDATE applied_plans SET merged = true WHERE id = $1
+
+-- name: mark-notified
+UPDATE applied_plans SET notified = true WHERE id = $1
+
+-- name: unfinished-plans
+-- Plans a crash (or a failed step) left: staging ones are deleted, applied
+-- ones unmerged or unnotified are finished.
+SELECT id, status, merged, notified, notice, applied_by FROM applied_plans
+WHERE status = 'staging' OR (status = 'applied' AND (merged = false OR notified = false)) ORDER BY id
+
+-- name: delete-feed-of-plan
+DELETE FROM procurement_feed WHERE seq IN (SELECT seq FROM procurement_feed WHERE plan_id = $1 ORDER BY seq LIMIT $2)
+
+-- name: delete-changes-of-plan
+DELETE FROM plan_changes WHERE id IN (SELECT id FROM plan_changes WHERE plan_id = $1 ORDER BY id LIMIT $2)
+
+-- name: delete-reasons-of-plan
+DELETE FROM plan_reasons WHERE plan_id = $1
+
+-- name: delete-windows-of-plan
+DELETE FROM plan_windows WHERE plan_id = $1
+
+-- name: delete-staging-plan
+DELETE FROM applied_plans WHERE id = $1 AND status = 'staging'
+
+-- name: staging-plan
+SELECT incident_id, maintenance_id, applied_by FROM applied_plans WHERE id = $1 AND status = 'staging'
+
+-- name: moves-of-plan
+-- The deadlines an applied plan moved, step by step in plan order, with
+-- the procedure's participants: its bidders' notices rebuilt on a resume.
+SELECT c.procedure_id, p.announcement, p.participants, c.lot, c.kind, c.supplier, c.rule, c.old_at, c.new_at
+FROM plan_changes c JOIN procedures p ON p.id = c.procedure_id
+WHERE c.plan_id = $1 AND c.action IN ('extend', 'hold') ORDER BY c.id

@@ -16,7 +16,12 @@ type QuerySet struct {
 	ChunkSQLite              string // -- name: chunk-sqlite
 	ClaimApplyProgress       string // -- name: claim-apply-progress
 	DeadlinesOfProcedure     string // -- name: deadlines-of-procedure
+	DeleteChangesOfPlan      string // -- name: delete-changes-of-plan
 	DeleteDeadlines          string // -- name: delete-deadlines
+	DeleteFeedOfPlan         string // -- name: delete-feed-of-plan
+	DeleteReasonsOfPlan      string // -- name: delete-reasons-of-plan
+	DeleteStagingPlan        string // -- name: delete-staging-plan
+	DeleteWindowsOfPlan      string // -- name: delete-windows-of-plan
 	ExtensionsOfOrganization string // -- name: extensions-of-organization
 	FeedApply                string // -- name: feed-apply
 	FeedHead                 string // -- name: feed-head
@@ -24,6 +29,7 @@ type QuerySet struct {
 	FeedRevert               string // -- name: feed-revert
 	FinishApplyProgress      string // -- name: finish-apply-progress
 	FinishPlan               string // -- name: finish-plan
+	FlipPlan                 string // -- name: flip-plan
 	InsertChange             string // -- name: insert-change
 	InsertDeadline           string // -- name: insert-deadline
 	InsertPlan               string // -- name: insert-plan
@@ -32,7 +38,10 @@ type QuerySet struct {
 	LaterPlanOnSameDeadlines string // -- name: later-plan-on-same-deadlines
 	LockWriterPostgres       string // -- name: lock-writer-postgres
 	LockWriterSQLite         string // -- name: lock-writer-sqlite
+	MarkMerged               string // -- name: mark-merged
+	MarkNotified             string // -- name: mark-notified
 	MarkReverted             string // -- name: mark-reverted
+	MovesOfPlan              string // -- name: moves-of-plan
 	PlanByID                 string // -- name: plan-by-id
 	PlansOfIncident          string // -- name: plans-of-incident
 	PlansOfWindow            string // -- name: plans-of-window
@@ -47,6 +56,8 @@ type QuerySet struct {
 	ScopeNamed               string // -- name: scope-named
 	ScopeWindow              string // -- name: scope-window
 	SetDeadlinesOfPlan       string // -- name: set-deadlines-of-plan
+	StagingPlan              string // -- name: staging-plan
+	UnfinishedPlans          string // -- name: unfinished-plans
 	UpdateApplyProgress      string // -- name: update-apply-progress
 	UpsertProcedure          string // -- name: upsert-procedure
 	WebhookConfigure         string // -- name: webhook-configure
@@ -70,7 +81,12 @@ var Q = QuerySet{
 	ChunkSQLite:              Queries["chunk-sqlite"],
 	ClaimApplyProgress:       Queries["claim-apply-progress"],
 	DeadlinesOfProcedure:     Queries["deadlines-of-procedure"],
+	DeleteChangesOfPlan:      Queries["delete-changes-of-plan"],
 	DeleteDeadlines:          Queries["delete-deadlines"],
+	DeleteFeedOfPlan:         Queries["delete-feed-of-plan"],
+	DeleteReasonsOfPlan:      Queries["delete-reasons-of-plan"],
+	DeleteStagingPlan:        Queries["delete-staging-plan"],
+	DeleteWindowsOfPlan:      Queries["delete-windows-of-plan"],
 	ExtensionsOfOrganization: Queries["extensions-of-organization"],
 	FeedApply:                Queries["feed-apply"],
 	FeedHead:                 Queries["feed-head"],
@@ -78,6 +94,7 @@ var Q = QuerySet{
 	FeedRevert:               Queries["feed-revert"],
 	FinishApplyProgress:      Queries["finish-apply-progress"],
 	FinishPlan:               Queries["finish-plan"],
+	FlipPlan:                 Queries["flip-plan"],
 	InsertChange:             Queries["insert-change"],
 	InsertDeadline:           Queries["insert-deadline"],
 	InsertPlan:               Queries["insert-plan"],
@@ -86,7 +103,10 @@ var Q = QuerySet{
 	LaterPlanOnSameDeadlines: Queries["later-plan-on-same-deadlines"],
 	LockWriterPostgres:       Queries["lock-writer-postgres"],
 	LockWriterSQLite:         Queries["lock-writer-sqlite"],
+	MarkMerged:               Queries["mark-merged"],
+	MarkNotified:             Queries["mark-notified"],
 	MarkReverted:             Queries["mark-reverted"],
+	MovesOfPlan:              Queries["moves-of-plan"],
 	PlanByID:                 Queries["plan-by-id"],
 	PlansOfIncident:          Queries["plans-of-incident"],
 	PlansOfWindow:            Queries["plans-of-window"],
@@ -101,6 +121,8 @@ var Q = QuerySet{
 	ScopeNamed:               Queries["scope-named"],
 	ScopeWindow:              Queries["scope-window"],
 	SetDeadlinesOfPlan:       Queries["set-deadlines-of-plan"],
+	StagingPlan:              Queries["staging-plan"],
+	UnfinishedPlans:          Queries["unfinished-plans"],
 	UpdateApplyProgress:      Queries["update-apply-progress"],
 	UpsertProcedure:          Queries["upsert-procedure"],
 	WebhookConfigure:         Queries["webhook-configure"],

@@ -148,7 +148,7 @@ func (s *Service) PlanWindow(ctx context.Context, id int64, req PlanRequest, eac
 }
 
 // ApplyWindow applies maintenance window id's own plan (Apply's contract:
-// one transaction, idempotent, plan_hash checked).
+// all or nothing, staged on SQLite, idempotent, plan_hash checked).
 func (s *Service) ApplyWindow(ctx context.Context, id int64, req PlanRequest, by audit.Actor) (Applied, error) {
 	if err := windowRequest(req); err != nil {
 		return Applied{}, err
