@@ -141,15 +141,22 @@ func TestGroupCommitAllOrNothingPerAppeal(t *testing.T) {
 		if n, err := audit.Verify(ctx, db); err != nil || n != int64(2*len(ok)) {
 			t.Fatalf("audit: %d records, %v; want %d", n, err, 2*len(ok))
 		}
-		// On PostgreSQL the groups went through the pipeline, and the
-		// refused rows were found at a flush and sent the group round
-		// again appeal by appeal.
-		if pipelined, retried := journal.GroupStats(s); db.Dialect == store.Postgres && (pipelined == 0 || retried == 0) {
-			t.Fatalf("%d pipelined groups, %d retried; want both > 0", pipelined, retried)
+		// The refused rows were found at a flush and sent their group
+		// round again appeal by appeal: every group held a failing appeal
+		// when the 120 came in few groups (CI: 0 pipelined, 2 retried), so
+		// only retries are certain here.
+		_, retried := journal.GroupStats(s)
+		if db.Dialect == store.Postgres && retried == 0 {
+			t.Fatal("no group was retried appeal by appeal")
 		}
 		// The counters were written back as used: the next number follows.
 		if r := mustRegister(t, s, appeal("следующее", c.Now())); r.Number != fmt.Sprintf("2026-%06d", len(ok)+1) {
 			t.Fatalf("next number %s after %d", r.Number, len(ok))
+		}
+		// That lone appeal's group had nothing to refuse: on PostgreSQL it
+		// went through the pipeline.
+		if pipelined, _ := journal.GroupStats(s); db.Dialect == store.Postgres && pipelined == 0 {
+			t.Fatal("no group was committed through the pipeline")
 		}
 	})
 }
